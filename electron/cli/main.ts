@@ -1,0 +1,35 @@
+/** `derpdesk <command>`: the terminal entry point. */
+import { runRelay } from './relay.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  relay: { run: runRelay, help: 'run a DERP relay (derper-compatible flags)' },
+};
+
+function usage(): string {
+  const lines = ['Usage: derpdesk <command> [flags]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.help}`);
+  lines.push('', 'Run "derpdesk <command> --help" for a command\'s flags.');
+  return lines.join('\n') + '\n';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(usage());
+    return cmd ? 0 : 2;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    process.stderr.write(`derpdesk: unknown command "${cmd}"\n\n${usage()}`);
+    return 2;
+  }
+  return c.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`derpdesk: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,100 @@
+/**
+ * `derpdesk relay`: a drop-in for derper's command line. Flag names and defaults follow cmd/derper, including
+ * its rule that TLS is served on port 443 or with -certmode manual.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { KeyFileError } from '../relay/keyfile.js';
+import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
+import { parseHostPort } from '../util/hostport.js';
+import { defaultDataDir } from '../util/paths.js';
+import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+
+export const RELAY_FLAGS: FlagSpec[] = [
+  { name: 'a', type: 'string', default: ':443', arg: 'addr', help: 'listen address: ":port", "ip:port" or "[ipv6]:port"; without an IP, all IPv4 and IPv6 addresses' },
+  { name: 'http-port', type: 'int', default: 80, arg: 'port', help: 'plain-HTTP port beside a TLS listener (captive-portal checks, redirect to https); -1 disables it' },
+  { name: 'c', type: 'string', default: '', arg: 'file', help: `server private key file, derper's JSON or headscale's privkey: form; created when missing (default <data dir>/derper.key)` },
+  { name: 'certmode', type: 'string', default: 'letsencrypt', arg: 'mode', help: 'TLS certificate mode: "manual" (files in -certdir) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet' },
+  { name: 'certdir', type: 'string', default: '', arg: 'dir', help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual (default <data dir>/certs)' },
+  { name: 'hostname', type: 'string', default: os.hostname(), arg: 'name', help: 'the relay\'s host name; names the certificate files in -certdir' },
+  { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
+  { name: 'stun', type: 'bool', default: true, help: 'also run a STUN server' },
+  { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'the UDP port for STUN' },
+];
+
+const USAGE = 'Usage: derpdesk relay [flags]\n\nRuns a DERP relay compatible with Tailscale clients and derper.';
+
+export interface RelayPlan {
+  addr: string;
+  tls: TlsFiles | null;
+  httpPort: number;
+  keyFile: string;
+}
+
+/** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
+export function planRelay(argv: string[]): RelayPlan | 'help' {
+  const f = parseFlags(RELAY_FLAGS, argv);
+  if (f.help) return 'help';
+  if (f.rest.length > 0) throw new UsageError(`unexpected argument "${f.rest[0]}"`);
+  const v = f.values;
+  const dataDir = defaultDataDir();
+  let addr = String(v.a);
+  if (v.dev) addr = ':3340';
+  const listenAt = parseHostPort(addr, '-a');
+  const certmode = String(v.certmode);
+  if (!['letsencrypt', 'manual', 'none'].includes(certmode)) {
+    throw new UsageError(`unsupported -certmode "${certmode}" (use manual or none)`);
+  }
+  const wantsTls = !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual');
+  let tls: TlsFiles | null = null;
+  if (wantsTls) {
+    if (certmode === 'letsencrypt') {
+      throw new UsageError(
+        `port 443 means TLS, and -certmode letsencrypt is not supported yet: use -certmode manual with -certdir and -hostname, -certmode none behind a TLS proxy, or another port`,
+      );
+    }
+    const certdir = String(v.certdir) || path.join(dataDir, 'certs');
+    const host = String(v.hostname);
+    if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new UsageError(`-hostname "${host}" is not a valid host name`);
+    tls = { certFile: path.join(certdir, `${host}.crt`), keyFile: path.join(certdir, `${host}.key`) };
+  }
+  const httpPort = Number(v['http-port']);
+  if (httpPort < -1 || httpPort > 65535) throw new UsageError(`-http-port ${httpPort} is out of range (-1 to 65535)`);
+  return { addr, tls, httpPort, keyFile: String(v.c) || path.join(dataDir, 'derper.key') };
+}
+
+export async function runRelay(argv: string[]): Promise<number> {
+  let plan: RelayPlan | 'help';
+  try {
+    plan = planRelay(argv);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof Error) {
+      process.stderr.write(`derpdesk relay: ${err.message}\nRun "derpdesk relay --help" for the flags.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (plan === 'help') {
+    process.stdout.write(formatUsage(USAGE, RELAY_FLAGS));
+    return 0;
+  }
+  let service: RelayService;
+  try {
+    service = await RelayService.start({ ...plan });
+  } catch (err) {
+    process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
+    return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
+  }
+  if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down\n`);
+      service.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * The relay's HTTP surface, as derper serves it: the /derp upgrade (DERP, fast start, WebSocket), the latency
+ * probes, captive-portal /generate_204, a home page, robots.txt, and /debug/varz for loopback clients.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { PROTOCOL_VERSION } from '../derp/frames.js';
+import type { DerpServer } from './server.js';
+import { SocketTransport, WebSocketTransport, normalizeIp } from './transport.js';
+
+export const FAST_START_HEADER = 'derp-fast-start';
+export const IDEAL_NODE_HEADER = 'ideal-node';
+export const CHALLENGE_HEADER = 'x-tailscale-challenge';
+export const RESPONSE_HEADER = 'X-Tailscale-Response';
+const NO_CACHE = 'no-cache, no-store, must-revalidate, no-transform, max-age=0';
+const CHALLENGE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const HOME_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>DERP relay</title></head>
+<body>
+<h1>DERP</h1>
+<p>This is a DERP relay for <a href="https://tailscale.com/">Tailscale</a> and headscale clients, run by derpdesk.</p>
+<p>It speaks DERP protocol version ${PROTOCOL_VERSION} at <code>/derp</code>; there is nothing else to see here.</p>
+</body></html>
+`;
+
+export interface DerpHttpOptions {
+  server: DerpServer;
+  /** Prometheus text for /debug/varz. */
+  varz: () => string;
+}
+
+export interface DerpHttpHandlers {
+  onRequest(req: IncomingMessage, res: ServerResponse): void;
+  onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.');
+}
+
+function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(body);
+}
+
+/** The 204 answer Tailscale's captive-portal detection expects, echoing a well-formed challenge. */
+export function serveNoContent(req: IncomingMessage, res: ServerResponse): void {
+  const headers: Record<string, string> = { 'Cache-Control': NO_CACHE };
+  const challenge = req.headers[CHALLENGE_HEADER];
+  if (typeof challenge === 'string' && CHALLENGE_RE.test(challenge)) headers[RESPONSE_HEADER] = `response ${challenge}`;
+  res.writeHead(204, headers);
+  res.end();
+}
+
+export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
+  const { server } = opts;
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 4 << 20,
+    handleProtocols: (protocols) => (protocols.has('derp') ? 'derp' : false),
+  });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const p = pathOf(req);
+    switch (p) {
+      case '/derp/probe':
+      case '/derp/latency-check':
+        if (req.method === 'GET' || req.method === 'HEAD') {
+          res.writeHead(200, { 'Access-Control-Allow-Origin': '*' });
+          res.end();
+        } else {
+          plain(res, 405, 'bogus probe method\n');
+        }
+        return;
+      case '/derp':
+        plain(res, 426, 'DERP requires connection upgrade\n');
+        return;
+      case '/generate_204':
+        serveNoContent(req, res);
+        return;
+      case '/':
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(HOME_PAGE);
+        return;
+      case '/robots.txt':
+        plain(res, 200, 'User-agent: *\nDisallow: /\n');
+        return;
+      case '/debug/varz':
+        if (!isLoopback(normalizeIp(req.socket.remoteAddress))) {
+          plain(res, 403, 'debug access denied\n');
+          return;
+        }
+        plain(res, 200, opts.varz(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        return;
+      default:
+        plain(res, 404, '404 page not found\n');
+    }
+  };
+
+  const reject = (socket: Socket, status: string, body: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (pathOf(req) !== '/derp') {
+      reject(socket, '404 Not Found', '404 page not found\n');
+      return;
+    }
+    const up = (req.headers.upgrade ?? '').toLowerCase();
+    const notIdeal = typeof req.headers[IDEAL_NODE_HEADER] === 'string' && req.headers[IDEAL_NODE_HEADER] !== '';
+    if (up === 'websocket') {
+      const protos = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim());
+      if (!protos.includes('derp')) {
+        reject(socket, '400 Bad Request', 'WebSocket connections to /derp must offer the "derp" subprotocol\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        server.accept(new WebSocketTransport(ws, socket), { notIdeal });
+      });
+      return;
+    }
+    if (up !== 'derp') {
+      reject(socket, '426 Upgrade Required', 'DERP requires connection upgrade\n');
+      return;
+    }
+    if (req.headers[FAST_START_HEADER] !== '1') {
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\n' +
+          'Upgrade: DERP\r\n' +
+          'Connection: Upgrade\r\n' +
+          `Derp-Version: ${PROTOCOL_VERSION}\r\n` +
+          `Derp-Public-Key: ${server.publicKey.toString('hex')}\r\n\r\n`,
+      );
+    }
+    server.accept(new SocketTransport(socket, head), { notIdeal });
+  };
+
+  return { onRequest, onUpgrade };
+}

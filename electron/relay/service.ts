@@ -1,0 +1,162 @@
+/**
+ * A running relay: the server key, the DERP server and its listeners (HTTP or HTTPS, plus the optional port-80
+ * listener that TLS deployments use for captive-portal checks). Used by `derpdesk relay` and the app alike.
+ */
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { formatNodePublic } from '../derp/keys.js';
+import { formatHostPort, parseHostPort } from '../util/hostport.js';
+import { consoleLogger, type Logger } from '../util/log.js';
+import { createDerpHttp, serveNoContent } from './http.js';
+import { loadOrCreateServerKey } from './keyfile.js';
+import { DerpServer, type AdmissionCheck, type RestartNotice } from './server.js';
+import { renderDerpVarz } from './varz.js';
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface RelayServiceConfig {
+  /** derper's -a: ":443", "127.0.0.1:3340", "[::1]:0". */
+  addr: string;
+  tls: TlsFiles | null;
+  /** derper's -http-port: the plain-HTTP listener beside a TLS one; -1 disables it. */
+  httpPort: number;
+  /** Server private key file (derper's -c). */
+  keyFile: string;
+  meshKey?: string;
+  admissionCheck?: AdmissionCheck;
+  logger?: Logger;
+  /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
+  extraVarz?: () => string[];
+}
+
+export interface ListeningEndpoint {
+  role: 'derp' | 'http-port';
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  url: string;
+}
+
+/** `file`: a file given to the relay is unusable; `listen`: a port cannot be bound. */
+export class RelayStartError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'file' | 'listen',
+  ) {
+    super(message);
+  }
+}
+
+type AnyServer = http.Server | https.Server;
+
+async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (file: string, what: string) => {
+    try {
+      return await fs.readFile(file);
+    } catch (err) {
+      throw new RelayStartError(`cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'file');
+    }
+  };
+  return { cert: await read(tls.certFile, 'certificate'), key: await read(tls.keyFile, 'key') };
+}
+
+function listen(srv: AnyServer, host: string, port: number, what: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = formatHostPort(host || '*', port);
+      if (err.code === 'EADDRINUSE') reject(new RelayStartError(`${what}: address ${where} is already in use (is another relay or web server running?)`, 'listen'));
+      else if (err.code === 'EACCES') reject(new RelayStartError(`${what}: permission denied binding ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, 'listen'));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new RelayStartError(`${what}: address ${where} is not available on this machine`, 'listen'));
+      else reject(new RelayStartError(`${what}: cannot listen on ${where}: ${err.message}`, 'listen'));
+    };
+    srv.once('error', onError);
+    srv.listen({ host: host || undefined, port, ipv6Only: false }, () => {
+      srv.off('error', onError);
+      resolve(srv.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(srv: AnyServer): Promise<void> {
+  return new Promise((resolve) => {
+    srv.close(() => resolve());
+    srv.closeIdleConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  if (!host || host === '::' || host === '0.0.0.0') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export class RelayService {
+  private constructor(
+    readonly derp: DerpServer,
+    readonly endpoints: ListeningEndpoint[],
+    readonly keyFileCreated: boolean,
+    private readonly servers: AnyServer[],
+  ) {}
+
+  static async start(cfg: RelayServiceConfig): Promise<RelayService> {
+    const log = cfg.logger ?? consoleLogger;
+    const listenAt = parseHostPort(cfg.addr, 'listen address');
+    const key = await loadOrCreateServerKey(cfg.keyFile);
+    if (key.looseMode !== undefined) {
+      log.warn(`key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`);
+    }
+    const tls = cfg.tls ? await readTls(cfg.tls) : null;
+    const derp = new DerpServer({ keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
+    const varz = () => renderDerpVarz(derp.stats(), cfg.extraVarz?.() ?? []);
+    const handlers = createDerpHttp({ server: derp, varz });
+
+    const main: AnyServer = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }) : http.createServer();
+    main.on('request', handlers.onRequest);
+    main.on('upgrade', handlers.onUpgrade);
+    main.on('clientError', (_err, socket) => socket.destroy());
+    const servers: AnyServer[] = [];
+    const endpoints: ListeningEndpoint[] = [];
+    try {
+      const a = await listen(main, listenAt.host, listenAt.port, 'relay');
+      servers.push(main);
+      const scheme = tls ? 'https' : 'http';
+      endpoints.push({ role: 'derp', scheme, host: a.address, port: a.port, url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp` });
+      if (tls && cfg.httpPort >= 0) {
+        const port80 = http.createServer((req, res) => {
+          if ((req.url ?? '').split('?')[0] === '/generate_204') {
+            serveNoContent(req, res);
+            return;
+          }
+          const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+          res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
+          res.end();
+        });
+        port80.on('clientError', (_err, socket) => socket.destroy());
+        const b = await listen(port80, listenAt.host, cfg.httpPort, 'HTTP port');
+        servers.push(port80);
+        endpoints.push({ role: 'http-port', scheme: 'http', host: b.address, port: b.port, url: `http://${urlHost(listenAt.host)}:${b.port}/generate_204` });
+      }
+    } catch (err) {
+      await derp.close();
+      await Promise.all(servers.map(closeServer));
+      throw err;
+    }
+    log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
+    return new RelayService(derp, endpoints, key.created, servers);
+  }
+
+  get publicKey(): string {
+    return formatNodePublic(this.derp.publicKey);
+  }
+
+  /** Stops accepting, tells connected clients to reconnect later, and closes everything. */
+  async stop(notice: RestartNotice | null = { reconnectInMs: 1_000, tryForMs: 30_000 }): Promise<void> {
+    const closing = this.servers.map(closeServer);
+    await this.derp.close(notice);
+    await Promise.all(closing);
+  }
+}

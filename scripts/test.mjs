@@ -1,0 +1,36 @@
+// Runs the whole suite and ends with the plain `N passed, N failed` line that CI reads.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+const results = '.vitest-results.json';
+rmSync(results, { force: true });
+
+const buildRun = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (buildRun.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const vitest = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const report = JSON.parse(readFileSync(results, 'utf8'));
+  passed = report.numPassedTests;
+  failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+  skipped = report.numPendingTests + report.numTodoTests;
+  for (const suite of report.testResults ?? []) {
+    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
+  }
+} catch (err) {
+  console.error(`could not read ${results}: ${err.message}`);
+  failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || vitest.status !== 0 ? 1 : 0);

@@ -1,0 +1,84 @@
+/**
+ * Relay data shared by the main process and the renderer: what the relay reports about itself and its peers.
+ * Plain data only (it crosses IPC and the WebSocket bridge).
+ */
+
+export const DROP_REASONS = [
+  'unknown_dest',
+  'unknown_dest_on_fwd',
+  'gone_disconnected',
+  'queue_head',
+  'queue_tail',
+  'write_error',
+  'dup_client',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export type PacketKind = 'disco' | 'other';
+
+export interface RelayCounters {
+  accepts: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  packetsReceivedDisco: number;
+  packetsReceivedOther: number;
+  packetsSent: number;
+  bytesSent: number;
+  packetsDropped: number;
+  bytesDropped: number;
+  packetsForwardedIn: number;
+  packetsForwardedOut: number;
+  peerGoneDisconnectedFrames: number;
+  peerGoneNotHereFrames: number;
+  gotPing: number;
+  sentPong: number;
+  unknownFrames: number;
+  homeMovesIn: number;
+  homeMovesOut: number;
+  handshakeFailures: number;
+  writeTimeouts: number;
+  dupClientConnTotal: number;
+  /** Packets and bytes dropped, by reason and kind (derper's derp_packets_dropped labels). */
+  dropped: Record<DropReason, Record<PacketKind, { packets: number; bytes: number }>>;
+}
+
+export interface RelayGauges {
+  currentConnections: number;
+  currentHomeConnections: number;
+  currentNotIdealConnections: number;
+  clientsLocal: number;
+  dupClientKeys: number;
+  dupClientConns: number;
+  watchers: number;
+}
+
+export interface RelayStats {
+  /** Milliseconds since the Unix epoch when this snapshot was taken. */
+  at: number;
+  serverPublicKey: string;
+  counters: RelayCounters;
+  gauges: RelayGauges;
+}
+
+export interface PeerInfo {
+  /** Connection number, unique for the life of the relay process. */
+  id: number;
+  /** `nodekey:<hex>` */
+  key: string;
+  remoteAddress: string;
+  remotePort: number;
+  connectedAt: number;
+  preferred: boolean;
+  isMeshPeer: boolean;
+  isProber: boolean;
+  notIdeal: boolean;
+  transport: 'tcp' | 'tls' | 'websocket';
+  bytesIn: number;
+  packetsIn: number;
+  bytesOut: number;
+  packetsOut: number;
+  /** Packets addressed to this peer that the relay had to drop (full queue, write error, dup). */
+  drops: number;
+  /** True when another connection with the same key is the active one. */
+  inactiveDuplicate: boolean;
+}
