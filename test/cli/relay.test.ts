@@ -1,0 +1,142 @@
+/** `derpdesk relay` as a user runs it: derper's flags, exit codes, key persistence, TLS, graceful shutdown. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DerpClient } from '../../electron/derp/client.js';
+import { formatNodePrivate, generateKeyPair } from '../../electron/derp/keys.js';
+import { runCli, startCli, waitExit } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const env = { DERPDESK_DATA_DIR: tmp };
+const READY = /listening on (https?):\/\/[^\s,]+:(\d+)\/derp/;
+
+describe('derpdesk relay flags', () => {
+  it('documents every derper flag it takes in --help', async () => {
+    const r = await runCli(['relay', '--help'], env);
+    expect(r.code).toBe(0);
+    for (const f of ['-a addr', '-http-port', '-c file', '-certmode', '-certdir', '-hostname', '-dev', '-stun', '-stun-port']) expect(r.stdout).toContain(f);
+  });
+
+  it('exits 2 with a clear message for unknown flags, bad values and unusable files', async () => {
+    const unknown = await runCli(['relay', '-bogus'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('flag provided but not defined: -bogus');
+    const badPort = await runCli(['relay', '-a', '127.0.0.1:99999'], env);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain('out of range');
+    const le = await runCli(['relay', '-a', '127.0.0.1:443'], env);
+    expect(le.code).toBe(2);
+    expect(le.stderr).toContain('letsencrypt is not supported');
+    const keyFile = path.join(tmp, 'broken.key');
+    writeFileSync(keyFile, '{"PrivateKey": "nonsense"}');
+    const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], env);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain(`${keyFile}: node private key must start with "privkey:"`);
+    const noCert = await runCli(['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', tmp, '-hostname', 'nothere'], env);
+    expect(noCert.code).toBe(2);
+    expect(noCert.stderr).toContain(`cannot read TLS certificate ${path.join(tmp, 'nothere.crt')}: ENOENT`);
+  });
+
+  it('names the busy port and exits 1', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const r = await runCli(['relay', '-a', `127.0.0.1:${port}`], env);
+    blocker.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`address 127.0.0.1:${port} is already in use`);
+  });
+});
+
+describe('derpdesk relay running', () => {
+  it('creates a derper-format key file (0600), reuses it on restart, and reads headscale\'s bare form', async () => {
+    const keyFile = path.join(tmp, 'k1', 'derper.key');
+    const first = await startCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], READY, env);
+    const text = readFileSync(keyFile, 'utf8');
+    expect(text).toMatch(/^\{"PrivateKey":"privkey:[0-9a-f]{64}"\}\n$/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const c1 = await DerpClient.connect({ url: `http://127.0.0.1:${first.match[2]}/derp` });
+    const key1 = c1.serverPublicKey.toString('hex');
+    c1.close();
+    first.child.kill('SIGTERM');
+    expect(await waitExit(first.child)).toBe(0);
+
+    const second = await startCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], READY, env);
+    const c2 = await DerpClient.connect({ url: `http://127.0.0.1:${second.match[2]}/derp` });
+    expect(c2.serverPublicKey.toString('hex')).toBe(key1);
+    c2.close();
+    second.child.kill('SIGTERM');
+    await waitExit(second.child);
+
+    const kp = generateKeyPair();
+    const bare = path.join(tmp, 'headscale-derp.key');
+    writeFileSync(bare, formatNodePrivate(kp.privateKey) + '\n', { mode: 0o600 });
+    const third = await startCli(['relay', '-a', '127.0.0.1:0', '-c', bare], READY, env);
+    const c3 = await DerpClient.connect({ url: `http://127.0.0.1:${third.match[2]}/derp` });
+    expect(c3.serverPublicKey).toEqual(kp.publicKey);
+    c3.close();
+    third.child.kill('SIGTERM');
+    await waitExit(third.child);
+  });
+
+  it('tells connected clients it is restarting on SIGTERM and exits 0', async () => {
+    const r = await startCli(['relay', '-a', '127.0.0.1:0'], READY, env);
+    const c = await DerpClient.connect({ url: `http://127.0.0.1:${r.match[2]}/derp` });
+    const restarting = new Promise<number>((resolve) => c.once('restarting', (ms) => resolve(ms)));
+    r.child.kill('SIGTERM');
+    expect(await restarting).toBeGreaterThan(0);
+    expect(await waitExit(r.child)).toBe(0);
+  });
+
+  it('serves TLS from -certmode manual files and captive-portal checks on -http-port', async () => {
+    const certdir = path.join(tmp, 'certs');
+    mkdirSync(certdir, { recursive: true });
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=relay.test', '-addext', 'subjectAltName=DNS:relay.test,IP:127.0.0.1',
+      '-keyout', path.join(certdir, 'relay.test.key'), '-out', path.join(certdir, 'relay.test.crt'),
+    ], { stdio: 'ignore' });
+    const port80 = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const r = await startCli(
+      ['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', certdir, '-hostname', 'relay.test', '-http-port', String(port80)],
+      READY,
+      env,
+    );
+    expect(r.match[1]).toBe('https');
+    const ca = readFileSync(path.join(certdir, 'relay.test.crt'));
+    const c = await DerpClient.connect({ url: `https://127.0.0.1:${r.match[2]}/derp`, ca, certName: 'relay.test' });
+    expect(await c.ping()).toBeGreaterThan(0);
+    c.close();
+    await expect(DerpClient.connect({ url: `https://127.0.0.1:${r.match[2]}/derp`, certName: 'relay.test', timeoutMs: 2000 })).rejects.toThrow(/self.signed|unable to verify/i);
+    const res = await fetch(`http://127.0.0.1:${port80}/generate_204`, { headers: { 'X-Tailscale-Challenge': 'ts_x' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('x-tailscale-response')).toBe('response ts_x');
+    const redirect = await fetch(`http://127.0.0.1:${port80}/derp`, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe(`https://127.0.0.1:${r.match[2]}/derp`);
+    r.child.kill('SIGTERM');
+    await waitExit(r.child);
+  });
+
+  it('runs plain HTTP on :3340 with -dev', async () => {
+    const r = await startCli(['relay', '-dev'], READY, env).catch((e: Error) => e);
+    if (r instanceof Error) {
+      // Another relay on this machine may hold :3340; the message must then say so.
+      expect(r.message).toContain('3340 is already in use');
+      return;
+    }
+    expect(r.match[1]).toBe('http');
+    expect(r.match[2]).toBe('3340');
+    r.child.kill('SIGTERM');
+    await waitExit(r.child);
+  });
+});
