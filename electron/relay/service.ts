@@ -11,7 +11,7 @@ import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { consoleLogger, type Logger } from '../util/log.js';
 import { createDerpHttp, serveNoContent } from './http.js';
 import { loadOrCreateServerKey } from './keyfile.js';
-import { DerpServer, type AdmissionCheck, type RestartNotice } from './server.js';
+import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
 
 export interface TlsFiles {
@@ -30,6 +30,8 @@ export interface RelayServiceConfig {
   meshKey?: string;
   admissionCheck?: AdmissionCheck;
   logger?: Logger;
+  /** Protocol timings; the defaults are derper's. */
+  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
   /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
   extraVarz?: () => string[];
 }
@@ -110,7 +112,7 @@ export class RelayService {
       log.warn(`key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`);
     }
     const tls = cfg.tls ? await readTls(cfg.tls) : null;
-    const derp = new DerpServer({ keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
+    const derp = new DerpServer({ ...cfg.timing, keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
     const varz = () => renderDerpVarz(derp.stats(), cfg.extraVarz?.() ?? []);
     const handlers = createDerpHttp({ server: derp, varz });
 
