@@ -14,7 +14,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts' },
+  entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
 });

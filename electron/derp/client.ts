@@ -59,6 +59,8 @@ export interface DerpClientEvents {
   health: [problem: string];
   restarting: [reconnectInMs: number, tryForMs: number];
   close: [err: Error | null];
+  /** The socket's write buffer has emptied (TCP/TLS transports). */
+  drain: [];
 }
 
 export class DerpClientError extends Error {}
@@ -175,6 +177,7 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
         else client!.shutdown(null);
       });
       socket.on('end', () => socket.end());
+      socket.on('drain', () => client!.emit('drain'));
       socket.on('data', (chunk: Buffer) => handshake.push(chunk));
       socket.once(secure ? 'secureConnect' : 'connect', () => {
         const pinErr = secure ? checkPin(socket as tls.TLSSocket, opts.certName) : null;

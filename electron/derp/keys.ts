@@ -1,7 +1,7 @@
 /**
  * Curve25519 node keys and their text forms (`nodekey:`, `privkey:`, `discokey:`), as Tailscale writes them.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { KEY_LEN } from './frames.js';
 
@@ -30,10 +30,20 @@ export function generateKeyPair(): NodeKeyPair {
 
 export function keyPairFromPrivate(privateKey: Uint8Array): NodeKeyPair {
   if (privateKey.length !== KEY_LEN) throw new Error(`private key must be ${KEY_LEN} bytes, got ${privateKey.length}`);
-  return {
-    privateKey: Buffer.from(privateKey),
-    publicKey: Buffer.from(nacl.scalarMult.base(Uint8Array.from(privateKey))),
-  };
+  return { privateKey: Buffer.from(privateKey), publicKey: publicFromPrivate(privateKey) };
+}
+
+// PKCS#8 DER prefix of an X25519 private key (RFC 8410); the raw 32 bytes follow.
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/** Native X25519 when the runtime has it (handshake-heavy load creates many keys), tweetnacl otherwise. */
+function publicFromPrivate(privateKey: Uint8Array): Buffer {
+  try {
+    const priv = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    return createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(-KEY_LEN);
+  } catch {
+    return Buffer.from(nacl.scalarMult.base(Uint8Array.from(privateKey)));
+  }
 }
 
 function parsePrefixedHex(text: string, prefix: string, what: string): Buffer {

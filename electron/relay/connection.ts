@@ -77,6 +77,9 @@ export class ClientConnection {
   private readonly packets: PacketRing;
   private readonly disco: PacketRing;
   private control: Buffer[] | null = null;
+  /** Packet frames accepted this turn, written (in order, before the rings) at the next flush. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
   private pendingPongs = 0;
   private peerGoneTokens = PEER_GONE_BURST;
   private peerGoneRefillAt = 0;
@@ -289,8 +292,15 @@ export class ClientConnection {
         this.server.watchPeerGone(srcKeyId, this);
       }
     }
-    const evicted = (disco ? this.disco : this.packets).push(frame);
-    if (evicted) this.noteDrop('queue_head', disco, evicted.length - RECV_FRAME_OVERHEAD);
+    // While the socket has room and nothing waits in the rings, frames join this turn's batch; only a backed-up
+    // receiver's packets go to the rings, where the oldest give way.
+    if (this.disco.length === 0 && this.packets.length === 0 && this.outBytes + frame.length <= WRITE_HIGH_WATER - this.transport.bufferedBytes) {
+      this.out.push(frame);
+      this.outBytes += frame.length;
+    } else {
+      const evicted = (disco ? this.disco : this.packets).push(frame);
+      if (evicted) this.noteDrop('queue_head', disco, evicted.length - RECV_FRAME_OVERHEAD);
+    }
     this.scheduleFlush();
   }
 
@@ -312,7 +322,7 @@ export class ClientConnection {
   }
 
   hasQueued(): boolean {
-    return (this.control !== null && this.control.length > 0) || this.disco.length > 0 || this.packets.length > 0;
+    return (this.control !== null && this.control.length > 0) || this.out.length > 0 || this.disco.length > 0 || this.packets.length > 0;
   }
 
   noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
@@ -341,7 +351,16 @@ export class ClientConnection {
       control.length = 0;
     }
     const firstPacket = n;
-    // Disco first: those small frames set up direct paths and must not wait behind bulk data.
+    const out = this.out;
+    if (out.length > 0) {
+      for (const f of out) {
+        batch[n++] = f;
+        room -= f.length;
+      }
+      this.out = [];
+      this.outBytes = 0;
+    }
+    // Then disco: those small frames set up direct paths and must not wait behind bulk data.
     while (room > 0 && this.disco.length > 0) {
       const f = this.disco.shift()!;
       batch[n++] = f;
@@ -369,6 +388,8 @@ export class ClientConnection {
     this.state = 'closed';
     for (const f of this.disco.clear()) this.noteDrop('gone_disconnected', true, f.length - RECV_FRAME_OVERHEAD);
     for (const f of this.packets.clear()) this.noteDrop('gone_disconnected', false, f.length - RECV_FRAME_OVERHEAD);
+    for (const f of this.out) this.noteDrop('gone_disconnected', looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length), f.length - RECV_FRAME_OVERHEAD);
+    this.out = [];
     this.control = null;
     this.lastSrc = null;
     this.onClosed?.();

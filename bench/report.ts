@@ -1,0 +1,29 @@
+/** Writes benchmark results as Markdown with the machine, date and commit they were measured on. */
+import { execSync } from 'node:child_process';
+import os from 'node:os';
+import type { BenchResult } from './types.js';
+
+export function machineLine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  let commit = 'uncommitted';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // Not a git checkout (e.g. an unpacked release).
+  }
+  return `${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+export function toMarkdown(results: BenchResult[]): string {
+  const out: string[] = ['# Benchmarks', '', `Measured by \`npm run bench\` on: ${machineLine()}.`, ''];
+  for (const r of results) {
+    out.push(`## ${r.title}`, '');
+    const cols = Object.keys(r.rows[0] ?? {});
+    out.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
+    for (const row of r.rows) out.push(`| ${cols.map((c) => String(row[c])).join(' | ')} |`);
+    out.push('');
+    for (const n of r.notes ?? []) out.push(`- ${n}`);
+    if (r.notes?.length) out.push('');
+  }
+  return out.join('\n');
+}

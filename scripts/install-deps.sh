@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives for real: third-party STUN clients (stun-client, coturn's
+# turnutils_stunclient) and openssl for test certificates. Debian/Ubuntu; runs apt only when something is missing.
+set -euo pipefail
+need=()
+command -v stun >/dev/null 2>&1 || need+=(stun-client)
+command -v turnutils_stunclient >/dev/null 2>&1 || need+=(coturn)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-deps: system packages already present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${need[*]}"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
