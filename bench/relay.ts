@@ -163,7 +163,7 @@ export async function benchRelay(dataDir: string, opts: { durationMs: number; id
     }
     return [
       {
-        title: 'Relay throughput (flood through one relay process, load from one process per pair)',
+        title: 'Relay throughput (one relay process; closed-loop load, one process per pair)',
         rows,
         notes: [
           'Closed loop: each sender keeps at most 128 KiB of packets in flight (sent but not yet received), so the offered load follows what the relay delivers; "delivered / offered" is the share of sent packets that arrived within the window.',
