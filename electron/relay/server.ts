@@ -55,7 +55,8 @@ interface ClientSet {
   active: ClientConnection | null;
 }
 
-const KEEP_ALIVE_JITTER_MS = 5_000;
+/** derper adds up to 5 s of jitter to its 60 s keep-alive; the same proportion for other intervals. */
+const KEEP_ALIVE_JITTER = 5 / 60;
 const TICK_MS = 1_000;
 
 function emptyCounters(): RelayCounters {
@@ -138,7 +139,7 @@ export class DerpServer {
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
     this.keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
     this.serverKeyFrame = encodeServerKey(this.publicKey);
-    this.ticker = setInterval(() => this.tick(), Math.min(TICK_MS, this.keepAliveMs));
+    this.ticker = setInterval(() => this.tick(), Math.min(TICK_MS, this.keepAliveMs / 4));
     this.ticker.unref();
   }
 
@@ -186,7 +187,7 @@ export class DerpServer {
     }
     g.currentConnections++;
     if (c.notIdeal) g.currentNotIdealConnections++;
-    c.nextKeepAliveAt = Date.now() + this.keepAliveMs + Math.random() * KEEP_ALIVE_JITTER_MS;
+    c.nextKeepAliveAt = Date.now() + this.nextKeepAliveDelay();
     this.broadcastPresent(c);
   }
 
@@ -362,6 +363,10 @@ export class DerpServer {
     }
   }
 
+  private nextKeepAliveDelay(): number {
+    return this.keepAliveMs * (1 + Math.random() * KEEP_ALIVE_JITTER);
+  }
+
   /** Keep-alives, handshake deadlines and write timeouts, for all connections in one timer. */
   private tick(): void {
     const now = Date.now();
@@ -379,7 +384,7 @@ export class DerpServer {
         continue;
       }
       if (now >= c.nextKeepAliveAt) {
-        c.nextKeepAliveAt = now + this.keepAliveMs + Math.random() * KEEP_ALIVE_JITTER_MS;
+        c.nextKeepAliveAt = now + this.nextKeepAliveDelay();
         c.enqueueControl(KEEP_ALIVE_FRAME);
       }
     }

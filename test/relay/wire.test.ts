@@ -114,3 +114,18 @@ describe('HTTP upgrade and handshake bytes', () => {
     expect(relay.logs.some((l) => l.includes('insufficient permissions'))).toBe(true);
   });
 });
+
+describe('keep-alives', () => {
+  it('sends KeepAlive frames (05 bytes: 06 00 00 00 00) on the configured interval, with jitter', async () => {
+    const r = await startRelay({ timing: { keepAliveMs: 400 } });
+    const a = await rawHandshake(r.port);
+    const t0 = Date.now();
+    await a.peer.until((b) => b.length >= 10, 3000, 'two keep-alives');
+    const elapsed = Date.now() - t0;
+    expect(a.peer.buf.subarray(0, 10).toString('hex')).toBe('0600000000'.repeat(2));
+    expect(elapsed).toBeGreaterThanOrEqual(700);
+    expect(elapsed).toBeLessThan(2000);
+    a.peer.socket.destroy();
+    await r.stop();
+  });
+});
