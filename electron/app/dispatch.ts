@@ -1,0 +1,33 @@
+/**
+ * Untrusted input from a renderer (over IPC or the WebSocket bridge) is checked here before any service runs:
+ * the call must be in the contract and its arguments of the right number and shape.
+ */
+import { CALL_NAMES, type ApiHandlers, type CallName } from '../../shared/api.js';
+
+const ARITY: Record<CallName, number> = {
+  'relay.getState': 0,
+  'relay.start': 0,
+  'relay.stop': 0,
+  'relay.stats': 0,
+  'settings.get': 0,
+  'settings.save': 1,
+  'peers.list': 0,
+  'stats.history': 0,
+  'map.entry': 0,
+};
+
+export class BadRequestError extends Error {}
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && (CALL_NAMES as readonly string[]).includes(name);
+}
+
+export async function dispatch(handlers: ApiHandlers, name: unknown, args: unknown): Promise<unknown> {
+  if (!isCallName(name)) throw new BadRequestError(`unknown call ${JSON.stringify(name)}`);
+  if (!Array.isArray(args) || args.length !== ARITY[name]) throw new BadRequestError(`${name} takes ${ARITY[name]} argument(s)`);
+  if (name === 'settings.save' && (typeof args[0] !== 'object' || args[0] === null || Array.isArray(args[0]))) {
+    throw new BadRequestError('settings.save takes a settings object');
+  }
+  const handler = handlers[name] as (...a: unknown[]) => Promise<unknown>;
+  return handler(...args);
+}

@@ -1,0 +1,139 @@
+/**
+ * The app's embedded relay: started and stopped from the GUI with the saved settings, reporting its state and,
+ * once a second, a stats sample and a peers snapshot.
+ */
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Endpoint, RelayState, StatsSample } from '../../shared/api.js';
+import type { PeerInfo, RelayStats } from '../../shared/relay.js';
+import { validateSettings, type RelaySettings } from '../../shared/settings.js';
+import { RelayService } from '../relay/service.js';
+import type { Logger } from '../util/log.js';
+import { StatsRing, snapshotOf } from './stats-sampler.js';
+
+/** A STUN server the controller can run beside the relay; the STUN module provides the implementation. */
+export interface StunRunner {
+  endpoints(): Endpoint[];
+  requests(): number;
+  varz(): string[];
+  stop(): Promise<void>;
+}
+export type StartStun = (listen: string[], logger: Logger) => Promise<StunRunner>;
+
+export interface RelayControllerEvents {
+  state: [RelayState];
+  sample: [StatsSample];
+  peers: [PeerInfo[]];
+}
+
+export class RelayController extends EventEmitter<RelayControllerEvents> {
+  private state: RelayState = { status: 'stopped' };
+  private relay: RelayService | null = null;
+  private stun: StunRunner | null = null;
+  private readonly ring = new StatsRing();
+  private readonly ticker: NodeJS.Timeout;
+  private transition: Promise<RelayState> = Promise.resolve(this.state);
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly logger: Logger,
+    private readonly startStun: StartStun | null,
+  ) {
+    super();
+    this.ticker = setInterval(() => this.sample(), 1000);
+    this.ticker.unref();
+  }
+
+  getState(): RelayState {
+    return this.state;
+  }
+
+  stats(): RelayStats | null {
+    return this.relay?.derp.stats() ?? null;
+  }
+
+  peers(): PeerInfo[] {
+    return this.relay?.derp.peers() ?? [];
+  }
+
+  history(): StatsSample[] {
+    return this.ring.history();
+  }
+
+  /** Real ports while running (for the DERP map entry). */
+  listening(): { derpPort: number; stunPort: number | null } | null {
+    if (!this.relay) return null;
+    const stunUrl = this.stun?.endpoints()[0]?.url;
+    return { derpPort: this.relay.endpoints[0].port, stunPort: stunUrl ? Number(/:(\d+)$/.exec(stunUrl)?.[1] ?? 3478) : null };
+  }
+
+  private setState(s: RelayState): RelayState {
+    this.state = s;
+    this.emit('state', s);
+    return s;
+  }
+
+  /** Start and stop are serialised: a second request waits for the first to finish. */
+  start(settings: RelaySettings): Promise<RelayState> {
+    this.transition = this.transition.then(() => this.doStart(settings));
+    return this.transition;
+  }
+
+  stop(): Promise<RelayState> {
+    this.transition = this.transition.then(() => this.doStop());
+    return this.transition;
+  }
+
+  private async doStart(s: RelaySettings): Promise<RelayState> {
+    if (this.state.status === 'running') return this.state;
+    const errors = validateSettings(s);
+    const bad = Object.entries(errors);
+    if (bad.length > 0) return this.setState({ status: 'failed', error: `settings are invalid: ${bad.map(([k, v]) => `${k}: ${v}`).join('; ')}` });
+    this.setState({ status: 'starting' });
+    try {
+      this.relay = await RelayService.start({
+        addr: s.listenAddr,
+        tls: s.tlsMode === 'manual' ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : null,
+        httpPort: s.tlsMode === 'manual' ? s.httpPort : -1,
+        keyFile: s.keyFile || path.join(this.dataDir, 'derper.key'),
+        logger: this.logger,
+        extraVarz: () => this.stun?.varz() ?? [],
+      });
+      if (s.stunEnabled && this.startStun) {
+        this.stun = await this.startStun(
+          s.stunListen.split(',').map((a) => a.trim()).filter(Boolean),
+          this.logger,
+        );
+      }
+    } catch (err) {
+      await this.relay?.stop(null);
+      this.relay = null;
+      return this.setState({ status: 'failed', error: (err as Error).message });
+    }
+    const endpoints: Endpoint[] = [...this.relay.endpoints.map((e) => ({ role: e.role, url: e.url })), ...(this.stun?.endpoints() ?? [])];
+    return this.setState({ status: 'running', endpoints, publicKey: this.relay.publicKey, startedAt: Date.now() });
+  }
+
+  private async doStop(): Promise<RelayState> {
+    if (!this.relay) return this.setState({ status: 'stopped' });
+    this.setState({ status: 'stopping' });
+    const relay = this.relay;
+    const stun = this.stun;
+    this.relay = null;
+    this.stun = null;
+    await Promise.all([relay.stop(), stun?.stop()]);
+    this.sample();
+    return this.setState({ status: 'stopped' });
+  }
+
+  private sample(): void {
+    const s = this.ring.add(snapshotOf(this.stats(), this.stun?.requests() ?? 0));
+    this.emit('sample', s);
+    this.emit('peers', this.peers());
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.doStop();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The main-process services behind the API contract, in plain Node: the Electron IPC layer and the headless
+ * host's WebSocket bridge both serve exactly these handlers and forward exactly these events.
+ */
+import { EventEmitter } from 'node:events';
+import type { ApiEvents, ApiHandlers } from '../../shared/api.js';
+import type { Logger } from '../util/log.js';
+import { buildMapEntry, portsFromSettings } from './map-entry.js';
+import { RelayController, type StartStun } from './relay-controller.js';
+import { SettingsStore } from './settings-store.js';
+
+export type ApiEventEmitter = EventEmitter<{ [E in keyof ApiEvents]: [ApiEvents[E]] }>;
+
+export interface AppServices {
+  handlers: ApiHandlers;
+  events: ApiEventEmitter;
+  controller: RelayController;
+  settings: SettingsStore;
+  dispose(): Promise<void>;
+}
+
+export function createAppServices(opts: { dataDir: string; logger: Logger; startStun?: StartStun }): AppServices {
+  const settings = new SettingsStore(opts.dataDir);
+  const controller = new RelayController(opts.dataDir, opts.logger, opts.startStun ?? null);
+  const events: ApiEventEmitter = new EventEmitter();
+  controller.on('state', (s) => events.emit('relay.state', s));
+  controller.on('sample', (s) => events.emit('stats.sample', s));
+  controller.on('peers', (p) => events.emit('peers.snapshot', p));
+
+  const handlers: ApiHandlers = {
+    'relay.getState': async () => controller.getState(),
+    'relay.start': async () => controller.start((await settings.load()).settings),
+    'relay.stop': async () => controller.stop(),
+    'relay.stats': async () => controller.stats(),
+    'settings.get': async () => settings.load(),
+    'settings.save': async (s) => settings.save(s),
+    'peers.list': async () => controller.peers(),
+    'stats.history': async () => controller.history(),
+    'map.entry': async () => {
+      const s = (await settings.load()).settings;
+      return buildMapEntry(s, controller.listening() ?? portsFromSettings(s));
+    },
+  };
+  return { handlers, events, controller, settings, dispose: () => controller.dispose() };
+}

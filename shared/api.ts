@@ -1,0 +1,113 @@
+/**
+ * The API contract between the main process (or the headless host) and the renderer: every call with its
+ * argument and result types, and every event. The Electron preload, the IPC handlers, the WebSocket bridge and the
+ * renderer's client are all typed from this file. No dependencies.
+ */
+import type { PeerInfo, RelayStats } from './relay.js';
+import type { RelaySettings, SettingsErrors } from './settings.js';
+
+export type { PeerInfo, RelayStats } from './relay.js';
+export type { RelaySettings, SettingsErrors } from './settings.js';
+
+export interface Endpoint {
+  role: 'derp' | 'http-port' | 'stun';
+  url: string;
+}
+
+export type RelayState =
+  | { status: 'stopped' }
+  | { status: 'starting' }
+  | { status: 'running'; endpoints: Endpoint[]; publicKey: string; startedAt: number }
+  | { status: 'stopping' }
+  | { status: 'failed'; error: string };
+
+/** One second of relay activity, as the charts plot it. */
+export interface StatsSample {
+  /** End of the second, ms since the epoch. */
+  t: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  packetsInPerSec: number;
+  packetsOutPerSec: number;
+  dropsPerSec: number;
+  clients: number;
+  stunPerSec: number;
+}
+
+export interface SettingsSnapshot {
+  settings: RelaySettings;
+  /** Where the settings live. */
+  file: string;
+  /** Set when the file on disk was unreadable: it was moved aside to `keptAs` and defaults are in use. */
+  loadProblem?: { message: string; keptAs: string };
+}
+
+export type SaveSettingsResult = { ok: true; snapshot: SettingsSnapshot } | { ok: false; errors: SettingsErrors };
+
+export interface MapEntry {
+  /** headscale derp.yaml fragment (regions: ...). */
+  yaml: string;
+  /** Tailscale DERPMap JSON ({"Regions": ...}). */
+  json: string;
+}
+
+/** Calls: name -> [argument tuple, result]. */
+export interface ApiCalls {
+  'relay.getState': { args: []; result: RelayState };
+  'relay.start': { args: []; result: RelayState };
+  'relay.stop': { args: []; result: RelayState };
+  'relay.stats': { args: []; result: RelayStats | null };
+  'settings.get': { args: []; result: SettingsSnapshot };
+  'settings.save': { args: [settings: RelaySettings]; result: SaveSettingsResult };
+  'peers.list': { args: []; result: PeerInfo[] };
+  'stats.history': { args: []; result: StatsSample[] };
+  'map.entry': { args: []; result: MapEntry };
+}
+
+/** Events pushed to the renderer: at most a few per second, never per packet. */
+export interface ApiEvents {
+  'relay.state': RelayState;
+  'stats.sample': StatsSample;
+  'peers.snapshot': PeerInfo[];
+}
+
+export type CallName = keyof ApiCalls;
+export type EventName = keyof ApiEvents;
+export type CallArgs<K extends CallName> = ApiCalls[K]['args'];
+export type CallResult<K extends CallName> = ApiCalls[K]['result'];
+
+export const CALL_NAMES = [
+  'relay.getState',
+  'relay.start',
+  'relay.stop',
+  'relay.stats',
+  'settings.get',
+  'settings.save',
+  'peers.list',
+  'stats.history',
+  'map.entry',
+] as const satisfies readonly CallName[];
+
+export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot'] as const satisfies readonly EventName[];
+
+/** What the renderer holds: the same shape whether it talks to Electron's preload or the WebSocket bridge. */
+export interface DerpdeskApi {
+  call<K extends CallName>(name: K, ...args: CallArgs<K>): Promise<CallResult<K>>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** The server side: one handler per call. */
+export type ApiHandlers = { [K in CallName]: (...args: CallArgs<K>) => Promise<CallResult<K>> };
+
+/** IPC channel and WebSocket method names. */
+export const channelOf = (name: CallName | EventName): string => `derpdesk:${name}`;
+
+/** Ring-buffer length of the charts: 5 minutes at 1 s. */
+export const STATS_HISTORY_SECONDS = 300;
+
+/** WebSocket bridge messages. */
+export type BridgeRequest = { id: number; call: CallName; args: unknown[] };
+export type BridgeMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { event: EventName; payload: unknown };

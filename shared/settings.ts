@@ -1,0 +1,127 @@
+/**
+ * The relay settings the app edits and persists, their defaults, and their validation. Shared so the renderer can
+ * show messages beside each field and the main process enforces the same rules.
+ */
+
+export interface RelaySettings {
+  /** derper's -a: ":443", "0.0.0.0:3340", "[::]:443". */
+  listenAddr: string;
+  /** "none" serves plain HTTP (dev, or behind a TLS proxy); "manual" serves TLS from the files below. */
+  tlsMode: 'none' | 'manual';
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Plain-HTTP port beside a TLS listener (captive-portal checks); -1 disables it. */
+  httpPort: number;
+  stunEnabled: boolean;
+  /** headscale's stun_listen_addr; several addresses separated by commas. */
+  stunListen: string;
+  /** DERP map identity of this relay (headscale's derp.server section). */
+  regionId: number;
+  regionCode: string;
+  regionName: string;
+  /** The DNS name clients dial; also the certificate's name. */
+  hostName: string;
+  /** Public addresses clients should use; empty = resolve hostName; "none" disables a family. */
+  ipv4: string;
+  ipv6: string;
+  /** Server private key file (derper's -c); empty = the app's data directory. */
+  keyFile: string;
+}
+
+export const DEFAULT_SETTINGS: RelaySettings = {
+  listenAddr: '127.0.0.1:3340',
+  tlsMode: 'none',
+  tlsCertFile: '',
+  tlsKeyFile: '',
+  httpPort: -1,
+  stunEnabled: true,
+  stunListen: '127.0.0.1:3478',
+  regionId: 900,
+  regionCode: 'derpdesk',
+  regionName: 'derpdesk relay',
+  hostName: 'localhost',
+  ipv4: '',
+  ipv6: '',
+  keyFile: '',
+};
+
+export type SettingsErrors = Partial<Record<keyof RelaySettings, string>>;
+
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(s: string): boolean {
+  return IPV4.test(s);
+}
+
+export function isIPv6(s: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':')) return false;
+  const dbl = s.split('::');
+  if (dbl.length > 2) return false;
+  const parts = (p: string) => (p === '' ? [] : p.split(':'));
+  const groups = [...parts(dbl[0]), ...(dbl.length === 2 ? parts(dbl[1]) : [])];
+  let count = 0;
+  for (const [i, g] of groups.entries()) {
+    if (i === groups.length - 1 && g.includes('.')) {
+      if (!IPV4.test(g)) return false;
+      count += 2;
+    } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) count += 1;
+    else return false;
+  }
+  return dbl.length === 2 ? count < 8 : count === 8;
+}
+
+/** Checks a `host:port` listen address; returns an error message or null. */
+export function checkListenAddr(v: string, allowEmptyHost = true): string | null {
+  const m = HOST_PORT.exec(v.trim());
+  if (!m) return 'use host:port, :port or [ipv6]:port';
+  const host = m[1] ?? m[2] ?? '';
+  if (m[1] !== undefined && !isIPv6(host)) return `"${host}" is not an IPv6 address`;
+  if (m[2] !== undefined && host !== '' && !isIPv4(host) && !HOSTNAME.test(host)) return `"${host}" is not an IP address or host name`;
+  if (!allowEmptyHost && host === '') return 'give an address';
+  if (Number(m[3]) > 65535) return `port ${m[3]} is out of range (0-65535)`;
+  return null;
+}
+
+export function validateSettings(s: RelaySettings): SettingsErrors {
+  const e: SettingsErrors = {};
+  const listen = checkListenAddr(s.listenAddr);
+  if (listen) e.listenAddr = listen;
+  if (s.tlsMode !== 'none' && s.tlsMode !== 'manual') e.tlsMode = 'choose none or manual';
+  if (s.tlsMode === 'manual') {
+    if (!s.tlsCertFile.trim()) e.tlsCertFile = 'TLS needs a certificate file (PEM)';
+    if (!s.tlsKeyFile.trim()) e.tlsKeyFile = 'TLS needs a private key file (PEM)';
+  }
+  if (!Number.isInteger(s.httpPort) || s.httpPort < -1 || s.httpPort > 65535) e.httpPort = 'a port from 0 to 65535, or -1 to disable';
+  if (s.stunEnabled) {
+    const addrs = s.stunListen.split(',').map((a) => a.trim()).filter(Boolean);
+    if (addrs.length === 0) e.stunListen = 'give at least one address, e.g. 0.0.0.0:3478';
+    for (const a of addrs) {
+      const err = checkListenAddr(a);
+      if (err) {
+        e.stunListen = `${a}: ${err}`;
+        break;
+      }
+    }
+  }
+  if (!Number.isInteger(s.regionId) || s.regionId < 1) e.regionId = 'a positive whole number (900-999 for your own regions)';
+  if (!s.regionCode.trim()) e.regionCode = 'a short code such as "myderp"';
+  else if (!/^[A-Za-z0-9_-]+$/.test(s.regionCode)) e.regionCode = 'letters, digits, "-" and "_" only';
+  if (!s.regionName.trim()) e.regionName = 'a human-readable name';
+  if (!HOSTNAME.test(s.hostName) && !isIPv4(s.hostName) && !isIPv6(s.hostName)) e.hostName = 'a DNS name or IP address';
+  if (s.ipv4 && s.ipv4 !== 'none' && !isIPv4(s.ipv4)) e.ipv4 = 'an IPv4 address, "none", or empty';
+  if (s.ipv6 && s.ipv6 !== 'none' && !isIPv6(s.ipv6)) e.ipv6 = 'an IPv6 address, "none", or empty';
+  return e;
+}
+
+/** Fills missing or mistyped fields from the defaults, so a settings file from an older version still loads. */
+export function withDefaults(raw: unknown): RelaySettings {
+  const out: RelaySettings = { ...DEFAULT_SETTINGS };
+  if (typeof raw !== 'object' || raw === null) return out;
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULT_SETTINGS) as Array<keyof RelaySettings>) {
+    if (typeof r[k] === typeof DEFAULT_SETTINGS[k]) (out as unknown as Record<string, unknown>)[k] = r[k];
+  }
+  return out;
+}
