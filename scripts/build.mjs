@@ -1,20 +1,27 @@
-// Bundles the Node entry points with esbuild. Fast enough (well under a second) to run before tests.
+// Bundles the Node and Electron entry points with esbuild (well under a second, so it runs before every test run).
+// The renderer is built separately by Vite (`npm run build:renderer`).
 import { build } from 'esbuild';
 
-const common = {
+const node = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
   sourcemap: true,
   packages: 'external',
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
 
-await build({
-  ...common,
-  entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-});
+await Promise.all([
+  build({
+    ...node,
+    format: 'esm',
+    entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  }),
+  // Electron's main process and the preload are CommonJS: a sandboxed preload cannot be an ES module, and one
+  // self-contained file is all a sandboxed preload may load.
+  build({ ...node, target: 'node22', format: 'cjs', entryPoints: { main: 'electron/main/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+  build({ ...node, target: 'chrome140', packages: undefined, format: 'cjs', entryPoints: { preload: 'electron/preload/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+]);

@@ -47,7 +47,7 @@ export const DEFAULT_SETTINGS: RelaySettings = {
 
 export type SettingsErrors = Partial<Record<keyof RelaySettings, string>>;
 
-const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
+const HOST_PORT = /^(?:\[([^\]\s]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 

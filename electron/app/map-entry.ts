@@ -67,5 +67,6 @@ export function buildMapEntry(s: RelaySettings, ports: ListeningPorts): MapEntry
 
 /** Quotes a YAML scalar when it could be read as something other than a plain string. */
 function yamlString(v: string): string {
-  return /^[A-Za-z0-9._-]+$/.test(v) && !/^(true|false|yes|no|on|off|null|~|[\d.]+)$/i.test(v) ? v : JSON.stringify(v);
+  const plain = /^[A-Za-z0-9._-]+$/.test(v) && !/^(true|false|yes|no|on|off|null|~)$/i.test(v) && !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v);
+  return plain ? v : JSON.stringify(v);
 }
