@@ -1,8 +1,10 @@
 /** `derpdesk <command>`: the terminal entry point. */
+import { runHost } from './host.js';
 import { runRelay } from './relay.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   relay: { run: runRelay, help: 'run a DERP relay (derper-compatible flags)' },
+  host: { run: runHost, help: 'run the app without a display and serve its GUI to a browser' },
 };
 
 function usage(): string {
