@@ -159,6 +159,8 @@ export class RelayService {
   async stop(notice: RestartNotice | null = { reconnectInMs: 1_000, tryForMs: 30_000 }): Promise<void> {
     const closing = this.servers.map(closeServer);
     await this.derp.close(notice);
+    // Plain HTTP requests still in flight (probes, varz) must not hold the stop open.
+    for (const srv of this.servers) srv.closeAllConnections();
     await Promise.all(closing);
   }
 }
