@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real: third-party STUN clients (stun-client, coturn's
-# turnutils_stunclient) and openssl for test certificates. Debian/Ubuntu; runs apt only when something is missing.
+# turnutils_stunclient), openssl for test certificates, and Chromium for the end-to-end GUI tests.
+# Debian/Ubuntu; runs apt only when something is missing.
 set -euo pipefail
 need=()
 command -v stun >/dev/null 2>&1 || need+=(stun-client)
 command -v turnutils_stunclient >/dev/null 2>&1 || need+=(coturn)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: system packages already present"
   exit 0

@@ -1,0 +1,102 @@
+/**
+ * The GUI end to end, as a user on a server would use it: `derpdesk host` started from the built CLI, Debian's
+ * Chromium opening the printed URL, the relay switched on, real DERP clients connecting over loopback, peers and
+ * charts moving, the relay switched off. Screenshots land in test/artifacts/ for a person to look at.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DerpClient } from '../../electron/derp/client.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { startCli, waitExit } from '../helpers/cli.js';
+import { launchChromium } from '../helpers/browser.js';
+import type { ChildProcess } from 'node:child_process';
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
+let dataDir: string;
+let host: ChildProcess;
+let url: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-e2e-'));
+  writeFileSync(
+    path.join(dataDir, 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunListen: '127.0.0.1:0', hostName: 'derp.example.test', regionName: 'e2e relay' }),
+  );
+  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', dataDir], /open (http:\/\/\S+)/);
+  host = started.child;
+  url = started.match[1];
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  host?.kill('SIGTERM');
+  if (host) await waitExit(host);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe('relay dashboard in Chromium', () => {
+  it('refuses to work without the access token and says where to find it', async () => {
+    const bare = await browser.newPage();
+    await bare.goto(url.replace(/#token=.*/, ''));
+    await expect.poll(() => bare.textContent('body'), { timeout: 10_000 }).toMatch(/token/i);
+    await bare.close();
+  });
+
+  it('starts the relay, shows real clients and live charts, and stops it', async () => {
+    await page.goto(url);
+    const status = page.getByTestId('relay-status');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+    await shot('relay-stopped');
+
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
+    const derpUrl = /(http:\/\/\S+?\/derp)/.exec((await status.textContent()) ?? '')![1].replace('localhost', '127.0.0.1');
+
+    const clients = await Promise.all([0, 1, 2].map(() => DerpClient.connect({ url: derpUrl })));
+    clients[0].notePreferred(true);
+    let running = true;
+    const traffic = (async () => {
+      while (running) {
+        for (let i = 0; i < 50; i++) clients[i % 3].send(clients[(i + 1) % 3].publicKey, Buffer.alloc(1200, i));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+
+    await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 10_000 }).toMatch(/^3 peers?/);
+    await expect.poll(() => page.getByTestId('peer-row').count(), { timeout: 5_000 }).toBe(3);
+    const keyShown = clients[0].publicKey.toString('hex').slice(0, 8);
+    await expect.poll(() => page.getByTestId('peers-table').textContent(), { timeout: 5_000 }).toContain(keyShown);
+    await expect.poll(async () => /[1-9]/.test((await page.getByTestId('current-rate').textContent()) ?? ''), { timeout: 10_000 }).toBe(true);
+    await page.waitForTimeout(2500);
+    await shot('relay-running');
+
+    running = false;
+    await traffic;
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+    await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 5_000 }).toMatch(/^0 peers/);
+    for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
+  });
+
+  it('shows the DERP map entry for this relay', async () => {
+    await expect.poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 }).toContain('derp.example.test');
+  });
+
+  it('has navigation to the DERP map and Diagnostics pages', async () => {
+    for (const [name, file] of [['DERP map', 'derp-map'], ['Diagnostics', 'diagnostics'], ['Relay', 'relay-final']] as const) {
+      await page.getByRole('link', { name }).click();
+      await page.waitForTimeout(200);
+      await shot(file);
+    }
+  });
+});
