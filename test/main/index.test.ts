@@ -1,0 +1,74 @@
+/**
+ * The Electron entry point with 'electron' mocked: it must enable the sandbox, register the IPC contract, open a
+ * window with the secure options and the bundled preload, and load the packaged page.
+ */
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CALL_NAMES, channelOf } from '../../shared/api.js';
+
+const h = vi.hoisted(() => {
+  const handled: string[] = [];
+  const windows: Array<{ options: Record<string, unknown>; loaded: string[] }> = [];
+  let ready: () => void = () => {};
+  const whenReady = new Promise<void>((r) => (ready = r));
+  return { handled, windows, whenReady, ready: () => ready(), userData: '' };
+});
+
+vi.mock('electron', () => {
+  const listeners = new Map<string, Array<(...a: unknown[]) => void>>();
+  const contents = {
+    on: () => {},
+    setWindowOpenHandler: () => {},
+    mainFrame: { url: '' },
+    isDestroyed: () => false,
+    send: () => {},
+  };
+  class BrowserWindow {
+    webContents = contents;
+    constructor(options: Record<string, unknown>) {
+      h.windows.push({ options, loaded: (this.loaded = []) });
+    }
+    loaded: string[];
+    loadFile(f: string) {
+      this.loaded.push(f);
+      return Promise.resolve();
+    }
+    once() {}
+    on() {}
+    show() {}
+  }
+  return {
+    app: {
+      enableSandbox: vi.fn(),
+      requestSingleInstanceLock: () => true,
+      quit: vi.fn(),
+      whenReady: () => h.whenReady,
+      getPath: () => h.userData,
+      on: (e: string, f: (...a: unknown[]) => void) => listeners.set(e, [...(listeners.get(e) ?? []), f]),
+    },
+    BrowserWindow,
+    ipcMain: { handle: (c: string) => h.handled.push(c), removeHandler: vi.fn() },
+    session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    shell: { openExternal: vi.fn() },
+  };
+});
+
+describe('electron/main/index.ts', () => {
+  afterAll(() => vi.restoreAllMocks());
+
+  it('wires a sandboxed window, the preload bundle and every IPC channel', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    h.userData = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-main-'));
+    const electron = await import('electron');
+    await import('../../electron/main/index.js');
+    expect(electron.app.enableSandbox).toHaveBeenCalled();
+    h.ready();
+    await vi.waitFor(() => expect(h.windows.length).toBe(1));
+    const w = h.windows[0];
+    expect(w.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(String((w.options.webPreferences as { preload: string }).preload)).toMatch(/preload\.cjs$/);
+    expect(w.loaded[0]).toMatch(/renderer[/\\]index\.html$/);
+    expect(h.handled.sort()).toEqual(CALL_NAMES.map(channelOf).sort());
+  });
+});
