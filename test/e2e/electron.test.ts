@@ -19,7 +19,7 @@ describe('desktop app', () => {
     try {
       const win = await app.firstWindow();
       await expect.poll(() => win.getByTestId('relay-status').textContent(), { timeout: 15_000 }).toMatch(/Stopped|Running/);
-      expect(await win.evaluate(() => typeof (window as unknown as { derpdesk?: unknown }).derpdesk)).toBe('object');
+      expect(await win.evaluate(() => typeof (globalThis as unknown as { derpdesk?: unknown }).derpdesk)).toBe('object');
       expect(await win.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
     } finally {
       await app.close();

@@ -1,0 +1,79 @@
+/**
+ * A STUN client in Tailscale's request form: learns the mapped (public) address and measures round-trip time,
+ * with retries. Diagnostics use it for netcheck-style checks.
+ */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { formatHostPort } from '../util/hostport.js';
+import { encodeBindingRequest, ipToString, parseBindingResponse } from './message.js';
+
+export interface StunProbeOptions {
+  host: string;
+  port: number;
+  timeoutMs?: number;
+  retries?: number;
+  signal?: AbortSignal;
+}
+
+export interface StunProbeResult {
+  mappedAddress: string;
+  mappedPort: number;
+  family: 4 | 6;
+  rttMs: number;
+  attempts: number;
+}
+
+export class StunProbeError extends Error {}
+
+/** Sends Binding Requests (a fresh transaction per try, backing off) until one is answered. */
+export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  const retries = opts.retries ?? 3;
+  const where = formatHostPort(opts.host, opts.port);
+  const sock = dgram.createSocket(isIPv6(opts.host) ? 'udp6' : 'udp4');
+  return new Promise<StunProbeResult>((resolve, reject) => {
+    let attempt = 0;
+    let timer: NodeJS.Timeout | null = null;
+    const sent = new Map<string, bigint>();
+    const finish = (err: Error | null, result?: StunProbeResult) => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      sock.close();
+      if (err) reject(err);
+      else resolve(result!);
+    };
+    const onAbort = () => finish(new StunProbeError(`STUN probe of ${where} aborted`));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.on('error', (err) => finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`)));
+    sock.on('message', (msg) => {
+      if (msg.length < 20) return;
+      const txid = msg.subarray(8, 20);
+      const at = sent.get(txid.toString('hex'));
+      if (at === undefined) return;
+      const r = parseBindingResponse(msg, txid);
+      if (!r.ok) return;
+      finish(null, {
+        mappedAddress: ipToString(r.addr),
+        mappedPort: r.addr.port,
+        family: r.addr.family,
+        rttMs: Number(process.hrtime.bigint() - at) / 1e6,
+        attempts: attempt,
+      });
+    });
+    const send = () => {
+      if (attempt >= retries) {
+        finish(new StunProbeError(`no STUN reply from ${where} after ${retries} ${retries === 1 ? 'try' : 'tries'}`));
+        return;
+      }
+      attempt++;
+      const txid = randomBytes(12);
+      sent.set(txid.toString('hex'), process.hrtime.bigint());
+      sock.send(encodeBindingRequest(txid), opts.port, opts.host, (err) => {
+        if (err) finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`));
+      });
+      timer = setTimeout(send, timeoutMs * attempt);
+    };
+    send();
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * A STUN server: one UDP socket per listen address, answering every well-formed Binding Request with the
+ * sender's address and dropping everything else silently. Counts requests the way derper's /debug/varz does.
+ */
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { formatHostPort } from '../util/hostport.js';
+import { BINDING_REQUEST, addressOf, encodeBindingResponse, parseMessage } from './message.js';
+
+export interface StunListen {
+  host: string;
+  port: number;
+}
+
+export interface StunStats {
+  /** derper's stun_requests{disposition}. */
+  success: number;
+  notStun: number;
+  writeError: number;
+  readError: number;
+  /** derper's stun_addrfamily{family}. */
+  ipv4: number;
+  ipv6: number;
+}
+
+const SOFTWARE = Buffer.from('derpdesk');
+
+/** derper's default: all IPv4 and all IPv6 addresses on one port. */
+export function allAddresses(port: number): StunListen[] {
+  return [
+    { host: '0.0.0.0', port },
+    { host: '::', port },
+  ];
+}
+
+export class StunServer {
+  readonly stats: StunStats = { success: 0, notStun: 0, writeError: 0, readError: 0, ipv4: 0, ipv6: 0 };
+  private readonly sockets: dgram.Socket[] = [];
+
+  /** Binds every address; on failure closes what was bound and throws a message naming the address. */
+  async start(listen: StunListen[]): Promise<void> {
+    try {
+      for (const l of listen) this.sockets.push(await this.bind(l));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private bind(l: StunListen): Promise<dgram.Socket> {
+    const v6 = isIPv6(l.host);
+    const sock = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    return new Promise((resolve, reject) => {
+      sock.once('error', (err: NodeJS.ErrnoException) => {
+        sock.close();
+        const where = formatHostPort(l.host, l.port);
+        reject(new Error(err.code === 'EADDRINUSE' ? `STUN: address ${where} is already in use` : `STUN: cannot listen on ${where}: ${err.message}`));
+      });
+      sock.bind(l.port, l.host, () => {
+        sock.removeAllListeners('error');
+        sock.on('error', () => this.stats.readError++);
+        sock.on('message', (msg, rinfo) => this.onMessage(sock, msg, rinfo));
+        resolve(sock);
+      });
+    });
+  }
+
+  private onMessage(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const m = parseMessage(msg);
+    if (!m.ok || m.header.type !== BINDING_REQUEST) {
+      this.stats.notStun++;
+      return;
+    }
+    const addr = addressOf(rinfo.address, rinfo.port);
+    if (!addr) {
+      this.stats.notStun++;
+      return;
+    }
+    if (addr.family === 4) this.stats.ipv4++;
+    else this.stats.ipv6++;
+    const reply = encodeBindingResponse(m.header, addr, SOFTWARE);
+    sock.send(reply, rinfo.port, rinfo.address, (err) => {
+      if (err) this.stats.writeError++;
+      else this.stats.success++;
+    });
+  }
+
+  /** Bound addresses as `host:port`, with real ports when 0 was asked for. */
+  addresses(): StunListen[] {
+    return this.sockets.map((s) => {
+      const a = s.address();
+      return { host: a.address, port: a.port };
+    });
+  }
+
+  get requests(): number {
+    return this.stats.success + this.stats.writeError;
+  }
+
+  async stop(): Promise<void> {
+    const socks = this.sockets.splice(0);
+    await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+/** derper's STUN metrics in Prometheus text form. */
+export function stunVarz(s: StunStats): string[] {
+  return [
+    '# TYPE stun_requests counter\n',
+    `stun_requests{disposition="not_stun"} ${s.notStun}\n`,
+    `stun_requests{disposition="read_error"} ${s.readError}\n`,
+    `stun_requests{disposition="success"} ${s.success}\n`,
+    `stun_requests{disposition="write_error"} ${s.writeError}\n`,
+    '# TYPE stun_addrfamily counter\n',
+    `stun_addrfamily{family="ipv4"} ${s.ipv4}\n`,
+    `stun_addrfamily{family="ipv6"} ${s.ipv6}\n`,
+  ];
+}
