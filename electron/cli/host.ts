@@ -1,6 +1,7 @@
 /** `derpdesk host`: the desktop app's services and GUI, served to a browser. */
 import path from 'node:path';
 import { createAppServices } from '../app/services.js';
+import { startStunRunner } from '../app/stun-runner.js';
 import { isLoopbackHost, startHost } from '../headless/host.js';
 import { parseHostPort } from '../util/hostport.js';
 import { consoleLogger } from '../util/log.js';
@@ -38,7 +39,7 @@ export async function runHost(argv: string[]): Promise<number> {
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`derpdesk host: WARNING: serving the GUI on ${listen.host}, reachable from other machines; keep the token secret and prefer an SSH tunnel or a TLS proxy\n`);
   }
-  const services = createAppServices({ dataDir, logger: consoleLogger });
+  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner });
   let host;
   try {
     host = await startHost({ services, staticDir: path.resolve(import.meta.dirname, 'renderer'), host: listen.host, port: listen.port });

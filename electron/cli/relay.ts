@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { KeyFileError } from '../relay/keyfile.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
-import { parseHostPort } from '../util/hostport.js';
+import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
+import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 
@@ -19,7 +20,8 @@ export const RELAY_FLAGS: FlagSpec[] = [
   { name: 'hostname', type: 'string', default: os.hostname(), arg: 'name', help: 'the relay\'s host name; names the certificate files in -certdir' },
   { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
   { name: 'stun', type: 'bool', default: true, help: 'also run a STUN server' },
-  { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'the UDP port for STUN' },
+  { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'the UDP port for STUN, on the host of -a (all IPv4 and IPv6 addresses when -a names none)' },
+  { name: 'stun-listen', type: 'string', default: '', arg: 'addrs', help: 'explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale\'s stun_listen_addr); overrides -stun-port' },
 ];
 
 const USAGE = 'Usage: derpdesk relay [flags]\n\nRuns a DERP relay compatible with Tailscale clients and derper.';
@@ -29,6 +31,8 @@ export interface RelayPlan {
   tls: TlsFiles | null;
   httpPort: number;
   keyFile: string;
+  /** Empty when STUN is off. */
+  stun: StunListen[];
 }
 
 /** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
@@ -60,7 +64,19 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
   }
   const httpPort = Number(v['http-port']);
   if (httpPort < -1 || httpPort > 65535) throw new UsageError(`-http-port ${httpPort} is out of range (-1 to 65535)`);
-  return { addr, tls, httpPort, keyFile: String(v.c) || path.join(dataDir, 'derper.key') };
+  return { addr, tls, httpPort, keyFile: String(v.c) || path.join(dataDir, 'derper.key'), stun: v.stun ? planStun(listenAt.host, Number(v['stun-port']), String(v['stun-listen'])) : [] };
+}
+
+/** derper binds STUN on -a's host and -stun-port; --stun-listen names the sockets explicitly. */
+function planStun(host: string, port: number, explicit: string): StunListen[] {
+  if (explicit) {
+    return explicit.split(',').map((a) => {
+      const hp = parseHostPort(a, '-stun-listen');
+      return { host: hp.host || '0.0.0.0', port: hp.port };
+    });
+  }
+  if (port < 0 || port > 65535) throw new UsageError(`-stun-port ${port} is out of range (0-65535)`);
+  return host ? [{ host, port }] : allAddresses(port);
 }
 
 export async function runRelay(argv: string[]): Promise<number> {
@@ -79,17 +95,28 @@ export async function runRelay(argv: string[]): Promise<number> {
     return 0;
   }
   let service: RelayService;
+  const stun = plan.stun.length > 0 ? new StunServer() : null;
   try {
-    service = await RelayService.start({ ...plan });
+    service = await RelayService.start({ ...plan, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
+  }
+  if (stun) {
+    try {
+      await stun.start(plan.stun);
+    } catch (err) {
+      process.stderr.write(`derpdesk relay: ${(err as Error).message} (use -stun-port, -stun-listen, or -stun=false)\n`);
+      await service.stop(null);
+      return 1;
+    }
+    process.stdout.write(`derpdesk relay: STUN listening on ${stun.addresses().map((a) => formatHostPort(a.host, a.port)).join(', ')}\n`);
   }
   if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down\n`);
-      service.stop().then(
+      Promise.all([service.stop(), stun?.stop()]).then(
         () => resolve(0),
         () => resolve(1),
       );

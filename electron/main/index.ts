@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
 import { createAppServices } from '../app/services.js';
+import { startStunRunner } from '../app/stun-runner.js';
 import { consoleLogger } from '../util/log.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions } from './window.js';
@@ -19,7 +20,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let win: BrowserWindow | null = null;
 
 app.whenReady().then(() => {
-  const services = createAppServices({ dataDir: app.getPath('userData'), logger: consoleLogger });
+  const services = createAppServices({ dataDir: app.getPath('userData'), logger: consoleLogger, startStun: startStunRunner });
   installSessionGuards(session.defaultSession);
   registerIpc(ipcMain, services, (frame) => !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl));
   forwardEvents(services, () => win?.webContents ?? null);

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
 import { formatNodePrivate, generateKeyPair } from '../../electron/derp/keys.js';
+import { stunProbe } from '../../electron/stun/client.js';
+import { StunServer } from '../../electron/stun/server.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-cli-'));
@@ -33,7 +35,7 @@ describe('derpdesk relay flags', () => {
     expect(le.stderr).toContain('letsencrypt is not supported');
     const keyFile = path.join(tmp, 'broken.key');
     writeFileSync(keyFile, '{"PrivateKey": "nonsense"}');
-    const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], env);
+    const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], env);
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain(`${keyFile}: node private key must start with "privkey:"`);
     const noCert = await runCli(['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', tmp, '-hostname', 'nothere'], env);
@@ -45,7 +47,7 @@ describe('derpdesk relay flags', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
-    const r = await runCli(['relay', '-a', `127.0.0.1:${port}`], env);
+    const r = await runCli(['relay', '-a', `127.0.0.1:${port}`, '-stun=false'], env);
     blocker.close();
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`address 127.0.0.1:${port} is already in use`);
@@ -55,7 +57,7 @@ describe('derpdesk relay flags', () => {
 describe('derpdesk relay running', () => {
   it('creates a derper-format key file (0600), reuses it on restart, and reads headscale\'s bare form', async () => {
     const keyFile = path.join(tmp, 'k1', 'derper.key');
-    const first = await startCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], READY, env);
+    const first = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], READY, env);
     const text = readFileSync(keyFile, 'utf8');
     expect(text).toMatch(/^\{"PrivateKey":"privkey:[0-9a-f]{64}"\}\n$/);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
@@ -65,7 +67,7 @@ describe('derpdesk relay running', () => {
     first.child.kill('SIGTERM');
     expect(await waitExit(first.child)).toBe(0);
 
-    const second = await startCli(['relay', '-a', '127.0.0.1:0', '-c', keyFile], READY, env);
+    const second = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], READY, env);
     const c2 = await DerpClient.connect({ url: `http://127.0.0.1:${second.match[2]}/derp` });
     expect(c2.serverPublicKey.toString('hex')).toBe(key1);
     c2.close();
@@ -75,7 +77,7 @@ describe('derpdesk relay running', () => {
     const kp = generateKeyPair();
     const bare = path.join(tmp, 'headscale-derp.key');
     writeFileSync(bare, formatNodePrivate(kp.privateKey) + '\n', { mode: 0o600 });
-    const third = await startCli(['relay', '-a', '127.0.0.1:0', '-c', bare], READY, env);
+    const third = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', bare], READY, env);
     const c3 = await DerpClient.connect({ url: `http://127.0.0.1:${third.match[2]}/derp` });
     expect(c3.serverPublicKey).toEqual(kp.publicKey);
     c3.close();
@@ -84,7 +86,7 @@ describe('derpdesk relay running', () => {
   });
 
   it('tells connected clients it is restarting on SIGTERM and exits 0', async () => {
-    const r = await startCli(['relay', '-a', '127.0.0.1:0'], READY, env);
+    const r = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false'], READY, env);
     const c = await DerpClient.connect({ url: `http://127.0.0.1:${r.match[2]}/derp` });
     const restarting = new Promise<number>((resolve) => c.once('restarting', (ms) => resolve(ms)));
     r.child.kill('SIGTERM');
@@ -107,7 +109,7 @@ describe('derpdesk relay running', () => {
       });
     });
     const r = await startCli(
-      ['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', certdir, '-hostname', 'relay.test', '-http-port', String(port80)],
+      ['relay', '-a', '127.0.0.1:0', '-stun=false', '-certmode', 'manual', '-certdir', certdir, '-hostname', 'relay.test', '-http-port', String(port80)],
       READY,
       env,
     );
@@ -127,8 +129,31 @@ describe('derpdesk relay running', () => {
     await waitExit(r.child);
   });
 
+  it('runs STUN beside the relay on -stun-listen addresses and exports its counters in /debug/varz', async () => {
+    const r = await startCli(['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0,[::1]:0'], /STUN listening on 127\.0\.0\.1:(\d+), \[::1\]:(\d+)/, env);
+    const relayPort = /listening on http:\/\/[^\s]+:(\d+)\/derp/.exec(r.output())![1];
+    const v4 = await stunProbe({ host: '127.0.0.1', port: Number(r.match[1]) });
+    const v6 = await stunProbe({ host: '::1', port: Number(r.match[2]) });
+    expect([v4.mappedAddress, v6.mappedAddress]).toEqual(['127.0.0.1', '::1']);
+    const varz = await (await fetch(`http://127.0.0.1:${relayPort}/debug/varz`)).text();
+    expect(varz).toContain('stun_requests{disposition="success"} 2');
+    expect(varz).toContain('stun_addrfamily{family="ipv6"} 1');
+    r.child.kill('SIGTERM');
+    expect(await waitExit(r.child)).toBe(0);
+  });
+
+  it('says which STUN address is busy and exits 1', async () => {
+    const blocker = new StunServer();
+    await blocker.start([{ host: '127.0.0.1', port: 0 }]);
+    const port = blocker.addresses()[0].port;
+    const r = await runCli(['relay', '-a', '127.0.0.1:0', '-stun-port', String(port)], env);
+    await blocker.stop();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`STUN: address 127.0.0.1:${port} is already in use`);
+  });
+
   it('runs plain HTTP on :3340 with -dev', async () => {
-    const r = await startCli(['relay', '-dev'], READY, env).catch((e: Error) => e);
+    const r = await startCli(['relay', '-dev', '-stun=false'], READY, env).catch((e: Error) => e);
     if (r instanceof Error) {
       // Another relay on this machine may hold :3340; the message must then say so.
       expect(r.message).toContain('3340 is already in use');
