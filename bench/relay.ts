@@ -13,23 +13,25 @@ const DIST = path.resolve(import.meta.dirname);
 export interface RelayProcess {
   child: ChildProcess;
   url: string;
+  /** Everything the relay printed so far. */
+  output(): string;
   rssKiB(): number;
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
-export async function startRelayProcess(dataDir: string): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [path.join(DIST, 'cli.mjs'), 'relay', '-a', '127.0.0.1:0', '-stun=false'], {
+export async function startRelayProcess(dataDir: string, extraArgs: string[] = ['-stun=false']): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [path.join(DIST, 'cli.mjs'), 'relay', '-a', '127.0.0.1:0', ...extraArgs], {
     env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const t = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 10_000);
     const onData = (d: Buffer) => {
       out += d;
       const m = /listening on (http:\/\/[^\s,]+\/derp)/.exec(out);
-      if (m) {
+      if (m && (!extraArgs.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out))) {
         clearTimeout(t);
         resolve(m[1].replace('localhost', '127.0.0.1'));
       }
@@ -41,6 +43,7 @@ export async function startRelayProcess(dataDir: string): Promise<RelayProcess> 
   return {
     child,
     url,
+    output: () => out,
     rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]),
     // utime + stime, fields 14 and 15 of /proc/pid/stat (11 and 12 after the command name).
     cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
@@ -58,7 +61,7 @@ interface Worker {
   result: Promise<WorkerResult>;
 }
 
-function startWorker(task: WorkerTask): Worker {
+export function startWorker(task: WorkerTask): Worker {
   const child = fork(path.join(DIST, 'bench-worker.mjs'), [], { env: { ...process.env, DERPDESK_BENCH_TASK: JSON.stringify(task) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let readyResolve!: () => void;
   let resultResolve!: (r: WorkerResult) => void;
@@ -86,7 +89,7 @@ function startWorker(task: WorkerTask): Worker {
   return { child, ready, result };
 }
 
-async function runWorkers(tasks: WorkerTask[]): Promise<WorkerResult[]> {
+export async function runWorkers(tasks: WorkerTask[]): Promise<WorkerResult[]> {
   const workers = tasks.map(startWorker);
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.child.send('go');

@@ -2,12 +2,16 @@
  * Load generator process for the relay benchmarks. The parent (bench/relay.ts) forks it and talks over IPC:
  * it connects its clients, reports ready, floods or idles on "go", and reports what it sent and received.
  */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import { DerpClient } from '../electron/derp/client.js';
+import { encodeBindingRequest } from '../electron/stun/message.js';
 
 export type WorkerTask =
   | { kind: 'flood'; url: string; pairs: number; size: number; durationMs: number }
   | { kind: 'idle'; url: string; clients: number }
-  | { kind: 'handshakes'; url: string; count: number; concurrency: number };
+  | { kind: 'handshakes'; url: string; count: number; concurrency: number }
+  | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number };
 
 export interface WorkerResult {
   sent: number;
@@ -107,8 +111,56 @@ async function handshakes(task: Extract<WorkerTask, { kind: 'handshakes' }>): Pr
   send({ result: { sent: done, received: done, bytesReceived: 0, elapsedMs: performance.now() - t0 } });
 }
 
+/** Each socket keeps `window` Binding Requests outstanding; a timeout tick refills windows lost to drops. */
+async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> {
+  const req = encodeBindingRequest(randomBytes(12));
+  const result: WorkerResult = { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 };
+  let running = false;
+  const socks = await Promise.all(
+    Array.from({ length: task.sockets }, async () => {
+      const s = dgram.createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+      const flow = { s, outstanding: 0 };
+      s.on('message', () => {
+        result.received++;
+        flow.outstanding--;
+        if (running) {
+          s.send(req, task.port, task.host);
+          result.sent++;
+          flow.outstanding++;
+        }
+      });
+      return flow;
+    }),
+  );
+  send({ ready: true });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  running = true;
+  const t0 = performance.now();
+  const refill = () => {
+    for (const f of socks) {
+      while (f.outstanding < task.window) {
+        f.s.send(req, task.port, task.host);
+        result.sent++;
+        f.outstanding++;
+      }
+    }
+  };
+  refill();
+  const timer = setInterval(() => {
+    for (const f of socks) f.outstanding = Math.min(f.outstanding, task.window / 2);
+    refill();
+  }, 50);
+  await new Promise((r) => setTimeout(r, task.durationMs));
+  running = false;
+  clearInterval(timer);
+  result.elapsedMs = performance.now() - t0;
+  send({ result: { ...result } });
+  for (const f of socks) f.s.close();
+}
+
 const task = JSON.parse(process.env.DERPDESK_BENCH_TASK ?? '{}') as WorkerTask;
-const run = task.kind === 'flood' ? flood(task) : task.kind === 'idle' ? idle(task) : handshakes(task);
+const run = task.kind === 'flood' ? flood(task) : task.kind === 'idle' ? idle(task) : task.kind === 'stun' ? stun(task) : handshakes(task);
 run.then(
   () => setTimeout(() => process.exit(0), 100),
   (err: Error) => {

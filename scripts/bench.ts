@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchRelay } from '../bench/relay.js';
+import { benchStun } from '../bench/stun.js';
 import { toMarkdown } from '../bench/report.js';
 import type { BenchResult } from '../bench/types.js';
 
@@ -12,6 +13,8 @@ const results: BenchResult[] = [];
 try {
   console.log('relay throughput, memory and handshakes…');
   results.push(...(await benchRelay(dataDir, { durationMs: quick ? 1000 : 4000, idleClients: quick ? 500 : 2000 })));
+  console.log('STUN responses…');
+  results.push(await benchStun(dataDir, quick ? 1000 : 4000));
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -42,33 +42,49 @@ export interface StunAttribute {
 
 export type ParseResult = { ok: true; header: StunHeader; attrs: StunAttribute[] } | { ok: false; reason: string };
 
-/** Parses and checks a datagram's STUN framing; validates FINGERPRINT when present. */
-export function parseMessage(buf: Buffer): ParseResult {
-  if (buf.length < HEADER_LEN) return { ok: false, reason: `too short for a STUN header (${buf.length} bytes)` };
-  const type = buf.readUInt16BE(0);
-  if (type & 0xc000) return { ok: false, reason: 'top two bits of the message type are not zero' };
+/**
+ * Checks a datagram's STUN framing (header, lengths, attribute layout, FINGERPRINT when present) without
+ * allocating; returns why it is not a STUN message, or null. The server's hot path.
+ */
+export function framingError(buf: Buffer): string | null {
+  if (buf.length < HEADER_LEN) return `too short for a STUN header (${buf.length} bytes)`;
+  if (buf[0] & 0xc0) return 'top two bits of the message type are not zero';
   const length = buf.readUInt16BE(2);
-  if (length % 4 !== 0) return { ok: false, reason: `message length ${length} is not a multiple of 4` };
-  if (HEADER_LEN + length !== buf.length) return { ok: false, reason: `message length ${length} does not match the datagram (${buf.length - HEADER_LEN} bytes after the header)` };
-  const hasCookie = buf.readUInt32BE(4) === MAGIC_COOKIE;
-  const txid = Buffer.from(buf.subarray(hasCookie ? 8 : 4, HEADER_LEN));
-  const attrs: StunAttribute[] = [];
+  if (length % 4 !== 0) return `message length ${length} is not a multiple of 4`;
+  if (HEADER_LEN + length !== buf.length) return `message length ${length} does not match the datagram (${buf.length - HEADER_LEN} bytes after the header)`;
   let off = HEADER_LEN;
   while (off < buf.length) {
-    if (buf.length - off < 4) return { ok: false, reason: 'truncated attribute header' };
+    if (buf.length - off < 4) return 'truncated attribute header';
     const at = buf.readUInt16BE(off);
     const alen = buf.readUInt16BE(off + 2);
     const end = off + 4 + alen;
-    if (end > buf.length) return { ok: false, reason: `attribute 0x${at.toString(16)} overruns the message` };
+    if (end > buf.length) return `attribute 0x${at.toString(16)} overruns the message`;
     if (at === ATTR_FINGERPRINT) {
-      if (alen !== 4 || end !== buf.length) return { ok: false, reason: 'FINGERPRINT is not the last 4-byte attribute' };
-      if (buf.readUInt32BE(off + 4) !== fingerprintOf(buf, off)) return { ok: false, reason: 'FINGERPRINT does not match' };
+      if (alen !== 4 || end !== buf.length) return 'FINGERPRINT is not the last 4-byte attribute';
+      if (buf.readUInt32BE(off + 4) !== fingerprintOf(buf, off)) return 'FINGERPRINT does not match';
     }
-    attrs.push({ type: at, value: buf.subarray(off + 4, end) });
     off = end + ((4 - (alen % 4)) % 4);
   }
-  if (off !== buf.length) return { ok: false, reason: 'attribute padding overruns the message' };
-  return { ok: true, header: { type, length, hasCookie, txid }, attrs };
+  return off === buf.length ? null : 'attribute padding overruns the message';
+}
+
+export function hasMagicCookie(buf: Buffer): boolean {
+  return buf.readUInt32BE(4) === MAGIC_COOKIE;
+}
+
+/** Parses and checks a datagram's STUN framing; validates FINGERPRINT when present. */
+export function parseMessage(buf: Buffer): ParseResult {
+  const err = framingError(buf);
+  if (err) return { ok: false, reason: err };
+  const hasCookie = hasMagicCookie(buf);
+  const header: StunHeader = { type: buf.readUInt16BE(0), length: buf.length - HEADER_LEN, hasCookie, txid: Buffer.from(buf.subarray(hasCookie ? 8 : 4, HEADER_LEN)) };
+  const attrs: StunAttribute[] = [];
+  for (let off = HEADER_LEN; off < buf.length; ) {
+    const alen = buf.readUInt16BE(off + 2);
+    attrs.push({ type: buf.readUInt16BE(off), value: buf.subarray(off + 4, off + 4 + alen) });
+    off += 4 + alen + ((4 - (alen % 4)) % 4);
+  }
+  return { ok: true, header, attrs };
 }
 
 /** CRC-32 of the message up to (not including) the FINGERPRINT attribute at `fpOffset`, XOR 0x5354554E. */
@@ -108,13 +124,36 @@ export interface MappedAddress {
   port: number;
 }
 
-/** Writes an address attribute value (XOR-ed with the cookie and txid when `xor`) at `off`; returns its length. */
-function writeAddress(b: Buffer, off: number, addr: MappedAddress, xor: Buffer | null): number {
-  b[off] = 0;
-  b[off + 1] = addr.family === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
-  b.writeUInt16BE(xor ? addr.port ^ (MAGIC_COOKIE >>> 16) : addr.port, off + 2);
-  for (let i = 0; i < addr.ip.length; i++) b[off + 4 + i] = xor ? addr.ip[i] ^ xor[i] : addr.ip[i];
-  return 4 + addr.ip.length;
+/**
+ * A Binding Success Response to the request in `req` (already validated): XOR-MAPPED-ADDRESS for RFC 5389
+ * requests, MAPPED-ADDRESS for classic ones, then SOFTWARE and FINGERPRINT. The transaction id is copied from
+ * the request, whose bytes 4-19 are also the XOR key (magic cookie + transaction id).
+ */
+export function encodeBindingResponse(req: Buffer, addr: MappedAddress, software: Buffer): Buffer {
+  const xor = hasMagicCookie(req);
+  const ipLen = addr.ip.length;
+  const len = 8 + ipLen + 4 + padded(software.length) + 8;
+  const b = Buffer.allocUnsafe(HEADER_LEN + len);
+  b.writeUInt16BE(BINDING_SUCCESS, 0);
+  b.writeUInt16BE(len, 2);
+  req.copy(b, 4, 4, HEADER_LEN);
+  let off = HEADER_LEN;
+  b.writeUInt16BE(xor ? ATTR_XOR_MAPPED_ADDRESS : ATTR_MAPPED_ADDRESS, off);
+  b.writeUInt16BE(4 + ipLen, off + 2);
+  b[off + 4] = 0;
+  b[off + 5] = ipLen === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
+  b.writeUInt16BE(xor ? addr.port ^ (MAGIC_COOKIE >>> 16) : addr.port, off + 6);
+  for (let i = 0; i < ipLen; i++) b[off + 8 + i] = xor ? addr.ip[i] ^ req[4 + i] : addr.ip[i];
+  off += 8 + ipLen;
+  b.writeUInt16BE(ATTR_SOFTWARE, off);
+  b.writeUInt16BE(software.length, off + 2);
+  software.copy(b, off + 4);
+  b.fill(0, off + 4 + software.length, off + 4 + padded(software.length));
+  off += 4 + padded(software.length);
+  b.writeUInt16BE(ATTR_FINGERPRINT, off);
+  b.writeUInt16BE(4, off + 2);
+  b.writeUInt32BE(fingerprintOf(b, off), off + 4);
+  return b;
 }
 
 /** The XOR key for addresses: the magic cookie followed by the 12-byte transaction id. */
@@ -123,36 +162,6 @@ function xorKey(txid: Buffer): Buffer {
   k.writeUInt32BE(MAGIC_COOKIE, 0);
   txid.copy(k, 4, 0, 12);
   return k;
-}
-
-/**
- * A Binding Success Response: XOR-MAPPED-ADDRESS for RFC 5389 requests, MAPPED-ADDRESS for classic ones, then
- * SOFTWARE and FINGERPRINT.
- */
-export function encodeBindingResponse(req: StunHeader, addr: MappedAddress, software: Buffer): Buffer {
-  const addrLen = 4 + addr.ip.length;
-  const len = 4 + addrLen + 4 + padded(software.length) + 8;
-  const b = Buffer.alloc(HEADER_LEN + len);
-  b.writeUInt16BE(BINDING_SUCCESS, 0);
-  b.writeUInt16BE(len, 2);
-  if (req.hasCookie) {
-    b.writeUInt32BE(MAGIC_COOKIE, 4);
-    req.txid.copy(b, 8);
-  } else {
-    req.txid.copy(b, 4);
-  }
-  let off = HEADER_LEN;
-  b.writeUInt16BE(req.hasCookie ? ATTR_XOR_MAPPED_ADDRESS : ATTR_MAPPED_ADDRESS, off);
-  b.writeUInt16BE(addrLen, off + 2);
-  off += 4 + writeAddress(b, off + 4, addr, req.hasCookie ? xorKey(req.txid) : null);
-  b.writeUInt16BE(ATTR_SOFTWARE, off);
-  b.writeUInt16BE(software.length, off + 2);
-  software.copy(b, off + 4);
-  off += 4 + padded(software.length);
-  b.writeUInt16BE(ATTR_FINGERPRINT, off);
-  b.writeUInt16BE(4, off + 2);
-  b.writeUInt32BE(fingerprintOf(b, off), off + 4);
-  return b;
 }
 
 function readAddress(v: Buffer, xor: Buffer | null): MappedAddress | null {
@@ -192,10 +201,13 @@ export function ipToString(addr: MappedAddress): string {
   return new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
 }
 
+const DOT = 46;
+
 /** A remote address as the response carries it: IPv4-mapped IPv6 sources (dual-stack sockets) answer as IPv4. */
 export function addressOf(ip: string, port: number): MappedAddress | null {
   const v4 = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) return { family: 4, ip: Buffer.from(v4.split('.').map(Number)), port };
+  const four = parseIPv4(v4);
+  if (four) return { family: 4, ip: four, port };
   const [head, tail = ''] = ip.split('%')[0].split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
@@ -204,4 +216,27 @@ export function addressOf(ip: string, port: number): MappedAddress | null {
   const out = Buffer.alloc(16);
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
   return { family: 6, ip: out, port };
+}
+
+/** Dotted quad to 4 bytes without splitting strings (it runs once per STUN request). */
+function parseIPv4(s: string): Buffer | null {
+  const out = Buffer.allocUnsafe(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : DOT;
+    if (c === DOT) {
+      if (digits === 0 || value > 255 || part > 3) return null;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else {
+      return null;
+    }
+  }
+  return part === 4 ? out : null;
 }

@@ -69,26 +69,29 @@ describe('our messages', () => {
   });
 
   it('answers with XOR-MAPPED-ADDRESS, SOFTWARE and FINGERPRINT that RFC 5769-style parsing accepts', () => {
-    const m = parseMessage(encodeBindingRequest(TXID));
-    if (!m.ok) throw new Error(m.reason);
+    const req = encodeBindingRequest(TXID);
     for (const [ip, port] of [['192.0.2.1', 32853], ['2001:db8:1234:5678:11:2233:4455:6677', 32853], ['::ffff:10.1.2.3', 1]] as const) {
-      const res = encodeBindingResponse(m.header, addressOf(ip, port)!, Buffer.from('derpdesk'));
+      const res = encodeBindingResponse(req, addressOf(ip, port)!, Buffer.from('derpdesk'));
       const back = parseBindingResponse(res, TXID);
       expect(back.ok && `${ipToString(back.addr)}:${back.addr.port}`).toBe(`${ip.replace('::ffff:', '')}:${port}`);
     }
     // The IPv4 answer to the RFC's transaction is the RFC's XOR-MAPPED-ADDRESS value.
-    const res = encodeBindingResponse(m.header, addressOf('192.0.2.1', 32853)!, Buffer.from('test vector'));
+    const res = encodeBindingResponse(req, addressOf('192.0.2.1', 32853)!, Buffer.from('test vector'));
     expect(res.subarray(24, 32).toString('hex')).toBe('0001a147e112a643');
   });
 
   it('answers RFC 3489 (no cookie) requests with MAPPED-ADDRESS', () => {
     const classic = hex('00010000' + '0102030405060708090a0b0c0d0e0f10');
     const m = parseMessage(classic);
-    if (!m.ok) throw new Error(m.reason);
-    expect(m.header.hasCookie).toBe(false);
-    const res = encodeBindingResponse(m.header, addressOf('198.51.100.7', 4242)!, Buffer.from('x'));
+    expect(m.ok && m.header.hasCookie).toBe(false);
+    const res = encodeBindingResponse(classic, addressOf('198.51.100.7', 4242)!, Buffer.from('x'));
     expect(res.subarray(4, 20)).toEqual(classic.subarray(4, 20));
     expect(res.subarray(20, 32).toString('hex')).toBe('00010008' + '0001' + '1092' + 'c6336407');
+  });
+
+  it('parses dotted quads strictly', () => {
+    expect(addressOf('10.0.0.255', 1)?.ip).toEqual(Buffer.from([10, 0, 0, 255]));
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', '']) expect(addressOf(bad, 1)).toBeNull();
   });
 
   it('rejects malformed and truncated messages with a reason, never an exception', () => {
