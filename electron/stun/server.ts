@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { formatHostPort } from '../util/hostport.js';
-import { BINDING_REQUEST, addressOf, encodeBindingResponse, parseMessage } from './message.js';
+import { BINDING_REQUEST, addressOf, encodeBindingResponse, framingError } from './message.js';
 
 export interface StunListen {
   host: string;
@@ -66,8 +66,7 @@ export class StunServer {
   }
 
   private onMessage(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const m = parseMessage(msg);
-    if (!m.ok || m.header.type !== BINDING_REQUEST) {
+    if (msg.length < 20 || msg.readUInt16BE(0) !== BINDING_REQUEST || framingError(msg) !== null) {
       this.stats.notStun++;
       return;
     }
@@ -78,12 +77,14 @@ export class StunServer {
     }
     if (addr.family === 4) this.stats.ipv4++;
     else this.stats.ipv6++;
-    const reply = encodeBindingResponse(m.header, addr, SOFTWARE);
-    sock.send(reply, rinfo.port, rinfo.address, (err) => {
-      if (err) this.stats.writeError++;
-      else this.stats.success++;
-    });
+    sock.send(encodeBindingResponse(msg, addr, SOFTWARE), rinfo.port, rinfo.address, this.onSent);
   }
+
+  /** One callback for every reply: no closure per request. */
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.stats.writeError++;
+    else this.stats.success++;
+  };
 
   /** Bound addresses as `host:port`, with real ports when 0 was asked for. */
   addresses(): StunListen[] {
