@@ -19,6 +19,7 @@ import {
 import type { ClientInfo } from '../derp/info.js';
 import { formatNodePublic, isHexKey, type NodeKeyPair } from '../derp/keys.js';
 import { DROP_REASONS, type DropReason, type PeerInfo, type RelayCounters, type RelayGauges, type RelayStats } from '../../shared/relay.js';
+import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { consoleLogger, rateLimitedLogger, type Logger } from '../util/log.js';
 import { ClientConnection } from './connection.js';
 import type { Transport } from './transport.js';
@@ -471,21 +472,9 @@ function presentFrame(c: ClientConnection): Buffer {
 
 /** The 16-byte form PeerPresent carries: IPv4 as ::ffff:a.b.c.d, unparsable addresses as zeros. */
 export function ipTo16(ip: string): Buffer {
-  const out = Buffer.alloc(16);
-  if (ip.includes('.') && !ip.includes(':')) {
-    const parts = ip.split('.').map(Number);
-    if (parts.length === 4 && parts.every((p) => p >= 0 && p <= 255)) {
-      out[10] = 0xff;
-      out[11] = 0xff;
-      parts.forEach((p, i) => (out[12 + i] = p));
-    }
-    return out;
-  }
-  const [head, tail = ''] = ip.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  if (groups.length !== 8) return out;
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
-  return out;
+  const four = parseIPv4(ip);
+  if (four) return Buffer.concat([V4_MAPPED_PREFIX, four]);
+  return parseIPv6(ip) ?? Buffer.alloc(16);
 }
+
+const V4_MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { unmapIPv4 } from '../util/ip.js';
 
 export interface TransportHandlers {
   onData(chunk: Buffer): void;
@@ -30,8 +31,7 @@ export interface Transport {
 
 /** `::ffff:1.2.3.4` from a dual-stack listener is the IPv4 client 1.2.3.4. */
 export function normalizeIp(addr: string | undefined): string {
-  if (!addr) return '';
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+  return addr ? unmapIPv4(addr) : '';
 }
 
 export class SocketTransport implements Transport {

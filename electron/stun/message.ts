@@ -5,6 +5,7 @@
  */
 import { SocketAddress } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { parseIPv4, parseIPv6, unmapIPv4 } from '../util/ip.js';
 
 export const HEADER_LEN = 20;
 export const MAGIC_COOKIE = 0x2112a442;
@@ -201,42 +202,10 @@ export function ipToString(addr: MappedAddress): string {
   return new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
 }
 
-const DOT = 46;
-
 /** A remote address as the response carries it: IPv4-mapped IPv6 sources (dual-stack sockets) answer as IPv4. */
 export function addressOf(ip: string, port: number): MappedAddress | null {
-  const v4 = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-  const four = parseIPv4(v4);
+  const four = parseIPv4(unmapIPv4(ip));
   if (four) return { family: 4, ip: four, port };
-  const [head, tail = ''] = ip.split('%')[0].split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  if (groups.length !== 8) return null;
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
-  return { family: 6, ip: out, port };
-}
-
-/** Dotted quad to 4 bytes without splitting strings (it runs once per STUN request). */
-function parseIPv4(s: string): Buffer | null {
-  const out = Buffer.allocUnsafe(4);
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : DOT;
-    if (c === DOT) {
-      if (digits === 0 || value > 255 || part > 3) return null;
-      out[part++] = value;
-      value = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      value = value * 10 + (c - 48);
-      digits++;
-    } else {
-      return null;
-    }
-  }
-  return part === 4 ? out : null;
+  const six = parseIPv6(ip);
+  return six ? { family: 6, ip: six, port } : null;
 }
