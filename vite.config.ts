@@ -1,8 +1,11 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The renderer (React UI) is built by Vite into dist/renderer; it arrives with the desktop-app issue.
+// The renderer is built into dist/renderer and loaded from file:// by Electron or served by `derpdesk host`,
+// hence relative asset URLs.
 export default defineConfig({
   root: 'renderer',
   base: './',
-  build: { outDir: '../dist/renderer', emptyOutDir: true },
+  plugins: [react()],
+  build: { outDir: '../dist/renderer', emptyOutDir: true, chunkSizeWarningLimit: 1500 },
 });

@@ -1,0 +1,43 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { RelayState } from '../../../shared/api.js';
+import { useRelayStore } from '../store/relay.js';
+
+export function describeState(s: RelayState): string {
+  switch (s.status) {
+    case 'stopped':
+      return 'Stopped';
+    case 'starting':
+      return 'Starting…';
+    case 'stopping':
+      return 'Stopping…';
+    case 'failed':
+      return `Failed: ${s.error}`;
+    case 'running':
+      return `Running on ${s.endpoints.map((e) => e.url).join(', ')}`;
+  }
+}
+
+/** The on/off switch for the embedded relay and STUN server, with the state always in view. */
+export function RelaySwitch() {
+  const { state, busy, error, toggle } = useRelayStore(useShallow((s) => ({ state: s.state, busy: s.busy, error: s.error, toggle: s.toggle })));
+  const on = state.status === 'running' || state.status === 'starting';
+  return (
+    <section className="card relay-switch" aria-labelledby="relay-heading">
+      <div className="switch-row">
+        <h2 id="relay-heading">Relay</h2>
+        <button type="button" role="switch" aria-checked={on} aria-label="Relay" className={`switch ${on ? 'on' : ''}`} disabled={busy} onClick={() => void toggle()}>
+          <span className="knob" />
+        </button>
+      </div>
+      <p data-testid="relay-status" className={`status status-${state.status}`} role="status">
+        {describeState(state)}
+      </p>
+      {state.status === 'running' && (
+        <p className="muted">
+          Server key <code className="key">{state.publicKey}</code>
+        </p>
+      )}
+      {error && <p className="error">{error}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { validateSettings, type RelaySettings, type SettingsErrors } from '../../../shared/settings.js';
+import { useRelayStore } from '../store/relay.js';
+
+type Field = {
+  key: keyof RelaySettings;
+  label: string;
+  kind: 'text' | 'number' | 'checkbox' | 'select';
+  options?: string[];
+  hint?: string;
+  show?: (s: RelaySettings) => boolean;
+};
+
+const FIELDS: Field[] = [
+  { key: 'listenAddr', label: 'Listen address', kind: 'text', hint: '":443", "0.0.0.0:3340" or "[::]:443"' },
+  { key: 'tlsMode', label: 'TLS', kind: 'select', options: ['none', 'manual'], hint: 'none: plain HTTP (dev, or behind a TLS proxy)' },
+  { key: 'tlsCertFile', label: 'Certificate file', kind: 'text', show: (s) => s.tlsMode === 'manual' },
+  { key: 'tlsKeyFile', label: 'Certificate key file', kind: 'text', show: (s) => s.tlsMode === 'manual' },
+  { key: 'httpPort', label: 'HTTP port (captive-portal checks)', kind: 'number', hint: '-1 disables', show: (s) => s.tlsMode === 'manual' },
+  { key: 'stunEnabled', label: 'Run a STUN server', kind: 'checkbox' },
+  { key: 'stunListen', label: 'STUN addresses', kind: 'text', hint: 'comma-separated, e.g. 0.0.0.0:3478,[::]:3478', show: (s) => s.stunEnabled },
+  { key: 'regionId', label: 'Region ID', kind: 'number', hint: '900-999 for your own regions' },
+  { key: 'regionCode', label: 'Region code', kind: 'text' },
+  { key: 'regionName', label: 'Region name', kind: 'text' },
+  { key: 'hostName', label: 'Public host name', kind: 'text' },
+  { key: 'ipv4', label: 'Public IPv4', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv4' },
+  { key: 'ipv6', label: 'Public IPv6', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv6' },
+  { key: 'keyFile', label: 'Server key file', kind: 'text', hint: 'empty: derper.key in the app data directory' },
+];
+
+/** Relay settings with validation beside each field; saved settings apply at the next start. */
+export function SettingsForm() {
+  const { snapshot, api, setSettings } = useRelayStore(useShallow((s) => ({ snapshot: s.settings, api: s.api, setSettings: s.setSettings })));
+  const [draft, setDraft] = useState<RelaySettings | null>(snapshot?.settings ?? null);
+  const [serverErrors, setServerErrors] = useState<SettingsErrors>({});
+  const [saved, setSaved] = useState<string | null>(null);
+  useEffect(() => setDraft(snapshot?.settings ?? null), [snapshot]);
+  if (!draft || !snapshot) return <section className="card">Loading settings…</section>;
+
+  const errors: SettingsErrors = { ...validateSettings(draft), ...serverErrors };
+  const update = (key: keyof RelaySettings, value: string | number | boolean) => {
+    setDraft({ ...draft, [key]: value });
+    setServerErrors({});
+    setSaved(null);
+  };
+  const save = async () => {
+    if (!api) return;
+    const r = await api.call('settings.save', draft);
+    if (r.ok) {
+      setSettings(r.snapshot);
+      setSaved('Saved. Changes apply the next time the relay starts.');
+    } else {
+      setServerErrors(r.errors);
+    }
+  };
+  const invalid = Object.keys(errors).length > 0;
+
+  return (
+    <section className="card" aria-labelledby="settings-heading">
+      <h2 id="settings-heading">Relay settings</h2>
+      {snapshot.loadProblem && (
+        <p className="warning" role="alert">
+          {snapshot.loadProblem.message} The unreadable file was kept as <code>{snapshot.loadProblem.keptAs}</code>.
+        </p>
+      )}
+      <form
+        className="settings"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {FIELDS.filter((f) => !f.show || f.show(draft)).map((f) => {
+          const id = `setting-${f.key}`;
+          const err = errors[f.key];
+          const value = draft[f.key];
+          return (
+            <div key={f.key} className={`field ${f.kind}`}>
+              <label htmlFor={id}>{f.label}</label>
+              {f.kind === 'checkbox' ? (
+                <input id={id} type="checkbox" checked={value as boolean} onChange={(e) => update(f.key, e.target.checked)} />
+              ) : f.kind === 'select' ? (
+                <select id={id} value={value as string} onChange={(e) => update(f.key, e.target.value)}>
+                  {f.options!.map((o) => (
+                    <option key={o}>{o}</option>
+                  ))}
+                </select>
+              ) : (
+                <input
+                  id={id}
+                  type={f.kind === 'number' ? 'number' : 'text'}
+                  value={String(value)}
+                  aria-invalid={err ? true : undefined}
+                  aria-describedby={err ? `${id}-error` : f.hint ? `${id}-hint` : undefined}
+                  onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
+                />
+              )}
+              {err ? (
+                <span id={`${id}-error`} className="field-error" data-testid={`error-${f.key}`}>
+                  {err}
+                </span>
+              ) : (
+                f.hint && (
+                  <span id={`${id}-hint`} className="hint">
+                    {f.hint}
+                  </span>
+                )
+              )}
+            </div>
+          );
+        })}
+        <div className="actions">
+          <button type="submit" disabled={invalid}>
+            Save settings
+          </button>
+          <span className="muted">{snapshot.file}</span>
+          {saved && (
+            <span className="ok" role="status">
+              {saved}
+            </span>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+import { Charts } from '../components/Charts.js';
+import { MapEntryPanel } from '../components/MapEntryPanel.js';
+import { PeersTable } from '../components/PeersTable.js';
+import { RelaySwitch } from '../components/RelaySwitch.js';
+import { SettingsForm } from '../components/SettingsForm.js';
+
+export function RelayPage() {
+  return (
+    <div className="page relay-page">
+      <div className="column">
+        <RelaySwitch />
+        <Charts />
+        <PeersTable />
+      </div>
+      <div className="column side">
+        <SettingsForm />
+        <MapEntryPanel />
+      </div>
+    </div>
+  );
+}
