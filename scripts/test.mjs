@@ -12,6 +12,9 @@ if (buildRun.status !== 0) {
   process.exit(1);
 }
 
+// Types are part of the contract (IPC, bridge, renderer): a type error fails the run like a failing test.
+const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { stdio: 'inherit' });
+
 const vitest = spawnSync(
   process.execPath,
   ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],
@@ -31,6 +34,10 @@ try {
   }
 } catch (err) {
   console.error(`could not read ${results}: ${err.message}`);
+  failed += 1;
+}
+if (typecheck.status !== 0) {
+  console.error('typecheck failed (npm run typecheck)');
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -61,6 +61,8 @@ export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSo
       if (m.ok) p.resolve(m.result);
       else p.reject(new Error(m.error));
     });
+    // A failed connection reports 'error' then 'close'; the close handler does the work.
+    sock.addEventListener('error', () => {});
     sock.addEventListener('close', () => {
       for (const p of pending.values()) p.reject(new Error('disconnected from the derpdesk host'));
       pending.clear();
