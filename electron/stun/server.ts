@@ -10,6 +10,8 @@ import { BINDING_REQUEST, addressOf, encodeBindingResponse, framingError } from 
 export interface StunListen {
   host: string;
   port: number;
+  /** Skip this address (with a log line) when the machine cannot bind it, e.g. no IPv6. */
+  optional?: boolean;
 }
 
 export interface StunStats {
@@ -29,7 +31,7 @@ const SOFTWARE = Buffer.from('derpdesk');
 export function allAddresses(port: number): StunListen[] {
   return [
     { host: '0.0.0.0', port },
-    { host: '::', port },
+    { host: '::', port, optional: true },
   ];
 }
 
@@ -37,10 +39,20 @@ export class StunServer {
   readonly stats: StunStats = { success: 0, notStun: 0, writeError: 0, readError: 0, ipv4: 0, ipv6: 0 };
   private readonly sockets: dgram.Socket[] = [];
 
+  /** Addresses skipped because they were optional and could not be bound, with the reason. */
+  readonly skipped: string[] = [];
+
   /** Binds every address; on failure closes what was bound and throws a message naming the address. */
   async start(listen: StunListen[]): Promise<void> {
     try {
-      for (const l of listen) this.sockets.push(await this.bind(l));
+      for (const l of listen) {
+        try {
+          this.sockets.push(await this.bind(l));
+        } catch (err) {
+          if (!l.optional || /already in use/.test((err as Error).message)) throw err;
+          this.skipped.push((err as Error).message);
+        }
+      }
     } catch (err) {
       await this.stop();
       throw err;
