@@ -110,6 +110,7 @@ export async function runRelay(argv: string[]): Promise<number> {
       await service.stop(null);
       return 1;
     }
+    for (const why of stun.skipped) process.stdout.write(`derpdesk relay: ${why}; STUN continues without it\n`);
     process.stdout.write(`derpdesk relay: STUN listening on ${stun.addresses().map((a) => formatHostPort(a.host, a.port)).join(', ')}\n`);
   }
   if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
