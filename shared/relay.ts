@@ -38,8 +38,18 @@ export interface RelayCounters {
   handshakeFailures: number;
   writeTimeouts: number;
   dupClientConnTotal: number;
+  /** Clients refused by the allowlist or the verify URL. */
+  clientsDenied: number;
   /** Packets and bytes dropped, by reason and kind (derper's derp_packets_dropped labels). */
   dropped: Record<DropReason, Record<PacketKind, { packets: number; bytes: number }>>;
+}
+
+/** A client refused admission, as the GUI lists it. */
+export interface DeniedClient {
+  key: string;
+  remoteAddress: string;
+  reason: string;
+  at: number;
 }
 
 export interface RelayGauges {
@@ -47,6 +57,9 @@ export interface RelayGauges {
   currentHomeConnections: number;
   currentNotIdealConnections: number;
   clientsLocal: number;
+  /** Keys connected to mesh peers (and not here). */
+  clientsRemote: number;
+  meshLinks: number;
   dupClientKeys: number;
   dupClientConns: number;
   watchers: number;

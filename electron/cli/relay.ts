@@ -4,7 +4,11 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { KeyFileError } from '../relay/keyfile.js';
+import { parseMeshKey } from '../relay/mesh.js';
+import { consoleLogger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
@@ -21,6 +25,11 @@ export const RELAY_FLAGS: FlagSpec[] = [
   { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
   { name: 'stun', type: 'bool', default: true, help: 'also run a STUN server' },
   { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'the UDP port for STUN, on the host of -a (all IPv4 and IPv6 addresses when -a names none)' },
+  { name: 'mesh-psk-file', type: 'string', default: '', arg: 'file', help: 'file holding the region\'s mesh key (64 hex characters); peers with it skip verification and rate limits' },
+  { name: 'mesh-with', type: 'string', default: '', arg: 'peers', help: 'comma-separated peer servers to mesh with: host, host/dialhost (dialled as https://dialhost/derp) or a full URL' },
+  { name: 'verify-client-url', type: 'string', default: '', arg: 'url', help: 'admission controller: POST {"NodePublic","Source"}, admit on 200 {"Allow":true} (headscale serves this at /verify)' },
+  { name: 'verify-client-url-fail-open', type: 'bool', default: true, help: 'admit clients when the verify URL cannot be reached (transport errors only)' },
+  { name: 'allow-keys-file', type: 'string', default: '', arg: 'file', help: 'admit only node keys listed in this file (nodekey:<hex> per line, # comments); re-read when it changes' },
   { name: 'stun-listen', type: 'string', default: '', arg: 'addrs', help: 'explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale\'s stun_listen_addr); overrides -stun-port' },
 ];
 
@@ -33,6 +42,11 @@ export interface RelayPlan {
   keyFile: string;
   /** Empty when STUN is off. */
   stun: StunListen[];
+  meshPskFile: string;
+  meshWith: string[];
+  verifyClientUrl: string;
+  verifyFailOpen: boolean;
+  allowKeysFile: string;
 }
 
 /** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
@@ -64,7 +78,22 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
   }
   const httpPort = Number(v['http-port']);
   if (httpPort < -1 || httpPort > 65535) throw new UsageError(`-http-port ${httpPort} is out of range (-1 to 65535)`);
-  return { addr, tls, httpPort, keyFile: String(v.c) || path.join(dataDir, 'derper.key'), stun: v.stun ? planStun(listenAt.host, Number(v['stun-port']), String(v['stun-listen'])) : [] };
+  const meshWith = String(v['mesh-with']).split(',').map((m) => m.trim()).filter(Boolean);
+  if (meshWith.length > 0 && !v['mesh-psk-file']) throw new UsageError('-mesh-with needs -mesh-psk-file');
+  const verifyClientUrl = String(v['verify-client-url']);
+  if (verifyClientUrl && !/^https?:\/\//.test(verifyClientUrl)) throw new UsageError(`-verify-client-url "${verifyClientUrl}" is not an http(s) URL`);
+  return {
+    addr,
+    tls,
+    httpPort,
+    keyFile: String(v.c) || path.join(dataDir, 'derper.key'),
+    stun: v.stun ? planStun(listenAt.host, Number(v['stun-port']), String(v['stun-listen'])) : [],
+    meshPskFile: String(v['mesh-psk-file']),
+    meshWith,
+    verifyClientUrl,
+    verifyFailOpen: Boolean(v['verify-client-url-fail-open']),
+    allowKeysFile: String(v['allow-keys-file']),
+  };
 }
 
 /** derper binds STUN on -a's host and -stun-port; --stun-listen names the sockets explicitly. */
@@ -97,7 +126,15 @@ export async function runRelay(argv: string[]): Promise<number> {
   let service: RelayService;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
   try {
-    service = await RelayService.start({ ...plan, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
+    const meshKey = plan.meshPskFile ? parseMeshKey(await readFile(plan.meshPskFile, 'utf8').catch((e: Error) => Promise.reject(new KeyFileError(`cannot read mesh key file: ${e.message}`))), plan.meshPskFile) : undefined;
+    const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, consoleLogger) : undefined;
+    await allowList?.load().catch((e: Error) => Promise.reject(new KeyFileError(`cannot read allowlist: ${e.message}`)));
+    const admissionCheck = createAdmissionCheck({
+      allowList,
+      verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
+      logger: consoleLogger,
+    });
+    service = await RelayService.start({ ...plan, meshKey, meshWith: plan.meshWith, admissionCheck, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;

@@ -174,7 +174,7 @@ export class ClientConnection {
       (denied) => {
         if (this.state === 'closed') return;
         if (denied !== null) {
-          this.server.counters.handshakeFailures++;
+          this.server.noteDenied(this, denied);
           this.fail(`client ${formatNodePublic(key)} rejected: ${denied}`);
           return;
         }

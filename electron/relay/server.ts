@@ -18,7 +18,7 @@ import {
 } from '../derp/frames.js';
 import type { ClientInfo } from '../derp/info.js';
 import { formatNodePublic, isHexKey, type NodeKeyPair } from '../derp/keys.js';
-import { DROP_REASONS, type DropReason, type PeerInfo, type RelayCounters, type RelayGauges, type RelayStats } from '../../shared/relay.js';
+import { DROP_REASONS, type DeniedClient, type DropReason, type PeerInfo, type RelayCounters, type RelayGauges, type RelayStats } from '../../shared/relay.js';
 import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { consoleLogger, rateLimitedLogger, type Logger } from '../util/log.js';
 import { ClientConnection } from './connection.js';
@@ -50,6 +50,14 @@ export interface RestartNotice {
   reconnectInMs: number;
   tryForMs: number;
 }
+
+/** Delivers packets to a key connected to another server of the region (a mesh link). */
+export interface PacketForwarder {
+  forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void;
+  readonly name: string;
+}
+
+const MAX_DENIALS_KEPT = 100;
 
 interface ClientSet {
   conns: ClientConnection[];
@@ -85,6 +93,7 @@ function emptyCounters(): RelayCounters {
     handshakeFailures: 0,
     writeTimeouts: 0,
     dupClientConnTotal: 0,
+    clientsDenied: 0,
     dropped,
   };
 }
@@ -99,6 +108,8 @@ export class DerpServer {
     currentHomeConnections: 0,
     currentNotIdealConnections: 0,
     clientsLocal: 0,
+    clientsRemote: 0,
+    meshLinks: 0,
     dupClientKeys: 0,
     dupClientConns: 0,
     watchers: 0,
@@ -118,6 +129,9 @@ export class DerpServer {
   private readonly watchers = new Set<ClientConnection>();
   /** Sender key -> the clients that received from it and must hear PeerGone when it leaves. */
   private readonly peerGoneWatchers = new Map<string, Set<ClientConnection>>();
+  /** Keys present on mesh peers: key -> the links that reported them (first one is used). */
+  private readonly meshRoutes = new Map<string, PacketForwarder[]>();
+  private readonly denials: DeniedClient[] = [];
   private flushList: ClientConnection[] = [];
   private flushScheduled = false;
   private nextConnId = 1;
@@ -201,7 +215,8 @@ export class DerpServer {
       if (set.conns.length === 0) {
         this.clients.delete(c.keyId);
         g.clientsLocal--;
-        this.notePeerGone(c.keyId, c.key);
+        if (this.meshRoutes.has(c.keyId)) g.clientsRemote++;
+        else this.notePeerGone(c.keyId, c.key);
         for (const w of this.watchers) if (w !== c) w.enqueueControl(encodePeerGone(c.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
@@ -294,8 +309,17 @@ export class DerpServer {
       if (disco) c.packetsReceivedDisco++;
       else c.packetsReceivedOther++;
     }
-    const set = this.clients.get(buf.toString('latin1', dstStart, pktStart));
+    const dstKeyId = buf.toString('latin1', dstStart, pktStart);
+    const set = this.clients.get(dstKeyId);
     const dst = set?.active;
+    if (!dst && !set && !forwarded) {
+      const via = this.meshRoutes.get(dstKeyId);
+      if (via) {
+        c.packetsForwardedOut++;
+        via[0].forward(srcKey, buf.subarray(dstStart, pktStart), buf, pktStart, end);
+        return;
+      }
+    }
     if (!dst) {
       const reason: DropReason = set && set.conns.length > 1 ? 'dup_client' : forwarded ? 'unknown_dest_on_fwd' : 'unknown_dest';
       this.noteDrop(reason, disco, len);
@@ -304,6 +328,48 @@ export class DerpServer {
     }
     const frame = encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end);
     dst.enqueuePacket(frame, disco, srcKeyId, forwarded ? null : from);
+  }
+
+  noteDenied(c: ClientConnection, reason: string): void {
+    this.counters.clientsDenied++;
+    this.denials.push({ key: formatNodePublic(c.key), remoteAddress: c.transport.remoteAddress, reason, at: Date.now() });
+    if (this.denials.length > MAX_DENIALS_KEPT) this.denials.shift();
+  }
+
+  /** The most recent refusals, newest last. */
+  deniedClients(): DeniedClient[] {
+    return this.denials.slice();
+  }
+
+  /** A mesh peer reports `key` connected there. */
+  addMeshRoute(key: Buffer, via: PacketForwarder): void {
+    const id = key.toString('latin1');
+    const routes = this.meshRoutes.get(id);
+    if (routes) {
+      if (!routes.includes(via)) routes.push(via);
+      return;
+    }
+    this.meshRoutes.set(id, [via]);
+    if (!this.clients.has(id)) this.gauges.clientsRemote++;
+  }
+
+  /** A mesh peer reports `key` gone (or its link dropped); receivers hear PeerGone once it is gone everywhere. */
+  removeMeshRoute(key: Buffer, via: PacketForwarder): void {
+    const id = key.toString('latin1');
+    const routes = this.meshRoutes.get(id);
+    if (!routes) return;
+    const i = routes.indexOf(via);
+    if (i >= 0) routes.splice(i, 1);
+    if (routes.length > 0) return;
+    this.meshRoutes.delete(id);
+    if (this.clients.has(id)) return;
+    this.gauges.clientsRemote--;
+    this.notePeerGone(id, key);
+  }
+
+  /** Every route through `via`, e.g. when its link drops. */
+  removeMeshRoutesVia(via: PacketForwarder): void {
+    for (const [id, routes] of [...this.meshRoutes]) if (routes.includes(via)) this.removeMeshRoute(Buffer.from(id, 'latin1'), via);
   }
 
   noteDrop(reason: DropReason, disco: boolean, bytes: number): void {

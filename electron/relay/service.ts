@@ -11,6 +11,7 @@ import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { consoleLogger, type Logger } from '../util/log.js';
 import { createDerpHttp, serveNoContent } from './http.js';
 import { loadOrCreateServerKey } from './keyfile.js';
+import { MeshLink, meshPeerUrl } from './mesh.js';
 import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
 
@@ -28,6 +29,10 @@ export interface RelayServiceConfig {
   /** Server private key file (derper's -c). */
   keyFile: string;
   meshKey?: string;
+  /** Peer servers of the region to dial (derper's -mesh-with entries, or full URLs). */
+  meshWith?: string[];
+  /** Trust anchors for mesh peers' TLS (tests and private CAs). */
+  meshCa?: string | Buffer;
   admissionCheck?: AdmissionCheck;
   logger?: Logger;
   /** Protocol timings; the defaults are derper's. */
@@ -102,6 +107,7 @@ export class RelayService {
     readonly endpoints: ListeningEndpoint[],
     readonly keyFileCreated: boolean,
     private readonly servers: AnyServer[],
+    readonly mesh: MeshLink[],
   ) {}
 
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
@@ -148,7 +154,16 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    return new RelayService(derp, endpoints, key.created, servers);
+    const mesh: MeshLink[] = [];
+    if (cfg.meshWith?.length) {
+      if (!cfg.meshKey) throw new RelayStartError('meshing needs a mesh key (-mesh-psk-file)', 'file');
+      for (const entry of cfg.meshWith) {
+        const peer = meshPeerUrl(entry);
+        mesh.push(new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey, certName: peer.certName, ca: cfg.meshCa, logger: log }));
+      }
+      for (const link of mesh) link.start();
+    }
+    return new RelayService(derp, endpoints, key.created, servers, mesh);
   }
 
   get publicKey(): string {
@@ -157,6 +172,7 @@ export class RelayService {
 
   /** Stops accepting, tells connected clients to reconnect later, and closes everything. */
   async stop(notice: RestartNotice | null = { reconnectInMs: 1_000, tryForMs: 30_000 }): Promise<void> {
+    for (const link of this.mesh) link.stop();
     const closing = this.servers.map(closeServer);
     await this.derp.close(notice);
     // Plain HTTP requests still in flight (probes, varz) must not hold the stop open.

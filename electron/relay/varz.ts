@@ -55,8 +55,8 @@ export function renderDerpVarz(s: RelayStats, extra: string[] = []): string {
   w.metric('derp_current_home_connections', 'gauge', g.currentHomeConnections);
   w.metric('derp_current_notideal_connections', 'gauge', g.currentNotIdealConnections);
   w.metric('derp_clients_local', 'gauge', g.clientsLocal);
-  w.metric('derp_clients_total', 'gauge', g.clientsLocal);
-  w.metric('derp_clients_remote', 'gauge', 0);
+  w.metric('derp_clients_total', 'gauge', g.clientsLocal + g.clientsRemote);
+  w.metric('derp_clients_remote', 'gauge', g.clientsRemote);
   w.metric('derp_current_dup_client_keys', 'gauge', g.dupClientKeys);
   w.metric('derp_current_dup_client_conns', 'gauge', g.dupClientConns);
   w.metric('derp_total_dup_client_conns', 'counter', c.dupClientConnTotal);
@@ -72,5 +72,7 @@ export function renderDerpVarz(s: RelayStats, extra: string[] = []): string {
   w.metric('derp_packets_forwarded_in', 'counter', c.packetsForwardedIn);
   w.metric('derp_sclient_write_timeouts', 'counter', c.writeTimeouts);
   w.metric('derpdesk_handshake_failures', 'counter', c.handshakeFailures);
+  w.metric('derpdesk_clients_denied', 'counter', c.clientsDenied);
+  w.metric('derpdesk_mesh_links', 'gauge', g.meshLinks);
   return w.text() + extra.join('');
 }

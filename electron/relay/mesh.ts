@@ -1,0 +1,150 @@
+/**
+ * derper-compatible mesh: this relay dials each peer server of its region as a client with its own server key and
+ * the shared mesh key, watches its connections (WatchConns -> PeerPresent/PeerGone), and forwards packets for
+ * clients that live there with ForwardPacket. A dropped link is redialled with backoff and its clients forgotten.
+ */
+import { DerpClient } from '../derp/client.js';
+import { FrameType, encodeFrame } from '../derp/frames.js';
+import type { NodeKeyPair } from '../derp/keys.js';
+import { isHexKey } from '../derp/keys.js';
+import type { Logger } from '../util/log.js';
+import { KeyFileError } from './keyfile.js';
+import type { DerpServer, PacketForwarder } from './server.js';
+
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+export type MeshLinkState = 'connecting' | 'up' | 'down';
+
+export interface MeshLinkStatus {
+  url: string;
+  state: MeshLinkState;
+  remoteClients: number;
+  forwardedOut: number;
+  lastError: string | null;
+}
+
+/**
+ * derper's -mesh-with entries: `host` or `host/dialhost` dialled as https://<dialhost>/derp (TLS verified against
+ * host), or a full URL such as http://127.0.0.1:3340/derp.
+ */
+export function meshPeerUrl(entry: string): { url: string; certName?: string } {
+  const e = entry.trim();
+  if (/^(https?|wss?):\/\//.test(e)) return { url: new URL(e).href };
+  const [host, dial] = e.split('/');
+  if (!host) throw new Error(`mesh peer "${entry}" is empty`);
+  return dial ? { url: `https://${dial}/derp`, certName: host } : { url: `https://${host}/derp` };
+}
+
+export function parseMeshKey(text: string, file: string): string {
+  const k = text.trim();
+  if (!isHexKey(k)) throw new KeyFileError(`${file}: a mesh key is 64 hex characters`);
+  return k.toLowerCase();
+}
+
+export class MeshLink implements PacketForwarder {
+  state: MeshLinkState = 'connecting';
+  lastError: string | null = null;
+  forwardedOut = 0;
+  private client: DerpClient | null = null;
+  private readonly present = new Set<string>();
+  private backoff = MIN_BACKOFF_MS;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly server: DerpServer,
+    readonly url: string,
+    private readonly opts: { keyPair: NodeKeyPair; meshKey: string; certName?: string; ca?: string | Buffer; insecure?: boolean; logger: Logger },
+  ) {}
+
+  get name(): string {
+    return this.url;
+  }
+
+  start(): void {
+    void this.dial();
+  }
+
+  status(): MeshLinkStatus {
+    return { url: this.url, state: this.state, remoteClients: this.present.size, forwardedOut: this.forwardedOut, lastError: this.lastError };
+  }
+
+  forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void {
+    const c = this.client;
+    if (!c || c.isClosed) return;
+    this.forwardedOut++;
+    c.writeRaw(encodeFrame(FrameType.ForwardPacket, srcKey, dstKey, buf.subarray(pktStart, end)));
+  }
+
+  private async dial(): Promise<void> {
+    if (this.stopped) return;
+    this.state = 'connecting';
+    let c: DerpClient;
+    try {
+      c = await DerpClient.connect({
+        url: this.url,
+        keyPair: this.opts.keyPair,
+        meshKey: this.opts.meshKey,
+        certName: this.opts.certName,
+        ca: this.opts.ca,
+        insecureSkipVerify: this.opts.insecure,
+        timeoutMs: 10_000,
+      });
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.linkDown(`cannot connect: ${this.lastError}`);
+      return;
+    }
+    if (this.stopped) {
+      c.close();
+      return;
+    }
+    if (c.serverPublicKey.equals(this.opts.keyPair.publicKey)) {
+      // derper skips itself in -mesh-with lists; so do we, without retrying.
+      this.opts.logger.info(`mesh: ${this.url} is this relay itself; not meshing with it`);
+      this.state = 'down';
+      c.close();
+      return;
+    }
+    this.client = c;
+    this.state = 'up';
+    this.lastError = null;
+    this.backoff = MIN_BACKOFF_MS;
+    this.server.gauges.meshLinks++;
+    this.opts.logger.info(`mesh: connected to ${this.url} (${c.serverPublicKey.toString('hex').slice(0, 16)}…)`);
+    c.on('peerPresent', (p) => {
+      this.present.add(p.key.toString('latin1'));
+      this.server.addMeshRoute(p.key, this);
+    });
+    c.on('peerGone', (key) => {
+      this.present.delete(key.toString('latin1'));
+      this.server.removeMeshRoute(key, this);
+    });
+    c.once('close', (err) => {
+      this.client = null;
+      this.server.gauges.meshLinks--;
+      this.lastError = err?.message ?? 'connection closed';
+      this.linkDown(this.lastError);
+    });
+    c.watchConns();
+  }
+
+  /** Forgets the peer's clients and schedules a redial. */
+  private linkDown(why: string): void {
+    this.present.clear();
+    this.server.removeMeshRoutesVia(this);
+    this.state = 'down';
+    if (this.stopped) return;
+    this.opts.logger.warn(`mesh: link to ${this.url} down (${why}); retrying in ${(this.backoff / 1000).toFixed(1)} s`);
+    this.timer = setTimeout(() => void this.dial(), this.backoff);
+    this.timer.unref();
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.client?.close();
+  }
+}
