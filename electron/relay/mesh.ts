@@ -113,7 +113,10 @@ export class MeshLink implements PacketForwarder {
     this.backoff = MIN_BACKOFF_MS;
     this.server.gauges.meshLinks++;
     this.opts.logger.info(`mesh: connected to ${this.url} (${c.serverPublicKey.toString('hex').slice(0, 16)}…)`);
+    const self = this.opts.keyPair.publicKey;
     c.on('peerPresent', (p) => {
+      // Our own watch connection is a client over there; a route to ourselves would be a loop.
+      if (p.key.equals(self)) return;
       this.present.add(p.key.toString('latin1'));
       this.server.addMeshRoute(p.key, this);
     });

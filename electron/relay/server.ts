@@ -215,8 +215,7 @@ export class DerpServer {
       if (set.conns.length === 0) {
         this.clients.delete(c.keyId);
         g.clientsLocal--;
-        if (this.meshRoutes.has(c.keyId)) g.clientsRemote++;
-        else this.notePeerGone(c.keyId, c.key);
+        if (!this.meshRoutes.has(c.keyId)) this.notePeerGone(c.keyId, c.key);
         for (const w of this.watchers) if (w !== c) w.enqueueControl(encodePeerGone(c.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
@@ -341,6 +340,13 @@ export class DerpServer {
     return this.denials.slice();
   }
 
+  /** Keys reachable through mesh peers only. */
+  private remoteOnlyKeys(): number {
+    let n = 0;
+    for (const id of this.meshRoutes.keys()) if (!this.clients.has(id)) n++;
+    return n;
+  }
+
   /** A mesh peer reports `key` connected there. */
   addMeshRoute(key: Buffer, via: PacketForwarder): void {
     const id = key.toString('latin1');
@@ -350,7 +356,6 @@ export class DerpServer {
       return;
     }
     this.meshRoutes.set(id, [via]);
-    if (!this.clients.has(id)) this.gauges.clientsRemote++;
   }
 
   /** A mesh peer reports `key` gone (or its link dropped); receivers hear PeerGone once it is gone everywhere. */
@@ -362,9 +367,7 @@ export class DerpServer {
     if (i >= 0) routes.splice(i, 1);
     if (routes.length > 0) return;
     this.meshRoutes.delete(id);
-    if (this.clients.has(id)) return;
-    this.gauges.clientsRemote--;
-    this.notePeerGone(id, key);
+    if (!this.clients.has(id)) this.notePeerGone(id, key);
   }
 
   /** Every route through `via`, e.g. when its link drops. */
@@ -466,7 +469,7 @@ export class DerpServer {
       at: Date.now(),
       serverPublicKey: formatNodePublic(this.publicKey),
       counters: structuredClone(this.counters),
-      gauges: { ...this.gauges },
+      gauges: { ...this.gauges, clientsRemote: this.remoteOnlyKeys() },
     };
   }
 
