@@ -4,10 +4,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { KeyFileError } from '../relay/keyfile.js';
 import { parseMeshKey } from '../relay/mesh.js';
+import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { consoleLogger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
@@ -19,7 +22,7 @@ export const RELAY_FLAGS: FlagSpec[] = [
   { name: 'a', type: 'string', default: ':443', arg: 'addr', help: 'listen address: ":port", "ip:port" or "[ipv6]:port"; without an IP, all IPv4 and IPv6 addresses' },
   { name: 'http-port', type: 'int', default: 80, arg: 'port', help: 'plain-HTTP port beside a TLS listener (captive-portal checks, redirect to https); -1 disables it' },
   { name: 'c', type: 'string', default: '', arg: 'file', help: `server private key file, derper's JSON or headscale's privkey: form; created when missing (default <data dir>/derper.key)` },
-  { name: 'certmode', type: 'string', default: 'letsencrypt', arg: 'mode', help: 'TLS certificate mode: "manual" (files in -certdir) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet' },
+  { name: 'certmode', type: 'string', default: 'letsencrypt', arg: 'mode', help: 'TLS certificate mode: "manual" (files in -certdir; with an IP -hostname and no files, a self-signed certificate is made, as derper does), "self-signed" (made once in -certdir and reused; clients pin it with the printed CertName) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet' },
   { name: 'certdir', type: 'string', default: '', arg: 'dir', help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual (default <data dir>/certs)' },
   { name: 'hostname', type: 'string', default: os.hostname(), arg: 'name', help: 'the relay\'s host name; names the certificate files in -certdir' },
   { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
@@ -40,6 +43,9 @@ export interface RelayPlan {
   tls: TlsFiles | null;
   httpPort: number;
   keyFile: string;
+  /** Set when a self-signed certificate is to be made (or reused) in this directory. */
+  selfSigned: { certdir: string; hostname: string } | null;
+  hostname: string;
   /** Empty when STUN is off. */
   stun: StunListen[];
   meshPskFile: string;
@@ -60,11 +66,12 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
   if (v.dev) addr = ':3340';
   const listenAt = parseHostPort(addr, '-a');
   const certmode = String(v.certmode);
-  if (!['letsencrypt', 'manual', 'none'].includes(certmode)) {
-    throw new UsageError(`unsupported -certmode "${certmode}" (use manual or none)`);
+  if (!['letsencrypt', 'manual', 'self-signed', 'none'].includes(certmode)) {
+    throw new UsageError(`unsupported -certmode "${certmode}" (use manual, self-signed or none)`);
   }
-  const wantsTls = !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual');
+  const wantsTls = !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual' || certmode === 'self-signed');
   let tls: TlsFiles | null = null;
+  let selfSigned: RelayPlan['selfSigned'] = null;
   if (wantsTls) {
     if (certmode === 'letsencrypt') {
       throw new UsageError(
@@ -75,6 +82,8 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     const host = String(v.hostname);
     if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new UsageError(`-hostname "${host}" is not a valid host name`);
     tls = { certFile: path.join(certdir, `${host}.crt`), keyFile: path.join(certdir, `${host}.key`) };
+    // derper's rule: manual mode with an IP host name and no certificate files means a self-signed certificate.
+    if (certmode === 'self-signed' || (isIP(host) && !existsSync(tls.certFile) && !existsSync(tls.keyFile))) selfSigned = { certdir, hostname: host };
   }
   const httpPort = Number(v['http-port']);
   if (httpPort < -1 || httpPort > 65535) throw new UsageError(`-http-port ${httpPort} is out of range (-1 to 65535)`);
@@ -85,6 +94,8 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
   return {
     addr,
     tls,
+    selfSigned,
+    hostname: String(v.hostname),
     httpPort,
     keyFile: String(v.c) || path.join(dataDir, 'derper.key'),
     stun: v.stun ? planStun(listenAt.host, Number(v['stun-port']), String(v['stun-listen'])) : [],
@@ -124,6 +135,7 @@ export async function runRelay(argv: string[]): Promise<number> {
     return 0;
   }
   let service: RelayService;
+  let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
   try {
     const meshKey = plan.meshPskFile ? parseMeshKey(await readFile(plan.meshPskFile, 'utf8').catch((e: Error) => Promise.reject(new KeyFileError(`cannot read mesh key file: ${e.message}`))), plan.meshPskFile) : undefined;
@@ -134,6 +146,10 @@ export async function runRelay(argv: string[]): Promise<number> {
       verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
       logger: consoleLogger,
     });
+    if (plan.selfSigned) {
+      const where = plan.selfSigned.certdir;
+      createdCert = (await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: Error) => Promise.reject(new KeyFileError(`cannot create a self-signed certificate in ${where}: ${e.message}`)))).created;
+    }
     service = await RelayService.start({ ...plan, meshKey, meshWith: plan.meshWith, admissionCheck, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
@@ -149,6 +165,20 @@ export async function runRelay(argv: string[]): Promise<number> {
     }
     for (const why of stun.skipped) process.stdout.write(`derpdesk relay: ${why}; STUN continues without it\n`);
     process.stdout.write(`derpdesk relay: STUN listening on ${stun.addresses().map((a) => formatHostPort(a.host, a.port)).join(', ')}\n`);
+  }
+  if (plan.tls) {
+    const cert = await describeCert(plan.tls.certFile);
+    const host = plan.hostname;
+    const node = {
+      HostName: host,
+      ...(cert.selfSigned ? { CertName: cert.certName } : {}),
+      ...(isIP(host) === 4 ? { IPv4: host } : isIP(host) === 6 ? { IPv6: host } : {}),
+      DERPPort: service.endpoints[0].port,
+    };
+    process.stdout.write(
+      `derpdesk relay: ${createdCert ? 'created self-signed' : cert.selfSigned ? 'using self-signed' : 'using'} certificate ${plan.tls.certFile} (valid until ${cert.notAfter.toISOString().slice(0, 10)})\n` +
+        `derpdesk relay: DERP map node${cert.selfSigned ? ' (clients pin the certificate by CertName)' : ''}: ${JSON.stringify(node)}\n`,
+    );
   }
   if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
   return new Promise<number>((resolve) => {

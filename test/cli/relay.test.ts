@@ -152,6 +152,46 @@ describe('derpdesk relay running', () => {
     expect(r.stderr).toContain(`STUN: address 127.0.0.1:${port} is already in use`);
   });
 
+  it('makes a self-signed certificate for an IP host name, reuses it, and prints the CertName clients pin', async () => {
+    const certdir = path.join(tmp, 'ss');
+    const args = ['relay', '-a', '127.0.0.1:0', '-stun=false', '-http-port', '-1', '-certmode', 'manual', '-certdir', certdir, '-hostname', '127.0.0.1'];
+    const first = await startCli(args, /DERP map node \(clients pin the certificate by CertName\): (\{.*\})/, env);
+    expect(first.output()).toContain('created self-signed certificate');
+    const node = JSON.parse(first.match[1]) as { CertName: string; DERPPort: number; IPv4: string };
+    expect(node.CertName).toMatch(/^sha256-raw:[0-9a-f]{64}$/);
+    expect(node.IPv4).toBe('127.0.0.1');
+    expect(statSync(path.join(certdir, '127.0.0.1.key')).mode & 0o777).toBe(0o600);
+    const c = await DerpClient.connect({ url: `https://127.0.0.1:${node.DERPPort}/derp`, certName: node.CertName });
+    expect(await c.ping()).toBeGreaterThan(0);
+    c.close();
+    const wrongPin = 'sha256-raw:' + '0'.repeat(64);
+    await expect(DerpClient.connect({ url: `https://127.0.0.1:${node.DERPPort}/derp`, certName: wrongPin, timeoutMs: 2000 })).rejects.toThrow('TLS certificate pin mismatch');
+    first.child.kill('SIGTERM');
+    await waitExit(first.child);
+
+    const second = await startCli(args, /DERP map node \(clients pin the certificate by CertName\): (\{.*\})/, env);
+    expect(second.output()).toContain('using self-signed certificate');
+    expect(JSON.parse(second.match[1]).CertName).toBe(node.CertName);
+    second.child.kill('SIGTERM');
+    await waitExit(second.child);
+  });
+
+  it('takes derper\'s mesh and verification flags, and checks them', async () => {
+    const noKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-mesh-with', 'derp2.example.com'], env);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('-mesh-with needs -mesh-psk-file');
+    const badKey = path.join(tmp, 'mesh.key');
+    writeFileSync(badKey, 'not a key\n');
+    const bad = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-mesh-psk-file', badKey], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${badKey}: a mesh key is 64 hex characters`);
+    const badUrl = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-verify-client-url', 'ftp://x'], env);
+    expect(badUrl.code).toBe(2);
+    const noList = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-allow-keys-file', path.join(tmp, 'missing.txt')], env);
+    expect(noList.code).toBe(2);
+    expect(noList.stderr).toContain('cannot read allowlist');
+  });
+
   it('runs plain HTTP on :3340 with -dev', async () => {
     const r = await startCli(['relay', '-dev', '-stun=false'], READY, env).catch((e: Error) => e);
     if (r instanceof Error) {
