@@ -40,6 +40,11 @@ export interface RelayCounters {
   dupClientConnTotal: number;
   /** Clients refused by the allowlist or the verify URL. */
   clientsDenied: number;
+  /** Times a client's reads were paused by its own or the global rate limit (derper's rate_limit_*_waited). */
+  rateLimitPerClientWaited: number;
+  rateLimitGlobalWaited: number;
+  /** New connections closed by the accept rate limit. */
+  acceptsRateLimited: number;
   /** Packets and bytes dropped, by reason and kind (derper's derp_packets_dropped labels). */
   dropped: Record<DropReason, Record<PacketKind, { packets: number; bytes: number }>>;
 }

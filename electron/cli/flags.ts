@@ -14,6 +14,7 @@ interface FlagBase {
 export type FlagSpec =
   | (FlagBase & { type: 'string'; default: string })
   | (FlagBase & { type: 'int'; default: number })
+  | (FlagBase & { type: 'float'; default: number })
   | (FlagBase & { type: 'bool'; default: boolean });
 
 export type FlagValues = Record<string, string | number | boolean>;
@@ -62,6 +63,10 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
       if (spec.type === 'int') {
         if (!/^-?\d+$/.test(raw)) throw new UsageError(`invalid value "${raw}" for -${name}: not an integer`);
         values[name] = Number(raw);
+      } else if (spec.type === 'float') {
+        const n = Number(raw);
+        if (raw.trim() === '' || Number.isNaN(n)) throw new UsageError(`invalid value "${raw}" for -${name}: not a number`);
+        values[name] = n;
       } else {
         values[name] = raw;
       }
@@ -74,7 +79,7 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
 export function formatUsage(usage: string, specs: FlagSpec[]): string {
   const lines = [usage, '', 'Flags:'];
   for (const s of specs) {
-    const arg = s.type === 'bool' ? '' : ` ${s.arg ?? (s.type === 'int' ? 'int' : 'string')}`;
+    const arg = s.type === 'bool' ? '' : ` ${s.arg ?? s.type}`;
     lines.push(`  -${s.name}${arg}`);
     const def = s.type === 'string' ? (s.default ? ` (default "${s.default}")` : '') : ` (default ${s.default})`;
     lines.push(`      ${s.help}${def}`);

@@ -4,12 +4,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { KeyFileError } from '../relay/keyfile.js';
 import { parseMeshKey } from '../relay/mesh.js';
+import { loadRateConfig } from '../relay/rate-config.js';
 import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { consoleLogger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
@@ -33,6 +34,9 @@ export const RELAY_FLAGS: FlagSpec[] = [
   { name: 'verify-client-url', type: 'string', default: '', arg: 'url', help: 'admission controller: POST {"NodePublic","Source"}, admit on 200 {"Allow":true} (headscale serves this at /verify)' },
   { name: 'verify-client-url-fail-open', type: 'bool', default: true, help: 'admit clients when the verify URL cannot be reached (transport errors only)' },
   { name: 'allow-keys-file', type: 'string', default: '', arg: 'file', help: 'admit only node keys listed in this file (nodekey:<hex> per line, # comments); re-read when it changes' },
+  { name: 'rate-config', type: 'string', default: '', arg: 'file', help: 'per-client receive rate limits, derper\'s JSON ({"PerClientRateLimitBytesPerSec":…,"PerClientRateBurstBytes":…}); re-read when it changes' },
+  { name: 'accept-connection-limit', type: 'float', default: Infinity, arg: 'per-second', help: 'new connections accepted per second (beyond the burst, extra connections are closed)' },
+  { name: 'accept-connection-burst', type: 'int', default: Number.MAX_SAFE_INTEGER, arg: 'n', help: 'burst of new connections allowed above -accept-connection-limit' },
   { name: 'stun-listen', type: 'string', default: '', arg: 'addrs', help: 'explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale\'s stun_listen_addr); overrides -stun-port' },
 ];
 
@@ -53,6 +57,8 @@ export interface RelayPlan {
   verifyClientUrl: string;
   verifyFailOpen: boolean;
   allowKeysFile: string;
+  rateConfigFile: string;
+  acceptLimit: { perSecond: number; burst: number };
 }
 
 /** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
@@ -104,6 +110,8 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     verifyClientUrl,
     verifyFailOpen: Boolean(v['verify-client-url-fail-open']),
     allowKeysFile: String(v['allow-keys-file']),
+    rateConfigFile: String(v['rate-config']),
+    acceptLimit: { perSecond: Number(v['accept-connection-limit']), burst: Number(v['accept-connection-burst']) },
   };
 }
 
@@ -117,6 +125,19 @@ function planStun(host: string, port: number, explicit: string): StunListen[] {
   }
   if (port < 0 || port > 65535) throw new UsageError(`-stun-port ${port} is out of range (0-65535)`);
   return host ? [{ host, port }] : allAddresses(port);
+}
+
+/** Re-reads -rate-config when it changes; a broken edit keeps the limits in force and says why. */
+function watchRateConfig(file: string, service: RelayService): void {
+  watchFile(file, { interval: 1000 }, () => {
+    loadRateConfig(file).then(
+      (rc) => {
+        const applied = service.derp.setRateLimits(rc);
+        process.stdout.write(`derpdesk relay: rate config applied: ${JSON.stringify(applied)}\n`);
+      },
+      (err: Error) => process.stderr.write(`derpdesk relay: keeping the previous rate limits: ${err.message}\n`),
+    );
+  }).unref();
 }
 
 export async function runRelay(argv: string[]): Promise<number> {
@@ -150,7 +171,8 @@ export async function runRelay(argv: string[]): Promise<number> {
       const where = plan.selfSigned.certdir;
       createdCert = (await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: Error) => Promise.reject(new KeyFileError(`cannot create a self-signed certificate in ${where}: ${e.message}`)))).created;
     }
-    service = await RelayService.start({ ...plan, meshKey, meshWith: plan.meshWith, admissionCheck, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
+    const rateConfig = plan.rateConfigFile ? await loadRateConfig(plan.rateConfigFile).catch((e: Error) => Promise.reject(new KeyFileError(`cannot use -rate-config: ${e.message}`))) : undefined;
+    service = await RelayService.start({ ...plan, rateConfig, meshKey, meshWith: plan.meshWith, admissionCheck, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
@@ -180,6 +202,7 @@ export async function runRelay(argv: string[]): Promise<number> {
         `derpdesk relay: DERP map node${cert.selfSigned ? ' (clients pin the certificate by CertName)' : ''}: ${JSON.stringify(node)}\n`,
     );
   }
+  if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service);
   if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

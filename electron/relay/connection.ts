@@ -23,7 +23,9 @@ import { decodeClientInfo, encodeServerInfo, type ClientInfo } from '../derp/inf
 import { formatNodePublic } from '../derp/keys.js';
 import { FrameReader } from '../derp/reader.js';
 import type { DropReason } from '../../shared/relay.js';
+import type { TokenBucket } from '../util/token-bucket.js';
 import { PacketRing } from './packet-ring.js';
+import { MIN_RATE_BURST } from './rate-config.js';
 import type { DerpServer } from './server.js';
 import type { Transport } from './transport.js';
 
@@ -61,6 +63,9 @@ export class ClientConnection {
   /** When the transport last refused more data without draining; 0 while writes flow. */
   stalledSince = 0;
   flushQueued = false;
+  /** Receive rate limit (non-mesh clients, when configured); reads pause while it is in debt. */
+  limiter: TokenBucket | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
   /** Set by a graceful stop that waits for this connection to finish. */
   onClosed: (() => void) | null = null;
 
@@ -136,7 +141,7 @@ export class ClientConnection {
   private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): boolean => {
     if (this.state === 'active') {
       this.onSteadyFrame(type, buf, start, end);
-      return true;
+      return this.limiter === null || this.state !== 'active' ? true : this.pace(end - start);
     }
     if (this.state === 'handshake') return this.onClientInfo(type, buf, start, end);
     return false;
@@ -182,6 +187,31 @@ export class ClientConnection {
       },
       (err: Error) => this.fail(`verification failed: ${err.message}`),
     );
+    return false;
+  }
+
+  /**
+   * Charges a frame to the rate limits; when in debt, stops reading until it is paid, so that the kernel's
+   * receive buffer fills and TCP slows the sender (nothing is dropped). Returns whether to keep reading.
+   */
+  private pace(frameLen: number): boolean {
+    const n = Math.min(frameLen, MIN_RATE_BURST);
+    let wait = this.limiter!.take(n);
+    if (wait > 0) this.server.counters.rateLimitPerClientWaited++;
+    const global = this.server.globalLimiter;
+    if (global) {
+      const g = global.take(n);
+      if (g > 0) this.server.counters.rateLimitGlobalWaited++;
+      wait = Math.max(wait, g);
+    }
+    if (wait <= 0) return true;
+    this.transport.pauseReading();
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (this.state === 'closed') return;
+      this.transport.resumeReading();
+      this.reader.resume();
+    }, wait);
     return false;
   }
 
@@ -392,6 +422,7 @@ export class ClientConnection {
     this.out = [];
     this.control = null;
     this.lastSrc = null;
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.onClosed?.();
   }
 }

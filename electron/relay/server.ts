@@ -20,6 +20,8 @@ import type { ClientInfo } from '../derp/info.js';
 import { formatNodePublic, isHexKey, type NodeKeyPair } from '../derp/keys.js';
 import { DROP_REASONS, type DeniedClient, type DropReason, type PeerInfo, type RelayCounters, type RelayGauges, type RelayStats } from '../../shared/relay.js';
 import { parseIPv4, parseIPv6 } from '../util/ip.js';
+import { TokenBucket } from '../util/token-bucket.js';
+import { normalizeRateConfig, type RateConfig } from './rate-config.js';
 import { consoleLogger, rateLimitedLogger, type Logger } from '../util/log.js';
 import { ClientConnection } from './connection.js';
 import type { Transport } from './transport.js';
@@ -94,6 +96,9 @@ function emptyCounters(): RelayCounters {
     writeTimeouts: 0,
     dupClientConnTotal: 0,
     clientsDenied: 0,
+    rateLimitPerClientWaited: 0,
+    rateLimitGlobalWaited: 0,
+    acceptsRateLimited: 0,
     dropped,
   };
 }
@@ -132,6 +137,9 @@ export class DerpServer {
   /** Keys present on mesh peers: key -> the links that reported them (first one is used). */
   private readonly meshRoutes = new Map<string, PacketForwarder[]>();
   private readonly denials: DeniedClient[] = [];
+  private rateConfig: Required<RateConfig> = normalizeRateConfig({});
+  /** Shared by all limited clients when a global limit is set. */
+  globalLimiter: TokenBucket | null = null;
   private flushList: ClientConnection[] = [];
   private flushScheduled = false;
   private nextConnId = 1;
@@ -183,6 +191,7 @@ export class DerpServer {
 
   register(c: ClientConnection): void {
     const g = this.gauges;
+    this.applyRateLimit(c);
     let set = this.clients.get(c.keyId);
     if (!set) {
       set = { conns: [c], active: c };
@@ -327,6 +336,20 @@ export class DerpServer {
     }
     const frame = encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end);
     dst.enqueuePacket(frame, disco, srcKeyId, forwarded ? null : from);
+  }
+
+  /** Applies a (re)loaded -rate-config to every connection; returns the config as applied. */
+  setRateLimits(rc: RateConfig): Required<RateConfig> {
+    this.rateConfig = normalizeRateConfig(rc);
+    const r = this.rateConfig;
+    this.globalLimiter = r.GlobalRateLimitBytesPerSec > 0 ? new TokenBucket(r.GlobalRateLimitBytesPerSec, r.GlobalRateBurstBytes) : null;
+    for (const c of this.conns) if (c.state === 'active') this.applyRateLimit(c);
+    return r;
+  }
+
+  private applyRateLimit(c: ClientConnection): void {
+    const r = this.rateConfig;
+    c.limiter = r.PerClientRateLimitBytesPerSec > 0 && !c.canMesh ? new TokenBucket(r.PerClientRateLimitBytesPerSec, r.PerClientRateBurstBytes) : null;
   }
 
   noteDenied(c: ClientConnection, reason: string): void {

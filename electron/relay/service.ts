@@ -5,10 +5,12 @@
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { formatNodePublic } from '../derp/keys.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { consoleLogger, type Logger } from '../util/log.js';
+import { TokenBucket } from '../util/token-bucket.js';
+import type { RateConfig } from './rate-config.js';
 import { createDerpHttp, serveNoContent } from './http.js';
 import { loadOrCreateServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
@@ -35,6 +37,10 @@ export interface RelayServiceConfig {
   meshCa?: string | Buffer;
   admissionCheck?: AdmissionCheck;
   logger?: Logger;
+  /** derper's -rate-config, already loaded; reload with `derp.setRateLimits`. */
+  rateConfig?: RateConfig;
+  /** derper's -accept-connection-limit (per second) and -accept-connection-burst. */
+  acceptLimit?: { perSecond: number; burst: number };
   /** Protocol timings; the defaults are derper's. */
   timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
   /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
@@ -119,6 +125,7 @@ export class RelayService {
     }
     const tls = cfg.tls ? await readTls(cfg.tls) : null;
     const derp = new DerpServer({ ...cfg.timing, keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
+    if (cfg.rateConfig) derp.setRateLimits(cfg.rateConfig);
     const varz = () => renderDerpVarz(derp.stats(), cfg.extraVarz?.() ?? []);
     const handlers = createDerpHttp({ server: derp, varz });
 
@@ -126,6 +133,16 @@ export class RelayService {
     main.on('request', handlers.onRequest);
     main.on('upgrade', handlers.onUpgrade);
     main.on('clientError', (_err, socket) => socket.destroy());
+    if (cfg.acceptLimit && Number.isFinite(cfg.acceptLimit.perSecond)) {
+      const bucket = new TokenBucket(cfg.acceptLimit.perSecond, cfg.acceptLimit.burst);
+      // Connections over the limit are closed before any TLS or HTTP work is spent on them.
+      main.prependListener('connection', (socket: Socket) => {
+        if (!bucket.tryTake()) {
+          derp.counters.acceptsRateLimited++;
+          socket.destroy();
+        }
+      });
+    }
     const servers: AnyServer[] = [];
     const endpoints: ListeningEndpoint[] = [];
     try {

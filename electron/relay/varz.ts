@@ -71,6 +71,9 @@ export function renderDerpVarz(s: RelayStats, extra: string[] = []): string {
   w.metric('derp_packets_forwarded_out', 'counter', c.packetsForwardedOut);
   w.metric('derp_packets_forwarded_in', 'counter', c.packetsForwardedIn);
   w.metric('derp_sclient_write_timeouts', 'counter', c.writeTimeouts);
+  w.metric('derp_rate_limit_per_client_waited', 'counter', c.rateLimitPerClientWaited);
+  w.metric('derp_rate_limit_global_waited', 'counter', c.rateLimitGlobalWaited);
+  w.metric('derpdesk_accepts_rate_limited', 'counter', c.acceptsRateLimited);
   w.metric('derpdesk_handshake_failures', 'counter', c.handshakeFailures);
   w.metric('derpdesk_clients_denied', 'counter', c.clientsDenied);
   w.metric('derpdesk_mesh_links', 'gauge', g.meshLinks);

@@ -10,6 +10,7 @@ import { formatNodePrivate, generateKeyPair } from '../../electron/derp/keys.js'
 import { stunProbe } from '../../electron/stun/client.js';
 import { StunServer } from '../../electron/stun/server.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
+import { eventually } from '../helpers/relay.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -190,6 +191,18 @@ describe('derpdesk relay running', () => {
     const noList = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-allow-keys-file', path.join(tmp, 'missing.txt')], env);
     expect(noList.code).toBe(2);
     expect(noList.stderr).toContain('cannot read allowlist');
+  });
+
+  it('re-reads -rate-config when it changes and keeps the limits when an edit is broken', async () => {
+    const file = path.join(tmp, 'rate.json');
+    writeFileSync(file, '{"PerClientRateLimitBytesPerSec": 100000}');
+    const r = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-rate-config', file], READY, env);
+    writeFileSync(file, '{"PerClientRateLimitBytesPerSec": 50000, "PerClientRateBurstBytes": 1}');
+    await eventually(() => r.output().includes('rate config applied: {"PerClientRateLimitBytesPerSec":50000,"PerClientRateBurstBytes":65568'), 5000, 'reload');
+    writeFileSync(file, '{"PerClientRateLimitBytesPerSec": -1}');
+    await eventually(() => r.output().includes('keeping the previous rate limits'), 5000, 'refusal');
+    r.child.kill('SIGTERM');
+    await waitExit(r.child);
   });
 
   it('runs plain HTTP on :3340 with -dev', async () => {
