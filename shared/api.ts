@@ -3,10 +3,10 @@
  * argument and result types, and every event. The Electron preload, the IPC handlers, the WebSocket bridge and the
  * renderer's client are all typed from this file. No dependencies.
  */
-import type { PeerInfo, RelayStats } from './relay.js';
+import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
 
-export type { PeerInfo, RelayStats } from './relay.js';
+export type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 export type { RelaySettings, SettingsErrors } from './settings.js';
 
 export interface Endpoint {
@@ -17,7 +17,7 @@ export interface Endpoint {
 export type RelayState =
   | { status: 'stopped' }
   | { status: 'starting' }
-  | { status: 'running'; endpoints: Endpoint[]; publicKey: string; startedAt: number }
+  | { status: 'running'; endpoints: Endpoint[]; publicKey: string; startedAt: number; certName?: string }
   | { status: 'stopping' }
   | { status: 'failed'; error: string };
 
@@ -51,6 +51,29 @@ export interface MapEntry {
   json: string;
 }
 
+export interface MeshLinkInfo {
+  url: string;
+  state: 'connecting' | 'up' | 'down';
+  remoteClients: number;
+  forwardedOut: number;
+  lastError: string | null;
+}
+
+export interface TrustSnapshot {
+  denied: DeniedClient[];
+  mesh: MeshLinkInfo[];
+  /** Packets forwarded to and received from mesh peers, all links together. */
+  forwardedIn: number;
+  forwardedOut: number;
+}
+
+export interface AllowListFile {
+  file: string;
+  text: string;
+}
+
+export type SaveAllowListResult = { ok: true } | { ok: false; problems: string[] };
+
 /** Calls: name -> [argument tuple, result]. */
 export interface ApiCalls {
   'relay.getState': { args: []; result: RelayState };
@@ -62,6 +85,9 @@ export interface ApiCalls {
   'peers.list': { args: []; result: PeerInfo[] };
   'stats.history': { args: []; result: StatsSample[] };
   'map.entry': { args: []; result: MapEntry };
+  'trust.get': { args: []; result: TrustSnapshot };
+  'allowlist.get': { args: []; result: AllowListFile | null };
+  'allowlist.save': { args: [text: string]; result: SaveAllowListResult };
 }
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
@@ -86,6 +112,9 @@ export const CALL_NAMES = [
   'peers.list',
   'stats.history',
   'map.entry',
+  'trust.get',
+  'allowlist.get',
+  'allowlist.save',
 ] as const satisfies readonly CallName[];
 
 export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot'] as const satisfies readonly EventName[];

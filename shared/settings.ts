@@ -6,8 +6,11 @@
 export interface RelaySettings {
   /** derper's -a: ":443", "0.0.0.0:3340", "[::]:443". */
   listenAddr: string;
-  /** "none" serves plain HTTP (dev, or behind a TLS proxy); "manual" serves TLS from the files below. */
-  tlsMode: 'none' | 'manual';
+  /**
+   * "none" serves plain HTTP (dev, or behind a TLS proxy); "manual" serves TLS from the files below;
+   * "self-signed" makes a certificate for the host name once (clients pin it by CertName).
+   */
+  tlsMode: 'none' | 'manual' | 'self-signed';
   tlsCertFile: string;
   tlsKeyFile: string;
   /** Plain-HTTP port beside a TLS listener (captive-portal checks); -1 disables it. */
@@ -26,6 +29,18 @@ export interface RelaySettings {
   ipv6: string;
   /** Server private key file (derper's -c); empty = the app's data directory. */
   keyFile: string;
+  /** Admit only node keys in this file (one `nodekey:<hex>` per line); empty = everyone. */
+  allowKeysFile: string;
+  /** derper's -verify-client-url (headscale: https://<headscale>/verify); empty = no check. */
+  verifyClientUrl: string;
+  verifyFailOpen: boolean;
+  /** File with the region's 64-hex mesh key; needed to mesh. */
+  meshKeyFile: string;
+  /** Peer servers to mesh with, comma-separated (host, host/dialhost, or URL). */
+  meshWith: string;
+  /** Per-client receive limit in bytes/s (derper's PerClientRateLimitBytesPerSec); 0 = off. */
+  rateLimitBytesPerSec: number;
+  rateBurstBytes: number;
 }
 
 export const DEFAULT_SETTINGS: RelaySettings = {
@@ -43,6 +58,13 @@ export const DEFAULT_SETTINGS: RelaySettings = {
   ipv4: '',
   ipv6: '',
   keyFile: '',
+  allowKeysFile: '',
+  verifyClientUrl: '',
+  verifyFailOpen: true,
+  meshKeyFile: '',
+  meshWith: '',
+  rateLimitBytesPerSec: 0,
+  rateBurstBytes: 0,
 };
 
 export type SettingsErrors = Partial<Record<keyof RelaySettings, string>>;
@@ -88,7 +110,7 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
   const e: SettingsErrors = {};
   const listen = checkListenAddr(s.listenAddr);
   if (listen) e.listenAddr = listen;
-  if (s.tlsMode !== 'none' && s.tlsMode !== 'manual') e.tlsMode = 'choose none or manual';
+  if (!['none', 'manual', 'self-signed'].includes(s.tlsMode)) e.tlsMode = 'choose none, manual or self-signed';
   if (s.tlsMode === 'manual') {
     if (!s.tlsCertFile.trim()) e.tlsCertFile = 'TLS needs a certificate file (PEM)';
     if (!s.tlsKeyFile.trim()) e.tlsKeyFile = 'TLS needs a private key file (PEM)';
@@ -112,6 +134,10 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
   if (!HOSTNAME.test(s.hostName) && !isIPv4(s.hostName) && !isIPv6(s.hostName)) e.hostName = 'a DNS name or IP address';
   if (s.ipv4 && s.ipv4 !== 'none' && !isIPv4(s.ipv4)) e.ipv4 = 'an IPv4 address, "none", or empty';
   if (s.ipv6 && s.ipv6 !== 'none' && !isIPv6(s.ipv6)) e.ipv6 = 'an IPv6 address, "none", or empty';
+  if (s.verifyClientUrl && !/^https?:\/\/[^\s/]+/.test(s.verifyClientUrl)) e.verifyClientUrl = 'an http:// or https:// URL, e.g. https://headscale.example.com/verify';
+  if (s.meshWith.trim() && !s.meshKeyFile.trim()) e.meshKeyFile = 'meshing needs the region\'s mesh key file';
+  if (!Number.isFinite(s.rateLimitBytesPerSec) || s.rateLimitBytesPerSec < 0) e.rateLimitBytesPerSec = '0 (off) or a positive number of bytes per second';
+  if (!Number.isFinite(s.rateBurstBytes) || s.rateBurstBytes < 0) e.rateBurstBytes = '0 or a positive number of bytes';
   return e;
 }
 
@@ -124,4 +150,16 @@ export function withDefaults(raw: unknown): RelaySettings {
     if (typeof r[k] === typeof DEFAULT_SETTINGS[k]) (out as unknown as Record<string, unknown>)[k] = r[k];
   }
   return out;
+}
+
+const NODE_KEY_LINE = /^nodekey:[0-9a-fA-F]{64}$/;
+
+/** Problems in an allowlist's text, by line number (comments after # and blank lines are fine). */
+export function checkAllowListText(text: string): string[] {
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line && !NODE_KEY_LINE.test(line)) problems.push(`line ${i + 1}: expected nodekey: followed by 64 hex characters`);
+  });
+  return problems;
 }

@@ -14,6 +14,9 @@ const ARITY: Record<CallName, number> = {
   'peers.list': 0,
   'stats.history': 0,
   'map.entry': 0,
+  'trust.get': 0,
+  'allowlist.get': 0,
+  'allowlist.save': 1,
 };
 
 export class BadRequestError extends Error {}
@@ -28,6 +31,7 @@ export async function dispatch(handlers: ApiHandlers, name: unknown, args: unkno
   if (name === 'settings.save' && (typeof args[0] !== 'object' || args[0] === null || Array.isArray(args[0]))) {
     throw new BadRequestError('settings.save takes a settings object');
   }
+  if (name === 'allowlist.save' && typeof args[0] !== 'string') throw new BadRequestError('allowlist.save takes the file text');
   const handler = handlers[name] as (...a: unknown[]) => Promise<unknown>;
   return handler(...args);
 }

@@ -34,6 +34,7 @@ interface NodeFields {
   Name: string;
   RegionID: number;
   HostName: string;
+  CertName?: string;
   IPv4?: string;
   IPv6?: string;
   DERPPort?: number;
@@ -42,8 +43,9 @@ interface NodeFields {
   CanPort80?: boolean;
 }
 
-export function buildMapEntry(s: RelaySettings, ports: ListeningPorts): MapEntry {
+export function buildMapEntry(s: RelaySettings, ports: ListeningPorts, certName?: string): MapEntry {
   const node: NodeFields = { Name: `${s.regionId}a`, RegionID: s.regionId, HostName: s.hostName };
+  if (certName) node.CertName = certName;
   if (s.ipv4) node.IPv4 = s.ipv4;
   if (s.ipv6) node.IPv6 = s.ipv6;
   // 443 and 3478 are the protocol defaults and are written as 0 / omitted, as Tailscale's own maps do.
@@ -57,6 +59,7 @@ export function buildMapEntry(s: RelaySettings, ports: ListeningPorts): MapEntry
 
   const y: string[] = ['regions:', `  ${s.regionId}:`, `    regionid: ${s.regionId}`, `    regioncode: ${yamlString(s.regionCode)}`, `    regionname: ${yamlString(s.regionName)}`, '    nodes:'];
   y.push(`      - name: ${yamlString(node.Name)}`, `        regionid: ${s.regionId}`, `        hostname: ${yamlString(s.hostName)}`);
+  if (node.CertName) y.push(`        certname: ${yamlString(node.CertName)}`);
   if (node.IPv4) y.push(`        ipv4: ${yamlString(node.IPv4)}`);
   if (node.IPv6) y.push(`        ipv6: ${yamlString(node.IPv6)}`);
   y.push(`        stunport: ${node.STUNPort ?? 0}`, `        stunonly: false`, `        derpport: ${node.DERPPort ?? 0}`);

@@ -4,9 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { Endpoint, RelayState, StatsSample } from '../../shared/api.js';
+import { readFile } from 'node:fs/promises';
+import type { Endpoint, RelayState, StatsSample, TrustSnapshot } from '../../shared/api.js';
 import type { PeerInfo, RelayStats } from '../../shared/relay.js';
 import { validateSettings, type RelaySettings } from '../../shared/settings.js';
+import { AllowList, createAdmissionCheck } from '../relay/admission.js';
+import { parseMeshKey } from '../relay/mesh.js';
+import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
 import { StatsRing, snapshotOf } from './stats-sampler.js';
@@ -56,6 +60,12 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     return this.relay?.derp.peers() ?? [];
   }
 
+  trust(): TrustSnapshot {
+    const r = this.relay;
+    const c = r?.derp.stats().counters;
+    return { denied: r?.derp.deniedClients() ?? [], mesh: r?.mesh.map((l) => l.status()) ?? [], forwardedIn: c?.packetsForwardedIn ?? 0, forwardedOut: c?.packetsForwardedOut ?? 0 };
+  }
+
   history(): StatsSample[] {
     return this.ring.history();
   }
@@ -90,13 +100,27 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     const bad = Object.entries(errors);
     if (bad.length > 0) return this.setState({ status: 'failed', error: `settings are invalid: ${bad.map(([k, v]) => `${k}: ${v}`).join('; ')}` });
     this.setState({ status: 'starting' });
+    let certName: string | undefined;
     try {
+      let tls = s.tlsMode === 'manual' ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : null;
+      if (s.tlsMode === 'self-signed') {
+        const cert = await loadOrCreateSelfSigned(path.join(this.dataDir, 'certs'), s.hostName);
+        tls = { certFile: cert.certFile, keyFile: cert.keyFile };
+        certName = cert.certName;
+      }
+      const allowList = s.allowKeysFile ? new AllowList(s.allowKeysFile, this.logger) : undefined;
+      await allowList?.load();
+      const meshKey = s.meshKeyFile ? parseMeshKey(await readFile(s.meshKeyFile, 'utf8'), s.meshKeyFile) : undefined;
       this.relay = await RelayService.start({
         addr: s.listenAddr,
-        tls: s.tlsMode === 'manual' ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : null,
-        httpPort: s.tlsMode === 'manual' ? s.httpPort : -1,
+        tls,
+        httpPort: tls ? s.httpPort : -1,
         keyFile: s.keyFile || path.join(this.dataDir, 'derper.key'),
         logger: this.logger,
+        meshKey,
+        meshWith: s.meshWith.split(',').map((m) => m.trim()).filter(Boolean),
+        admissionCheck: createAdmissionCheck({ allowList, verifyUrl: s.verifyClientUrl ? { url: s.verifyClientUrl, failOpen: s.verifyFailOpen } : undefined, logger: this.logger }),
+        rateConfig: { PerClientRateLimitBytesPerSec: s.rateLimitBytesPerSec, PerClientRateBurstBytes: s.rateBurstBytes },
         extraVarz: () => this.stun?.varz() ?? [],
       });
       if (s.stunEnabled && this.startStun) {
@@ -111,7 +135,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       return this.setState({ status: 'failed', error: (err as Error).message });
     }
     const endpoints: Endpoint[] = [...this.relay.endpoints.map((e) => ({ role: e.role, url: e.url })), ...(this.stun?.endpoints() ?? [])];
-    return this.setState({ status: 'running', endpoints, publicKey: this.relay.publicKey, startedAt: Date.now() });
+    return this.setState({ status: 'running', endpoints, publicKey: this.relay.publicKey, startedAt: Date.now(), ...(certName ? { certName } : {}) });
   }
 
   private async doStop(): Promise<RelayState> {

@@ -3,7 +3,10 @@
  * host's WebSocket bridge both serve exactly these handlers and forward exactly these events.
  */
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import type { ApiEvents, ApiHandlers } from '../../shared/api.js';
+import { checkAllowListText } from '../../shared/settings.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
 import { buildMapEntry, portsFromSettings } from './map-entry.js';
 import { RelayController, type StartStun } from './relay-controller.js';
@@ -38,7 +41,24 @@ export function createAppServices(opts: { dataDir: string; logger: Logger; start
     'stats.history': async () => controller.history(),
     'map.entry': async () => {
       const s = (await settings.load()).settings;
-      return buildMapEntry(s, controller.listening() ?? portsFromSettings(s));
+      const state = controller.getState();
+      return buildMapEntry(s, controller.listening() ?? portsFromSettings(s), state.status === 'running' ? state.certName : undefined);
+    },
+    'trust.get': async () => controller.trust(),
+    'allowlist.get': async () => {
+      const file = (await settings.load()).settings.allowKeysFile;
+      if (!file) return null;
+      const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+      return { file, text };
+    },
+    'allowlist.save': async (text) => {
+      const file = (await settings.load()).settings.allowKeysFile;
+      if (!file) return { ok: false, problems: ['set an allowlist file in the relay settings first'] };
+      const problems = checkAllowListText(text);
+      if (problems.length > 0) return { ok: false, problems };
+      // The running relay notices the new modification time and re-reads the list within a second.
+      await writeFileAtomic(file, text.endsWith('\n') || text === '' ? text : text + '\n', { backup: true, mode: 0o600 });
+      return { ok: true };
     },
   };
   return { handlers, events, controller, settings, dispose: () => controller.dispose() };

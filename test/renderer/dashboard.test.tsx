@@ -12,8 +12,8 @@ afterEach(() => {
   useRelayStore.setState({ api: null, peers: [], samples: [], state: { status: 'stopped' }, settings: null, mapEntry: null });
 });
 
-function setup(state: RelayState = { status: 'stopped' }) {
-  const snapshot: SettingsSnapshot = { settings: DEFAULT_SETTINGS, file: '/data/settings.json' };
+function setup(state: RelayState = { status: 'stopped' }, settings = DEFAULT_SETTINGS) {
+  const snapshot: SettingsSnapshot = { settings, file: '/data/settings.json' };
   const running: RelayState = { status: 'running', endpoints: [{ role: 'derp', url: 'http://127.0.0.1:3340/derp' }], publicKey: 'nodekey:' + 'b'.repeat(64), startedAt: 1 };
   const api = new FakeApi({
     'relay.getState': () => state,
@@ -24,6 +24,14 @@ function setup(state: RelayState = { status: 'stopped' }) {
     'relay.start': () => running,
     'relay.stop': () => ({ status: 'stopped' }),
     'settings.save': () => ({ ok: false, errors: { regionCode: 'already used by another region' } }),
+    'trust.get': () => ({
+      denied: [{ key: 'nodekey:' + 'c'.repeat(64), remoteAddress: '198.51.100.9', reason: 'not in the allowlist /etc/derp/allow.txt', at: Date.now() - 5000 }],
+      mesh: [{ url: 'https://derp2.example.com/derp', state: 'down', remoteClients: 0, forwardedOut: 12, lastError: 'connect ECONNREFUSED' }],
+      forwardedIn: 3,
+      forwardedOut: 12,
+    }),
+    'allowlist.get': () => ({ file: '/etc/derp/allow.txt', text: '# laptop\n' }),
+    'allowlist.save': () => ({ ok: true }),
   });
   render(<App transport={{ kind: 'electron', api }} />);
   return api;
@@ -73,6 +81,30 @@ describe('relay dashboard', () => {
     await screen.findByTestId('current-rate');
     act(() => api.emit('stats.sample', { t: Date.now(), bytesInPerSec: 2_500_000, bytesOutPerSec: 2_400_000, packetsInPerSec: 2000, packetsOutPerSec: 1900, dropsPerSec: 3, clients: 4, stunPerSec: 1 }));
     expect(screen.getByTestId('current-rate').textContent).toBe('in 2.50 MB/s · out 2.40 MB/s · 1.9k packets/s · 3 drops/s · 4 clients');
+  });
+});
+
+describe('mesh and access panel', () => {
+  it('shows mesh links, refused clients, and checks allowlist lines before saving', async () => {
+    const api = setup({ status: 'stopped' }, { ...DEFAULT_SETTINGS, allowKeysFile: '/etc/derp/allow.txt' });
+    expect((await screen.findByTestId('mesh-links')).textContent).toContain('down: connect ECONNREFUSED');
+    expect(screen.getByTestId('denied-clients').textContent).toContain('not in the allowlist /etc/derp/allow.txt');
+    const box = (await screen.findByLabelText('Allowlist')) as HTMLTextAreaElement;
+    await waitFor(() => expect(box.value).toBe('# laptop\n'));
+    fireEvent.change(box, { target: { value: '# laptop\nnodekey:1234\n' } });
+    expect(screen.getByTestId('allowlist-problem').textContent).toBe('line 2: expected nodekey: followed by 64 hex characters');
+    expect((screen.getByRole('button', { name: 'Save allowlist' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(box, { target: { value: `nodekey:${'d'.repeat(64)}\n` } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save allowlist' }));
+    await waitFor(() => expect(api.calls.some((c) => c.name === 'allowlist.save')).toBe(true));
+  });
+
+  it('turns a headscale URL into its /verify endpoint', async () => {
+    setup();
+    const field = (await screen.findByLabelText('Verify clients with URL')) as HTMLInputElement;
+    fireEvent.change(field, { target: { value: 'https://hs.example.com/' } });
+    fireEvent.click(screen.getByRole('button', { name: 'headscale preset (append /verify)' }));
+    expect(field.value).toBe('https://hs.example.com/verify');
   });
 });
 

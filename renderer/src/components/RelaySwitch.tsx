@@ -35,6 +35,12 @@ export function RelaySwitch() {
       {state.status === 'running' && (
         <p className="muted">
           Server key <code className="key">{state.publicKey}</code>
+          {state.certName && (
+            <>
+              <br />
+              Self-signed certificate, pinned by clients as <code className="key" data-testid="cert-name">{state.certName}</code>
+            </>
+          )}
         </p>
       )}
       {error && <p className="error">{error}</p>}

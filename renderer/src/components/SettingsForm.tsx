@@ -14,10 +14,10 @@ type Field = {
 
 const FIELDS: Field[] = [
   { key: 'listenAddr', label: 'Listen address', kind: 'text', hint: '":443", "0.0.0.0:3340" or "[::]:443"' },
-  { key: 'tlsMode', label: 'TLS', kind: 'select', options: ['none', 'manual'], hint: 'none: plain HTTP (dev, or behind a TLS proxy)' },
+  { key: 'tlsMode', label: 'TLS', kind: 'select', options: ['none', 'manual', 'self-signed'], hint: 'none: plain HTTP (dev, or behind a TLS proxy); self-signed: for a bare IP, clients pin it by CertName' },
   { key: 'tlsCertFile', label: 'Certificate file', kind: 'text', show: (s) => s.tlsMode === 'manual' },
   { key: 'tlsKeyFile', label: 'Certificate key file', kind: 'text', show: (s) => s.tlsMode === 'manual' },
-  { key: 'httpPort', label: 'HTTP port (captive-portal checks)', kind: 'number', hint: '-1 disables', show: (s) => s.tlsMode === 'manual' },
+  { key: 'httpPort', label: 'HTTP port (captive-portal checks)', kind: 'number', hint: '-1 disables', show: (s) => s.tlsMode !== 'none' },
   { key: 'stunEnabled', label: 'Run a STUN server', kind: 'checkbox' },
   { key: 'stunListen', label: 'STUN addresses', kind: 'text', hint: 'comma-separated, e.g. 0.0.0.0:3478,[::]:3478', show: (s) => s.stunEnabled },
   { key: 'regionId', label: 'Region ID', kind: 'number', hint: '900-999 for your own regions' },
@@ -27,7 +27,20 @@ const FIELDS: Field[] = [
   { key: 'ipv4', label: 'Public IPv4', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv4' },
   { key: 'ipv6', label: 'Public IPv6', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv6' },
   { key: 'keyFile', label: 'Server key file', kind: 'text', hint: 'empty: derper.key in the app data directory' },
+  { key: 'allowKeysFile', label: 'Allowlist file', kind: 'text', hint: 'only node keys listed there may connect; empty: everyone' },
+  { key: 'verifyClientUrl', label: 'Verify clients with URL', kind: 'text', hint: "derper's -verify-client-url; headscale serves it at /verify" },
+  { key: 'verifyFailOpen', label: 'Admit clients when the verify URL is unreachable', kind: 'checkbox', show: (s) => !!s.verifyClientUrl },
+  { key: 'meshKeyFile', label: 'Mesh key file', kind: 'text', hint: "the region's shared 64-hex mesh key (derper's -mesh-psk-file)" },
+  { key: 'meshWith', label: 'Mesh with', kind: 'text', hint: 'peer servers, comma-separated: host, host/dialhost or a URL' },
+  { key: 'rateLimitBytesPerSec', label: 'Per-client rate limit (bytes/s)', kind: 'number', hint: '0: off; mesh peers are exempt' },
+  { key: 'rateBurstBytes', label: 'Per-client burst (bytes)', kind: 'number', show: (s) => s.rateLimitBytesPerSec > 0 },
 ];
+
+/** headscale serves derper's admission contract at /verify: turn a headscale base URL into that endpoint. */
+export function headscaleVerifyUrl(base: string): string {
+  const b = base.trim().replace(/\/+$/, '');
+  return b.endsWith('/verify') ? b : `${b}/verify`;
+}
 
 /** Relay settings with validation beside each field; saved settings apply at the next start. */
 export function SettingsForm() {
@@ -95,6 +108,11 @@ export function SettingsForm() {
                   aria-describedby={err ? `${id}-error` : f.hint ? `${id}-hint` : undefined}
                   onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
                 />
+              )}
+              {f.key === 'verifyClientUrl' && (
+                <button type="button" className="preset" onClick={() => update('verifyClientUrl', headscaleVerifyUrl(draft.verifyClientUrl || 'https://headscale.example.com'))}>
+                  headscale preset (append /verify)
+                </button>
               )}
               {err ? (
                 <span id={`${id}-error`} className="field-error" data-testid={`error-${f.key}`}>

@@ -3,6 +3,7 @@ import { MapEntryPanel } from '../components/MapEntryPanel.js';
 import { PeersTable } from '../components/PeersTable.js';
 import { RelaySwitch } from '../components/RelaySwitch.js';
 import { SettingsForm } from '../components/SettingsForm.js';
+import { TrustPanel } from '../components/TrustPanel.js';
 
 export function RelayPage() {
   return (
@@ -11,6 +12,7 @@ export function RelayPage() {
         <RelaySwitch />
         <Charts />
         <PeersTable />
+        <TrustPanel />
       </div>
       <div className="column side">
         <SettingsForm />
