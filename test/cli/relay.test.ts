@@ -1,6 +1,6 @@
 /** `derpdesk relay` as a user runs it: derper's flags, exit codes, key persistence, TLS, graceful shutdown. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { formatNodePrivate, generateKeyPair } from '../../electron/derp/keys.js'
 import { stunProbe } from '../../electron/stun/client.js';
 import { StunServer } from '../../electron/stun/server.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
-import { eventually } from '../helpers/relay.js';
+import { eventually, sleep } from '../helpers/relay.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -197,9 +197,13 @@ describe('derpdesk relay running', () => {
     const file = path.join(tmp, 'rate.json');
     writeFileSync(file, '{"PerClientRateLimitBytesPerSec": 100000}');
     const r = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-rate-config', file], READY, env);
+    // The watcher compares modification times; give each edit its own, after the watcher's first look.
+    await sleep(1200);
     writeFileSync(file, '{"PerClientRateLimitBytesPerSec": 50000, "PerClientRateBurstBytes": 1}');
+    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
     await eventually(() => r.output().includes('rate config applied: {"PerClientRateLimitBytesPerSec":50000,"PerClientRateBurstBytes":65568'), 5000, 'reload');
     writeFileSync(file, '{"PerClientRateLimitBytesPerSec": -1}');
+    utimesSync(file, new Date(), new Date(Date.now() + 20_000));
     await eventually(() => r.output().includes('keeping the previous rate limits'), 5000, 'refusal');
     r.child.kill('SIGTERM');
     await waitExit(r.child);
