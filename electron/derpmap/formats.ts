@@ -1,0 +1,165 @@
+/**
+ * Reading and writing DERP map files: Tailscale's DERPMap JSON and headscale's derp.yaml. YAML is kept as a
+ * document so that saving an edited map changes only what was edited: comments, key order and formatting of
+ * everything else survive.
+ */
+import { CST, Composer, Parser, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import { jsonNaming, mapFromPlain, mapToPlain, yamlNaming } from './convert.js';
+
+export type MapFormat = 'json' | 'yaml';
+
+export class MapParseError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadedMap {
+  format: MapFormat;
+  map: DerpMap;
+  /** The YAML source, for saves that change only what was edited. */
+  source?: string;
+}
+
+/** By file name first, then by content: JSON starts with `{`. */
+export function detectFormat(text: string, fileName = ''): MapFormat {
+  if (/\.json$/i.test(fileName)) return 'json';
+  if (/\.ya?ml$/i.test(fileName)) return 'yaml';
+  return text.trimStart().startsWith('{') ? 'json' : 'yaml';
+}
+
+function lineCol(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+export function parseMap(text: string, fileName = ''): LoadedMap {
+  const format = detectFormat(text, fileName);
+  const where = fileName || format;
+  if (format === 'json') {
+    let plain: unknown;
+    try {
+      plain = JSON.parse(text);
+    } catch (err) {
+      const m = /position (\d+)/.exec((err as Error).message);
+      const pos = m ? lineCol(text, Number(m[1])) : undefined;
+      throw new MapParseError(`${where}${pos ? `:${pos.line}:${pos.column}` : ''}: not valid JSON (${(err as Error).message})`, pos?.line, pos?.column);
+    }
+    return { format, map: mapFromPlain(plain, where) };
+  }
+  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e.linePos?.[0];
+    throw new MapParseError(`${where}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`, pos?.line, pos?.col);
+  }
+  return { format, map: mapFromPlain(doc.toJS() ?? {}, where), source: text };
+}
+
+export function serializeMap(map: DerpMap, format: MapFormat, previousSource?: string): string {
+  if (format === 'json') return JSON.stringify(mapToPlain(map, jsonNaming), null, 2) + '\n';
+  const plain = mapToPlain(map, yamlNaming);
+  if (previousSource === undefined) {
+    const doc = parseDocument('{}');
+    doc.contents = doc.createNode(yamlValue(plain)) as typeof doc.contents;
+    return doc.toString({ lineWidth: 0 });
+  }
+  return editInPlace(previousSource, plain) ?? restructure(previousSource, plain);
+}
+
+/**
+ * When only scalar values changed, edits them in the source's syntax tree: every other byte (comments and their
+ * alignment, quoting, blank lines) stays exactly as the user wrote it. Returns null for structural changes.
+ */
+function editInPlace(source: string, plain: unknown): string | null {
+  const tokens = [...new Parser().parse(source)];
+  const [doc] = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
+  if (!doc || doc.errors.length > 0) return null;
+  const edits: Array<() => void> = [];
+  const walk = (node: unknown, value: unknown): boolean => {
+    if (Array.isArray(value)) return isSeq(node) && node.items.length === value.length && value.every((v, i) => walk(node.items[i], v));
+    if (typeof value === 'object' && value !== null) {
+      if (!isMap(node)) return false;
+      const obj = value as Record<string, unknown>;
+      const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)));
+      if (keys.length !== Object.keys(obj).length || !keys.every((k) => k in obj)) return false;
+      return node.items.every((p, i) => walk(p.value, obj[keys[i]]));
+    }
+    if (!isScalar(node) || !node.srcToken) return false;
+    if (node.value === value) return true;
+    if (typeof value === 'string' && value !== String(Number(value)) && !/^(true|false|null|~|yes|no)$/i.test(value) && /^[\w.\-:/@]+$/.test(value) && !/^[-?:]/.test(value)) {
+      const tok = node.srcToken;
+      edits.push(() => CST.setScalarValue(tok, value));
+      return true;
+    }
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      const tok = node.srcToken;
+      edits.push(() => CST.setScalarValue(tok, String(value), { type: 'PLAIN' }));
+      return true;
+    }
+    const tok = node.srcToken;
+    edits.push(() => CST.setScalarValue(tok, String(value), { type: 'QUOTE_DOUBLE' }));
+    return true;
+  };
+  if (!walk(doc.contents, plain)) return null;
+  for (const e of edits) e();
+  return tokens.map((t) => CST.stringify(t)).join('');
+}
+
+/** Structural changes (regions or nodes added, removed, reordered): rewritten through the document model. */
+function restructure(source: string, plain: unknown): string {
+  const doc = parseDocument(source);
+  doc.contents = sync(doc, doc.contents as Node | null, plain) as typeof doc.contents;
+  return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Rewrites `node` to hold `value`, keeping every node (and its comments) whose content does not change. Map
+ * keys are matched by name, list items by position.
+ */
+function sync(doc: Document, node: Node | null, value: unknown): Node {
+  if (Array.isArray(value)) {
+    if (!isSeq(node)) return doc.createNode(yamlValue(value));
+    value.forEach((v, i) => {
+      node.items[i] = sync(doc, (node.items[i] as Node) ?? null, v);
+    });
+    node.items.length = value.length;
+    return node;
+  }
+  if (typeof value === 'object' && value !== null) {
+    if (!isMap(node)) return doc.createNode(yamlValue(value));
+    const obj = value as Record<string, unknown>;
+    for (const pair of [...node.items]) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (!(k in obj)) node.delete(pair.key);
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === k);
+      if (pair) pair.value = sync(doc, pair.value as Node | null, v);
+      else node.add(doc.createPair(yamlKey(k), yamlValue(v)));
+    }
+    return node;
+  }
+  if (isScalar(node)) {
+    if (node.value !== value) node.value = value;
+    return node;
+  }
+  return doc.createNode(value);
+}
+
+/** Region ids (and RegionScore keys) are integers in derp.yaml: `900:`, not `"900":`, or headscale cannot read them. */
+function yamlKey(k: string): string | number {
+  return /^\d+$/.test(k) ? Number(k) : k;
+}
+
+function yamlValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(yamlValue);
+  if (typeof v === 'object' && v !== null) return new Map(Object.entries(v).map(([k, x]) => [yamlKey(k), yamlValue(x)]));
+  return v;
+}
