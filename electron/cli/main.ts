@@ -1,10 +1,12 @@
 /** `derpdesk <command>`: the terminal entry point. */
 import { runHost } from './host.js';
+import { runMap } from './map.js';
 import { runRelay } from './relay.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   relay: { run: runRelay, help: 'run a DERP relay (derper-compatible flags)' },
   host: { run: runHost, help: 'run the app without a display and serve its GUI to a browser' },
+  map: { run: runMap, help: 'validate or convert DERP maps (headscale derp.yaml, Tailscale JSON)' },
 };
 
 function usage(): string {

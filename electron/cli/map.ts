@@ -1,0 +1,58 @@
+/** `derpdesk map validate FILE` and `derpdesk map convert FILE --to yaml|json`. */
+import { readFile } from 'node:fs/promises';
+import { MapParseError, parseMap, serializeMap } from '../derpmap/formats.js';
+import { MapShapeError } from '../derpmap/convert.js';
+import { validateMap } from '../../shared/derpmap/validate.js';
+import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+
+const USAGE = `Usage:
+  derpdesk map validate FILE            check a derp.yaml or DERPMap JSON; exit 1 when it has errors
+  derpdesk map convert FILE --to FORMAT write FILE as yaml (headscale derp.yaml) or json (Tailscale DERPMap) to stdout`;
+const FLAGS: FlagSpec[] = [{ name: 'to', type: 'string', default: '', arg: 'yaml|json', help: 'output format for convert' }];
+
+async function load(file: string) {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseMap(text, file);
+}
+
+export async function runMap(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    if (!sub || sub === '--help' || sub === '-h') {
+      process.stdout.write(formatUsage(USAGE, FLAGS));
+      return sub ? 0 : 2;
+    }
+    // Flags may follow the file name here (`convert FILE --to json`).
+    const file = rest.find((a) => !a.startsWith('-') && rest[rest.indexOf(a) - 1] !== '--to' && rest[rest.indexOf(a) - 1] !== '-to');
+    const f = parseFlags(FLAGS, rest.filter((a) => a !== file));
+    if (!file) throw new UsageError('name a map file');
+    if (sub === 'validate') {
+      const { map, format } = await load(file);
+      const issues = validateMap(map);
+      const errors = issues.filter((i) => i.severity === 'error');
+      for (const i of issues) process.stdout.write(`${i.severity === 'error' ? 'error  ' : 'warning'} ${i.path}: ${i.message}\n`);
+      const regions = Object.keys(map.Regions).length;
+      process.stdout.write(`${file}: ${format.toUpperCase()}, ${regions} region${regions === 1 ? '' : 's'}, ${errors.length} error${errors.length === 1 ? '' : 's'}, ${issues.length - errors.length} warning${issues.length - errors.length === 1 ? '' : 's'}\n`);
+      return errors.length > 0 ? 1 : 0;
+    }
+    if (sub === 'convert') {
+      const to = String(f.values.to);
+      if (to !== 'yaml' && to !== 'json') throw new UsageError('--to must be yaml or json');
+      const { map } = await load(file);
+      process.stdout.write(serializeMap(map, to));
+      return 0;
+    }
+    throw new UsageError(`unknown map command "${sub}"`);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof MapParseError || err instanceof MapShapeError) {
+      process.stderr.write(`derpdesk map: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
