@@ -70,7 +70,12 @@ export function serializeMap(map: DerpMap, format: MapFormat, previousSource?: s
     doc.contents = doc.createNode(yamlValue(plain)) as typeof doc.contents;
     return doc.toString({ lineWidth: 0 });
   }
-  return editInPlace(previousSource, plain) ?? restructure(previousSource, plain);
+  return updateYaml(previousSource, plain);
+}
+
+/** Rewrites YAML source to hold `plain`, touching as little of the source as the change allows. */
+export function updateYaml(source: string, plain: unknown): string {
+  return editInPlace(source, plain) ?? restructure(source, plain);
 }
 
 /**
