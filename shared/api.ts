@@ -3,6 +3,8 @@
  * argument and result types, and every event. The Electron preload, the IPC handlers, the WebSocket bridge and the
  * renderer's client are all typed from this file. No dependencies.
  */
+import type { DerpMap } from './derpmap/model.js';
+import type { MapIssue } from './derpmap/validate.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
 
@@ -74,6 +76,31 @@ export interface AllowListFile {
 
 export type SaveAllowListResult = { ok: true } | { ok: false; problems: string[] };
 
+export type MapFormat = 'yaml' | 'json';
+
+/** Where the map editor opens a map from. */
+export type MapSourceSpec = { kind: 'file'; path: string } | { kind: 'url'; url: string } | { kind: 'text'; text: string; name?: string };
+
+export interface OpenedMap {
+  map: DerpMap;
+  format: MapFormat;
+  /** The text as read: saving edits this text so that untouched parts keep their bytes. */
+  text: string;
+  /** Set for files: where Save writes. */
+  path?: string;
+  issues: MapIssue[];
+}
+
+export interface MapSaveRequest {
+  path: string;
+  map: DerpMap;
+  format: MapFormat;
+  /** The text the editor opened; a save is refused if the file changed on disk since. */
+  baseText: string;
+}
+
+export type MapSaveResult = { ok: true; text: string; backup: string | null } | { ok: false; error: string; issues?: MapIssue[] };
+
 /** Calls: name -> [argument tuple, result]. */
 export interface ApiCalls {
   'relay.getState': { args: []; result: RelayState };
@@ -88,6 +115,11 @@ export interface ApiCalls {
   'trust.get': { args: []; result: TrustSnapshot };
   'allowlist.get': { args: []; result: AllowListFile | null };
   'allowlist.save': { args: [text: string]; result: SaveAllowListResult };
+  'map.open': { args: [source: MapSourceSpec]; result: OpenedMap };
+  /** The unified diff a save would write, without writing. */
+  'map.diff': { args: [req: MapSaveRequest]; result: string };
+  'map.save': { args: [req: MapSaveRequest]; result: MapSaveResult };
+  'map.export': { args: [map: DerpMap, format: MapFormat]; result: string };
 }
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
@@ -115,6 +147,10 @@ export const CALL_NAMES = [
   'trust.get',
   'allowlist.get',
   'allowlist.save',
+  'map.open',
+  'map.diff',
+  'map.save',
+  'map.export',
 ] as const satisfies readonly CallName[];
 
 export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot'] as const satisfies readonly EventName[];

@@ -17,6 +17,10 @@ const ARITY: Record<CallName, number> = {
   'trust.get': 0,
   'allowlist.get': 0,
   'allowlist.save': 1,
+  'map.open': 1,
+  'map.diff': 1,
+  'map.save': 1,
+  'map.export': 2,
 };
 
 export class BadRequestError extends Error {}
@@ -32,6 +36,7 @@ export async function dispatch(handlers: ApiHandlers, name: unknown, args: unkno
     throw new BadRequestError('settings.save takes a settings object');
   }
   if (name === 'allowlist.save' && typeof args[0] !== 'string') throw new BadRequestError('allowlist.save takes the file text');
+  if (name.startsWith('map.') && name !== 'map.entry' && (typeof args[0] !== 'object' || args[0] === null)) throw new BadRequestError(`${name} takes an object`);
   const handler = handlers[name] as (...a: unknown[]) => Promise<unknown>;
   return handler(...args);
 }

@@ -8,6 +8,7 @@ import type { ApiEvents, ApiHandlers } from '../../shared/api.js';
 import { checkAllowListText } from '../../shared/settings.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
+import { exportMap, mapDiff, openMap, saveMap } from './map-editor.js';
 import { buildMapEntry, portsFromSettings } from './map-entry.js';
 import { RelayController, type StartStun } from './relay-controller.js';
 import { SettingsStore } from './settings-store.js';
@@ -60,6 +61,10 @@ export function createAppServices(opts: { dataDir: string; logger: Logger; start
       await writeFileAtomic(file, text.endsWith('\n') || text === '' ? text : text + '\n', { backup: true, mode: 0o600 });
       return { ok: true };
     },
+    'map.open': async (src) => openMap(src),
+    'map.diff': async (req) => mapDiff(req),
+    'map.save': async (req) => saveMap(req),
+    'map.export': async (map, format) => exportMap(map, format),
   };
   return { handlers, events, controller, settings, dispose: () => controller.dispose() };
 }

@@ -1,0 +1,54 @@
+/**
+ * The map editor's file side: open a map from a file, a URL or pasted text; show the diff a save would make;
+ * save atomically with a backup, refusing to overwrite a file that changed on disk or a map with errors.
+ */
+import { promises as fs } from 'node:fs';
+import type { MapSaveRequest, MapSaveResult, MapSourceSpec, OpenedMap } from '../../shared/api.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import { validateMap } from '../../shared/derpmap/validate.js';
+import { fetchMap } from '../derpmap/fetch.js';
+import { parseMap, serializeMap, type MapFormat } from '../derpmap/formats.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { unifiedDiff } from '../util/line-diff.js';
+
+export async function openMap(src: MapSourceSpec): Promise<OpenedMap> {
+  if (src.kind === 'url') {
+    const loaded = await fetchMap(src.url);
+    const text = serializeMap(loaded.map, loaded.format);
+    return { map: loaded.map, format: loaded.format, text: loaded.source ?? text, issues: validateMap(loaded.map) };
+  }
+  const text = src.kind === 'file' ? await fs.readFile(src.path, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read ${src.path}: ${e.code ?? e.message}`))) : src.text;
+  const loaded = parseMap(text, src.kind === 'file' ? src.path : (src.name ?? ''));
+  return { map: loaded.map, format: loaded.format, text, ...(src.kind === 'file' ? { path: src.path } : {}), issues: validateMap(loaded.map) };
+}
+
+/** The new text: YAML edits the text that was opened (comments survive), JSON is written canonically. */
+function render(req: { map: DerpMap; format: MapFormat; baseText: string }): string {
+  const sameFormatYaml = req.format === 'yaml' && req.baseText.trim() !== '' && !req.baseText.trimStart().startsWith('{');
+  return serializeMap(req.map, req.format, sameFormatYaml ? req.baseText : undefined);
+}
+
+export function mapDiff(req: MapSaveRequest): string {
+  return unifiedDiff(req.baseText, render(req), req.path);
+}
+
+export async function saveMap(req: MapSaveRequest): Promise<MapSaveResult> {
+  const errors = validateMap(req.map).filter((i) => i.severity === 'error');
+  if (errors.length > 0) return { ok: false, error: `the map has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before saving`, issues: errors };
+  let onDisk: string | null = null;
+  try {
+    onDisk = await fs.readFile(req.path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { ok: false, error: `cannot read ${req.path}: ${(err as Error).message}` };
+  }
+  if (onDisk !== null && onDisk !== req.baseText) {
+    return { ok: false, error: `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)` };
+  }
+  const text = render(req);
+  await writeFileAtomic(req.path, text, { backup: onDisk !== null });
+  return { ok: true, text, backup: onDisk !== null ? `${req.path}.bak` : null };
+}
+
+export function exportMap(map: DerpMap, format: MapFormat): string {
+  return serializeMap(map, format);
+}

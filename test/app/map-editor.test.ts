@@ -1,0 +1,67 @@
+/** The map editor's file operations through the API handlers: open, diff, guarded atomic save with backup. */
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAppServices } from '../../electron/app/services.js';
+import { silentLogger } from '../../electron/util/log.js';
+import { unifiedDiff } from '../../electron/util/line-diff.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-mapedit-'));
+const s = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
+afterAll(async () => {
+  await s.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+const h = s.handlers;
+const fixture = path.resolve(import.meta.dirname, '../derpmap/fixtures/headscale-derp.yaml');
+
+describe('map editor API', () => {
+  it('opens a derp.yaml with its issues, shows the diff of an edit, saves it with a backup and keeps comments', async () => {
+    const file = path.join(dir, 'derp.yaml');
+    copyFileSync(fixture, file);
+    const opened = await h['map.open']({ kind: 'file', path: file });
+    expect(opened.format).toBe('yaml');
+    expect(opened.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    opened.map.Regions['900'].Nodes[0].HostName = 'derp-fra-9.example.com';
+    const req = { path: file, map: opened.map, format: opened.format, baseText: opened.text };
+    expect(await h['map.diff'](req)).toBe(
+      `--- ${file}\n+++ ${file}\n@@ -12,5 +12,5 @@\n       - name: 900a\n         regionid: 900\n-        hostname: derp-fra-1.example.com\n+        hostname: derp-fra-9.example.com\n         ipv4: 203.0.113.10\n         ipv6: "2001:db8::10"\n`,
+    );
+    const saved = await h['map.save'](req);
+    expect(saved).toMatchObject({ ok: true, backup: `${file}.bak` });
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('regioncode: fra   # Frankfurt');
+    expect(text).toContain('hostname: derp-fra-9.example.com');
+    expect(readFileSync(`${file}.bak`, 'utf8')).toBe(readFileSync(fixture, 'utf8'));
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('refuses to overwrite a file changed on disk, or a map with errors', async () => {
+    const file = path.join(dir, 'derp2.yaml');
+    copyFileSync(fixture, file);
+    const opened = await h['map.open']({ kind: 'file', path: file });
+    writeFileSync(file, readFileSync(fixture, 'utf8') + '# someone else\n');
+    const r = await h['map.save']({ path: file, map: opened.map, format: 'yaml', baseText: opened.text });
+    expect(r).toMatchObject({ ok: false, error: expect.stringContaining('changed on disk since it was opened') });
+    const broken = structuredClone(opened.map);
+    broken.Regions['900'].Nodes[0].RegionID = 1;
+    const again = await h['map.open']({ kind: 'file', path: file });
+    const e = await h['map.save']({ path: file, map: broken, format: 'yaml', baseText: again.text });
+    expect(e).toMatchObject({ ok: false, error: 'the map has 1 error; fix them before saving' });
+    expect(readFileSync(file, 'utf8')).toBe(again.text);
+  });
+
+  it('opens pasted JSON and exports it as YAML', async () => {
+    const opened = await h['map.open']({ kind: 'text', text: '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}' });
+    expect(opened.format).toBe('json');
+    expect(await h['map.export'](opened.map, 'yaml')).toMatch(/^regions:\n {2}900:\n/);
+  });
+});
+
+describe('unified diff', () => {
+  it('is empty for equal texts and shows hunks with context', () => {
+    expect(unifiedDiff('a\nb\n', 'a\nb\n')).toBe('');
+    expect(unifiedDiff('1\n2\n3\n4\n5\n6\n7\n', '1\n2\n3\nX\n5\n6\n7\n', 'f', 1)).toBe('--- f\n+++ f\n@@ -3,3 +3,3 @@\n 3\n-4\n+X\n 5\n');
+  });
+});
