@@ -14,13 +14,20 @@ type PageId = (typeof PAGES)[number]['id'];
 
 function pageFromHash(): PageId {
   const h = window.location.hash.replace(/^#/, '');
-  return (PAGES.find((p) => p.id === h)?.id ?? 'relay') as PageId;
+  return PAGES.find((p) => p.id === h)?.id ?? 'relay';
 }
+
+const BRIDGE_TEXT: Record<Exclude<BridgeStatus, 'open'>, string> = {
+  connecting: 'Connecting to the derpdesk host…',
+  closed: 'Disconnected from the derpdesk host; reconnecting… If the host was restarted, open the new URL it printed.',
+  refused: 'The derpdesk host refused this page: the access token is wrong or has expired. Open the URL that derpdesk host printed.',
+};
 
 export function App({ transport }: { transport: Transport }) {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [bridge, setBridge] = useState<BridgeStatus>('open');
   const connect = useRelayStore((s) => s.connect);
+  const reload = useRelayStore((s) => s.reload);
 
   useEffect(() => {
     const onHash = () => setPage(pageFromHash());
@@ -30,22 +37,31 @@ export function App({ transport }: { transport: Transport }) {
 
   useEffect(() => {
     if (transport.kind === 'no-token') return;
-    let off: (() => void) | null = null;
-    let cancelled = false;
-    const offStatus = transport.kind === 'web' ? transport.onStatus(setBridge) : () => {};
-    void connect(transport.api).then((o) => (cancelled ? o() : (off = o)));
+    const off = connect(transport.api);
+    let wasDown = false;
+    const offStatus =
+      transport.kind === 'web'
+        ? transport.onStatus((s) => {
+            setBridge(s);
+            // Back after a drop: events were missed, so fetch the state again.
+            if (s === 'open' && wasDown) void reload();
+            wasDown = s === 'closed';
+          })
+        : () => {};
     return () => {
-      cancelled = true;
-      off?.();
+      off();
       offStatus();
     };
-  }, [transport, connect]);
+  }, [transport, connect, reload]);
 
   if (transport.kind === 'no-token') {
     return (
-      <main className="gate">
+      <main className="gate" data-testid="no-token">
         <h1>derpdesk</h1>
-        <p>This page needs an access token. Open the URL that <code>derpdesk host</code> printed when it started: it ends in <code>#token=…</code>.</p>
+        <p>
+          This page needs an access token. Open the URL printed by <code>derpdesk host</code> when it started: it contains the access token (it ends in{' '}
+          <code>#token=…</code>).
+        </p>
       </main>
     );
   }
@@ -63,16 +79,16 @@ export function App({ transport }: { transport: Transport }) {
             </li>
           ))}
         </ul>
-        {bridge !== 'open' && (
-          <p className="bridge-status" role="alert">
-            {bridge === 'refused' ? 'The derpdesk host refused this page: the token is wrong or the host is gone. Open the URL it printed.' : 'Disconnected from the derpdesk host; reconnecting…'}
-          </p>
-        )}
       </nav>
       <main>
+        {bridge !== 'open' && (
+          <p className={`bridge-status bridge-${bridge}`} role="alert" data-testid="bridge-status">
+            {BRIDGE_TEXT[bridge]}
+          </p>
+        )}
         {page === 'relay' && <RelayPage />}
-        {page === 'map' && <PlaceholderPage title="DERP map" text="The visual DERP map editor (headscale derp.yaml, Tailscale JSON, headscale config.yaml) is coming next." />}
-        {page === 'diagnostics' && <PlaceholderPage title="Diagnostics" text="Connectivity checks for any DERP map's nodes (DNS, TCP, TLS, DERP, STUN, captive portal) are coming next." />}
+        {page === 'map' && <PlaceholderPage title="DERP map" text="The visual DERP map editor (headscale derp.yaml, Tailscale JSON, headscale config.yaml) arrives in a later version." />}
+        {page === 'diagnostics' && <PlaceholderPage title="Diagnostics" text="Connectivity checks for any DERP map's nodes (DNS, TCP, TLS, DERP, STUN, captive portal) arrive in a later version." />}
       </main>
     </div>
   );

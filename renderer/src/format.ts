@@ -1,15 +1,17 @@
-/** Number and time formatting for the dashboard. */
+/** Number and time formatting for the dashboard (decimal units, as network rates are usually given). */
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
 export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '–';
   let i = 0;
-  let v = n;
-  while (v >= 1000 && i < UNITS.length - 1) {
+  let v = Math.abs(n);
+  while (v >= 999.5 && i < UNITS.length - 1) {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v.toFixed(0) : v.toFixed(v < 10 ? 2 : 1)} ${UNITS[i]}`;
+  const sign = n < 0 ? '-' : '';
+  return `${sign}${i === 0 ? v.toFixed(0) : v.toFixed(v < 10 ? 2 : 1)} ${UNITS[i]}`;
 }
 
 export function formatRate(bytesPerSec: number): string {
@@ -17,11 +19,14 @@ export function formatRate(bytesPerSec: number): string {
 }
 
 export function formatCount(n: number): string {
-  if (n < 1000) return n.toFixed(n % 1 === 0 ? 0 : 1);
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)}k`;
-  return `${(n / 1e6).toFixed(2)}M`;
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) < 999.5) return n.toFixed(Number.isInteger(n) ? 0 : 1);
+  if (Math.abs(n) < 999_950) return `${(n / 1e3).toFixed(1)}k`;
+  if (Math.abs(n) < 999_950_000) return `${(n / 1e6).toFixed(2)}M`;
+  return `${(n / 1e9).toFixed(2)}G`;
 }
 
+/** "42s ago", "3m 5s ago", "2h 10m ago", "4d ago"; times in the future count as now. */
 export function formatAgo(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   if (s < 60) return `${s}s ago`;

@@ -1,29 +1,54 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Transport } from '../../renderer/src/api/index.js';
+import type { BridgeStatus } from '../../renderer/src/api/ws-client.js';
 import { App } from '../../renderer/src/App.js';
 import { useRelayStore } from '../../renderer/src/store/relay.js';
-import type { RelayState, SettingsSnapshot } from '../../shared/api.js';
-import { DEFAULT_SETTINGS } from '../../shared/settings.js';
-import { FakeApi, peer } from './fake-api.js';
+import type { RelayState, SaveSettingsResult, SettingsSnapshot } from '../../shared/api.js';
+import { DEFAULT_SETTINGS, type RelaySettings } from '../../shared/settings.js';
+import { FakeApi, peer, sample } from './fake-api.js';
+
+// happy-dom lays nothing out: give every element the size of the peers table's viewport, so the virtualiser
+// has a real window to fill (without this it renders no rows at all, and a row-count test would prove nothing).
+const VIEWPORT = 360;
+beforeEach(() => {
+  vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(VIEWPORT);
+  vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1000);
+});
 
 afterEach(() => {
   cleanup();
-  useRelayStore.setState({ api: null, peers: [], samples: [], state: { status: 'stopped' }, settings: null, mapEntry: null });
+  vi.restoreAllMocks();
+  useRelayStore.setState({ api: null, ready: false, peers: [], samples: [], state: { status: 'stopped' }, settings: null, mapEntry: null, error: null, busy: false });
+  window.location.hash = '';
 });
 
-function setup(state: RelayState = { status: 'stopped' }, settings = DEFAULT_SETTINGS) {
-  const snapshot: SettingsSnapshot = { settings, file: '/data/settings.json' };
-  const running: RelayState = { status: 'running', endpoints: [{ role: 'derp', url: 'http://127.0.0.1:3340/derp' }], publicKey: 'nodekey:' + 'b'.repeat(64), startedAt: 1 };
-  const api = new FakeApi({
+const RUNNING: RelayState = {
+  status: 'running',
+  endpoints: [
+    { role: 'derp', url: 'http://127.0.0.1:3340/derp' },
+    { role: 'stun', url: 'stun:127.0.0.1:3478' },
+  ],
+  publicKey: 'nodekey:' + 'b'.repeat(64),
+  startedAt: 1,
+};
+
+function makeApi(state: RelayState = { status: 'stopped' }, settings: RelaySettings = DEFAULT_SETTINGS, snapshotExtra: Partial<SettingsSnapshot> = {}) {
+  const snapshot: SettingsSnapshot = { settings, file: '/data/settings.json', ...snapshotExtra };
+  let entries = 0;
+  return new FakeApi({
     'relay.getState': () => state,
     'settings.get': () => snapshot,
     'stats.history': () => [],
     'peers.list': () => [],
-    'map.entry': () => ({ yaml: 'regions:\n', json: '{}' }),
-    'relay.start': () => running,
+    'map.entry': () => {
+      entries++;
+      return { yaml: `regions:\n  900: # entry ${entries}\n`, json: `{"Regions":{"900":{}}, "n": ${entries}}` };
+    },
+    'relay.start': () => RUNNING,
     'relay.stop': () => ({ status: 'stopped' }),
-    'settings.save': () => ({ ok: false, errors: { regionCode: 'already used by another region' } }),
+    'settings.save': (): SaveSettingsResult => ({ ok: false, errors: { regionCode: 'already used by another region' } }),
     'trust.get': () => ({
       denied: [{ key: 'nodekey:' + 'c'.repeat(64), remoteAddress: '198.51.100.9', reason: 'not in the allowlist /etc/derp/allow.txt', at: Date.now() - 5000 }],
       mesh: [{ url: 'https://derp2.example.com/derp', state: 'down', remoteClients: 0, forwardedOut: 12, lastError: 'connect ECONNREFUSED' }],
@@ -33,54 +58,308 @@ function setup(state: RelayState = { status: 'stopped' }, settings = DEFAULT_SET
     'allowlist.get': () => ({ file: '/etc/derp/allow.txt', text: '# laptop\n' }),
     'allowlist.save': () => ({ ok: true }),
   });
+}
+
+function setup(state?: RelayState, settings?: RelaySettings, snapshotExtra?: Partial<SettingsSnapshot>) {
+  const api = makeApi(state, settings, snapshotExtra);
   render(<App transport={{ kind: 'electron', api }} />);
   return api;
 }
 
-describe('relay dashboard', () => {
+/** Waits until the first load is done (the switch is enabled then). */
+async function ready() {
+  await waitFor(() => expect((screen.getByRole('switch', { name: 'Relay' }) as HTMLButtonElement).disabled).toBe(false));
+}
+
+const rowIds = () => screen.queryAllByTestId('peer-row').map((r) => Number(r.getAttribute('data-peer-id')));
+
+describe('relay switch', () => {
   it('switches the relay on and off and always shows its state', async () => {
     const api = setup();
     const status = await screen.findByTestId('relay-status');
-    await waitFor(() => expect(status.textContent).toBe('Stopped'));
+    await ready();
+    expect(status.textContent).toBe('Stopped');
     const sw = screen.getByRole('switch', { name: 'Relay' });
     expect(sw.getAttribute('aria-checked')).toBe('false');
     fireEvent.click(sw);
-    await waitFor(() => expect(status.textContent).toBe('Running on http://127.0.0.1:3340/derp'));
+    await waitFor(() => expect(status.textContent).toBe('Running on http://127.0.0.1:3340/derp, stun:127.0.0.1:3478'));
+    expect(sw.getAttribute('aria-checked')).toBe('true');
+    expect(screen.getByTestId('server-key').textContent).toBe(RUNNING.status === 'running' ? RUNNING.publicKey : '');
+    expect(api.names()).toContain('relay.start');
+
+    act(() => api.emit('relay.state', { status: 'stopping' }));
+    expect(status.textContent).toBe('Stopping…');
+    act(() => api.emit('relay.state', { status: 'starting' }));
+    expect(status.textContent).toBe('Starting…');
     expect(sw.getAttribute('aria-checked')).toBe('true');
     act(() => api.emit('relay.state', { status: 'failed', error: 'address :443 is already in use' }));
     expect(status.textContent).toBe('Failed: address :443 is already in use');
-    expect(api.calls.map((c) => c.name)).toContain('relay.start');
+    expect(sw.getAttribute('aria-checked')).toBe('false');
+    expect(screen.queryByTestId('server-key')).toBeNull();
+
+    act(() => api.emit('relay.state', RUNNING));
+    await waitFor(() => expect((sw as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(sw);
+    await waitFor(() => expect(status.textContent).toBe('Stopped'));
+    expect(api.names().filter((n) => n === 'relay.stop').length).toBe(1);
   });
 
+  it('shows an error when starting fails', async () => {
+    const api = setup();
+    api.answers['relay.start'] = () => Promise.reject(new Error('cannot read the key file'));
+    await ready();
+    fireEvent.click(screen.getByRole('switch', { name: 'Relay' }));
+    expect((await screen.findByTestId('relay-error')).textContent).toBe('cannot read the key file');
+  });
+});
+
+describe('settings form', () => {
   it('shows validation messages beside fields as the user types, and server-side errors after saving', async () => {
     const api = setup();
     const listen = (await screen.findByLabelText('Listen address')) as HTMLInputElement;
     fireEvent.change(listen, { target: { value: 'not an address' } });
-    expect(screen.getByTestId('error-listenAddr').textContent).toBe('use host:port, :port or [ipv6]:port');
+    const err = screen.getByTestId('error-listenAddr');
+    expect(err.textContent).toBe('use host:port, :port or [ipv6]:port');
+    // Beside its field: in the same field group, and announced with the input.
+    expect(err.closest('.field')).toBe(listen.closest('.field'));
+    expect(listen.getAttribute('aria-invalid')).toBe('true');
+    expect(listen.getAttribute('aria-describedby')).toContain(err.id);
     expect((screen.getByRole('button', { name: 'Save settings' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(listen, { target: { value: '0.0.0.0:3340' } });
     expect(screen.queryByTestId('error-listenAddr')).toBeNull();
+
+    fireEvent.change(screen.getByLabelText('Region ID'), { target: { value: '0' } });
+    expect(screen.getByTestId('error-regionId').textContent).toBe('a positive whole number (900-999 for your own regions)');
+    fireEvent.change(screen.getByLabelText('Region ID'), { target: { value: '901' } });
+
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(screen.getByTestId('error-regionCode').textContent).toBe('already used by another region'));
+    expect(screen.getByTestId('error-regionCode').closest('.field')).toBe(screen.getByLabelText('Region code').closest('.field'));
     const saved = api.calls.find((c) => c.name === 'settings.save')!;
-    expect((saved.args[0] as { listenAddr: string }).listenAddr).toBe('0.0.0.0:3340');
+    expect(saved.args[0]).toMatchObject({ listenAddr: '0.0.0.0:3340', regionId: 901 });
+    // Editing clears the server's verdict until the next save.
+    fireEvent.change(screen.getByLabelText('Region code'), { target: { value: 'other' } });
+    expect(screen.queryByTestId('error-regionCode')).toBeNull();
   });
 
-  it('renders only a screenful of 10,000 peers and filters them', async () => {
+  it('shows the TLS file fields with their messages only for manual TLS', async () => {
+    setup();
+    const tls = (await screen.findByLabelText('TLS')) as HTMLSelectElement;
+    expect(screen.queryByLabelText('Certificate file')).toBeNull();
+    fireEvent.change(tls, { target: { value: 'manual' } });
+    expect(screen.getByTestId('error-tlsCertFile').textContent).toBe('TLS needs a certificate file (PEM)');
+    expect(screen.getByTestId('error-tlsKeyFile').textContent).toBe('TLS needs a private key file (PEM)');
+    fireEvent.change(screen.getByLabelText('Certificate file'), { target: { value: '/etc/derp/cert.pem' } });
+    expect(screen.queryByTestId('error-tlsCertFile')).toBeNull();
+    expect(screen.getByLabelText('HTTP port (captive-portal checks)')).toBeTruthy();
+  });
+
+  it('confirms a save, says when it applies, and shows the settings file', async () => {
+    const api = setup(RUNNING);
+    api.answers['settings.save'] = (s) => ({ ok: true, snapshot: { settings: s as RelaySettings, file: '/data/settings.json' } });
+    await ready();
+    expect(screen.getByTestId('settings-file').textContent).toBe('/data/settings.json');
+    expect(screen.getByTestId('settings-apply-note').textContent).toMatch(/stop and start/);
+    fireEvent.change(screen.getByLabelText('Region name'), { target: { value: 'Frankfurt' } });
+    const entriesBefore = api.names().filter((n) => n === 'map.entry').length;
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect((await screen.findByTestId('settings-saved')).textContent).toBe('Saved. Stop and start the relay to apply the changes.');
+    expect((screen.getByLabelText('Region name') as HTMLInputElement).value).toBe('Frankfurt');
+    // The map entry follows the saved settings.
+    await waitFor(() => expect(api.names().filter((n) => n === 'map.entry').length).toBe(entriesBefore + 1));
+  });
+
+  it('shows server errors for fields not currently shown, and a failed save', async () => {
     const api = setup();
-    await screen.findByTestId('peers-count');
+    api.answers['settings.save'] = () => ({ ok: false, errors: { tlsKeyFile: 'cannot read /x.pem' } });
+    await ready();
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect((await screen.findByTestId('error-tlsKeyFile')).textContent).toBe('Certificate key file: cannot read /x.pem');
+    api.answers['settings.save'] = () => Promise.reject(new Error('disk full'));
+    fireEvent.change(screen.getByLabelText('Region name'), { target: { value: 'x' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect((await screen.findByTestId('settings-save-error')).textContent).toBe('Not saved: disk full');
+  });
+
+  it('warns when the previous settings file was unreadable and says where it was kept', async () => {
+    setup(undefined, undefined, { loadProblem: { message: 'Settings could not be read: Unexpected token. Defaults are in use.', keptAs: '/data/settings.json.broken-1' } });
+    const warning = await screen.findByTestId('settings-load-problem');
+    expect(warning.textContent).toContain('Settings could not be read');
+    expect(warning.textContent).toContain('/data/settings.json.broken-1');
+    expect(warning.getAttribute('role')).toBe('alert');
+  });
+});
+
+describe('peers table', () => {
+  it('renders only a screenful of 10,000 peers, follows scrolling, and filters them', async () => {
+    const api = setup();
+    await ready();
     act(() => api.emit('peers.snapshot', Array.from({ length: 10_000 }, (_, i) => peer(i + 1))));
     expect(screen.getByTestId('peers-count').textContent).toBe('10000 peers');
-    expect(screen.queryAllByTestId('peer-row').length).toBeLessThan(60);
+    const shown = rowIds();
+    // 360 px / 34 px rows = 11 visible, plus overscan: a screenful, not ten thousand.
+    expect(shown.length).toBeGreaterThanOrEqual(11);
+    expect(shown.length).toBeLessThan(40);
+    expect(shown[0]).toBe(1);
+    expect(screen.getByTestId('peers-table').getAttribute('aria-rowcount')).toBe('10001');
+
+    const scroller = screen.getByTestId('peers-scroller');
+    scroller.scrollTop = 34 * 5000;
+    fireEvent.scroll(scroller);
+    await waitFor(() => expect(rowIds()).toContain(5001));
+    expect(rowIds()).not.toContain(1);
+    expect(rowIds().length).toBeLessThan(40);
+
     fireEvent.change(screen.getByLabelText('Filter peers by key or address'), { target: { value: '10.0.39.16:' } });
     expect(screen.getByTestId('peers-count').textContent).toBe('1 peer of 10000');
+    await waitFor(() => expect(rowIds()).toEqual([10000]));
   });
 
+  it('sorts by a column when its header button is clicked, both ways', async () => {
+    const api = setup();
+    await ready();
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 9000 }), peer(3, { bytesIn: 20 })]));
+    expect(rowIds()).toEqual([1, 2, 3]); // oldest connection first
+    const header = screen.getByRole('button', { name: /^Bytes in/ });
+    fireEvent.click(header);
+    expect(rowIds()).toEqual([2, 1, 3]);
+    expect(header.closest('[role="columnheader"]')!.getAttribute('aria-sort')).toBe('descending');
+    fireEvent.click(header);
+    expect(rowIds()).toEqual([3, 1, 2]);
+    expect(header.closest('[role="columnheader"]')!.getAttribute('aria-sort')).toBe('ascending');
+    fireEvent.click(screen.getByRole('button', { name: /^Remote address/ }));
+    expect(rowIds()).toEqual([1, 2, 3]);
+    // The order holds when the next snapshot arrives.
+    fireEvent.click(screen.getByRole('button', { name: /^Bytes in/ }));
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 10 }), peer(3, { bytesIn: 20 })]));
+    expect(rowIds()).toEqual([1, 3, 2]);
+  });
+
+  it('shows address, home, counters, per-peer rate and flags, and copies the full node key', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const api = setup();
+    await ready();
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 0, bytesOut: 0 }), peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 })]));
+    await new Promise((r) => setTimeout(r, 100));
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 50_000, bytesOut: 0 }), peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 })]));
+    const [r1, r2] = screen.getAllByTestId('peer-row');
+    const cells = (r: HTMLElement) => within(r).getAllByRole('cell').map((c) => c.textContent);
+    expect(cells(r1)[0]).toContain('nodekey:00000000…');
+    expect(cells(r1)[1]).toBe('10.0.0.1:40001');
+    expect(cells(r1)[2]).toMatch(/ago$/);
+    expect(cells(r1)[3]).toBe('no');
+    expect(cells(r1)[4]).toMatch(/^\d+(\.\d+)? KB\/s$/); // 50 kB in ~0.1 s
+    expect(cells(r1)[5]).toBe('50.0 KB');
+    expect(cells(r2)[1]).toBe('[2001:db8::2]:40002');
+    expect(cells(r2)[3]).toBe('yes');
+    expect(cells(r2)[4]).toBe('0 B/s');
+    expect(cells(r2)[9]).toBe('7');
+    expect(cells(r2)[0]).toContain('mesh');
+    expect(cells(r2)[0]).toContain('prober');
+    expect(cells(r2)[0]).toContain('dup');
+    fireEvent.click(within(r2).getByRole('button', { name: `Copy ${peer(2).key}` }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith(peer(2).key));
+    await waitFor(() => expect(within(screen.getAllByTestId('peer-row')[1]).getByRole('button', { name: `Copy ${peer(2).key}` }).textContent).toBe('Copied'));
+  });
+});
+
+describe('charts and map entry', () => {
   it('shows the latest rates from stats samples', async () => {
     const api = setup();
-    await screen.findByTestId('current-rate');
-    act(() => api.emit('stats.sample', { t: Date.now(), bytesInPerSec: 2_500_000, bytesOutPerSec: 2_400_000, packetsInPerSec: 2000, packetsOutPerSec: 1900, dropsPerSec: 3, clients: 4, stunPerSec: 1 }));
+    await ready();
+    expect(screen.getByTestId('current-rate').textContent).toBe('waiting for data');
+    act(() => api.emit('stats.sample', sample(Date.now(), { bytesInPerSec: 2_500_000, bytesOutPerSec: 2_400_000, packetsInPerSec: 2000, packetsOutPerSec: 1900, dropsPerSec: 3, clients: 4, stunPerSec: 1 })));
     expect(screen.getByTestId('current-rate').textContent).toBe('in 2.50 MB/s · out 2.40 MB/s · 1.9k packets/s · 3 drops/s · 4 clients');
+    act(() => api.emit('stats.sample', sample(Date.now() + 1000, { bytesInPerSec: 100 })));
+    expect(screen.getByTestId('current-rate').textContent).toBe('in 100 B/s · out 0 B/s · 0 packets/s · 0 drops/s · 0 clients');
+    expect(screen.getByTestId('chart-throughput')).toBeTruthy();
+  });
+
+  it('shows the YAML and JSON entries, refreshes them when the relay state changes, and copies them', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const api = setup();
+    await ready();
+    const pre = screen.getByTestId('map-entry');
+    await waitFor(() => expect(pre.textContent).toMatch(/^regions:/));
+    const first = pre.textContent;
+    act(() => api.emit('relay.state', RUNNING));
+    await waitFor(() => expect(pre.textContent).not.toBe(first));
+    expect(pre.textContent).toMatch(/^regions:/);
+    fireEvent.click(screen.getByRole('tab', { name: 'Tailscale JSON' }));
+    expect(pre.textContent).toMatch(/^\{"Regions"/);
+    expect(screen.getByRole('tab', { name: 'Tailscale JSON' }).getAttribute('aria-selected')).toBe('true');
+    fireEvent.click(screen.getByRole('button', { name: 'Copy Tailscale JSON' }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith(pre.textContent));
+    // Arrow keys move between the tabs.
+    fireEvent.keyDown(screen.getByRole('tab', { name: 'Tailscale JSON' }), { key: 'ArrowRight' });
+    expect(pre.textContent).toMatch(/^regions:/);
+  });
+});
+
+describe('app shell', () => {
+  it('explains where to get an access token when there is none', () => {
+    render(<App transport={{ kind: 'no-token' }} />);
+    expect(screen.getByTestId('no-token').textContent).toMatch(/URL printed by derpdesk host.*contains the access token/);
+    expect(screen.queryByRole('switch')).toBeNull();
+  });
+
+  it('says when the bridge to the host is down, and reloads the state when it is back', async () => {
+    const api = makeApi();
+    let push: (s: BridgeStatus) => void = () => {};
+    const transport: Transport = {
+      kind: 'web',
+      api,
+      onStatus: (l) => {
+        push = l;
+        l('open');
+        return () => {};
+      },
+    };
+    render(<App transport={transport} />);
+    await ready();
+    expect(screen.queryByTestId('bridge-status')).toBeNull();
+    const loads = () => api.names().filter((n) => n === 'relay.getState').length;
+    const before = loads();
+    act(() => push('closed'));
+    expect(screen.getByTestId('bridge-status').textContent).toMatch(/^Disconnected from the derpdesk host/);
+    api.answers['relay.getState'] = () => RUNNING;
+    act(() => push('open'));
+    expect(screen.queryByTestId('bridge-status')).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toMatch(/^Running on/));
+    expect(loads()).toBe(before + 1);
+    act(() => push('refused'));
+    expect(screen.getByTestId('bridge-status').textContent).toMatch(/refused this page/);
+  });
+
+  it('has a navigation between the Relay, DERP map and Diagnostics pages', async () => {
+    setup();
+    await ready();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const go = (hash: string) =>
+      act(() => {
+        window.location.hash = hash;
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      });
+    expect(within(nav).getByRole('link', { name: 'Relay' }).getAttribute('aria-current')).toBe('page');
+    go('#map');
+    expect(within(nav).getByRole('link', { name: 'DERP map' }).getAttribute('aria-current')).toBe('page');
+    expect(within(nav).getByRole('link', { name: 'Relay' }).getAttribute('aria-current')).toBeNull();
+    expect(screen.queryByTestId('relay-status')).toBeNull();
+    go('#diagnostics');
+    expect(await screen.findByRole('heading', { name: 'Diagnostics' })).toBeTruthy();
+    expect(screen.getByText(/in a later version/)).toBeTruthy();
+    go('#relay');
+    expect(await screen.findByTestId('relay-status')).toBeTruthy();
+  });
+
+  it('unsubscribes from events on unmount', async () => {
+    const api = setup();
+    await ready();
+    expect(api.listenerCount()).toBe(3);
+    cleanup();
+    expect(api.listenerCount()).toBe(0);
   });
 });
 
@@ -105,12 +384,5 @@ describe('mesh and access panel', () => {
     fireEvent.change(field, { target: { value: 'https://hs.example.com/' } });
     fireEvent.click(screen.getByRole('button', { name: 'headscale preset (append /verify)' }));
     expect(field.value).toBe('https://hs.example.com/verify');
-  });
-});
-
-describe('without an access token', () => {
-  it('explains where to get one', () => {
-    render(<App transport={{ kind: 'no-token' }} />);
-    expect(screen.getByText(/needs an access token/)).toBeTruthy();
   });
 });

@@ -1,5 +1,5 @@
 /** An in-memory DerpdeskApi for component tests: records calls, answers from a table, emits events on demand. */
-import type { ApiEvents, CallName, DerpdeskApi, EventName, PeerInfo } from '../../shared/api.js';
+import type { ApiEvents, CallName, DerpdeskApi, EventName, PeerInfo, StatsSample } from '../../shared/api.js';
 
 export class FakeApi implements DerpdeskApi {
   calls: Array<{ name: CallName; args: unknown[] }> = [];
@@ -24,7 +24,40 @@ export class FakeApi implements DerpdeskApi {
   emit<E extends EventName>(event: E, payload: ApiEvents[E]): void {
     for (const l of this.listeners.get(event) ?? []) l(payload as never);
   }
+
+  /** How many listeners are subscribed (to check that unsubscribing works). */
+  listenerCount(event?: EventName): number {
+    if (event) return this.listeners.get(event)?.size ?? 0;
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+
+  /** Names of the calls made so far. */
+  names(): CallName[] {
+    return this.calls.map((c) => c.name);
+  }
 }
+
+/** A promise with its resolve exposed, to answer a call later than an event. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** One second of stats. */
+export const sample = (t: number, over: Partial<StatsSample> = {}): StatsSample => ({
+  t,
+  bytesInPerSec: 0,
+  bytesOutPerSec: 0,
+  packetsInPerSec: 0,
+  packetsOutPerSec: 0,
+  dropsPerSec: 0,
+  clients: 0,
+  stunPerSec: 0,
+  ...over,
+});
 
 /** A plausible peer with the given connection id. */
 export const peer = (id: number, over: Partial<PeerInfo> = {}): PeerInfo => ({

@@ -1,42 +1,197 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sortAndFilter } from '../../renderer/src/components/PeersTable.js';
-import { formatAgo, formatBytes, formatCount, shortNodeKey } from '../../renderer/src/format.js';
-import { PeerRates, SampleRing, type PeerRow } from '../../renderer/src/store/relay.js';
-import type { StatsSample } from '../../shared/api.js';
-import { peer } from './fake-api.js';
+import { PeerRates, SampleRing, useRelayStore, type PeerRow } from '../../renderer/src/store/relay.js';
+import { STATS_HISTORY_SECONDS, type RelayState, type StatsSample } from '../../shared/api.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { FakeApi, deferred, peer, sample } from './fake-api.js';
 
-const sample = (t: number): StatsSample => ({ t, bytesInPerSec: t, bytesOutPerSec: 0, packetsInPerSec: 0, packetsOutPerSec: 0, dropsPerSec: 0, clients: 0, stunPerSec: 0 });
-describe('dashboard data', () => {
-  it('keeps the last 300 samples, oldest first', () => {
+const times = (s: StatsSample[]) => s.map((x) => x.t);
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('SampleRing', () => {
+  it('caps at 300 samples (5 minutes at 1 s), oldest first, across many wraps', () => {
+    expect(STATS_HISTORY_SECONDS).toBe(300);
     const ring = new SampleRing();
     let out: StatsSample[] = [];
-    for (let i = 0; i < 500; i++) out = ring.push(sample(i));
+    for (let i = 0; i < 1000; i++) out = ring.push(sample(i));
     expect(out.length).toBe(300);
-    expect(out[0].t).toBe(200);
-    expect(ring.reset([sample(1), sample(2)]).map((s) => s.t)).toEqual([1, 2]);
+    expect(ring.length).toBe(300);
+    expect(out[0].t).toBe(700);
+    expect(out[299].t).toBe(999);
+    expect(times(out)).toEqual(Array.from({ length: 300 }, (_, i) => 700 + i));
+    expect(ring.last?.t).toBe(999);
   });
 
-  it('computes per-peer byte rates from successive snapshots, by connection id', () => {
+  it('returns a fresh array each push, so React sees a new value', () => {
+    const ring = new SampleRing(3);
+    const a = ring.push(sample(1));
+    const b = ring.push(sample(2));
+    expect(a).not.toBe(b);
+    expect(times(a)).toEqual([1]);
+    expect(times(b)).toEqual([1, 2]);
+  });
+
+  it('replaces its contents with fetched history but keeps samples newer than it', () => {
+    const ring = new SampleRing(5);
+    ring.push(sample(10));
+    ring.push(sample(11)); // arrived as events while the history was being fetched
+    expect(times(ring.reset([sample(8), sample(9), sample(10)]))).toEqual([8, 9, 10, 11]);
+    // History older than what is held: the held samples after its end stay, capped at the capacity.
+    expect(times(ring.reset(Array.from({ length: 9 }, (_, i) => sample(i))))).toEqual([7, 8, 9, 10, 11]);
+    const fresh = new SampleRing(5);
+    expect(times(fresh.reset(Array.from({ length: 9 }, (_, i) => sample(i))))).toEqual([4, 5, 6, 7, 8]);
+    expect(times(fresh.push(sample(9)))).toEqual([5, 6, 7, 8, 9]);
+  });
+});
+
+describe('PeerRates', () => {
+  it('computes bytes/s per peer from successive snapshots, matched by connection id', () => {
     const rates = new PeerRates();
-    expect(rates.apply([peer(1)], 0)[0].rate).toBe(0);
+    expect(rates.apply([peer(1)], 0)[0].rate).toBe(0); // first sight: no rate yet
     const next = rates.apply([peer(1, { bytesIn: 10 + 3000, bytesOut: 20 + 1000 }), peer(2)], 2000);
     expect(next.map((p) => p.rate)).toEqual([2000, 0]);
+    // A reconnect with the same key is a new id: no rate from the old connection's counters.
+    const again = rates.apply([peer(3, { key: peer(1).key, bytesIn: 1e9 })], 3000);
+    expect(again[0].rate).toBe(0);
+    // A peer that vanished and came back starts over.
+    expect(rates.apply([peer(1, { bytesIn: 1e6 })], 4000)[0].rate).toBe(0);
   });
 
-  it('sorts by any column and filters by key or address', () => {
-    const rows: PeerRow[] = [peer(3), peer(1), peer(2)].map((p) => ({ ...p, rate: p.id * 5 }));
-    expect(sortAndFilter(rows, '', 'rate', true).map((p) => p.id)).toEqual([3, 2, 1]);
-    expect(sortAndFilter(rows, '', 'connectedAt', false).map((p) => p.id)).toEqual([1, 2, 3]);
+  it('never reports a negative rate', () => {
+    const rates = new PeerRates();
+    rates.apply([peer(1, { bytesIn: 5000 })], 0);
+    expect(rates.apply([peer(1, { bytesIn: 100 })], 1000)[0].rate).toBe(0);
+  });
+});
+
+describe('sortAndFilter', () => {
+  const rows: PeerRow[] = [peer(3), peer(1), peer(2), peer(260)].map((p) => ({ ...p, rate: (p.id % 7) * 5 }));
+  it('sorts by any column, both ways, ties by id', () => {
+    expect(sortAndFilter(rows, '', 'rate', true).map((p) => p.id)).toEqual([3, 2, 1, 260]);
+    expect(sortAndFilter(rows, '', 'connectedAt', false).map((p) => p.id)).toEqual([1, 2, 3, 260]);
+    expect(sortAndFilter(rows, '', 'connectedAt', true).map((p) => p.id)).toEqual([260, 3, 2, 1]);
+    expect(sortAndFilter(rows, '', 'preferred', false).map((p) => p.id)).toEqual([1, 3, 2, 260]);
+  });
+
+  it('sorts remote addresses numerically, IPv4 before IPv6', () => {
+    const r = (id: number, remoteAddress: string, remotePort = 1): PeerRow => ({ ...peer(id, { remoteAddress, remotePort }), rate: 0 });
+    const list = [r(1, '10.0.0.10'), r(2, '2001:db8::1'), r(3, '10.0.0.9'), r(4, '9.0.0.1'), r(5, '10.0.0.9', 0)];
+    expect(sortAndFilter(list, '', 'remote', false).map((p) => p.id)).toEqual([4, 5, 3, 1, 2]);
+  });
+
+  it('filters by key or address:port, case-insensitively, including [ipv6]:port', () => {
     expect(sortAndFilter(rows, '10.0.0.2:', 'connectedAt', false).map((p) => p.id)).toEqual([2]);
     expect(sortAndFilter(rows, '0003', 'key', false).map((p) => p.id)).toEqual([3]);
+    expect(sortAndFilter(rows, '  NODEKEY:0000', 'key', false).length).toBe(4);
+    const v6: PeerRow = { ...peer(9, { remoteAddress: '2001:db8::9', remotePort: 41000 }), rate: 0 };
+    expect(sortAndFilter([...rows, v6], '[2001:DB8::9]:41000', 'key', false).map((p) => p.id)).toEqual([9]);
+    expect(sortAndFilter(rows, 'no such peer', 'key', false)).toEqual([]);
+  });
+});
+
+describe('relay store', () => {
+  let off: (() => void) | null = null;
+  afterEach(() => {
+    off?.();
+    off = null;
   });
 
-  it('formats sizes, counts, ages and keys', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.54 KB');
-    expect(formatBytes(123_456_789)).toBe('123.5 MB');
-    expect(formatCount(2500)).toBe('2.5k');
-    expect(formatAgo(0, 3_725_000)).toBe('1h 2m ago');
-    expect(shortNodeKey('nodekey:' + 'a'.repeat(64))).toBe('nodekey:aaaaaaaa…');
+  function connect(over: Partial<Record<string, (...a: unknown[]) => unknown>> = {}) {
+    const api = new FakeApi({
+      'relay.getState': () => ({ status: 'stopped' }),
+      'settings.get': () => ({ settings: DEFAULT_SETTINGS, file: '/s.json' }),
+      'stats.history': () => [sample(1), sample(2)],
+      'peers.list': () => [peer(1)],
+      'map.entry': () => ({ yaml: 'y', json: 'j' }),
+      ...over,
+    });
+    off = useRelayStore.getState().connect(api);
+    return api;
+  }
+
+  it('loads state, settings, history, peers and the map entry', async () => {
+    const api = connect();
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    const s = useRelayStore.getState();
+    expect(times(s.samples)).toEqual([1, 2]);
+    expect(s.peers.map((p) => p.id)).toEqual([1]);
+    expect(s.settings?.file).toBe('/s.json');
+    await expect.poll(() => useRelayStore.getState().mapEntry).toEqual({ yaml: 'y', json: 'j' });
+    expect(api.listenerCount()).toBe(3);
+    off!();
+    off = null;
+    expect(api.listenerCount()).toBe(0);
+  });
+
+  it('keeps 300 samples and commits exactly one store update per sample', async () => {
+    const api = connect();
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    await tick();
+    let updates = 0;
+    const unsub = useRelayStore.subscribe(() => updates++);
+    for (let i = 0; i < 400; i++) api.emit('stats.sample', sample(1000 + i));
+    unsub();
+    expect(updates).toBe(400);
+    const s = useRelayStore.getState().samples;
+    expect(s.length).toBe(300);
+    expect(s[0].t).toBe(1100);
+    expect(s[299].t).toBe(1399);
+  });
+
+  it('adds per-peer rates to snapshots', async () => {
+    const api = connect();
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    api.emit('peers.snapshot', [peer(1, { bytesIn: 0, bytesOut: 0 })]);
+    await new Promise((r) => setTimeout(r, 200));
+    api.emit('peers.snapshot', [peer(1, { bytesIn: 100_000, bytesOut: 0 })]);
+    const rate = useRelayStore.getState().peers[0].rate;
+    // 100 kB over roughly 0.2 s of wall clock
+    expect(rate).toBeGreaterThan(100_000);
+    expect(rate).toBeLessThan(600_000);
+  });
+
+  it('does not let a slow initial fetch overwrite a newer state event, and refreshes the map entry on state changes', async () => {
+    const slow = deferred<RelayState>();
+    let entries = 0;
+    const api = connect({ 'relay.getState': () => slow.promise, 'map.entry': () => ({ yaml: `y${++entries}`, json: '{}' }) });
+    const running: RelayState = { status: 'running', endpoints: [], publicKey: 'nodekey:00', startedAt: 1 };
+    api.emit('relay.state', running);
+    slow.resolve({ status: 'stopped' });
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    expect(useRelayStore.getState().state).toEqual(running);
+    const before = api.names().filter((n) => n === 'map.entry').length;
+    api.emit('relay.state', { status: 'stopping' });
+    await expect.poll(() => api.names().filter((n) => n === 'map.entry').length).toBe(before + 1);
+  });
+
+  it('keeps the settings object when a reload brings the same settings (so unsaved edits survive a reconnect)', async () => {
+    connect();
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    const first = useRelayStore.getState().settings;
+    await useRelayStore.getState().reload();
+    expect(useRelayStore.getState().settings).toBe(first);
+  });
+
+  it('reports a failed load instead of leaving an unhandled rejection', async () => {
+    connect({ 'settings.get': () => Promise.reject(new Error('host went away')) });
+    await expect.poll(() => useRelayStore.getState().error).toBe("Could not load the relay's state: host went away");
+    expect(useRelayStore.getState().ready).toBe(false);
+  });
+
+  it('toggles: start when stopped or failed, stop when running, and shows call errors', async () => {
+    const api = connect({
+      'relay.getState': () => ({ status: 'failed', error: 'x' }),
+      'relay.start': () => Promise.reject(new Error('address in use')),
+      'relay.stop': () => ({ status: 'stopped' }),
+    });
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    await useRelayStore.getState().toggle();
+    expect(api.names()).toContain('relay.start');
+    expect(useRelayStore.getState().error).toBe('address in use');
+    expect(useRelayStore.getState().busy).toBe(false);
+    api.emit('relay.state', { status: 'running', endpoints: [], publicKey: 'k', startedAt: 1 });
+    await useRelayStore.getState().toggle();
+    expect(api.names()).toContain('relay.stop');
+    expect(useRelayStore.getState().state).toEqual({ status: 'stopped' });
   });
 });

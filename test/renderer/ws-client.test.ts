@@ -1,49 +1,168 @@
 /** The renderer's WebSocket transport against a real WebSocket server speaking the bridge protocol. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createWsApi, tokenFromLocation, type BridgeStatus } from '../../renderer/src/api/ws-client.js';
+import { DISCONNECTED, REFUSED, bridgeUrl, createWsApi, tokenFromLocation, type BridgeStatus, type WsApi } from '../../renderer/src/api/ws-client.js';
 import type { BridgeRequest } from '../../shared/api.js';
 
 let wss: WebSocketServer;
 let port: number;
+const received: BridgeRequest[] = [];
+/** Set to turn every new connection away, as a host that is down would. */
+let hostDown = false;
+
 beforeAll(async () => {
   // Like `derpdesk host`, refuse a bad token at the HTTP upgrade (401), before any WebSocket opens.
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', verifyClient: (info: { req: { url?: string } }) => !!info.req.url?.includes('token=good') });
+  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', verifyClient: (info: { req: { url?: string } }) => !hostDown && !!info.req.url?.includes('token=good') });
   await new Promise((r) => wss.once('listening', r));
   port = (wss.address() as { port: number }).port;
   wss.on('connection', (ws) => {
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as BridgeRequest;
-      if (m.call === 'relay.getState') ws.send(JSON.stringify({ id: m.id, ok: true, result: { status: 'stopped' } }));
-      else ws.send(JSON.stringify({ id: m.id, ok: false, error: `nope: ${m.call}` }));
+      received.push(m);
+      const reply = (v: object) => ws.send(JSON.stringify({ id: m.id, ...v }));
+      switch (m.call) {
+        case 'relay.getState':
+          return reply({ ok: true, result: { status: 'stopped' } });
+        case 'map.entry': // answered late, so responses arrive out of order
+          return setTimeout(() => reply({ ok: true, result: { yaml: 'late', json: '{}' } }), 80);
+        case 'settings.save':
+          return reply({ ok: true, result: { echoed: m.args } });
+        case 'relay.stats': // never answered: the test drops the connection meanwhile
+          return;
+        case 'peers.list':
+          ws.send('this is not JSON');
+          ws.send(JSON.stringify({ unrelated: true }));
+          ws.send(JSON.stringify({ id: 99_999, ok: true, result: 'nobody asked' }));
+          return reply({ ok: true, result: [] });
+        default:
+          return reply({ ok: false, error: `nope: ${m.call}` });
+      }
     });
     ws.send(JSON.stringify({ event: 'relay.state', payload: { status: 'starting' } }));
   });
 });
 afterAll(() => new Promise<void>((r) => wss.close(() => r())));
 
+const apis: WsApi[] = [];
+afterEach(() => {
+  for (const a of apis.splice(0)) a.close();
+  vi.restoreAllMocks();
+});
+
+function open(token = 'good'): WsApi {
+  const api = createWsApi(`ws://127.0.0.1:${port}/api?token=${token}`, WebSocket as unknown as typeof globalThis.WebSocket, { minBackoffMs: 20, maxBackoffMs: 100 });
+  apis.push(api);
+  return api;
+}
+
+function statuses(api: WsApi): BridgeStatus[] {
+  const seen: BridgeStatus[] = [];
+  api.onStatus((s) => seen.push(s));
+  return seen;
+}
+
 describe('WebSocket bridge client', () => {
-  it('reads the token from the hash or the query', () => {
+  it('reads the token from the hash or the query, and builds the bridge URL on the same host', () => {
     expect(tokenFromLocation({ hash: '#token=abc', search: '' })).toBe('abc');
     expect(tokenFromLocation({ hash: '', search: '?token=xyz' })).toBe('xyz');
+    expect(tokenFromLocation({ hash: '#token=', search: '' })).toBeNull();
     expect(tokenFromLocation({ hash: '#relay', search: '' })).toBeNull();
+    expect(bridgeUrl({ protocol: 'http:', host: '10.1.2.3:8080' }, 'a+b/c')).toBe('ws://10.1.2.3:8080/api?token=a%2Bb%2Fc');
+    expect(bridgeUrl({ protocol: 'https:', host: 'relay.example.com' }, 't')).toBe('wss://relay.example.com/api?token=t');
   });
 
-  it('matches responses to calls, rejects error results, and delivers events', async () => {
-    const api = createWsApi(`ws://127.0.0.1:${port}/api?token=good`, WebSocket as unknown as typeof globalThis.WebSocket);
+  it('sends {id, call, args}, matches out-of-order responses to calls, rejects error results, and delivers events', async () => {
+    const api = open();
     const events: unknown[] = [];
     api.on('relay.state', (s) => events.push(s));
-    expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
+    // Made before the socket opens: waits for it.
+    const late = api.call('map.entry');
+    const early = api.call('relay.getState');
+    const order: string[] = [];
+    void late.then(() => order.push('map.entry'));
+    void early.then(() => order.push('relay.getState'));
+    expect(await early).toEqual({ status: 'stopped' });
+    expect(await late).toEqual({ yaml: 'late', json: '{}' });
+    expect(order).toEqual(['relay.getState', 'map.entry']);
     await expect(api.call('relay.start')).rejects.toThrow('nope: relay.start');
+    const saved = await api.call('settings.save', { listenAddr: ':443' } as never);
+    expect(saved).toEqual({ echoed: [{ listenAddr: ':443' }] });
+    const sent = received.filter((r) => r.call === 'settings.save').at(-1)!;
+    expect(typeof sent.id).toBe('number');
+    expect(sent.args).toEqual([{ listenAddr: ':443' }]);
     expect(events).toEqual([{ status: 'starting' }]);
-    api.close();
   });
 
-  it('reports refused after repeated rejections instead of retrying forever', async () => {
-    const api = createWsApi(`ws://127.0.0.1:${port}/api?token=bad`, WebSocket as unknown as typeof globalThis.WebSocket);
-    const seen: BridgeStatus[] = [];
-    api.onStatus((s) => seen.push(s));
-    await expect.poll(() => seen.at(-1), { timeout: 5000 }).toBe('refused');
+  it('ignores malformed and unrelated messages, and isolates a failing listener', async () => {
+    const api = open();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const got: unknown[] = [];
+    api.on('relay.state', () => {
+      throw new Error('listener bug');
+    });
+    const off = api.on('relay.state', (s) => got.push(s));
+    expect(await api.call('peers.list')).toEqual([]);
+    expect(got).toEqual([{ status: 'starting' }]);
+    expect(errors).toHaveBeenCalled();
+    off();
+    expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
+  });
+
+  it('rejects calls in flight when the connection drops, fails calls at once while down, reconnects and works again', async () => {
+    const api = open();
+    const seen = statuses(api);
+    const events: unknown[] = [];
+    api.on('relay.state', (s) => events.push(s));
+    await api.call('relay.getState');
+    const hanging = api.call('relay.stats');
+    await expect.poll(() => received.some((r) => r.call === 'relay.stats')).toBe(true);
+    for (const c of wss.clients) c.terminate();
+    await expect(hanging).rejects.toThrow(DISCONNECTED);
+    await expect.poll(() => seen.at(-1)).toBe('open');
+    expect(seen).toContain('closed');
+    expect(seen.indexOf('closed')).toBeGreaterThan(seen.indexOf('open'));
+    expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
+    // Events keep flowing to the same listeners after the reconnect.
+    expect(events.length).toBe(2);
+
+    // While the host is down, calls fail at once instead of hanging; retries go on until it is back.
+    hostDown = true;
+    try {
+      for (const c of wss.clients) c.terminate();
+      await expect.poll(() => seen.at(-1)).toBe('closed');
+      const t0 = Date.now();
+      await expect(api.call('relay.getState')).rejects.toThrow(DISCONNECTED);
+      expect(Date.now() - t0).toBeLessThan(50);
+      await new Promise((r) => setTimeout(r, 300)); // several failed retries: still 'closed', not 'refused'
+      expect(seen.at(-1)).toBe('closed');
+    } finally {
+      hostDown = false;
+    }
+    await expect.poll(() => seen.at(-1)).toBe('open');
+    expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
+  });
+
+  it('reports refused after repeated rejections instead of retrying forever, and fails waiting calls', async () => {
+    const api = open('bad');
+    const seen = statuses(api);
+    const waiting = api.call('relay.getState');
+    await expect(waiting).rejects.toThrow(REFUSED);
+    expect(seen).toEqual(['connecting', 'refused']);
+    await expect(api.call('relay.getState')).rejects.toThrow(REFUSED);
+  });
+
+  it('close() stops reconnecting and rejects what is pending', async () => {
+    const api = open();
+    const seen = statuses(api);
+    await api.call('relay.getState');
+    const hanging = api.call('relay.stats');
+    await expect.poll(() => received.filter((r) => r.call === 'relay.stats').length).toBeGreaterThan(1);
     api.close();
+    await expect(hanging).rejects.toThrow('closed');
+    await expect(api.call('relay.getState')).rejects.toThrow('closed');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(seen.at(-1)).toBe('open'); // no reconnect attempt after close
+    expect([...wss.clients].length).toBe(0);
   });
 });

@@ -3,27 +3,45 @@
  * `derpdesk host` with the token from the URL (kept in sessionStorage so that reloads and navigation keep working).
  */
 import type { DerpdeskApi } from '../../../shared/api.js';
-import { createWsApi, tokenFromLocation, type BridgeStatus } from './ws-client.js';
+import { bridgeUrl, createWsApi, tokenFromLocation, type BridgeStatus } from './ws-client.js';
 
 export type Transport =
   | { kind: 'electron'; api: DerpdeskApi }
   | { kind: 'web'; api: DerpdeskApi; onStatus: (l: (s: BridgeStatus) => void) => () => void }
   | { kind: 'no-token' };
 
-const TOKEN_KEY = 'derpdesk.token';
+export const TOKEN_KEY = 'derpdesk.token';
 
-export function pickTransport(): Transport {
-  const preload = (window as unknown as { derpdesk?: DerpdeskApi }).derpdesk;
-  if (preload) return { kind: 'electron', api: preload };
-  const fromUrl = tokenFromLocation(window.location);
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    // Keep the token out of the address bar, screenshots and history.
-    history.replaceState(null, '', `${window.location.pathname}#relay`);
+function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage disabled
   }
-  const token = fromUrl ?? sessionStorage.getItem(TOKEN_KEY);
+}
+
+function storeToken(token: string): void {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled: the token is lost on reload, which is only an inconvenience
+  }
+}
+
+export function pickTransport(win: Window = window): Transport {
+  const preload = (win as unknown as { derpdesk?: DerpdeskApi }).derpdesk;
+  if (preload) return { kind: 'electron', api: preload };
+  const fromUrl = tokenFromLocation(win.location);
+  if (fromUrl) {
+    storeToken(fromUrl);
+    // Keep the token out of the address bar, screenshots and history.
+    const search = new URLSearchParams(win.location.search);
+    search.delete('token');
+    const q = search.toString();
+    win.history.replaceState(null, '', `${win.location.pathname}${q ? `?${q}` : ''}#relay`);
+  }
+  const token = fromUrl ?? storedToken();
   if (!token) return { kind: 'no-token' };
-  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const api = createWsApi(`${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`);
+  const api = createWsApi(bridgeUrl(win.location, token));
   return { kind: 'web', api, onStatus: api.onStatus };
 }

@@ -1,10 +1,17 @@
 /**
  * The API contract over the headless host's WebSocket bridge (`derpdesk host`), with the access token from the
  * URL. Reconnects with backoff; callers see the connection state through `onStatus`.
+ *
+ * Calls made before the first connection opens wait for it; calls made while the bridge is down fail at once
+ * (rather than hanging until some later reconnect), and calls in flight when it drops are rejected.
  */
 import type { ApiEvents, BridgeMessage, CallArgs, CallName, CallResult, DerpdeskApi, EventName } from '../../../shared/api.js';
 
-/** `refused`: never got in after several tries (wrong or expired token, or no host at that address). */
+/**
+ * `connecting`: the first connection is being made. `open`: calls and events flow. `closed`: the connection
+ * dropped and is being retried. `refused`: never got in after several tries (wrong or expired token, or no host
+ * at that address); no more retries.
+ */
 export type BridgeStatus = 'connecting' | 'open' | 'closed' | 'refused';
 
 export interface WsApi extends DerpdeskApi {
@@ -12,97 +19,182 @@ export interface WsApi extends DerpdeskApi {
   close(): void;
 }
 
+export interface WsOptions {
+  /** First retry delay; doubles up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Attempts without ever opening before giving up as `refused`. */
+  refuseAfter?: number;
+}
+
+export const DISCONNECTED = 'disconnected from the derpdesk host';
+export const REFUSED = 'the derpdesk host refused this page (wrong or expired access token)';
+
 /** `#token=...` or `?token=...`. */
 export function tokenFromLocation(loc: { hash: string; search: string }): string | null {
   const fromHash = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
-  return fromHash ?? new URLSearchParams(loc.search).get('token');
+  return fromHash || new URLSearchParams(loc.search).get('token') || null;
 }
 
-export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSocket): WsApi {
+/** Turns a page URL (`http://host:port/...`) into the bridge URL on the same host with the token. */
+export function bridgeUrl(loc: { protocol: string; host: string }, token: string): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${loc.host}/api?token=${encodeURIComponent(token)}`;
+}
+
+function isMessage(m: unknown): m is BridgeMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  return typeof r.event === 'string' || (typeof r.id === 'number' && typeof r.ok === 'boolean');
+}
+
+export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSocket, opts: WsOptions = {}): WsApi {
+  const minBackoff = opts.minBackoffMs ?? 250;
+  const maxBackoff = opts.maxBackoffMs ?? 5000;
+  const refuseAfter = opts.refuseAfter ?? 3;
   let ws: WebSocket | null = null;
   let nextId = 1;
-  let closed = false;
-  let backoff = 250;
+  let closedByUser = false;
+  let backoff = minBackoff;
   let everOpened = false;
   let failures = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
   let status: BridgeStatus = 'connecting';
-  let opened: Promise<void>;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Calls waiting for the first connection. */
+  let waiting: Array<{ go: () => void; fail: (e: Error) => void }> = [];
   const listeners = new Map<EventName, Set<(p: never) => void>>();
   const statusListeners = new Set<(s: BridgeStatus) => void>();
 
   const setStatus = (s: BridgeStatus) => {
+    if (s === status) return;
     status = s;
-    for (const l of statusListeners) l(s);
+    for (const l of [...statusListeners]) l(s);
+  };
+
+  const failWaiting = (e: Error) => {
+    const w = waiting;
+    waiting = [];
+    for (const x of w) x.fail(e);
+  };
+
+  const onMessage = (ev: MessageEvent) => {
+    let m: unknown;
+    try {
+      m = JSON.parse(String(ev.data));
+    } catch {
+      console.warn('derpdesk bridge: ignoring a message that is not JSON');
+      return;
+    }
+    if (!isMessage(m)) return;
+    if ('event' in m) {
+      for (const l of [...(listeners.get(m.event) ?? [])]) {
+        try {
+          l(m.payload as never);
+        } catch (err) {
+          console.error(`derpdesk bridge: a ${m.event} listener failed`, err);
+        }
+      }
+      return;
+    }
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(new Error(m.error));
   };
 
   const connect = () => {
-    setStatus('connecting');
+    retry = null;
     const sock = new WebSocketImpl(url);
     ws = sock;
-    opened = new Promise<void>((resolve) => {
-      sock.addEventListener('open', () => {
-        backoff = 250;
-        everOpened = true;
-        failures = 0;
-        setStatus('open');
-        resolve();
-      });
+    sock.addEventListener('open', () => {
+      if (ws !== sock) return;
+      backoff = minBackoff;
+      everOpened = true;
+      failures = 0;
+      setStatus('open');
+      const w = waiting;
+      waiting = [];
+      for (const x of w) x.go();
     });
-    sock.addEventListener('message', (ev: MessageEvent) => {
-      const m = JSON.parse(String(ev.data)) as BridgeMessage;
-      if ('event' in m) {
-        for (const l of listeners.get(m.event) ?? []) l(m.payload as never);
-        return;
-      }
-      const p = pending.get(m.id);
-      if (!p) return;
-      pending.delete(m.id);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(m.error));
+    sock.addEventListener('message', (ev) => {
+      if (ws === sock) onMessage(ev as MessageEvent);
     });
     // A failed connection reports 'error' then 'close'; the close handler does the work.
     sock.addEventListener('error', () => {});
     sock.addEventListener('close', () => {
-      for (const p of pending.values()) p.reject(new Error('disconnected from the derpdesk host'));
+      if (ws !== sock) return;
+      ws = null;
+      for (const p of pending.values()) p.reject(new Error(DISCONNECTED));
       pending.clear();
-      if (closed) return;
+      if (closedByUser) return;
       // Browsers hide the HTTP status of a refused upgrade (the host answers 401 to a bad token), so a bridge
-      // that never opened in three tries is reported as refused instead of retrying forever.
-      if (!everOpened && ++failures >= 3) {
+      // that never opened in a few tries is reported as refused instead of retrying forever.
+      if (!everOpened && ++failures >= refuseAfter) {
         setStatus('refused');
+        failWaiting(new Error(REFUSED));
         return;
       }
-      setStatus('closed');
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 5000);
+      setStatus(everOpened ? 'closed' : 'connecting');
+      retry = setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, maxBackoff);
     });
   };
   connect();
 
-  return {
-    async call<K extends CallName>(name: K, ...args: CallArgs<K>): Promise<CallResult<K>> {
-      await opened;
+  const send = <K extends CallName>(name: K, args: unknown[]) =>
+    new Promise<CallResult<K>>((resolve, reject) => {
+      const sock = ws;
+      if (!sock || sock.readyState !== 1 /* OPEN */) {
+        reject(new Error(DISCONNECTED));
+        return;
+      }
       const id = nextId++;
-      return new Promise<CallResult<K>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        ws!.send(JSON.stringify({ id, call: name, args }));
-      });
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      try {
+        sock.send(JSON.stringify({ id, call: name, args }));
+      } catch (err) {
+        pending.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+
+  return {
+    call<K extends CallName>(name: K, ...args: CallArgs<K>): Promise<CallResult<K>> {
+      if (closedByUser) return Promise.reject(new Error('the bridge was closed'));
+      if (status === 'refused') return Promise.reject(new Error(REFUSED));
+      if (status === 'connecting') {
+        return new Promise<void>((go, fail) => waiting.push({ go, fail })).then(() => send(name, args));
+      }
+      return send(name, args);
     },
     on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener as (p: never) => void);
-      return () => set!.delete(listener as (p: never) => void);
+      const l = listener as (p: never) => void;
+      set.add(l);
+      return () => {
+        set.delete(l);
+      };
     },
     onStatus(listener) {
       statusListeners.add(listener);
       listener(status);
-      return () => statusListeners.delete(listener);
+      return () => {
+        statusListeners.delete(listener);
+      };
     },
     close() {
-      closed = true;
-      ws?.close();
+      closedByUser = true;
+      if (retry) clearTimeout(retry);
+      retry = null;
+      failWaiting(new Error('the bridge was closed'));
+      const sock = ws;
+      ws = null;
+      for (const p of pending.values()) p.reject(new Error('the bridge was closed'));
+      pending.clear();
+      sock?.close();
     },
   };
 }

@@ -19,22 +19,23 @@ export function describeState(s: RelayState): string {
 
 /** The on/off switch for the embedded relay and STUN server, with the state always in view. */
 export function RelaySwitch() {
-  const { state, busy, error, toggle } = useRelayStore(useShallow((s) => ({ state: s.state, busy: s.busy, error: s.error, toggle: s.toggle })));
+  const { state, busy, ready, error, toggle } = useRelayStore(useShallow((s) => ({ state: s.state, busy: s.busy, ready: s.ready, error: s.error, toggle: s.toggle })));
   const on = state.status === 'running' || state.status === 'starting';
   return (
     <section className="card relay-switch" aria-labelledby="relay-heading">
       <div className="switch-row">
         <h2 id="relay-heading">Relay</h2>
-        <button type="button" role="switch" aria-checked={on} aria-label="Relay" className={`switch ${on ? 'on' : ''}`} disabled={busy} onClick={() => void toggle()}>
+        <button type="button" role="switch" aria-checked={on} aria-label="Relay" className={`switch ${on ? 'on' : ''}`} disabled={busy || !ready} aria-describedby="relay-status" onClick={() => void toggle()}>
           <span className="knob" />
         </button>
       </div>
-      <p data-testid="relay-status" className={`status status-${state.status}`} role="status">
+      <p className="muted hint">The embedded DERP relay, and the STUN server when it is enabled in the settings.</p>
+      <p id="relay-status" data-testid="relay-status" className={`status status-${state.status}`} role="status">
         {describeState(state)}
       </p>
       {state.status === 'running' && (
         <p className="muted">
-          Server key <code className="key">{state.publicKey}</code>
+          Server key <code className="key" data-testid="server-key">{state.publicKey}</code>
           {state.certName && (
             <>
               <br />
@@ -43,7 +44,11 @@ export function RelaySwitch() {
           )}
         </p>
       )}
-      {error && <p className="error">{error}</p>}
+      {error && (
+        <p className="error" role="alert" data-testid="relay-error">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

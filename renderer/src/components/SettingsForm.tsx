@@ -44,27 +44,45 @@ export function headscaleVerifyUrl(base: string): string {
 
 /** Relay settings with validation beside each field; saved settings apply at the next start. */
 export function SettingsForm() {
-  const { snapshot, api, setSettings } = useRelayStore(useShallow((s) => ({ snapshot: s.settings, api: s.api, setSettings: s.setSettings })));
+  const { snapshot, api, setSettings, running } = useRelayStore(
+    useShallow((s) => ({ snapshot: s.settings, api: s.api, setSettings: s.setSettings, running: s.state.status === 'running' || s.state.status === 'starting' })),
+  );
   const [draft, setDraft] = useState<RelaySettings | null>(snapshot?.settings ?? null);
   const [serverErrors, setServerErrors] = useState<SettingsErrors>({});
   const [saved, setSaved] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
   useEffect(() => setDraft(snapshot?.settings ?? null), [snapshot]);
   if (!draft || !snapshot) return <section className="card">Loading settings…</section>;
 
   const errors: SettingsErrors = { ...validateSettings(draft), ...serverErrors };
+  const visible = FIELDS.filter((f) => !f.show || f.show(draft));
+  const shown = new Set(visible.map((f) => f.key));
+  // Errors for fields the form does not show right now (e.g. an HTTP port while TLS is off) still block saving.
+  const otherErrors = (Object.entries(errors) as Array<[keyof RelaySettings, string]>).filter(([k]) => !shown.has(k));
+  const labelOf = (k: keyof RelaySettings) => FIELDS.find((f) => f.key === k)?.label ?? k;
   const update = (key: keyof RelaySettings, value: string | number | boolean) => {
     setDraft({ ...draft, [key]: value });
     setServerErrors({});
     setSaved(null);
+    setSaveError(null);
   };
   const save = async () => {
-    if (!api) return;
-    const r = await api.call('settings.save', draft);
-    if (r.ok) {
-      setSettings(r.snapshot);
-      setSaved('Saved. Changes apply the next time the relay starts.');
-    } else {
-      setServerErrors(r.errors);
+    if (!api || saving) return;
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const r = await api.call('settings.save', draft);
+      if (r.ok) {
+        setSettings(r.snapshot);
+        setSaved(running ? 'Saved. Stop and start the relay to apply the changes.' : 'Saved. The changes apply the next time the relay starts.');
+      } else {
+        setServerErrors(r.errors);
+      }
+    } catch (err) {
+      setSaveError(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setSaving(false);
     }
   };
   const invalid = Object.keys(errors).length > 0;
@@ -72,29 +90,35 @@ export function SettingsForm() {
   return (
     <section className="card" aria-labelledby="settings-heading">
       <h2 id="settings-heading">Relay settings</h2>
+      <p className="muted" data-testid="settings-apply-note">
+        {running ? 'The relay is running: saved changes apply after you stop and start it.' : 'Saved changes apply the next time the relay starts.'}
+      </p>
       {snapshot.loadProblem && (
-        <p className="warning" role="alert">
-          {snapshot.loadProblem.message} The unreadable file was kept as <code>{snapshot.loadProblem.keptAs}</code>.
+        <p className="warning" role="alert" data-testid="settings-load-problem">
+          {snapshot.loadProblem.message} The unreadable file was kept aside as{' '}
+          <code>{snapshot.loadProblem.keptAs}</code>.
         </p>
       )}
       <form
         className="settings"
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
           void save();
         }}
       >
-        {FIELDS.filter((f) => !f.show || f.show(draft)).map((f) => {
+        {visible.map((f) => {
           const id = `setting-${f.key}`;
           const err = errors[f.key];
           const value = draft[f.key];
+          const describedBy = [err ? `${id}-error` : null, f.hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
           return (
             <div key={f.key} className={`field ${f.kind}`}>
               <label htmlFor={id}>{f.label}</label>
               {f.kind === 'checkbox' ? (
-                <input id={id} type="checkbox" checked={value as boolean} onChange={(e) => update(f.key, e.target.checked)} />
+                <input id={id} type="checkbox" checked={value as boolean} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.checked)} />
               ) : f.kind === 'select' ? (
-                <select id={id} value={value as string} onChange={(e) => update(f.key, e.target.value)}>
+                <select id={id} value={value as string} aria-invalid={err ? true : undefined} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.value)}>
                   {f.options!.map((o) => (
                     <option key={o}>{o}</option>
                   ))}
@@ -103,9 +127,10 @@ export function SettingsForm() {
                 <input
                   id={id}
                   type={f.kind === 'number' ? 'number' : 'text'}
-                  value={String(value)}
+                  value={typeof value === 'number' && Number.isNaN(value) ? '' : String(value)}
+                  spellCheck={false}
                   aria-invalid={err ? true : undefined}
-                  aria-describedby={err ? `${id}-error` : f.hint ? `${id}-hint` : undefined}
+                  aria-describedby={describedBy}
                   onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
                 />
               )}
@@ -114,31 +139,46 @@ export function SettingsForm() {
                   headscale preset (append /verify)
                 </button>
               )}
-              {err ? (
+              {err && (
                 <span id={`${id}-error`} className="field-error" data-testid={`error-${f.key}`}>
                   {err}
                 </span>
-              ) : (
-                f.hint && (
-                  <span id={`${id}-hint`} className="hint">
-                    {f.hint}
-                  </span>
-                )
+              )}
+              {f.hint && (
+                <span id={`${id}-hint`} className="hint">
+                  {f.hint}
+                </span>
               )}
             </div>
           );
         })}
+        {otherErrors.length > 0 && (
+          <ul className="field-error other-errors" data-testid="settings-other-errors">
+            {otherErrors.map(([k, msg]) => (
+              <li key={k} data-testid={`error-${k}`}>
+                {labelOf(k)}: {msg}
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="actions">
-          <button type="submit" disabled={invalid}>
-            Save settings
+          <button type="submit" disabled={invalid || saving}>
+            {saving ? 'Saving…' : 'Save settings'}
           </button>
-          <span className="muted">{snapshot.file}</span>
           {saved && (
-            <span className="ok" role="status">
+            <span className="ok" role="status" data-testid="settings-saved">
               {saved}
             </span>
           )}
+          {saveError && (
+            <span className="error" role="alert" data-testid="settings-save-error">
+              {saveError}
+            </span>
+          )}
         </div>
+        <p className="muted settings-file">
+          Stored in <code data-testid="settings-file">{snapshot.file}</code>
+        </p>
       </form>
     </section>
   );

@@ -1,0 +1,36 @@
+import type { MapIssue } from '../../../shared/derpmap/validate.js';
+import type { FieldKind } from '../../../shared/derpmap/model.js';
+
+/** One DERP map field: empty text means "unset" (the protocol default), numbers and booleans are typed. */
+export function FieldInput({ id, label, kind, value, onChange, issue, hint }: { id: string; label: string; kind: FieldKind; value: unknown; onChange: (v: unknown) => void; issue?: MapIssue; hint?: string }) {
+  return (
+    <div className={`field ${kind === 'boolean' ? 'checkbox' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {kind === 'boolean' ? (
+        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked ? true : undefined)} />
+      ) : (
+        <input
+          id={id}
+          type="text"
+          inputMode={kind === 'number' ? 'decimal' : undefined}
+          value={value === undefined || value === null ? '' : String(value)}
+          aria-invalid={issue?.severity === 'error' ? true : undefined}
+          aria-describedby={issue ? `${id}-issue` : undefined}
+          onChange={(e) => {
+            const t = e.target.value;
+            if (t === '') onChange(undefined);
+            else if (kind === 'number') onChange(/^-?\d+(\.\d*)?$/.test(t.trim()) ? Number(t) : t);
+            else onChange(t);
+          }}
+        />
+      )}
+      {issue ? (
+        <span id={`${id}-issue`} className={issue.severity === 'error' ? 'field-error' : 'hint warn'} data-testid="map-field-issue">
+          {issue.message}
+        </span>
+      ) : (
+        hint && <span className="hint">{hint}</span>
+      )}
+    </div>
+  );
+}

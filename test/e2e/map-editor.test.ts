@@ -1,0 +1,79 @@
+/**
+ * The DERP map editor in Chromium against `derpdesk host`: open a headscale derp.yaml from disk, edit a node,
+ * see validation as you type, preview the diff, save, and read the file back with its comments intact.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import { startCli, waitExit } from '../helpers/cli.js';
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
+const FIXTURE = path.resolve(import.meta.dirname, '../derpmap/fixtures/headscale-derp.yaml');
+let dir: string;
+let host: ChildProcess;
+let browser: Browser;
+let page: Page;
+let url: string;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-e2e-map-'));
+  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data')], /open (http:\/\/\S+)/);
+  host = started.child;
+  url = started.match[1];
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+  host?.kill('SIGTERM');
+  if (host) await waitExit(host);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('DERP map editor in Chromium', () => {
+  it('opens a derp.yaml, validates edits as you type, and saves only the change', async () => {
+    const file = path.join(dir, 'derp.yaml');
+    copyFileSync(FIXTURE, file);
+    await page.goto(url);
+    await page.getByRole('link', { name: 'DERP map' }).click();
+    await page.getByLabel('File on the relay host').fill(file);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect.poll(() => page.getByTestId('map-issue-count').textContent(), { timeout: 10_000 }).toBe('0 errors, 3 warnings');
+
+    await page.getByRole('button', { name: '900a', exact: true }).click();
+    const ipv4 = page.getByLabel('IPv4', { exact: true });
+    await ipv4.fill('203.0.113.300');
+    await expect.poll(() => page.getByTestId('map-field-issue').first().textContent()).toBe('node "900a": IPv4 "203.0.113.300" is not an IPv4 address (or "none")');
+    await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('1 errors, 3 warnings');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-error.png'), fullPage: true });
+    await ipv4.fill('203.0.113.30');
+    await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 3 warnings');
+
+    await page.getByRole('button', { name: 'Save…' }).click();
+    await expect.poll(() => page.getByTestId('map-diff').textContent()).toContain('-        ipv4: 203.0.113.10\n+        ipv4: 203.0.113.30');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-diff.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Write file' }).click();
+    await expect.poll(() => page.getByTestId('map-message').textContent()).toContain(`Saved ${file}`);
+
+    const saved = readFileSync(file, 'utf8');
+    const before = readFileSync(FIXTURE, 'utf8');
+    expect(saved.split('\n').filter((l, i) => l !== before.split('\n')[i])).toEqual(['        ipv4: 203.0.113.30']);
+    expect(readFileSync(`${file}.bak`, 'utf8')).toBe(before);
+  });
+
+  it('undoes and redoes edits, and reorders nodes', async () => {
+    await page.getByRole('button', { name: 'Move 900b up' }).click();
+    await expect.poll(async () => (await page.getByTestId('map-nodes').locator('tbody tr').first().textContent()) ?? '').toContain('900b');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(async () => (await page.getByTestId('map-nodes').locator('tbody tr').first().textContent()) ?? '').toContain('900a');
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await expect.poll(async () => (await page.getByTestId('map-nodes').locator('tbody tr').first().textContent()) ?? '').toContain('900b');
+    await expect.poll(() => page.getByTestId('map-export').textContent()).toMatch(/- name: 900b[\s\S]*- name: 900a/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor.png'), fullPage: true });
+  });
+});
