@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
+import { MapPage } from './map/MapPage.js';
 import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { RelayPage } from './pages/RelayPage.js';
 import { useRelayStore } from './store/relay.js';
@@ -87,7 +88,7 @@ export function App({ transport }: { transport: Transport }) {
           </p>
         )}
         {page === 'relay' && <RelayPage />}
-        {page === 'map' && <PlaceholderPage title="DERP map" text="The visual DERP map editor (headscale derp.yaml, Tailscale JSON, headscale config.yaml) arrives in a later version." />}
+        {page === 'map' && <MapPage api={transport.api} />}
         {page === 'diagnostics' && <PlaceholderPage title="Diagnostics" text="Connectivity checks for any DERP map's nodes (DNS, TCP, TLS, DERP, STUN, captive portal) arrive in a later version." />}
       </main>
     </div>
