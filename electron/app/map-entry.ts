@@ -3,6 +3,7 @@
  * the relay settings and, when running, the ports it actually listens on.
  */
 import type { MapEntry } from '../../shared/api.js';
+import type { DerpNode } from '../../shared/derpmap/model.js';
 import type { RelaySettings } from '../../shared/settings.js';
 import { parseHostPort } from '../util/hostport.js';
 
@@ -30,21 +31,8 @@ export function portsFromSettings(s: RelaySettings): ListeningPorts {
   return { derpPort, stunPort };
 }
 
-interface NodeFields {
-  Name: string;
-  RegionID: number;
-  HostName: string;
-  CertName?: string;
-  IPv4?: string;
-  IPv6?: string;
-  DERPPort?: number;
-  STUNPort?: number;
-  InsecureForTests?: boolean;
-  CanPort80?: boolean;
-}
-
 export function buildMapEntry(s: RelaySettings, ports: ListeningPorts, certName?: string): MapEntry {
-  const node: NodeFields = { Name: `${s.regionId}a`, RegionID: s.regionId, HostName: s.hostName };
+  const node: DerpNode = { Name: `${s.regionId}a`, RegionID: s.regionId, HostName: s.hostName };
   if (certName) node.CertName = certName;
   if (s.ipv4) node.IPv4 = s.ipv4;
   if (s.ipv6) node.IPv6 = s.ipv6;
