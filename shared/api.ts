@@ -101,6 +101,15 @@ export interface MapSaveRequest {
 
 export type MapSaveResult = { ok: true; text: string; backup: string | null } | { ok: false; error: string; issues?: MapIssue[] };
 
+/** The DERP map a headscale server hands its clients, assembled from its config.yaml. */
+export interface HeadscaleMerged {
+  map: DerpMap;
+  /** Region id -> the URL, file or "headscale embedded DERP server" whose version won. */
+  origins: Record<string, string>;
+  /** Sources that could not be used, with why (the merged map is built from the rest, as headscale would). */
+  problems: string[];
+}
+
 /** Calls: name -> [argument tuple, result]. */
 export interface ApiCalls {
   'relay.getState': { args: []; result: RelayState };
@@ -120,6 +129,7 @@ export interface ApiCalls {
   'map.diff': { args: [req: MapSaveRequest]; result: string };
   'map.save': { args: [req: MapSaveRequest]; result: MapSaveResult };
   'map.export': { args: [map: DerpMap, format: MapFormat]; result: string };
+  'map.headscale': { args: [req: { configPath: string }]; result: HeadscaleMerged };
 }
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
@@ -151,6 +161,7 @@ export const CALL_NAMES = [
   'map.diff',
   'map.save',
   'map.export',
+  'map.headscale',
 ] as const satisfies readonly CallName[];
 
 export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot'] as const satisfies readonly EventName[];

@@ -21,6 +21,7 @@ const ARITY: Record<CallName, number> = {
   'map.diff': 1,
   'map.save': 1,
   'map.export': 2,
+  'map.headscale': 1,
 };
 
 export class BadRequestError extends Error {}

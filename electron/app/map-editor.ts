@@ -3,10 +3,13 @@
  * save atomically with a backup, refusing to overwrite a file that changed on disk or a map with errors.
  */
 import { promises as fs } from 'node:fs';
-import type { MapSaveRequest, MapSaveResult, MapSourceSpec, OpenedMap } from '../../shared/api.js';
+import path from 'node:path';
+import type { HeadscaleMerged, MapSaveRequest, MapSaveResult, MapSourceSpec, OpenedMap } from '../../shared/api.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { validateMap } from '../../shared/derpmap/validate.js';
 import { fetchMap } from '../derpmap/fetch.js';
+import { parseHeadscaleConfig } from '../derpmap/headscale-config.js';
+import { embeddedRegion, mergeMaps, type MapSource } from '../derpmap/merge.js';
 import { parseMap, serializeMap, type MapFormat } from '../derpmap/formats.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { unifiedDiff } from '../util/line-diff.js';
@@ -51,4 +54,28 @@ export async function saveMap(req: MapSaveRequest): Promise<MapSaveResult> {
 
 export function exportMap(map: DerpMap, format: MapFormat): string {
   return serializeMap(map, format);
+}
+
+/** What headscale would serve: urls, then paths (relative to the config file), then the embedded region. */
+export async function headscaleMerged(configPath: string): Promise<HeadscaleMerged> {
+  const text = await fs.readFile(configPath, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read ${configPath}: ${e.code ?? e.message}`)));
+  const cfg = parseHeadscaleConfig(text, configPath);
+  const sources: MapSource[] = [];
+  const problems: string[] = [];
+  const fetched = await Promise.allSettled((cfg.derp.urls ?? []).map((u) => fetchMap(u)));
+  fetched.forEach((r, i) => {
+    const u = cfg.derp.urls![i];
+    if (r.status === 'fulfilled') sources.push({ origin: u, map: r.value.map });
+    else problems.push(`${u}: ${(r.reason as Error).message}`);
+  });
+  for (const p of cfg.derp.paths ?? []) {
+    const file = path.resolve(path.dirname(configPath), p);
+    try {
+      sources.push({ origin: p, map: (await openMap({ kind: 'file', path: file })).map });
+    } catch (err) {
+      problems.push(`${p}: ${(err as Error).message}`);
+    }
+  }
+  const merged = mergeMaps(sources, embeddedRegion(cfg));
+  return { ...merged, problems };
 }

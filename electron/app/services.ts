@@ -8,7 +8,7 @@ import type { ApiEvents, ApiHandlers } from '../../shared/api.js';
 import { checkAllowListText } from '../../shared/settings.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
-import { exportMap, mapDiff, openMap, saveMap } from './map-editor.js';
+import { exportMap, headscaleMerged, mapDiff, openMap, saveMap } from './map-editor.js';
 import { buildMapEntry, portsFromSettings } from './map-entry.js';
 import { RelayController, type StartStun } from './relay-controller.js';
 import { SettingsStore } from './settings-store.js';
@@ -65,6 +65,7 @@ export function createAppServices(opts: { dataDir: string; logger: Logger; start
     'map.diff': async (req) => mapDiff(req),
     'map.save': async (req) => saveMap(req),
     'map.export': async (map, format) => exportMap(map, format),
+    'map.headscale': async ({ configPath }) => headscaleMerged(configPath),
   };
   return { handlers, events, controller, settings, dispose: () => controller.dispose() };
 }

@@ -65,3 +65,22 @@ describe('unified diff', () => {
     expect(unifiedDiff('1\n2\n3\n4\n5\n6\n7\n', '1\n2\n3\nX\n5\n6\n7\n', 'f', 1)).toBe('--- f\n+++ f\n@@ -3,3 +3,3 @@\n 3\n-4\n+X\n 5\n');
   });
 });
+
+describe('headscale merged map', () => {
+  it('merges urls, paths relative to config.yaml and the embedded region, and reports unusable sources', async () => {
+    const hs = path.join(dir, 'hs');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(hs, { recursive: true });
+    copyFileSync(fixture, path.join(hs, 'derp.yaml'));
+    writeFileSync(
+      path.join(hs, 'config.yaml'),
+      'server_url: https://hs.example.com\nderp:\n  server:\n    enabled: true\n    region_id: 999\n    stun_listen_addr: "0.0.0.0:3478"\n  urls:\n    - http://127.0.0.1:1/derpmap/default\n  paths:\n    - derp.yaml\n    - missing.yaml\n',
+    );
+    const m = await h['map.headscale']({ configPath: path.join(hs, 'config.yaml') });
+    expect(Object.keys(m.map.Regions)).toEqual(['900', '901', '999']);
+    expect(m.origins).toEqual({ '900': 'derp.yaml', '901': 'derp.yaml', '999': 'headscale embedded DERP server' });
+    expect(m.problems.length).toBe(2);
+    expect(m.problems[0]).toMatch(/^http:\/\/127\.0\.0\.1:1\/derpmap\/default: cannot fetch/);
+    expect(m.problems[1]).toMatch(/^missing\.yaml: cannot read .*ENOENT/);
+  });
+});

@@ -3,7 +3,7 @@
  * see validation as you type, preview the diff, save, and read the file back with its comments intact.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -75,5 +75,17 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(async () => (await page.getByTestId('map-nodes').locator('tbody tr').first().textContent()) ?? '').toContain('900b');
     await expect.poll(() => page.getByTestId('map-export').textContent()).toMatch(/- name: 900b[\s\S]*- name: 900a/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor.png'), fullPage: true });
+  });
+
+  it('shows the map a headscale server serves, merged from its config.yaml', async () => {
+    const cfg = path.join(dir, 'config.yaml');
+    copyFileSync(FIXTURE, path.join(dir, 'derp-hs.yaml'));
+    writeFileSync(cfg, 'server_url: https://hs.example.com:8443\nderp:\n  server:\n    enabled: true\n    region_id: 999\n    stun_listen_addr: "0.0.0.0:3478"\n  paths:\n    - derp-hs.yaml\n');
+    await page.getByLabel('headscale config.yaml').fill(cfg);
+    await page.getByRole('button', { name: 'Show merged map' }).click();
+    await expect.poll(() => page.getByTestId('map-origins').textContent(), { timeout: 10_000 }).toContain('region 999: headscale embedded DERP server');
+    await page.getByRole('tab', { name: 'headscale config' }).click();
+    await expect.poll(() => page.getByTestId('map-export').textContent()).toContain('derp:\n  paths:\n');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-headscale.png'), fullPage: true });
   });
 });

@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { DerpdeskApi, MapFormat } from '../../../shared/api.js';
 import { NODE_FIELDS, REGION_FIELDS, regionsInOrder, type DerpMap } from '../../../shared/derpmap/model.js';
 import type { MapIssue } from '../../../shared/derpmap/validate.js';
+import { CopyButton } from '../components/CopyButton.js';
 import { FieldInput } from './fields.js';
 import { moveItem, newNode, newRegion, useMapStore } from './store.js';
 import { WorldMap } from './WorldMap.js';
@@ -25,7 +26,8 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
   const st = useMapStore(
     useShallow((s) => ({ map: s.map, doc: s.doc, issues: s.issues, sel: s.selectedRegion, node: s.selectedNode, past: s.past.length, future: s.future.length, message: s.message, diff: s.diff, busy: s.busy })),
   );
-  const actions = useMapStore(useShallow((s) => ({ setApi: s.setApi, open: s.open, newMap: s.newMap, select: s.select, edit: s.edit, undo: s.undo, redo: s.redo, previewSave: s.previewSave, save: s.save, cancelSave: s.cancelSave })));
+  const origins = useMapStore((s) => s.origins);
+  const actions = useMapStore(useShallow((s) => ({ setApi: s.setApi, open: s.open, openHeadscale: s.openHeadscale, newMap: s.newMap, select: s.select, edit: s.edit, undo: s.undo, redo: s.redo, previewSave: s.previewSave, save: s.save, cancelSave: s.cancelSave })));
   useEffect(() => {
     if (api) actions.setApi(api);
   }, [api, actions]);
@@ -41,7 +43,7 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
 
   return (
     <div className="page map-page">
-      <OpenBar onOpen={actions.open} onNew={actions.newMap} busy={st.busy} />
+      <OpenBar onOpen={actions.open} onHeadscale={actions.openHeadscale} onNew={actions.newMap} busy={st.busy} />
       {st.message && (
         <p className={st.message.kind === 'error' ? 'error card' : 'ok card'} role="status" data-testid="map-message">
           {st.message.text}
@@ -94,7 +96,19 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
             <div className="column">
               <WorldMap map={st.map} selected={st.sel} onSelect={(id) => actions.select(id)} />
               <IssuesPanel issues={st.issues} onPick={(i) => i.regionId !== undefined && actions.select(String(i.regionId), i.nodeIndex ?? null)} />
-              <ExportPanel map={st.map} api={api} />
+              {origins && (
+                <section className="card" aria-label="Where regions come from">
+                  <h2>Merged from</h2>
+                  <ul className="issues" data-testid="map-origins">
+                    {Object.entries(origins).map(([id, o]) => (
+                      <li key={id}>
+                        region {id}: {o}
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              )}
+              <ExportPanel map={st.map} api={api} path={st.doc?.path} />
             </div>
           </div>
         </>
@@ -103,8 +117,9 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
   );
 }
 
-function OpenBar({ onOpen, onNew, busy }: { onOpen: ReturnType<typeof useMapStore.getState>['open']; onNew: () => void; busy: boolean }) {
+function OpenBar({ onOpen, onHeadscale, onNew, busy }: { onOpen: ReturnType<typeof useMapStore.getState>['open']; onHeadscale: (p: string) => Promise<void>; onNew: () => void; busy: boolean }) {
   const [path, setPath] = useState('');
+  const [config, setConfig] = useState('');
   const [url, setUrl] = useState('');
   const [paste, setPaste] = useState('');
   return (
@@ -121,6 +136,13 @@ function OpenBar({ onOpen, onNew, busy }: { onOpen: ReturnType<typeof useMapStor
         <input id="map-url" value={url} placeholder="https://controlplane.tailscale.com/derpmap/default" onChange={(e) => setUrl(e.target.value)} />
         <button type="submit" disabled={busy || !url}>
           Fetch
+        </button>
+      </form>
+      <form className="inline" onSubmit={(e) => (e.preventDefault(), void onHeadscale(config))}>
+        <label htmlFor="map-headscale">headscale config.yaml</label>
+        <input id="map-headscale" value={config} placeholder="/etc/headscale/config.yaml" onChange={(e) => setConfig(e.target.value)} />
+        <button type="submit" disabled={busy || !config}>
+          Show merged map
         </button>
       </form>
       <details>
@@ -270,24 +292,30 @@ function IssuesPanel({ issues, onPick }: { issues: MapIssue[]; onPick: (i: MapIs
   );
 }
 
-function ExportPanel({ map, api }: { map: DerpMap; api: DerpdeskApi | null }) {
-  const [format, setFormat] = useState<MapFormat>('yaml');
+/** headscale reads derp.yaml files from `derp.paths` in its config.yaml. */
+export function headscaleSnippet(path: string | undefined): string {
+  return `derp:\n  paths:\n    - ${path ?? '/etc/headscale/derp.yaml'}\n  auto_update_enabled: true\n  update_frequency: 24h\n`;
+}
+
+function ExportPanel({ map, api, path }: { map: DerpMap; api: DerpdeskApi | null; path?: string }) {
+  const [format, setFormat] = useState<MapFormat | 'headscale'>('yaml');
   const [text, setText] = useState('');
   useEffect(() => {
-    if (api) void api.call('map.export', map, format).then(setText, () => setText(''));
-  }, [api, map, format]);
+    if (format === 'headscale') setText(headscaleSnippet(path));
+    else if (api) void api.call('map.export', map, format).then(setText, () => setText(''));
+  }, [api, map, format, path]);
   return (
     <section className="card" aria-label="Export">
       <div className="table-head">
         <h2>Export</h2>
         <div role="tablist" aria-label="Export format" className="tabs">
-          {(['yaml', 'json'] as const).map((f) => (
+          {(['yaml', 'json', 'headscale'] as const).map((f) => (
             <button key={f} type="button" role="tab" aria-selected={format === f} onClick={() => setFormat(f)}>
-              {f === 'yaml' ? 'headscale derp.yaml' : 'Tailscale JSON'}
+              {f === 'yaml' ? 'headscale derp.yaml' : f === 'json' ? 'Tailscale JSON' : 'headscale config'}
             </button>
           ))}
         </div>
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(text)}>Copy</button>
+        <CopyButton text={text} label={`Copy the ${format === 'json' ? 'JSON' : format === 'yaml' ? 'YAML' : 'headscale config snippet'}`} />
       </div>
       <pre className="code" data-testid="map-export">{text}</pre>
     </section>

@@ -23,6 +23,9 @@ export interface MapEditorState {
   busy: boolean;
   setApi(api: DerpdeskApi): void;
   open(src: MapSourceSpec): Promise<void>;
+  /** Opens the map a headscale server would serve (read-only origin: export or save it elsewhere). */
+  openHeadscale(configPath: string): Promise<void>;
+  origins: Record<string, string> | null;
   newMap(): void;
   select(region: string | null, node?: number | null): void;
   edit(mutate: (m: DerpMap) => void): void;
@@ -47,7 +50,31 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     message: null,
     diff: null,
     busy: false,
+    origins: null,
     setApi: (api) => set({ api }),
+    async openHeadscale(configPath) {
+      const api = get().api;
+      if (!api) return;
+      set({ busy: true, message: null });
+      try {
+        const m = await api.call('map.headscale', { configPath });
+        const first = Object.keys(m.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
+        commit(m.map, {
+          doc: { map: m.map, format: 'yaml', text: '' },
+          origins: m.origins,
+          past: [],
+          future: [],
+          selectedRegion: first,
+          selectedNode: null,
+          diff: null,
+          message: m.problems.length ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` } : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
+        });
+      } catch (err) {
+        set({ message: { kind: 'error', text: (err as Error).message } });
+      } finally {
+        set({ busy: false });
+      }
+    },
     async open(src) {
       const api = get().api;
       if (!api) return;
@@ -55,7 +82,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       try {
         const opened = await api.call('map.open', src);
         const first = Object.keys(opened.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
-        commit(opened.map, { doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path }, past: [], future: [], selectedRegion: first, selectedNode: null, diff: null });
+        commit(opened.map, { doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path }, origins: null, past: [], future: [], selectedRegion: first, selectedNode: null, diff: null });
       } catch (err) {
         set({ message: { kind: 'error', text: (err as Error).message } });
       } finally {
