@@ -148,3 +148,51 @@ describe('validation', () => {
     expect(validateMap(map).map((i) => i.message)).toContain('only one region: if its relay is down, clients that need a relay cannot connect (a single point of failure)');
   });
 });
+
+describe('a large multi-region map', () => {
+  // Shaped like Tailscale's default map: many regions, several nodes each, IPv4 and IPv6, coordinates.
+  const big = {
+    Regions: Object.fromEntries(
+      Array.from({ length: 30 }, (_, r) => {
+        const id = 900 + r;
+        return [
+          String(id),
+          {
+            RegionID: id,
+            RegionCode: `r${id}`,
+            RegionName: `Region ${id}`,
+            Latitude: -60 + r * 4,
+            Longitude: -170 + r * 11,
+            Nodes: Array.from({ length: 3 }, (_, n) => ({
+              Name: `${id}${'abc'[n]}`,
+              RegionID: id,
+              HostName: `derp${id}${'abc'[n]}.example.net`,
+              IPv4: `198.51.${r}.${n + 1}`,
+              IPv6: n === 2 ? 'none' : `2001:db8:${r.toString(16)}::${n + 1}`,
+              ...(n === 1 ? { STUNPort: 3479, DERPPort: 8443 } : {}),
+            })),
+          },
+        ];
+      }),
+    ),
+  };
+
+  it('round-trips JSON -> YAML -> JSON without loss and validates without errors', () => {
+    const fromJson = parseMap(JSON.stringify(big), 'big.json').map;
+    const yaml = serializeMap(fromJson, 'yaml');
+    const back = parseMap(yaml, 'big.yaml');
+    expect(back.map).toEqual(fromJson);
+    expect(parseMap(serializeMap(back.map, 'json'), 'big.json').map).toEqual(fromJson);
+    expect(validateMap(fromJson).filter((i) => i.severity === 'error')).toEqual([]);
+    const edited = structuredClone(back.map);
+    edited.Regions['915'].Nodes[2].HostName = 'moved.example.net';
+    const out = serializeMap(edited, 'yaml', back.source);
+    expect(out.split('\n').filter((l, i) => l !== yaml.split('\n')[i])).toEqual(['        hostname: moved.example.net']);
+  });
+
+  it('handles edge shapes: no regions, IPv6-only nodes, STUN-only nodes', () => {
+    expect(validateMap(parseMap('regions: {}\n').map).map((i) => i.message)).toEqual(['the map has no regions']);
+    const m = parseMap('regions:\n  900:\n    regionid: 900\n    regioncode: v6\n    regionname: V6\n    nodes:\n      - name: s\n        regionid: 900\n        hostname: stun.example.com\n        ipv4: none\n        ipv6: "2001:db8::1"\n        stunonly: true\n').map;
+    expect(validateMap(m).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+});
