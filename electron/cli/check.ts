@@ -1,0 +1,47 @@
+/** `derpdesk check`: netcheck + debug derp + derpprobe for a DERP map, a map URL, or one relay. */
+import type { CheckReport, StepStatus } from '../../shared/diagnostics.js';
+import { runChecks } from '../diagnostics/engine.js';
+import { resolveTarget } from '../diagnostics/target.js';
+import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'region', type: 'string', default: '', arg: 'id|code', help: 'check only this region' },
+  { name: 'json', type: 'bool', default: false, help: 'print the report as JSON' },
+  { name: 'timeout', type: 'int', default: 5000, arg: 'ms', help: 'timeout of each step' },
+  { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'STUN port of a relay given by URL' },
+];
+const USAGE = 'Usage: derpdesk check <derp.yaml|map.json|map URL|https://host[:port]|http://host:port> [flags]\n\nChecks DNS, TCP, TLS, the DERP handshake and relaying, STUN and the captive-portal endpoint of every node.';
+const MARK: Record<StepStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: '--  ' };
+
+export function formatReport(r: CheckReport, label: string): string {
+  const lines = [`derpdesk check ${label}`, ''];
+  for (const n of r.nodes) {
+    lines.push(`region ${n.regionId} (${n.regionCode}) node ${n.node} ${n.host}`);
+    for (const s of n.steps) lines.push(`  ${MARK[s.status]} ${s.step.padEnd(15)} ${s.detail}${s.ms !== undefined && s.status !== 'skip' ? `  [${s.ms} ms]` : ''}`);
+  }
+  const sm = r.summary;
+  lines.push('', 'Summary:', `  UDP: ${sm.udp ? 'yes' : 'no'}`, `  IPv4: ${sm.publicIPv4 ?? 'no'}`, `  IPv6: ${sm.publicIPv6 ?? 'no'}`);
+  lines.push(`  Region latency: ${Object.entries(sm.regionLatencyMs).map(([id, ms]) => `${id} ${ms.toFixed(1)} ms`).join(', ') || 'none measured'}`);
+  lines.push(`  Preferred region: ${sm.preferredRegion ?? 'none'}`);
+  if (sm.problems.length) lines.push('', 'Problems:', ...sm.problems.map((p) => `  - ${p}`));
+  return lines.join('\n') + '\n';
+}
+
+export async function runCheck(argv: string[]): Promise<number> {
+  try {
+    const f = parseFlags(FLAGS, argv.filter((a, i) => !(i === 0 && !a.startsWith('-'))));
+    if (f.help) {
+      process.stdout.write(formatUsage(USAGE, FLAGS));
+      return 0;
+    }
+    const target = argv[0] && !argv[0].startsWith('-') ? argv[0] : f.rest[0];
+    if (!target) throw new UsageError('name a DERP map file, a map URL or a relay URL');
+    const t = await resolveTarget(target, Number(f.values['stun-port']));
+    const report = await runChecks(t.map, { region: String(f.values.region) || undefined, scheme: t.scheme, timeoutMs: Number(f.values.timeout) });
+    process.stdout.write(f.values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, t.label));
+    return report.nodes.some((n) => n.steps.some((s) => s.status === 'fail')) ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`derpdesk check: ${(err as Error).message}\n`);
+    return 2;
+  }
+}

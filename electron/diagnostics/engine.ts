@@ -1,0 +1,104 @@
+/**
+ * Runs the checks for every node of a DERP map (or one region, or one node), a few nodes at a time, and
+ * summarises them the way `tailscale netcheck` does: UDP, public addresses, hard NAT, latency per region, the
+ * region a client would choose as home, and the problems found with what to do about them.
+ */
+import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../shared/diagnostics.js';
+import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
+import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
+
+export interface CheckOptions {
+  /** Region id or code; all regions when absent. */
+  region?: string;
+  concurrency?: number;
+  timeoutMs?: number;
+  /** Plain-HTTP relays (an http:// target). */
+  scheme?: 'https' | 'http';
+  ca?: string | Buffer;
+  captivePort?: number;
+  signal?: AbortSignal;
+  /** Called as each step finishes, for live progress. */
+  onStep?: (node: NodeReport, step: StepResult) => void;
+}
+
+export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<CheckReport> {
+  const startedAt = Date.now();
+  const regions = regionsInOrder(map).filter((r) => !opts.region || String(r.RegionID) === opts.region || r.RegionCode === opts.region);
+  if (regions.length === 0) throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
+  const jobs = regions.flatMap((r) => r.Nodes.map((n) => ({ r, n })));
+  const reports: NodeReport[] = jobs.map(({ r, n }) => ({ regionId: r.RegionID, regionCode: r.RegionCode, node: n.Name, host: n.HostName, steps: [] }));
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length && !opts.signal?.aborted) {
+      const i = next++;
+      const { n } = jobs[i];
+      const report = reports[i];
+      const add = (s: StepResult) => {
+        report.steps.push(s);
+        opts.onStep?.(report, s);
+      };
+      const t: NodeTarget = {
+        node: n,
+        scheme: opts.scheme ?? 'https',
+        port: n.DERPPort || DEFAULT_DERP_PORT,
+        stunPort: n.STUNPort === -1 ? -1 : n.STUNPort || DEFAULT_STUN_PORT,
+        timeoutMs: opts.timeoutMs ?? 5000,
+        ca: opts.ca,
+        captivePort: opts.captivePort,
+      };
+      const d = await checkDns(t);
+      add(d.step);
+      const [tcp4, tcp6] = await Promise.all([checkTcp(d.v4, t, 4), checkTcp(d.v6, t, 6)]);
+      add(tcp4);
+      add(tcp6);
+      const addr = tcp4.status === 'ok' ? d.v4 : tcp6.status === 'ok' ? d.v6 : null;
+      if (!n.STUNOnly) {
+        add(await checkTls(addr, t));
+        add(await checkHttpProbe(addr, t));
+        for (const s of await checkDerp(addr, t)) add(s);
+      }
+      const [s4, s6] = await Promise.all([checkStun(d.v4, t, 4), checkStun(d.v6, t, 6)]);
+      add(s4);
+      add(s6);
+      add(await checkCaptivePortal(addr, t));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, jobs.length) }, worker));
+  return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports) };
+}
+
+export function summarise(map: DerpMap, nodes: NodeReport[]): CheckSummary {
+  const stun = nodes.flatMap((n) => n.steps.filter((s) => (s.step === 'stun4' || s.step === 'stun6') && s.status !== 'fail' && s.status !== 'skip').map((s) => ({ n, s })));
+  const v4 = stun.filter((x) => x.s.step === 'stun4');
+  const v6 = stun.filter((x) => x.s.step === 'stun6');
+  const latency: Record<string, number> = {};
+  for (const n of nodes) {
+    const stunMs = n.steps.filter((s) => s.step.startsWith('stun') && s.status !== 'fail' && s.ms !== undefined).map((s) => s.ms!);
+    const ping = n.steps.find((s) => s.step === 'derp-roundtrip')?.data?.pingMs as number | undefined;
+    const best = stunMs.length ? Math.min(...stunMs) : ping;
+    if (best !== undefined) latency[n.regionId] = Math.min(latency[n.regionId] ?? Infinity, best);
+  }
+  const scores = map.HomeParams?.RegionScore ?? {};
+  let preferred: number | null = null;
+  let bestScore = Infinity;
+  for (const [id, ms] of Object.entries(latency)) {
+    const r = map.Regions[id];
+    if (r?.Avoid || r?.NoMeasureNoHome) continue;
+    const score = ms * (scores[id] && scores[id] > 0 ? scores[id] : 1);
+    if (score < bestScore) {
+      bestScore = score;
+      preferred = Number(id);
+    }
+  }
+  const problems = nodes.flatMap((n) => n.steps.filter((s) => s.status === 'fail' || s.status === 'warn').map((s) => `${n.regionCode}/${n.node} ${s.step}: ${s.detail}${s.advice ? ` (${s.advice})` : ''}`));
+  return {
+    udp: stun.length > 0,
+    publicIPv4: (v4[0]?.s.data?.address as string) ?? null,
+    publicIPv6: (v6[0]?.s.data?.address as string) ?? null,
+    // Needs one UDP socket shared by all STUN probes (as netcheck does); each probe has its own socket for now.
+    mappingVariesByDestIP: null,
+    regionLatencyMs: latency,
+    preferredRegion: preferred,
+    problems,
+  };
+}

@@ -1,0 +1,28 @@
+/** What `derpdesk check` is pointed at: a map file, a map URL, or one relay (https://host[:port] or http://host:port). */
+import { readFile } from 'node:fs/promises';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import { fetchMap } from '../derpmap/fetch.js';
+import { parseMap } from '../derpmap/formats.js';
+
+export interface CheckTarget {
+  map: DerpMap;
+  scheme: 'https' | 'http';
+  /** How to describe it in the report. */
+  label: string;
+}
+
+export async function resolveTarget(arg: string, stunPort = 3478): Promise<CheckTarget> {
+  if (/^https?:\/\//.test(arg)) {
+    const u = new URL(arg);
+    const isRelay = u.pathname === '/' || u.pathname === '' || u.pathname === '/derp';
+    if (!isRelay) return { map: (await fetchMap(arg)).map, scheme: 'https', label: arg };
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const map: DerpMap = {
+      Regions: { '900': { RegionID: 900, RegionCode: 'target', RegionName: host, Nodes: [{ Name: host, RegionID: 900, HostName: host, DERPPort: port, STUNPort: stunPort }] } },
+    };
+    return { map, scheme: u.protocol === 'https:' ? 'https' : 'http', label: `${u.protocol}//${u.host}` };
+  }
+  const text = await readFile(arg, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read ${arg}: ${e.code ?? e.message}`)));
+  return { map: parseMap(text, arg).map, scheme: 'https', label: arg };
+}

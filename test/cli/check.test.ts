@@ -1,0 +1,30 @@
+/** `derpdesk check` from a terminal: readable report, JSON, exit code 1 when a node fails, 2 for bad targets. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startRelay } from '../helpers/relay.js';
+
+describe('derpdesk check', () => {
+  it('checks a plain relay by URL and exits 0, or 1 when a step fails', async () => {
+    const relay = await startRelay();
+    try {
+      const ok = await runCli(['check', `http://127.0.0.1:${relay.port}`, '-stun-port', '-1'], {}, 20_000);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/ok {3}derp-roundtrip +packet relayed in/);
+      expect(ok.stdout).toContain('Preferred region: 900');
+      const json = await runCli(['check', `http://127.0.0.1:${relay.port}`, '--json', '-stun-port', '-1'], {}, 20_000);
+      expect(JSON.parse(json.stdout).nodes[0].steps.find((s: { step: string }) => s.step === 'derp').status).toBe('ok');
+    } finally {
+      await relay.stop();
+    }
+    const down = await runCli(['check', `http://127.0.0.1:${relay.port}`, '-stun-port', '-1', '-timeout', '500'], {}, 20_000);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/FAIL tcp4 .*ECONNREFUSED/);
+    expect(down.stdout).toContain('Problems:');
+  });
+
+  it('exits 2 with a message for a missing map file', async () => {
+    const r = await runCli(['check', '/nonexistent/derp.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot read /nonexistent/derp.yaml: ENOENT');
+  });
+});

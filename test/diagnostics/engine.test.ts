@@ -1,0 +1,175 @@
+/**
+ * Each check against a deliberately broken setup on loopback: it must detect what it is for, with the expected
+ * message. Good and broken relays are real derpdesk relays (and STUN servers) or small hostile servers.
+ */
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks } from '../../electron/diagnostics/engine.js';
+import { resolveTarget } from '../../electron/diagnostics/target.js';
+import { loadOrCreateSelfSigned } from '../../electron/relay/selfsigned.js';
+import { StunServer } from '../../electron/stun/server.js';
+import type { StepResult } from '../../shared/diagnostics.js';
+import type { DerpMap, DerpNode } from '../../shared/derpmap/model.js';
+import { startRelay, type TestRelay } from '../helpers/relay.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-diag-'));
+let plain: TestRelay;
+let stun: StunServer;
+let stunPort: number;
+afterAll(async () => {
+  await plain?.stop();
+  await stun?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeAll(async () => {
+  plain = await startRelay();
+  stun = new StunServer();
+  await stun.start([{ host: '127.0.0.1', port: 0 }]);
+  stunPort = stun.addresses()[0].port;
+});
+
+function oneNode(node: Partial<DerpNode>): DerpMap {
+  return { Regions: { '900': { RegionID: 900, RegionCode: 't', RegionName: 'T', Nodes: [{ Name: '900a', RegionID: 900, HostName: '127.0.0.1', ...node }] } } };
+}
+const step = (steps: StepResult[], name: string) => steps.find((s) => s.step === name)!;
+
+describe('diagnostics', () => {
+  it('passes a healthy plain relay with STUN, and summarises like netcheck', async () => {
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http' });
+    const steps = r.nodes[0].steps;
+    expect(steps.filter((s) => s.status === 'fail' || s.status === 'warn')).toEqual([]);
+    expect(step(steps, 'derp').detail).toBe(`handshake done, server key nodekey:${plain.service.derp.publicKey.toString('hex')}`);
+    expect(step(steps, 'derp-roundtrip').status).toBe('ok');
+    expect(step(steps, 'stun4').detail).toMatch(/^public address 127\.0\.0\.1:\d+/);
+    expect(r.summary).toMatchObject({ udp: true, publicIPv4: '127.0.0.1', preferredRegion: 900, problems: [] });
+  });
+
+  it('reports a closed STUN port with advice', async () => {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((res) => sock.bind(0, '127.0.0.1', res));
+    const closed = sock.address().port;
+    await new Promise<void>((res) => sock.close(() => res()));
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: closed }), { scheme: 'http', timeoutMs: 300 });
+    const s = step(r.nodes[0].steps, 'stun4');
+    expect(s.status).toBe('fail');
+    expect(s.detail).toBe(`no STUN reply from 127.0.0.1:${closed} after 3 tries`);
+    expect(s.advice).toContain('UDP');
+    expect(r.summary.udp).toBe(false);
+  });
+
+  it('reports a server that drops the DERP handshake, and a closed port', async () => {
+    const dropper = net.createServer((s) => s.destroy());
+    await new Promise<void>((res) => dropper.listen(0, '127.0.0.1', res));
+    const port = (dropper.address() as net.AddressInfo).port;
+    const r = await runChecks(oneNode({ DERPPort: port, STUNPort: -1 }), { scheme: 'http', timeoutMs: 1000 });
+    expect(step(r.nodes[0].steps, 'tcp4').status).toBe('ok');
+    expect(step(r.nodes[0].steps, 'derp').status).toBe('fail');
+    expect(step(r.nodes[0].steps, 'derp').detail).toMatch(/^DERP handshake failed: /);
+    dropper.close();
+    const gone = await runChecks(oneNode({ DERPPort: port, STUNPort: -1 }), { scheme: 'http', timeoutMs: 1000 });
+    expect(step(gone.nodes[0].steps, 'tcp4').detail).toBe(`TCP to 127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  it('flags more than one server key behind one address (a load balancer)', async () => {
+    const other = await startRelay();
+    let n = 0;
+    const lb = net.createServer((c) => {
+      const up = net.connect(n++ % 2 === 0 ? plain.port : other.port, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    await new Promise<void>((res) => lb.listen(0, '127.0.0.1', res));
+    const r = await runChecks(oneNode({ DERPPort: (lb.address() as net.AddressInfo).port, STUNPort: -1 }), { scheme: 'http' });
+    const keys = step(r.nodes[0].steps, 'derp-keys');
+    expect(keys.status).toBe('warn');
+    expect(keys.detail).toBe('2 different server keys in 4 connections: behind a load balancer?');
+    lb.close();
+    await other.stop();
+  });
+
+  it('checks TLS: a matching pin passes, a wrong pin and an unpinned self-signed certificate fail', async () => {
+    const cert = await loadOrCreateSelfSigned(path.join(dir, 'certs'), '127.0.0.1');
+    const tlsRelay = await startRelay({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
+    try {
+      const good = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1, CertName: cert.certName }));
+      expect(step(good.nodes[0].steps, 'tls').detail).toMatch(/^pinned certificate matches/);
+      expect(step(good.nodes[0].steps, 'derp-roundtrip').status).toBe('ok');
+      const wrong = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1, CertName: 'sha256-raw:' + '0'.repeat(64) }));
+      expect(step(wrong.nodes[0].steps, 'tls')).toMatchObject({ status: 'fail', detail: `certificate does not match the pin: server sends ${cert.certName}` });
+      const unpinned = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1 }));
+      expect(step(unpinned.nodes[0].steps, 'tls').detail).toMatch(/^certificate is not trusted/);
+    } finally {
+      await tlsRelay.stop();
+    }
+  });
+
+  it('fails an expired certificate and warns about one that expires within 14 days', async () => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    const make = async (name: string, notBefore: Date, notAfter: Date) => {
+      const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+      const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      const c = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=127.0.0.1', notBefore, notAfter, signingAlgorithm: alg, keys: keys as never, extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }])] });
+      const pk = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+      const certFile = path.join(dir, `${name}.crt`);
+      const keyFile = path.join(dir, `${name}.key`);
+      writeFileSync(certFile, c.toString('pem'));
+      writeFileSync(keyFile, `-----BEGIN PRIVATE KEY-----\n${pk}\n-----END PRIVATE KEY-----\n`);
+      return { certFile, keyFile, pin: `sha256-raw:${Buffer.from(await webcrypto.subtle.digest('SHA-256', c.rawData)).toString('hex')}` };
+    };
+    const day = 86_400_000;
+    for (const [name, from, to, status, text] of [
+      ['expired', -30, -1, 'fail', 'certificate expired on'],
+      ['soon', -30, 5, 'warn', 'certificate expires in'],
+    ] as const) {
+      const c = await make(name, new Date(Date.now() + from * day), new Date(Date.now() + to * day));
+      const relay = await startRelay({ tls: { certFile: c.certFile, keyFile: c.keyFile } });
+      try {
+        const r = await runChecks(oneNode({ DERPPort: relay.port, STUNPort: -1, CertName: c.pin }));
+        const s = step(r.nodes[0].steps, 'tls');
+        expect(s.status).toBe(status);
+        expect(s.detail.startsWith(text)).toBe(true);
+      } finally {
+        await relay.stop();
+      }
+    }
+  });
+
+  it('checks the captive-portal endpoint and its challenge when CanPort80 is set', async () => {
+    const cert = await loadOrCreateSelfSigned(path.join(dir, 'certs'), '127.0.0.1');
+    const port80 = await new Promise<number>((res) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => res(p));
+      });
+    });
+    const relay = await startRelay({ tls: { certFile: cert.certFile, keyFile: cert.keyFile }, httpPort: port80 });
+    try {
+      const r = await runChecks(oneNode({ DERPPort: relay.port, STUNPort: -1, CertName: cert.certName, CanPort80: true }), { captivePort: port80 });
+      expect(step(r.nodes[0].steps, 'captive-portal')).toMatchObject({ status: 'ok', detail: '204 with the challenge answered' });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('takes a relay URL, a map file, and a region filter', async () => {
+    const t = await resolveTarget(`http://127.0.0.1:${plain.port}`, stunPort);
+    expect(t.scheme).toBe('http');
+    expect(t.map.Regions['900'].Nodes[0]).toMatchObject({ HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: stunPort });
+    const file = path.join(dir, 'two.json');
+    const map = oneNode({ DERPPort: plain.port, STUNPort: stunPort });
+    map.Regions['901'] = { RegionID: 901, RegionCode: 'other', RegionName: 'O', Nodes: [{ Name: '901a', RegionID: 901, HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: -1 }] };
+    writeFileSync(file, JSON.stringify(map));
+    const fromFile = await resolveTarget(file);
+    const r = await runChecks(fromFile.map, { scheme: 'http', region: 'other' });
+    expect(r.nodes.map((n) => n.node)).toEqual(['901a']);
+    await expect(runChecks(fromFile.map, { region: 'nope' })).rejects.toThrow('no region "nope" in the map');
+  });
+});
