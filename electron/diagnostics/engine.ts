@@ -5,7 +5,7 @@
  */
 import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../shared/diagnostics.js';
 import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
-import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
+import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
 
 export interface CheckOptions {
   /** Region id or code; all regions when absent. */
@@ -27,6 +27,8 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
   if (regions.length === 0) throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
   const jobs = regions.flatMap((r) => r.Nodes.map((n) => ({ r, n })));
   const reports: NodeReport[] = jobs.map(({ r, n }) => ({ regionId: r.RegionID, regionCode: r.RegionCode, node: n.Name, host: n.HostName, steps: [] }));
+  const targets: NodeTarget[] = [];
+  const addrs: Array<string | null> = [];
   let next = 0;
   const worker = async () => {
     while (next < jobs.length && !opts.signal?.aborted) {
@@ -52,6 +54,8 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
       add(tcp4);
       add(tcp6);
       const addr = tcp4.status === 'ok' ? d.v4 : tcp6.status === 'ok' ? d.v6 : null;
+      targets[i] = t;
+      addrs[i] = addr;
       if (!n.STUNOnly) {
         add(await checkTls(addr, t));
         add(await checkHttpProbe(addr, t));
@@ -64,6 +68,19 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, jobs.length) }, worker));
+  // Mesh: every ordered pair of DERP nodes in a multi-node region.
+  for (const r of regions) {
+    const idx = jobs.map((j, i) => (j.r === r && !j.n.STUNOnly ? i : -1)).filter((i) => i >= 0);
+    if (idx.length < 2 || opts.signal?.aborted) continue;
+    for (const i of idx) {
+      for (const j of idx) {
+        if (i === j) continue;
+        const s = await checkMeshPair(targets[i], addrs[i], targets[j], addrs[j]);
+        reports[i].steps.push(s);
+        opts.onStep?.(reports[i], s);
+      }
+    }
+  }
   return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports) };
 }
 

@@ -235,3 +235,45 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
     return { step: 'captive-portal', status: 'fail', ms: since(t0), detail: `http://…/generate_204: ${(err as Error).message}`, advice: 'port 80 is not reachable: clear CanPort80 in the map, or open port 80' };
   }
 }
+
+/**
+ * derpprobe's mesh probe: a client on `from` sends to a client on `to`; the packet arrives only if the two servers
+ * mesh (or are the same server).
+ */
+export async function checkMeshPair(from: NodeTarget, fromAddr: string | null, to: NodeTarget, toAddr: string | null): Promise<StepResult> {
+  const label = `${from.node.Name} -> ${to.node.Name}`;
+  if (!fromAddr || !toAddr) return { step: 'mesh', status: 'skip', detail: `${label}: no address` };
+  const t0 = performance.now();
+  let a: DerpClient | null = null;
+  let b: DerpClient | null = null;
+  try {
+    a = await DerpClient.connect({ ...clientOptions(from, fromAddr), isProber: true });
+    b = await DerpClient.connect({ ...clientOptions(to, toAddr), isProber: true });
+    const rx = b;
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timeout')), from.timeoutMs);
+      rx.onPacket = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    // The sender's server learns of the receiver through the mesh watch; retry briefly while that propagates.
+    const tx = a;
+    const resend = setInterval(() => tx.send(rx.publicKey, Buffer.from('derpdesk mesh check')), 100);
+    tx.send(rx.publicKey, Buffer.from('derpdesk mesh check'));
+    try {
+      await arrived;
+    } finally {
+      clearInterval(resend);
+    }
+    return { step: 'mesh', status: 'ok', ms: since(t0), detail: `${label}: packet delivered` };
+  } catch (err) {
+    const msg = (err as Error).message;
+    return msg === 'timeout'
+      ? { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: a packet to a client on ${to.node.Name} never arrived`, advice: 'the two nodes do not mesh: give both the same mesh key and list each in the other\'s -mesh-with' }
+      : { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: ${msg}` };
+  } finally {
+    a?.close();
+    b?.close();
+  }
+}

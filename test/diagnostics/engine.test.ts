@@ -173,3 +173,33 @@ describe('diagnostics', () => {
     await expect(runChecks(fromFile.map, { region: 'nope' })).rejects.toThrow('no region "nope" in the map');
   });
 });
+
+describe('mesh check', () => {
+  it('passes a meshed pair and names the missing link of an unmeshed one', async () => {
+    const meshKey = 'fe'.repeat(32);
+    const free = async () => {
+      const s = net.createServer();
+      await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
+      const p = (s.address() as net.AddressInfo).port;
+      await new Promise<void>((res) => s.close(() => res()));
+      return p;
+    };
+    const [pa, pb] = [await free(), await free()];
+    const a = await startRelay({ addr: `127.0.0.1:${pa}`, meshKey, meshWith: [`http://127.0.0.1:${pb}/derp`] });
+    const b = await startRelay({ addr: `127.0.0.1:${pb}`, meshKey, meshWith: [`http://127.0.0.1:${pa}/derp`] });
+    const lonely = await startRelay();
+    try {
+      const region = (ports: number[]): DerpMap => ({
+        Regions: { '900': { RegionID: 900, RegionCode: 'm', RegionName: 'M', Nodes: ports.map((p, i) => ({ Name: `900${'ab'[i]}`, RegionID: 900, HostName: '127.0.0.1', DERPPort: p, STUNPort: -1 })) } },
+      });
+      const meshed = await runChecks(region([pa, pb]), { scheme: 'http', timeoutMs: 3000 });
+      expect(meshed.nodes.flatMap((n) => n.steps.filter((s) => s.step === 'mesh').map((s) => `${s.status} ${s.detail}`))).toEqual(['ok 900a -> 900b: packet delivered', 'ok 900b -> 900a: packet delivered']);
+      const broken = await runChecks(region([pa, lonely.port]), { scheme: 'http', timeoutMs: 800 });
+      const mesh = broken.nodes[0].steps.find((s) => s.step === 'mesh')!;
+      expect(mesh).toMatchObject({ status: 'fail', detail: '900a -> 900b: a packet to a client on 900b never arrived' });
+      expect(mesh.advice).toContain('same mesh key');
+    } finally {
+      await Promise.all([a.stop(), b.stop(), lonely.stop()]);
+    }
+  });
+});
