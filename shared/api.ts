@@ -5,6 +5,7 @@
  */
 import type { DerpMap } from './derpmap/model.js';
 import type { MapIssue } from './derpmap/validate.js';
+import type { CheckReport, NodeReport } from './diagnostics.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
 
@@ -110,6 +111,26 @@ export interface HeadscaleMerged {
   problems: string[];
 }
 
+/** What a diagnostics run checks: a map (file, URL, pasted, or the editor's), or one relay by URL. */
+export type CheckSource = MapSourceSpec | { kind: 'relay'; url: string; stunPort?: number } | { kind: 'map'; map: DerpMap; label: string };
+
+export interface CheckRequest {
+  source: CheckSource;
+  region?: string;
+}
+
+export interface CheckHistoryEntry {
+  id: string;
+  label: string;
+  startedAt: number;
+  finishedAt: number;
+  nodes: number;
+  fails: number;
+  warns: number;
+}
+
+export type ExportFormat = 'json' | 'csv' | 'markdown';
+
 /** Calls: name -> [argument tuple, result]. */
 export interface ApiCalls {
   'relay.getState': { args: []; result: RelayState };
@@ -130,6 +151,12 @@ export interface ApiCalls {
   'map.save': { args: [req: MapSaveRequest]; result: MapSaveResult };
   'map.export': { args: [map: DerpMap, format: MapFormat]; result: string };
   'map.headscale': { args: [req: { configPath: string }]; result: HeadscaleMerged };
+  /** Starts a run; progress and the result arrive as events with the returned id. */
+  'diagnostics.run': { args: [req: CheckRequest]; result: { runId: string } };
+  'diagnostics.cancel': { args: [runId: string]; result: boolean };
+  'diagnostics.history': { args: []; result: CheckHistoryEntry[] };
+  'diagnostics.get': { args: [id: string]; result: { entry: CheckHistoryEntry; report: CheckReport } | null };
+  'diagnostics.export': { args: [id: string, format: ExportFormat]; result: string };
 }
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
@@ -137,6 +164,9 @@ export interface ApiEvents {
   'relay.state': RelayState;
   'stats.sample': StatsSample;
   'peers.snapshot': PeerInfo[];
+  /** A node's report after each finished step of a diagnostics run. */
+  'diagnostics.progress': { runId: string; node: NodeReport };
+  'diagnostics.done': { runId: string; entry: CheckHistoryEntry | null; error?: string };
 }
 
 export type CallName = keyof ApiCalls;
@@ -162,9 +192,14 @@ export const CALL_NAMES = [
   'map.save',
   'map.export',
   'map.headscale',
+  'diagnostics.run',
+  'diagnostics.cancel',
+  'diagnostics.history',
+  'diagnostics.get',
+  'diagnostics.export',
 ] as const satisfies readonly CallName[];
 
-export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot', 'diagnostics.progress', 'diagnostics.done'] as const satisfies readonly EventName[];
 
 /** What the renderer holds: the same shape whether it talks to Electron's preload or the WebSocket bridge. */
 export interface DerpdeskApi {

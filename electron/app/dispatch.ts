@@ -22,6 +22,11 @@ const ARITY: Record<CallName, number> = {
   'map.save': 1,
   'map.export': 2,
   'map.headscale': 1,
+  'diagnostics.run': 1,
+  'diagnostics.cancel': 1,
+  'diagnostics.history': 0,
+  'diagnostics.get': 1,
+  'diagnostics.export': 2,
 };
 
 export class BadRequestError extends Error {}
@@ -37,6 +42,8 @@ export async function dispatch(handlers: ApiHandlers, name: unknown, args: unkno
     throw new BadRequestError('settings.save takes a settings object');
   }
   if (name === 'allowlist.save' && typeof args[0] !== 'string') throw new BadRequestError('allowlist.save takes the file text');
+  if ((name === 'diagnostics.cancel' || name === 'diagnostics.get' || name === 'diagnostics.export') && typeof args[0] !== 'string') throw new BadRequestError(`${name} takes a run id`);
+  if (name === 'diagnostics.run' && (typeof args[0] !== 'object' || args[0] === null)) throw new BadRequestError('diagnostics.run takes a request object');
   if (name.startsWith('map.') && name !== 'map.entry' && (typeof args[0] !== 'object' || args[0] === null)) throw new BadRequestError(`${name} takes an object`);
   const handler = handlers[name] as (...a: unknown[]) => Promise<unknown>;
   return handler(...args);

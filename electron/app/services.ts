@@ -8,6 +8,7 @@ import type { ApiEvents, ApiHandlers } from '../../shared/api.js';
 import { checkAllowListText } from '../../shared/settings.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
+import { DiagnosticsService } from './diagnostics-service.js';
 import { exportMap, headscaleMerged, mapDiff, openMap, saveMap } from './map-editor.js';
 import { buildMapEntry, portsFromSettings } from './map-entry.js';
 import { RelayController, type StartStun } from './relay-controller.js';
@@ -27,6 +28,7 @@ export function createAppServices(opts: { dataDir: string; logger: Logger; start
   const settings = new SettingsStore(opts.dataDir);
   const controller = new RelayController(opts.dataDir, opts.logger, opts.startStun ?? null);
   const events: ApiEventEmitter = new EventEmitter();
+  const diagnostics = new DiagnosticsService(opts.dataDir, events);
   controller.on('state', (s) => events.emit('relay.state', s));
   controller.on('sample', (s) => events.emit('stats.sample', s));
   controller.on('peers', (p) => events.emit('peers.snapshot', p));
@@ -66,6 +68,11 @@ export function createAppServices(opts: { dataDir: string; logger: Logger; start
     'map.save': async (req) => saveMap(req),
     'map.export': async (map, format) => exportMap(map, format),
     'map.headscale': async ({ configPath }) => headscaleMerged(configPath),
+    'diagnostics.run': async (req) => diagnostics.run(req),
+    'diagnostics.cancel': async (id) => diagnostics.cancel(id),
+    'diagnostics.history': async () => diagnostics.list(),
+    'diagnostics.get': async (id) => diagnostics.get(id),
+    'diagnostics.export': async (id, format) => diagnostics.export(id, format),
   };
   return { handlers, events, controller, settings, dispose: () => controller.dispose() };
 }

@@ -1,6 +1,6 @@
 /** `derpdesk check`: netcheck + debug derp + derpprobe for a DERP map, a map URL, or one relay. */
-import type { CheckReport, StepStatus } from '../../shared/diagnostics.js';
 import { runChecks } from '../diagnostics/engine.js';
+import { formatReport } from '../diagnostics/report.js';
 import { resolveTarget } from '../diagnostics/target.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 
@@ -11,22 +11,6 @@ const FLAGS: FlagSpec[] = [
   { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'STUN port of a relay given by URL' },
 ];
 const USAGE = 'Usage: derpdesk check <derp.yaml|map.json|map URL|https://host[:port]|http://host:port> [flags]\n\nChecks DNS, TCP, TLS, the DERP handshake and relaying, STUN and the captive-portal endpoint of every node.';
-const MARK: Record<StepStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: '--  ' };
-
-export function formatReport(r: CheckReport, label: string): string {
-  const lines = [`derpdesk check ${label}`, ''];
-  for (const n of r.nodes) {
-    lines.push(`region ${n.regionId} (${n.regionCode}) node ${n.node} ${n.host}`);
-    for (const s of n.steps) lines.push(`  ${MARK[s.status]} ${s.step.padEnd(15)} ${s.detail}${s.ms !== undefined && s.status !== 'skip' ? `  [${s.ms} ms]` : ''}`);
-  }
-  const sm = r.summary;
-  lines.push('', 'Summary:', `  UDP: ${sm.udp ? 'yes' : 'no'}`, `  IPv4: ${sm.publicIPv4 ?? 'no'}`, `  IPv6: ${sm.publicIPv6 ?? 'no'}`);
-  lines.push(`  Region latency: ${Object.entries(sm.regionLatencyMs).map(([id, ms]) => `${id} ${ms.toFixed(1)} ms`).join(', ') || 'none measured'}`);
-  lines.push(`  Preferred region: ${sm.preferredRegion ?? 'none'}`);
-  if (sm.problems.length) lines.push('', 'Problems:', ...sm.problems.map((p) => `  - ${p}`));
-  return lines.join('\n') + '\n';
-}
-
 export async function runCheck(argv: string[]): Promise<number> {
   try {
     const f = parseFlags(FLAGS, argv.filter((a, i) => !(i === 0 && !a.startsWith('-'))));

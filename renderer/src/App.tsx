@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
+import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
 import { MapPage } from './map/MapPage.js';
-import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { RelayPage } from './pages/RelayPage.js';
 import { useRelayStore } from './store/relay.js';
 
@@ -89,7 +89,7 @@ export function App({ transport }: { transport: Transport }) {
         )}
         {page === 'relay' && <RelayPage />}
         {page === 'map' && <MapPage api={transport.api} />}
-        {page === 'diagnostics' && <PlaceholderPage title="Diagnostics" text="Connectivity checks for any DERP map's nodes (DNS, TCP, TLS, DERP, STUN, captive portal) arrive in a later version." />}
+        {page === 'diagnostics' && <DiagnosticsPage api={transport.api} />}
       </main>
     </div>
   );

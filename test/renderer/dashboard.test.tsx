@@ -349,7 +349,7 @@ describe('app shell', () => {
     expect(screen.queryByTestId('relay-status')).toBeNull();
     go('#diagnostics');
     expect(await screen.findByRole('heading', { name: 'Diagnostics' })).toBeTruthy();
-    expect(screen.getByText(/in a later version/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Run checks' })).toBeTruthy();
     go('#relay');
     expect(await screen.findByTestId('relay-status')).toBeTruthy();
   });

@@ -1,0 +1,120 @@
+/**
+ * Diagnostics runs for the GUI: started in the background with progress events, cancellable, and kept in a
+ * bounded history file in the data directory (atomic writes), exportable as JSON, CSV or Markdown.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { CheckHistoryEntry, CheckRequest, ExportFormat } from '../../shared/api.js';
+import type { CheckReport } from '../../shared/diagnostics.js';
+import { runChecks } from '../diagnostics/engine.js';
+import { formatReport } from '../diagnostics/report.js';
+import { resolveTarget } from '../diagnostics/target.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { openMap } from './map-editor.js';
+import type { ApiEventEmitter } from './services.js';
+
+const MAX_HISTORY = 50;
+
+interface Stored {
+  entry: CheckHistoryEntry;
+  report: CheckReport;
+}
+
+export class DiagnosticsService {
+  private readonly file: string;
+  private history: Stored[] | null = null;
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    dataDir: string,
+    private readonly events: ApiEventEmitter,
+  ) {
+    this.file = path.join(dataDir, 'diagnostics-history.json');
+  }
+
+  private async load(): Promise<Stored[]> {
+    if (this.history) return this.history;
+    try {
+      const parsed = JSON.parse(await fs.readFile(this.file, 'utf8')) as unknown;
+      this.history = Array.isArray(parsed) ? (parsed as Stored[]) : [];
+    } catch {
+      // A missing or unreadable history starts empty; it is a cache of past runs, not settings.
+      this.history = [];
+    }
+    return this.history;
+  }
+
+  async run(req: CheckRequest): Promise<{ runId: string }> {
+    const runId = randomBytes(6).toString('hex');
+    const src = req.source;
+    let label: string;
+    let target: Awaited<ReturnType<typeof resolveTarget>>;
+    if (src.kind === 'relay') {
+      target = await resolveTarget(src.url, src.stunPort ?? 3478);
+      label = src.url;
+    } else if (src.kind === 'map') {
+      target = { map: src.map, scheme: 'https', label: src.label };
+      label = src.label;
+    } else {
+      const opened = await openMap(src);
+      target = { map: opened.map, scheme: 'https', label: src.kind === 'file' ? src.path : src.kind === 'url' ? src.url : 'pasted map' };
+      label = target.label;
+    }
+    const ctl = new AbortController();
+    this.running.set(runId, ctl);
+    void runChecks(target.map, { region: req.region, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
+      .then(async (report) => {
+        const steps = report.nodes.flatMap((n) => n.steps);
+        const entry: CheckHistoryEntry = { id: runId, label, startedAt: report.startedAt, finishedAt: report.finishedAt, nodes: report.nodes.length, fails: steps.filter((s) => s.status === 'fail').length, warns: steps.filter((s) => s.status === 'warn').length };
+        const h = await this.load();
+        h.unshift({ entry, report });
+        h.length = Math.min(h.length, MAX_HISTORY);
+        await writeFileAtomic(this.file, JSON.stringify(h));
+        this.events.emit('diagnostics.done', { runId, entry });
+      })
+      .catch((err: Error) => this.events.emit('diagnostics.done', { runId, entry: null, error: err.message }))
+      .finally(() => this.running.delete(runId));
+    return { runId };
+  }
+
+  cancel(runId: string): boolean {
+    const ctl = this.running.get(runId);
+    ctl?.abort();
+    return !!ctl;
+  }
+
+  async list(): Promise<CheckHistoryEntry[]> {
+    return (await this.load()).map((s) => s.entry);
+  }
+
+  async get(id: string): Promise<Stored | null> {
+    return (await this.load()).find((s) => s.entry.id === id) ?? null;
+  }
+
+  async export(id: string, format: ExportFormat): Promise<string> {
+    const s = await this.get(id);
+    if (!s) throw new Error(`no diagnostics run ${id}`);
+    if (format === 'json') return JSON.stringify(s.report, null, 2) + '\n';
+    const rows = s.report.nodes.flatMap((n) => n.steps.map((st) => [String(n.regionId), n.regionCode, n.node, n.host, st.step, st.status, st.ms === undefined ? '' : String(st.ms), st.detail, st.advice ?? '']));
+    if (format === 'csv') {
+      const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+      return ['region,code,node,host,step,status,ms,detail,advice', ...rows.map((r) => r.map(q).join(','))].join('\n') + '\n';
+    }
+    const cell = (v: string) => v.replace(/\|/g, '\\|');
+    return [
+      `# derpdesk check: ${s.entry.label}`,
+      '',
+      `${new Date(s.entry.startedAt).toISOString()} · ${s.entry.nodes} nodes · ${s.entry.fails} failures · ${s.entry.warns} warnings`,
+      '',
+      '| region | node | step | status | ms | detail |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows.map((r) => `| ${r[1]} | ${r[2]} | ${r[4]} | ${r[5]} | ${r[6]} | ${cell(r[7])} |`),
+      '',
+      '```',
+      formatReport(s.report, s.entry.label).trimEnd(),
+      '```',
+      '',
+    ].join('\n');
+  }
+}

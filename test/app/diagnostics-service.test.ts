@@ -1,0 +1,46 @@
+/** Diagnostics through the API: a background run with progress events, a bounded history on disk, exports. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAppServices } from '../../electron/app/services.js';
+import { silentLogger } from '../../electron/util/log.js';
+import type { ApiEvents } from '../../shared/api.js';
+import { eventually, startRelay } from '../helpers/relay.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-diagsvc-'));
+const s = createAppServices({ dataDir: dir, logger: silentLogger });
+afterAll(async () => {
+  await s.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('diagnostics service', () => {
+  it('runs in the background with progress, stores the run, and exports it', async () => {
+    const relay = await startRelay();
+    const progress: Array<ApiEvents['diagnostics.progress']> = [];
+    const done: Array<ApiEvents['diagnostics.done']> = [];
+    s.events.on('diagnostics.progress', (p) => progress.push(p));
+    s.events.on('diagnostics.done', (d) => done.push(d));
+    try {
+      const { runId } = await s.handlers['diagnostics.run']({ source: { kind: 'relay', url: `http://127.0.0.1:${relay.port}`, stunPort: -1 } });
+      await eventually(() => done.length === 1, 15_000, 'run done');
+      expect(done[0]).toMatchObject({ runId, entry: { id: runId, nodes: 1, fails: 0 } });
+      expect(progress.filter((p) => p.runId === runId).map((p) => p.node.steps.at(-1)!.step)).toContain('derp-roundtrip');
+      expect((await s.handlers['diagnostics.history']()).map((h) => h.id)).toEqual([runId]);
+      expect(JSON.parse(readFileSync(path.join(dir, 'diagnostics-history.json'), 'utf8'))[0].entry.id).toBe(runId);
+      const csv = await s.handlers['diagnostics.export'](runId, 'csv');
+      expect(csv.split('\n')[0]).toBe('region,code,node,host,step,status,ms,detail,advice');
+      expect(csv).toMatch(/^900,target,127\.0\.0\.1,127\.0\.0\.1,derp,ok,/m);
+      const md = await s.handlers['diagnostics.export'](runId, 'markdown');
+      expect(md).toContain('| target | 127.0.0.1 | derp-roundtrip | ok |');
+      expect(JSON.parse(await s.handlers['diagnostics.export'](runId, 'json')).summary.preferredRegion).toBe(900);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('reports a run that cannot start as an error', async () => {
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'file', path: '/nonexistent.yaml' } })).rejects.toThrow('cannot read /nonexistent.yaml');
+  });
+});
