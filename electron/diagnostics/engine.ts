@@ -3,6 +3,7 @@
  * summarises them the way `tailscale netcheck` does: UDP, public addresses, hard NAT, latency per region, the
  * region a client would choose as home, and the problems found with what to do about them.
  */
+import dgram from 'node:dgram';
 import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../shared/diagnostics.js';
 import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
 import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
@@ -10,6 +11,8 @@ import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair,
 export interface CheckOptions {
   /** Region id or code; all regions when absent. */
   region?: string;
+  /** One node's Name (re-running a single node). */
+  node?: string;
   concurrency?: number;
   timeoutMs?: number;
   /** Plain-HTTP relays (an http:// target). */
@@ -25,7 +28,17 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
   const startedAt = Date.now();
   const regions = regionsInOrder(map).filter((r) => !opts.region || String(r.RegionID) === opts.region || r.RegionCode === opts.region);
   if (regions.length === 0) throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
-  const jobs = regions.flatMap((r) => r.Nodes.map((n) => ({ r, n })));
+  const jobs = regions.flatMap((r) => r.Nodes.filter((n) => !opts.node || n.Name === opts.node).map((n) => ({ r, n })));
+  if (jobs.length === 0) throw new Error(`no node "${opts.node}" in the map`);
+  // One socket per family for every STUN probe of the run, so mapped ports can be compared across servers.
+  const udp4 = dgram.createSocket('udp4');
+  const udp6 = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+  udp6.on('error', () => {});
+  await new Promise<void>((res) => udp4.bind(0, res));
+  await new Promise<void>((res) => {
+    udp6.once('error', () => res());
+    udp6.bind(0, res);
+  });
   const reports: NodeReport[] = jobs.map(({ r, n }) => ({ regionId: r.RegionID, regionCode: r.RegionCode, node: n.Name, host: n.HostName, steps: [] }));
   const targets: NodeTarget[] = [];
   const addrs: Array<string | null> = [];
@@ -61,7 +74,7 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
         add(await checkHttpProbe(addr, t));
         for (const s of await checkDerp(addr, t)) add(s);
       }
-      const [s4, s6] = await Promise.all([checkStun(d.v4, t, 4), checkStun(d.v6, t, 6)]);
+      const [s4, s6] = await Promise.all([checkStun(d.v4, t, 4, udp4), checkStun(d.v6, t, 6, udp6)]);
       add(s4);
       add(s6);
       add(await checkCaptivePortal(addr, t));
@@ -82,6 +95,14 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
     }
   }
   return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports) };
+}
+
+/** netcheck's MappingVariesByDestIP: the same local socket seen at different public ports by different servers. */
+function mappingVaries(stun4: StepResult[]): boolean | null {
+  const byServer = new Map<string, string>();
+  for (const s of stun4) if (s.data?.server) byServer.set(String(s.data.server), `${s.data.address}:${s.data.port}`);
+  if (byServer.size < 2) return null;
+  return new Set(byServer.values()).size > 1;
 }
 
 export function summarise(map: DerpMap, nodes: NodeReport[]): CheckSummary {
@@ -112,8 +133,7 @@ export function summarise(map: DerpMap, nodes: NodeReport[]): CheckSummary {
     udp: stun.length > 0,
     publicIPv4: (v4[0]?.s.data?.address as string) ?? null,
     publicIPv6: (v6[0]?.s.data?.address as string) ?? null,
-    // Needs one UDP socket shared by all STUN probes (as netcheck does); each probe has its own socket for now.
-    mappingVariesByDestIP: null,
+    mappingVariesByDestIP: mappingVaries(v4.map((x) => x.s)),
     regionLatencyMs: latency,
     preferredRegion: preferred,
     problems,

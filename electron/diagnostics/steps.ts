@@ -205,15 +205,15 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
   return out;
 }
 
-export async function checkStun(addr: string | null, t: NodeTarget, family: 4 | 6): Promise<StepResult> {
+export async function checkStun(addr: string | null, t: NodeTarget, family: 4 | 6, socket?: import('node:dgram').Socket): Promise<StepResult> {
   const step = family === 4 ? 'stun4' : 'stun6';
   if (t.stunPort === -1) return { step, status: 'skip', detail: 'STUN disabled (STUNPort -1)' };
   if (!addr) return { step, status: 'skip', detail: `no IPv${family} address` };
   const t0 = performance.now();
   try {
-    const r = await stunProbe({ host: addr, port: t.stunPort, timeoutMs: Math.min(1000, t.timeoutMs), retries: 3 });
+    const r = await stunProbe({ host: addr, port: t.stunPort, timeoutMs: Math.min(1000, t.timeoutMs), retries: 3, socket });
     const lost = r.attempts - 1;
-    return { step, status: lost > 0 ? 'warn' : 'ok', ms: Math.round(r.rttMs * 10) / 10, detail: `public address ${r.mappedAddress}:${r.mappedPort}, ${r.rttMs.toFixed(1)} ms${lost ? `, ${lost} of ${r.attempts} requests lost` : ''}`, data: { address: r.mappedAddress, port: r.mappedPort } };
+    return { step, status: lost > 0 ? 'warn' : 'ok', ms: Math.round(r.rttMs * 10) / 10, detail: `public address ${r.mappedAddress}:${r.mappedPort}, ${r.rttMs.toFixed(1)} ms${lost ? `, ${lost} of ${r.attempts} requests lost` : ''}`, data: { address: r.mappedAddress, port: r.mappedPort, server: `${addr}:${t.stunPort}` } };
   } catch (err) {
     return { step, status: 'fail', ms: since(t0), detail: (err as Error).message, advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP` };
   }

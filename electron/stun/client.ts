@@ -14,6 +14,11 @@ export interface StunProbeOptions {
   timeoutMs?: number;
   retries?: number;
   signal?: AbortSignal;
+  /**
+   * Send from this socket (the caller's; it stays open). Probing several servers from one socket is how
+   * netcheck learns whether the NAT maps the same local port to different public ports (hard NAT).
+   */
+  socket?: dgram.Socket;
 }
 
 export interface StunProbeResult {
@@ -31,7 +36,8 @@ export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   const retries = opts.retries ?? 3;
   const where = formatHostPort(opts.host, opts.port);
-  const sock = dgram.createSocket(isIPv6(opts.host) ? 'udp6' : 'udp4');
+  const own = !opts.socket;
+  const sock = opts.socket ?? dgram.createSocket(isIPv6(opts.host) ? 'udp6' : 'udp4');
   return new Promise<StunProbeResult>((resolve, reject) => {
     let attempt = 0;
     let timer: NodeJS.Timeout | null = null;
@@ -39,14 +45,17 @@ export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
     const finish = (err: Error | null, result?: StunProbeResult) => {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      sock.close();
+      sock.off('message', onMessage);
+      sock.off('error', onError);
+      if (own) sock.close();
       if (err) reject(err);
       else resolve(result!);
     };
     const onAbort = () => finish(new StunProbeError(`STUN probe of ${where} aborted`));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (err) => finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`)));
-    sock.on('message', (msg) => {
+    const onError = (err: Error) => finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`));
+    sock.on('error', onError);
+    const onMessage = (msg: Buffer) => {
       if (msg.length < 20) return;
       const txid = msg.subarray(8, 20);
       const at = sent.get(txid.toString('hex'));
@@ -60,7 +69,8 @@ export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
         rttMs: Number(process.hrtime.bigint() - at) / 1e6,
         attempts: attempt,
       });
-    });
+    };
+    sock.on('message', onMessage);
     const send = () => {
       if (attempt >= retries) {
         finish(new StunProbeError(`no STUN reply from ${where} after ${retries} ${retries === 1 ? 'try' : 'tries'}`));

@@ -203,3 +203,24 @@ describe('mesh check', () => {
     }
   });
 });
+
+describe('netcheck summary', () => {
+  it('probes every STUN server from one socket and sees no port change on loopback (no hard NAT)', async () => {
+    const second = new StunServer();
+    await second.start([{ host: '127.0.0.1', port: 0 }]);
+    try {
+      const map = oneNode({ DERPPort: plain.port, STUNPort: stunPort });
+      map.Regions['901'] = { RegionID: 901, RegionCode: 'b', RegionName: 'B', Nodes: [{ Name: '901a', RegionID: 901, HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: second.addresses()[0].port }] };
+      const r = await runChecks(map, { scheme: 'http' });
+      const mapped = r.nodes.map((n) => n.steps.find((s) => s.step === 'stun4')!.data!.port);
+      expect(mapped[0]).toBe(mapped[1]);
+      expect(r.summary.mappingVariesByDestIP).toBe(false);
+      expect(Object.keys(r.summary.regionLatencyMs).sort()).toEqual(['900', '901']);
+      const one = await runChecks(map, { scheme: 'http', node: '901a' });
+      expect(one.nodes.map((n) => n.node)).toEqual(['901a']);
+      expect(one.summary.mappingVariesByDestIP).toBeNull();
+    } finally {
+      await second.stop();
+    }
+  });
+});
