@@ -117,6 +117,10 @@ export type CheckSource = MapSourceSpec | { kind: 'relay'; url: string; stunPort
 export interface CheckRequest {
   source: CheckSource;
   region?: string;
+  /** Re-run just this node. */
+  node?: string;
+  /** Bytes to move through each node for the bandwidth test; none when absent. */
+  bandwidthBytes?: number;
 }
 
 export interface CheckHistoryEntry {
@@ -127,6 +131,8 @@ export interface CheckHistoryEntry {
   nodes: number;
   fails: number;
   warns: number;
+  /** Best latency per region in this run (for the latency-over-time chart). */
+  regionLatencyMs?: Record<string, number>;
 }
 
 export type ExportFormat = 'json' | 'csv' | 'markdown';

@@ -63,10 +63,10 @@ export class DiagnosticsService {
     }
     const ctl = new AbortController();
     this.running.set(runId, ctl);
-    void runChecks(target.map, { region: req.region, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
+    void runChecks(target.map, { region: req.region, node: req.node, bandwidthBytes: req.bandwidthBytes, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
       .then(async (report) => {
         const steps = report.nodes.flatMap((n) => n.steps);
-        const entry: CheckHistoryEntry = { id: runId, label, startedAt: report.startedAt, finishedAt: report.finishedAt, nodes: report.nodes.length, fails: steps.filter((s) => s.status === 'fail').length, warns: steps.filter((s) => s.status === 'warn').length };
+        const entry: CheckHistoryEntry = { id: runId, label, startedAt: report.startedAt, finishedAt: report.finishedAt, nodes: report.nodes.length, fails: steps.filter((s) => s.status === 'fail').length, warns: steps.filter((s) => s.status === 'warn').length, regionLatencyMs: report.summary.regionLatencyMs };
         const h = await this.load();
         h.unshift({ entry, report });
         h.length = Math.min(h.length, MAX_HISTORY);

@@ -6,13 +6,15 @@
 import dgram from 'node:dgram';
 import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../shared/diagnostics.js';
 import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
-import { checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
+import { checkBandwidth, checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
 
 export interface CheckOptions {
   /** Region id or code; all regions when absent. */
   region?: string;
   /** One node's Name (re-running a single node). */
   node?: string;
+  /** Also move this many bytes through each DERP node and report MB/s. */
+  bandwidthBytes?: number;
   concurrency?: number;
   timeoutMs?: number;
   /** Plain-HTTP relays (an http:// target). */
@@ -78,6 +80,7 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
       add(s4);
       add(s6);
       add(await checkCaptivePortal(addr, t));
+      if (opts.bandwidthBytes && !n.STUNOnly) add(await checkBandwidth(addr, t, opts.bandwidthBytes));
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, jobs.length) }, worker));

@@ -277,3 +277,49 @@ export async function checkMeshPair(from: NodeTarget, fromAddr: string | null, t
     b?.close();
   }
 }
+
+/** Moves `bytes` between two clients through the node, keeping a window in flight, and reports the rate. */
+export async function checkBandwidth(addr: string | null, t: NodeTarget, bytes: number): Promise<StepResult> {
+  if (!addr) return { step: 'bandwidth', status: 'skip', detail: 'no address' };
+  const PACKET = 16_000;
+  // 128 KB in flight: within a relay's per-receiver budget (derpdesk 256 KiB, derper 32 packets), so nothing is dropped.
+  const WINDOW = 8;
+  let a: DerpClient | null = null;
+  let b: DerpClient | null = null;
+  try {
+    a = await DerpClient.connect({ ...clientOptions(t, addr), isProber: true });
+    b = await DerpClient.connect({ ...clientOptions(t, addr), isProber: true });
+    const tx = a;
+    const dst = b.publicKey;
+    const total = Math.ceil(bytes / PACKET);
+    const payload = Buffer.alloc(PACKET, 0x5a);
+    let sent = 0;
+    let got = 0;
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let idle = setTimeout(() => reject(new Error(`stalled after ${got} of ${total} packets`)), t.timeoutMs);
+      const pump = () => {
+        while (sent < total && sent - got < WINDOW) {
+          tx.send(dst, payload);
+          sent++;
+        }
+      };
+      b!.onPacket = () => {
+        got++;
+        clearTimeout(idle);
+        if (got >= total) return resolve();
+        idle = setTimeout(() => reject(new Error(`stalled after ${got} of ${total} packets`)), t.timeoutMs);
+        pump();
+      };
+      pump();
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const mbps = (total * PACKET) / secs / 1e6;
+    return { step: 'bandwidth', status: 'ok', ms: Math.round(secs * 1000), detail: `${((total * PACKET) / 1e6).toFixed(1)} MB through the relay at ${mbps.toFixed(1)} MB/s`, data: { mbps } };
+  } catch (err) {
+    return { step: 'bandwidth', status: 'fail', detail: `bandwidth test: ${(err as Error).message}`, advice: 'the relay drops or throttles bulk traffic (rate limits, a slow link, or a small send queue)' };
+  } finally {
+    a?.close();
+    b?.close();
+  }
+}

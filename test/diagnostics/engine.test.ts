@@ -224,3 +224,13 @@ describe('netcheck summary', () => {
     }
   });
 });
+
+describe('bandwidth', () => {
+  it('moves the requested bytes through the relay and reports MB/s', async () => {
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { scheme: 'http', bandwidthBytes: 4_000_000 });
+    const bw = r.nodes[0].steps.find((s) => s.step === 'bandwidth')!;
+    expect(bw.status).toBe('ok');
+    expect(bw.detail).toMatch(/^4\.0 MB through the relay at [\d.]+ MB\/s$/);
+    expect(Number(bw.data!.mbps)).toBeGreaterThan(1);
+  });
+});

@@ -47,4 +47,15 @@ describe('diagnostics page in Chromium', () => {
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'diagnostics.png'), fullPage: true });
   });
+
+  it('re-runs one node, compares two runs, and charts latency over time', async () => {
+    await page.getByRole('button', { name: '127.0.0.1', exact: true }).click();
+    await page.getByRole('button', { name: 'Re-run this node' }).click();
+    await expect.poll(async () => (await page.getByTestId('diag-history').locator('li').count()), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('diag-summary').isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('diag-latency-chart').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'compare with shown run' }).click();
+    await expect.poll(() => page.getByTestId('diag-compare').textContent()).toMatch(/Changes since|No step changed status/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'diagnostics-history.png'), fullPage: true });
+  });
 });

@@ -1,6 +1,7 @@
 import './diagnostics.css';
 import { useEffect, useRef, useState } from 'react';
-import type { CheckHistoryEntry, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { CheckHistoryEntry, CheckRequest, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
 import type { CheckReport, NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { useMapStore } from '../map/store.js';
@@ -22,6 +23,10 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<CheckHistoryEntry[]>([]);
   const [viewing, setViewing] = useState<string | null>(null);
+  const [compareWith, setCompareWith] = useState<CheckReport | null>(null);
+  const [bandwidth, setBandwidth] = useState(false);
+  const [everyMin, setEveryMin] = useState(0);
+  const lastRequest = useRef<CheckRequest | null>(null);
   const runRef = useRef<string | null>(null);
 
   useEffect(() => {
@@ -49,26 +54,39 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
     return () => offs.forEach((o) => o());
   }, [api]);
 
-  const start = async () => {
-    if (!api) return;
-    let source: CheckSource;
-    if (kind === 'relay') source = { kind: 'relay', url: value };
-    else if (kind === 'file') source = { kind: 'file', path: value };
-    else if (kind === 'url') source = { kind: 'url', url: value };
-    else if (editorMap) source = { kind: 'map', map: editorMap, label: 'map in the editor' };
-    else return setError('open a map in the DERP map editor first');
+  const launch = async (req: CheckRequest) => {
+    if (!api || runRef.current) return;
     setNodes([]);
     setReport(null);
     setError(null);
     setViewing(null);
+    setCompareWith(null);
     try {
-      const { runId: id } = await api.call('diagnostics.run', { source, region: region || undefined });
+      const { runId: id } = await api.call('diagnostics.run', req);
       runRef.current = id;
       setRunId(id);
     } catch (err) {
       setError((err as Error).message);
     }
   };
+
+  const start = async () => {
+    let source: CheckSource;
+    if (kind === 'relay') source = { kind: 'relay', url: value };
+    else if (kind === 'file') source = { kind: 'file', path: value };
+    else if (kind === 'url') source = { kind: 'url', url: value };
+    else if (editorMap) source = { kind: 'map', map: editorMap, label: 'map in the editor' };
+    else return setError('open a map in the DERP map editor first');
+    lastRequest.current = { source, region: region || undefined, bandwidthBytes: bandwidth ? 8_000_000 : undefined };
+    await launch(lastRequest.current);
+  };
+
+  // Periodic runs repeat the last request; a run still going is not interrupted.
+  useEffect(() => {
+    if (!everyMin) return;
+    const t = setInterval(() => lastRequest.current && void launch(lastRequest.current), everyMin * 60_000);
+    return () => clearInterval(t);
+  }, [everyMin]);
 
   const show = async (id: string) => {
     const r = await api?.call('diagnostics.get', id);
@@ -106,6 +124,17 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
             />
           )}
           <input aria-label="Region (id or code, optional)" value={region} placeholder="region (optional)" onChange={(e) => setRegion(e.target.value)} className="region" />
+          <label className="check">
+            <input type="checkbox" checked={bandwidth} onChange={(e) => setBandwidth(e.target.checked)} /> bandwidth test (8 MB per node)
+          </label>
+          <label htmlFor="diag-every">Repeat</label>
+          <select id="diag-every" value={everyMin} onChange={(e) => setEveryMin(Number(e.target.value))}>
+            <option value={0}>never</option>
+            <option value={1}>every minute</option>
+            <option value={5}>every 5 minutes</option>
+            <option value={15}>every 15 minutes</option>
+            <option value={60}>every hour</option>
+          </select>
           {runId ? (
             <button type="button" onClick={() => void api?.call('diagnostics.cancel', runId)}>
               Cancel
@@ -119,7 +148,14 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
         {runId && <p className="muted" role="status" data-testid="diag-running">Running… {nodes.length} nodes reporting</p>}
         {error && <p className="error" role="alert">{error}</p>}
       </section>
-      {nodes.length > 0 && <ResultsTable nodes={nodes} finished={!runId} />}
+      {nodes.length > 0 && (
+        <ResultsTable
+          nodes={nodes}
+          finished={!runId}
+          onRerun={lastRequest.current ? (n) => void launch({ ...lastRequest.current!, region: String(n.regionId), node: n.node }) : undefined}
+        />
+      )}
+      {report && compareWith && <Compare older={compareWith} newer={report} />}
       {report && <Summary report={report} />}
       {viewing && api && <ExportBox api={api} id={viewing} />}
       <section className="card" aria-label="History">
@@ -133,16 +169,22 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
                 <button type="button" className="link" onClick={() => void show(h.id)} aria-current={viewing === h.id ? 'true' : undefined}>
                   {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns} warnings
                 </button>
+                {report && viewing !== h.id && (
+                  <button type="button" className="compare" onClick={() => void api?.call('diagnostics.get', h.id).then((r) => r && setCompareWith(r.report))}>
+                    compare with shown run
+                  </button>
+                )}
               </li>
             ))}
           </ul>
         )}
+        <LatencyOverTime history={history} />
       </section>
     </div>
   );
 }
 
-function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finished: boolean }) {
+function ResultsTable({ nodes, finished, onRerun }: { nodes: NodeReport[]; finished: boolean; onRerun?: (n: NodeReport) => void }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
     <section className="card" aria-label="Results">
@@ -180,6 +222,11 @@ function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finished: bool
               open === key && (
                 <tr key={`${key}-detail`}>
                   <td colSpan={STEPS.length + 2}>
+                    {onRerun && finished && (
+                      <button type="button" onClick={() => onRerun(n)}>
+                        Re-run this node
+                      </button>
+                    )}
                     <ul className="step-details">
                       {n.steps.map((s, i) => (
                         <li key={i} className={`st-${s.status}`}>
@@ -257,5 +304,54 @@ function ExportBox({ api, id }: { api: DerpdeskApi; id: string }) {
       </div>
       <pre className="code" data-testid="diag-export">{text}</pre>
     </section>
+  );
+}
+
+/** Steps whose status changed between two runs. */
+function Compare({ older, newer }: { older: CheckReport; newer: CheckReport }) {
+  const key = (n: NodeReport, step: string) => `${n.regionId}/${n.node}/${step}`;
+  const before = new Map(older.nodes.flatMap((n) => n.steps.map((s) => [key(n, s.step), s.status] as const)));
+  const changes = newer.nodes.flatMap((n) => n.steps.filter((s) => before.has(key(n, s.step)) && before.get(key(n, s.step)) !== s.status).map((s) => ({ n, s, was: before.get(key(n, s.step))! })));
+  return (
+    <section className="card" aria-label="Comparison" data-testid="diag-compare">
+      <h2>Changes since {new Date(older.startedAt).toLocaleString()}</h2>
+      {changes.length === 0 ? (
+        <p className="muted">No step changed status.</p>
+      ) : (
+        <ul className="step-details">
+          {changes.map(({ n, s, was }, i) => (
+            <li key={i} className={`st-${s.status}`}>
+              {n.regionCode}/{n.node} {s.step}: {was} → {s.status} ({s.detail})
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Best latency per region across the stored runs, oldest first. */
+function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
+  const runs = [...history].reverse().filter((h) => h.regionLatencyMs && Object.keys(h.regionLatencyMs).length);
+  if (runs.length < 2) return null;
+  const regions = [...new Set(runs.flatMap((h) => Object.keys(h.regionLatencyMs!)))];
+  const data = runs.map((h) => ({ t: h.startedAt, ...h.regionLatencyMs }));
+  const colors = ['var(--chart-1)', 'var(--chart-2)', 'var(--chart-3)', 'var(--chart-4)'];
+  return (
+    <figure className="chart" data-testid="diag-latency-chart">
+      <figcaption>Latency by region over time (ms)</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data}>
+          <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t) => new Date(t).toLocaleTimeString()} stroke="var(--muted)" fontSize={11} />
+          <YAxis stroke="var(--muted)" fontSize={11} />
+          <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} isAnimationActive={false} />
+          <Legend />
+          {regions.map((r, i) => (
+            <Line key={r} dataKey={r} name={`region ${r}`} stroke={colors[i % colors.length]} dot={false} isAnimationActive={false} type="linear" />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
   );
 }
