@@ -61,9 +61,10 @@ export class DiagnosticsService {
       target = { map: opened.map, scheme: 'https', label: src.kind === 'file' ? src.path : src.kind === 'url' ? src.url : 'pasted map' };
       label = target.label;
     }
+    const previous = (await this.load()).find((h) => h.entry.label === label)?.report.summary.preferredRegion ?? null;
     const ctl = new AbortController();
     this.running.set(runId, ctl);
-    void runChecks(target.map, { region: req.region, node: req.node, bandwidthBytes: req.bandwidthBytes, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
+    void runChecks(target.map, { previousPreferred: previous, region: req.region, node: req.node, bandwidthBytes: req.bandwidthBytes, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
       .then(async (report) => {
         const steps = report.nodes.flatMap((n) => n.steps);
         const entry: CheckHistoryEntry = { id: runId, label, startedAt: report.startedAt, finishedAt: report.finishedAt, nodes: report.nodes.length, fails: steps.filter((s) => s.status === 'fail').length, warns: steps.filter((s) => s.status === 'warn').length, regionLatencyMs: report.summary.regionLatencyMs };

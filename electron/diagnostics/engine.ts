@@ -22,6 +22,8 @@ export interface CheckOptions {
   ca?: string | Buffer;
   captivePort?: number;
   signal?: AbortSignal;
+  /** The home region of the previous run: kept unless another is clearly better (netcheck's stickiness). */
+  previousPreferred?: number | null;
   /** Called as each step finishes, for live progress. */
   onStep?: (node: NodeReport, step: StepResult) => void;
 }
@@ -97,7 +99,7 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
       }
     }
   }
-  return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports) };
+  return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports, opts.previousPreferred ?? null) };
 }
 
 /** netcheck's MappingVariesByDestIP: the same local socket seen at different public ports by different servers. */
@@ -108,7 +110,10 @@ function mappingVaries(stun4: StepResult[]): boolean | null {
   return new Set(byServer.values()).size > 1;
 }
 
-export function summarise(map: DerpMap, nodes: NodeReport[]): CheckSummary {
+/** A new home must be this much faster than the old one before a client moves (netcheck keeps it within 3/2). */
+const STICKY_FACTOR = 1.5;
+
+export function summarise(map: DerpMap, nodes: NodeReport[], previousPreferred: number | null = null): CheckSummary {
   const stun = nodes.flatMap((n) => n.steps.filter((s) => (s.step === 'stun4' || s.step === 'stun6') && s.status !== 'fail' && s.status !== 'skip').map((s) => ({ n, s })));
   const v4 = stun.filter((x) => x.s.step === 'stun4');
   const v6 = stun.filter((x) => x.s.step === 'stun6');
@@ -130,6 +135,10 @@ export function summarise(map: DerpMap, nodes: NodeReport[]): CheckSummary {
       bestScore = score;
       preferred = Number(id);
     }
+  }
+  if (previousPreferred !== null && preferred !== null && previousPreferred !== preferred) {
+    const old = latency[previousPreferred];
+    if (old !== undefined && old <= latency[preferred] * STICKY_FACTOR) preferred = previousPreferred;
   }
   const problems = nodes.flatMap((n) => n.steps.filter((s) => s.status === 'fail' || s.status === 'warn').map((s) => `${n.regionCode}/${n.node} ${s.step}: ${s.detail}${s.advice ? ` (${s.advice})` : ''}`));
   return {

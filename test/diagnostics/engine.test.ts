@@ -234,3 +234,15 @@ describe('bandwidth', () => {
     expect(Number(bw.data!.mbps)).toBeGreaterThan(1);
   });
 });
+
+describe('home region', () => {
+  it('picks the lowest latency, weighs RegionScore, and sticks to the previous home unless another is 1.5x better', async () => {
+    const { summarise } = await import('../../electron/diagnostics/engine.js');
+    const node = (regionId: number, ms: number) => ({ regionId, regionCode: `r${regionId}`, node: `${regionId}a`, host: 'h', steps: [{ step: 'stun4' as const, status: 'ok' as const, ms, detail: '', data: { address: '1.1.1.1', port: 1, server: `s${regionId}` } }] });
+    const map: DerpMap = { Regions: { '900': { RegionID: 900, RegionCode: 'a', RegionName: 'A', Nodes: [] }, '901': { RegionID: 901, RegionCode: 'b', RegionName: 'B', Nodes: [] } } };
+    expect(summarise(map, [node(900, 20), node(901, 15)]).preferredRegion).toBe(901);
+    expect(summarise({ ...map, HomeParams: { RegionScore: { '901': 2 } } }, [node(900, 20), node(901, 15)]).preferredRegion).toBe(900);
+    expect(summarise(map, [node(900, 20), node(901, 15)], 900).preferredRegion).toBe(900);
+    expect(summarise(map, [node(900, 40), node(901, 15)], 900).preferredRegion).toBe(901);
+  });
+});
