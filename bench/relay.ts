@@ -137,9 +137,51 @@ export async function measureIdleMemory(relay: RelayProcess, clients: number): P
   return ((after - before) * 1024) / clients;
 }
 
-export async function measureHandshakes(relay: RelayProcess, count: number): Promise<number> {
-  const [r] = await runWorkers([{ kind: 'handshakes', url: relay.url, count, concurrency: 32 }]);
-  return r.received / (r.elapsedMs / 1000);
+/** Handshakes from `procs` load processes at once; the relay's CPU share tells whether it or the load was the bound. */
+export async function measureHandshakes(relay: RelayProcess, count: number, procs = 4): Promise<{ rate: number; relayCpuPct: number }> {
+  const cpu0 = relay.cpuSeconds();
+  const t0 = performance.now();
+  const rs = await runWorkers(Array.from({ length: procs }, () => ({ kind: 'handshakes' as const, url: relay.url, count: Math.ceil(count / procs), concurrency: 16 })));
+  const wall = (performance.now() - t0) / 1000;
+  const secs = Math.max(...rs.map((r) => r.elapsedMs)) / 1000;
+  return { rate: rs.reduce((n, r) => n + r.received, 0) / secs, relayCpuPct: ((relay.cpuSeconds() - cpu0) / wall) * 100 };
+}
+
+export interface LatencyFigure {
+  p50: number;
+  p99: number;
+  p999: number;
+  samples: number;
+}
+
+function percentiles(sorted: number[]): LatencyFigure {
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), samples: sorted.length };
+}
+
+/** Round trips at 500/s, alone or beside `loadPps` packets/s of 1200-byte open-loop load from 4 processes. */
+export async function measureLatency(relay: RelayProcess, durationMs: number, loadPps = 0): Promise<LatencyFigure & { loadDelivered: number }> {
+  const load: WorkerTask[] = loadPps > 0 ? Array.from({ length: 4 }, () => ({ kind: 'paced' as const, url: relay.url, size: 1200, pps: loadPps / 4, durationMs })) : [];
+  const results = await runWorkers([{ kind: 'latency', url: relay.url, rate: 500, durationMs }, ...load]);
+  const loadSent = results.slice(1).reduce((n, r) => n + r.sent, 0);
+  const loadGot = results.slice(1).reduce((n, r) => n + r.received, 0);
+  return { ...percentiles(results[0].rtts ?? []), loadDelivered: loadSent ? loadGot / loadSent : 1 };
+}
+
+async function latencyResult(relay: RelayProcess, durationMs: number, rows: Array<Record<string, string | number>>): Promise<BenchResult> {
+  // The closed-loop 1200-byte, 8-pair rate stands in for the zero-loss rate until the RFC 2544 search exists.
+  const ref = Number(rows.find((r) => r['packet bytes'] === 1200 && r.pairs === 8)?.['delivered packets/s'] ?? 0);
+  const out: Array<Record<string, string | number>> = [];
+  for (const [label, pps] of [['idle', 0], ['50% of the closed-loop rate', ref * 0.5], ['90% of the closed-loop rate', ref * 0.9]] as const) {
+    const l = await measureLatency(relay, durationMs, pps);
+    out.push({ load: label, 'offered packets/s': Math.round(pps), 'p50 ms': l.p50.toFixed(3), 'p99 ms': l.p99.toFixed(3), 'p99.9 ms': l.p999.toFixed(3), 'load delivered': `${(l.loadDelivered * 100).toFixed(1)}%`, samples: l.samples });
+    process.stdout.write(`  ${JSON.stringify(out.at(-1))}\n`);
+  }
+  return {
+    title: 'Round-trip latency through the relay (64-byte echo at 500/s, 1200-byte open-loop load from 4 processes)',
+    rows: out,
+    notes: ['Round trip = client A -> relay -> client B -> relay -> client A, all on loopback.'],
+  };
 }
 
 export async function benchRelay(dataDir: string, opts: { durationMs: number; idleClients: number }): Promise<BenchResult[]> {
@@ -147,7 +189,7 @@ export async function benchRelay(dataDir: string, opts: { durationMs: number; id
   try {
     // Memory first, on a fresh process, so that heap grown by the throughput runs does not hide the cost.
     const perClient = await measureIdleMemory(relay, opts.idleClients);
-    const hs = await measureHandshakes(relay, 2000);
+    const hs = await measureHandshakes(relay, 4000);
     const rows: Array<Record<string, string | number>> = [];
     for (const size of [100, 1200]) {
       for (const pairs of [1, 8]) {
@@ -177,9 +219,10 @@ export async function benchRelay(dataDir: string, opts: { durationMs: number; id
         title: 'Relay memory and handshakes',
         rows: [
           { figure: `RSS per idle client (${opts.idleClients} clients)`, value: `${(perClient / 1024).toFixed(1)} KiB` },
-          { figure: 'handshakes per second (32 concurrent, one load process)', value: Math.round(hs) },
+          { figure: 'handshakes per second (4 load processes × 16 concurrent)', value: `${Math.round(hs.rate)} (relay CPU ${hs.relayCpuPct.toFixed(0)}%)` },
         ],
       },
+      await latencyResult(relay, opts.durationMs, rows),
     ];
   } finally {
     await relay.stop();

@@ -11,13 +11,17 @@ export type WorkerTask =
   | { kind: 'flood'; url: string; pairs: number; size: number; durationMs: number }
   | { kind: 'idle'; url: string; clients: number }
   | { kind: 'handshakes'; url: string; count: number; concurrency: number }
-  | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number };
+  | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number }
+  | { kind: 'latency'; url: string; rate: number; durationMs: number }
+  | { kind: 'paced'; url: string; size: number; pps: number; durationMs: number };
 
 export interface WorkerResult {
   sent: number;
   received: number;
   bytesReceived: number;
   elapsedMs: number;
+  /** Round-trip times in ms (latency task), sorted. */
+  rtts?: number[];
 }
 
 /**
@@ -159,8 +163,76 @@ async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> 
   for (const f of socks) f.s.close();
 }
 
+/** A client sends timestamped packets at `rate`/s to a peer that echoes them back: round trips through the relay. */
+async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<void> {
+  const a = await DerpClient.connect({ url: task.url });
+  const b = await DerpClient.connect({ url: task.url });
+  b.onPacket = (src, p) => void b.send(src, Buffer.from(p));
+  const rtts: number[] = [];
+  a.onPacket = (_src, p) => void rtts.push(performance.now() - p.readDoubleBE(0));
+  send({ ready: true });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const pkt = Buffer.alloc(64);
+  const t0 = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * task.rate);
+      while (sent < due) {
+        pkt.writeDoubleBE(performance.now(), 0);
+        a.send(b.publicKey, pkt);
+        sent++;
+      }
+      if (performance.now() - t0 >= task.durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  send({ result: { sent, received: rtts.length, bytesReceived: 0, elapsedMs: performance.now() - t0, rtts: rtts.sort((x, y) => x - y) } });
+  a.close();
+  b.close();
+}
+
+/** Open-loop load: one pair sending at a fixed packet rate regardless of delivery. */
+async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void> {
+  const tx = await DerpClient.connect({ url: task.url });
+  const rx = await DerpClient.connect({ url: task.url });
+  const result: WorkerResult = { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 };
+  rx.onPacket = (_s, p) => {
+    result.received++;
+    result.bytesReceived += p.length;
+  };
+  send({ ready: true });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const payload = Buffer.alloc(task.size, 1);
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * task.pps);
+      tx.cork();
+      while (result.sent < due) {
+        tx.send(rx.publicKey, payload);
+        result.sent++;
+      }
+      tx.uncork();
+      if (performance.now() - t0 >= task.durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  result.elapsedMs = performance.now() - t0;
+  send({ result: { ...result } });
+  tx.close();
+  rx.close();
+}
+
 const task = JSON.parse(process.env.DERPDESK_BENCH_TASK ?? '{}') as WorkerTask;
-const run = task.kind === 'flood' ? flood(task) : task.kind === 'idle' ? idle(task) : task.kind === 'stun' ? stun(task) : handshakes(task);
+const runners: { [K in WorkerTask['kind']]: (t: Extract<WorkerTask, { kind: K }>) => Promise<void> } = { flood, idle, stun, handshakes, latency, paced };
+const run = (runners[task.kind] as (t: WorkerTask) => Promise<void>)(task);
 run.then(
   () => setTimeout(() => process.exit(0), 100),
   (err: Error) => {

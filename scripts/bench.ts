@@ -20,4 +20,8 @@ try {
 }
 const md = toMarkdown(results);
 console.log('\n' + md);
-if (!quick) writeFileSync(path.resolve('docs/benchmarks.md'), md);
+if (!quick) {
+  writeFileSync(path.resolve('docs/benchmarks.md'), md);
+  // Machine-readable copy for `npm run bench:compare` against a later run.
+  writeFileSync(path.resolve('docs/benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n');
+}
