@@ -3,46 +3,27 @@
  * Chromium opening the printed URL, the relay switched on, real DERP clients connecting over loopback, peers and
  * charts moving, the relay switched off. Screenshots land in test/artifacts/ for a person to look at.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
-import { startCli, waitExit } from '../helpers/cli.js';
-import { launchChromium } from '../helpers/browser.js';
-import type { ChildProcess } from 'node:child_process';
+import { openGui, type GuiSession } from '../helpers/gui.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-let dataDir: string;
-let host: ChildProcess;
-let url: string;
+let gui: GuiSession;
 let browser: Browser;
 let page: Page;
+let url: string;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-e2e-'));
-  writeFileSync(
-    path.join(dataDir, 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunListen: '127.0.0.1:0', hostName: 'derp.example.test', regionName: 'e2e relay' }),
-  );
-  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', dataDir], /open (http:\/\/\S+)/);
-  host = started.child;
-  url = started.match[1];
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  gui = await openGui({
+    prefix: 'relay',
+    settings: { ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunListen: '127.0.0.1:0', hostName: 'derp.example.test', regionName: 'e2e relay' },
+  });
+  ({ browser, page, url } = gui);
 }, 30_000);
+afterAll(() => gui?.close());
 
-afterAll(async () => {
-  await browser?.close();
-  host?.kill('SIGTERM');
-  if (host) await waitExit(host);
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => gui.shot(name);
 
 describe('relay dashboard in Chromium', () => {
   it('refuses to work without the access token and says where to find it', async () => {

@@ -1,38 +1,22 @@
 /** Diagnostics in Chromium: run checks against a live relay, watch results arrive, read the summary and history. */
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startCli, waitExit } from '../helpers/cli.js';
+import { openGui, type GuiSession } from '../helpers/gui.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-let dir: string;
-let host: ChildProcess;
-let browser: Browser;
+let gui: GuiSession;
 let page: Page;
 let url: string;
 let relay: TestRelay;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-e2e-diag-'));
   relay = await startRelay();
-  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', dir], /open (http:\/\/\S+)/);
-  host = started.child;
-  url = started.match[1];
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  gui = await openGui({ prefix: 'diag', viewport: { width: 1500, height: 1000 } });
+  ({ page, url } = gui);
 }, 30_000);
 afterAll(async () => {
-  await browser?.close();
-  host?.kill('SIGTERM');
-  if (host) await waitExit(host);
+  await gui?.close();
   await relay?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('diagnostics page in Chromium', () => {
@@ -45,7 +29,7 @@ describe('diagnostics page in Chromium', () => {
     expect(await page.getByTestId('diag-results').textContent()).toContain('127.0.0.1');
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'diagnostics.png'), fullPage: true });
+    await gui.shot('diagnostics');
   });
 
   it('re-runs one node, compares two runs, and charts latency over time', async () => {
@@ -56,6 +40,6 @@ describe('diagnostics page in Chromium', () => {
     await expect.poll(() => page.getByTestId('diag-latency-chart').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'compare with shown run' }).click();
     await expect.poll(() => page.getByTestId('diag-compare').textContent()).toMatch(/Changes since|No step changed status/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'diagnostics-history.png'), fullPage: true });
+    await gui.shot('diagnostics-history');
   });
 });

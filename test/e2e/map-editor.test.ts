@@ -2,38 +2,23 @@
  * The DERP map editor in Chromium against `derpdesk host`: open a headscale derp.yaml from disk, edit a node,
  * see validation as you type, preview the diff, save, and read the file back with its comments intact.
  */
-import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startCli, waitExit } from '../helpers/cli.js';
+import { openGui, type GuiSession } from '../helpers/gui.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
 const FIXTURE = path.resolve(import.meta.dirname, '../derpmap/fixtures/headscale-derp.yaml');
+let gui: GuiSession;
 let dir: string;
-let host: ChildProcess;
-let browser: Browser;
 let page: Page;
 let url: string;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-e2e-map-'));
-  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data')], /open (http:\/\/\S+)/);
-  host = started.child;
-  url = started.match[1];
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+  gui = await openGui({ prefix: 'map', viewport: { width: 1500, height: 1100 } });
+  ({ page, url, dir } = gui);
 }, 30_000);
-afterAll(async () => {
-  await browser?.close();
-  host?.kill('SIGTERM');
-  if (host) await waitExit(host);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gui?.close());
 
 describe('DERP map editor in Chromium', () => {
   it('opens a derp.yaml, validates edits as you type, and saves only the change', async () => {
@@ -50,13 +35,13 @@ describe('DERP map editor in Chromium', () => {
     await ipv4.fill('203.0.113.300');
     await expect.poll(() => page.getByTestId('map-field-issue').first().textContent()).toBe('node "900a": IPv4 "203.0.113.300" is not an IPv4 address (or "none")');
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('1 errors, 3 warnings');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-error.png'), fullPage: true });
+    await gui.shot('map-editor-error');
     await ipv4.fill('203.0.113.30');
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 3 warnings');
 
     await page.getByRole('button', { name: 'Save…' }).click();
     await expect.poll(() => page.getByTestId('map-diff').textContent()).toContain('-        ipv4: 203.0.113.10\n+        ipv4: 203.0.113.30');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-diff.png'), fullPage: true });
+    await gui.shot('map-editor-diff');
     await page.getByRole('button', { name: 'Write file' }).click();
     await expect.poll(() => page.getByTestId('map-message').textContent()).toContain(`Saved ${file}`);
 
@@ -74,7 +59,7 @@ describe('DERP map editor in Chromium', () => {
     await page.getByRole('button', { name: 'Redo' }).click();
     await expect.poll(async () => (await page.getByTestId('map-nodes').locator('tbody tr').first().textContent()) ?? '').toContain('900b');
     await expect.poll(() => page.getByTestId('map-export').textContent()).toMatch(/- name: 900b[\s\S]*- name: 900a/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor.png'), fullPage: true });
+    await gui.shot('map-editor');
   });
 
   it('shows the map a headscale server serves, merged from its config.yaml', async () => {
@@ -86,6 +71,6 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('map-origins').textContent(), { timeout: 10_000 }).toContain('region 999: headscale embedded DERP server');
     await page.getByRole('tab', { name: 'headscale config' }).click();
     await expect.poll(() => page.getByTestId('map-export').textContent()).toContain('derp:\n  paths:\n');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'map-editor-headscale.png'), fullPage: true });
+    await gui.shot('map-editor-headscale');
   });
 });
