@@ -4,6 +4,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import type { CheckHistoryEntry, CheckRequest, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
 import type { CheckReport, NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
 import { CopyButton } from '../components/CopyButton.js';
+import { Tabs } from '../components/Tabs.js';
 import { useMapStore } from '../map/store.js';
 
 const STEPS: StepName[] = ['dns', 'tcp4', 'tcp6', 'tls', 'http-probe', 'derp', 'derp-keys', 'derp-roundtrip', 'mesh', 'stun4', 'stun6', 'captive-portal'];
@@ -283,6 +284,12 @@ function Summary({ report }: { report: CheckReport }) {
   );
 }
 
+const EXPORT_FORMATS = [
+  { id: 'markdown', label: 'Markdown' },
+  { id: 'csv', label: 'CSV' },
+  { id: 'json', label: 'JSON' },
+] as const;
+
 function ExportBox({ api, id }: { api: DerpdeskApi; id: string }) {
   const [format, setFormat] = useState<ExportFormat>('markdown');
   const [text, setText] = useState('');
@@ -293,16 +300,12 @@ function ExportBox({ api, id }: { api: DerpdeskApi; id: string }) {
     <section className="card" aria-label="Export the run">
       <div className="table-head">
         <h2>Export</h2>
-        <div role="tablist" aria-label="Export format" className="tabs">
-          {(['markdown', 'csv', 'json'] as const).map((f) => (
-            <button key={f} type="button" role="tab" aria-selected={format === f} onClick={() => setFormat(f)}>
-              {f}
-            </button>
-          ))}
-        </div>
+        <Tabs idPrefix="diag-export" label="Export format" options={EXPORT_FORMATS} value={format} onChange={setFormat} />
         <CopyButton text={text} label={`Copy the ${format} export`} />
       </div>
-      <pre className="code" data-testid="diag-export">{text}</pre>
+      <pre id="diag-export-panel" role="tabpanel" aria-labelledby={`diag-export-tab-${format}`} className="code" data-testid="diag-export">
+        {text}
+      </pre>
     </section>
   );
 }

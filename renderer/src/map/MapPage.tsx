@@ -5,6 +5,7 @@ import type { DerpdeskApi, MapFormat } from '../../../shared/api.js';
 import { NODE_FIELDS, REGION_FIELDS, regionsInOrder, type DerpMap } from '../../../shared/derpmap/model.js';
 import type { MapIssue } from '../../../shared/derpmap/validate.js';
 import { CopyButton } from '../components/CopyButton.js';
+import { Tabs } from '../components/Tabs.js';
 import { FieldInput } from './fields.js';
 import { moveItem, newNode, newRegion, useMapStore } from './store.js';
 import { WorldMap } from './WorldMap.js';
@@ -297,6 +298,12 @@ export function headscaleSnippet(path: string | undefined): string {
   return `derp:\n  paths:\n    - ${path ?? '/etc/headscale/derp.yaml'}\n  auto_update_enabled: true\n  update_frequency: 24h\n`;
 }
 
+const EXPORT_FORMATS = [
+  { id: 'yaml', label: 'headscale derp.yaml' },
+  { id: 'json', label: 'Tailscale JSON' },
+  { id: 'headscale', label: 'headscale config' },
+] as const;
+
 function ExportPanel({ map, api, path }: { map: DerpMap; api: DerpdeskApi | null; path?: string }) {
   const [format, setFormat] = useState<MapFormat | 'headscale'>('yaml');
   const [text, setText] = useState('');
@@ -308,16 +315,12 @@ function ExportPanel({ map, api, path }: { map: DerpMap; api: DerpdeskApi | null
     <section className="card" aria-label="Export">
       <div className="table-head">
         <h2>Export</h2>
-        <div role="tablist" aria-label="Export format" className="tabs">
-          {(['yaml', 'json', 'headscale'] as const).map((f) => (
-            <button key={f} type="button" role="tab" aria-selected={format === f} onClick={() => setFormat(f)}>
-              {f === 'yaml' ? 'headscale derp.yaml' : f === 'json' ? 'Tailscale JSON' : 'headscale config'}
-            </button>
-          ))}
-        </div>
+        <Tabs idPrefix="map-export" label="Export format" options={EXPORT_FORMATS} value={format} onChange={setFormat} />
         <CopyButton text={text} label={`Copy the ${format === 'json' ? 'JSON' : format === 'yaml' ? 'YAML' : 'headscale config snippet'}`} />
       </div>
-      <pre className="code" data-testid="map-export">{text}</pre>
+      <pre id="map-export-panel" role="tabpanel" aria-labelledby={`map-export-tab-${format}`} className="code" data-testid="map-export">
+        {text}
+      </pre>
     </section>
   );
 }
