@@ -3,6 +3,8 @@
  * show messages beside each field and the main process enforces the same rules.
  */
 
+import { HOSTNAME, isIPv4, isIPv6 } from './address.js';
+
 export interface RelaySettings {
   /** derper's -a: ":443", "0.0.0.0:3340", "[::]:443". */
   listenAddr: string;
@@ -70,30 +72,6 @@ export const DEFAULT_SETTINGS: RelaySettings = {
 export type SettingsErrors = Partial<Record<keyof RelaySettings, string>>;
 
 const HOST_PORT = /^(?:\[([^\]\s]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
-}
-
-export function isIPv6(s: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':')) return false;
-  const dbl = s.split('::');
-  if (dbl.length > 2) return false;
-  const parts = (p: string) => (p === '' ? [] : p.split(':'));
-  const groups = [...parts(dbl[0]), ...(dbl.length === 2 ? parts(dbl[1]) : [])];
-  let count = 0;
-  for (const [i, g] of groups.entries()) {
-    if (i === groups.length - 1 && g.includes('.')) {
-      if (!IPV4.test(g)) return false;
-      count += 2;
-    } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) count += 1;
-    else return false;
-  }
-  return dbl.length === 2 ? count < 8 : count === 8;
-}
-
 /** Checks a `host:port` listen address; returns an error message or null. */
 export function checkListenAddr(v: string, allowEmptyHost = true): string | null {
   const m = HOST_PORT.exec(v.trim());

@@ -17,8 +17,7 @@ import { unifiedDiff } from '../util/line-diff.js';
 export async function openMap(src: MapSourceSpec): Promise<OpenedMap> {
   if (src.kind === 'url') {
     const loaded = await fetchMap(src.url);
-    const text = serializeMap(loaded.map, loaded.format);
-    return { map: loaded.map, format: loaded.format, text: loaded.source ?? text, issues: validateMap(loaded.map) };
+    return { map: loaded.map, format: loaded.format, text: loaded.source ?? serializeMap(loaded.map, loaded.format), issues: validateMap(loaded.map) };
   }
   const text = src.kind === 'file' ? await fs.readFile(src.path, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read ${src.path}: ${e.code ?? e.message}`))) : src.text;
   const loaded = parseMap(text, src.kind === 'file' ? src.path : (src.name ?? ''));

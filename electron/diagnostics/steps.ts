@@ -4,6 +4,8 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import dns from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { StepResult } from '../../shared/diagnostics.js';
@@ -142,16 +144,13 @@ function fetchVia(url: string, addr: string, t: NodeTarget, headers: Record<stri
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const opts = { host: addr, port: Number(u.port), path: u.pathname, method: 'GET', headers: { Host: u.host, ...headers }, timeout: t.timeoutMs, rejectUnauthorized: false, servername: net.isIP(u.hostname) ? undefined : u.hostname };
-    const mod = u.protocol === 'https:' ? import('node:https') : import('node:http');
-    void mod.then((m) => {
-      const req = m.request(opts, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${t.timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end();
+    const req = (u.protocol === 'https:' ? https : http).request(opts, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
     });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${t.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
   });
 }
 

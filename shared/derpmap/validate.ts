@@ -2,6 +2,7 @@
  * DERP map validation with messages that name the region, the node and the field, so that a user editing
  * derp.yaml by hand finds the mistake before clients misbehave.
  */
+import { HOSTNAME, isIPv4, isIPv6 } from '../address.js';
 import { DEFAULT_STUN_PORT, NODE_FIELDS, REGION_FIELDS, USER_REGION_MAX, USER_REGION_MIN, regionsInOrder, type DerpMap } from './model.js';
 
 export interface MapIssue {
@@ -14,20 +15,7 @@ export interface MapIssue {
   message: string;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6ISH = /^[0-9A-Fa-f:.]+$/;
 const CERT_PIN = /^sha256-raw:[0-9a-fA-F]{64}$/;
-
-function isIPv6(s: string): boolean {
-  if (!IPV6ISH.test(s) || !s.includes(':') || s.split('::').length > 2) return false;
-  const groups = s.split(':').filter((g) => g !== '');
-  const last = groups.at(-1) ?? '';
-  const n = groups.length + (last.includes('.') ? 1 : 0);
-  if (last.includes('.') && !IPV4.test(last)) return false;
-  if (!groups.slice(0, last.includes('.') ? -1 : undefined).every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
-  return s.includes('::') ? n < 8 : n === 8;
-}
 
 export function validateMap(map: DerpMap): MapIssue[] {
   const issues: MapIssue[] = [];
@@ -77,10 +65,10 @@ export function validateMap(map: DerpMap): MapIssue[] {
       else nodeNames.set(n.Name, `region ${key}`);
       if (n.RegionID !== r.RegionID) add('error', `${np}.RegionID`, `${who} has RegionID ${n.RegionID} but is in region ${r.RegionID}`, { ...nat, field: 'RegionID' });
       if (!n.HostName) add('error', `${np}.HostName`, `${who} has no HostName`, { ...nat, field: 'HostName' });
-      else if (!HOSTNAME.test(n.HostName) && !IPV4.test(n.HostName) && !isIPv6(n.HostName)) add('error', `${np}.HostName`, `${who}: HostName "${n.HostName}" is not a valid host name or IP address`, { ...nat, field: 'HostName' });
-      if (n.IPv4 && n.IPv4 !== 'none' && !IPV4.test(n.IPv4)) add('error', `${np}.IPv4`, `${who}: IPv4 "${n.IPv4}" is not an IPv4 address (or "none")`, { ...nat, field: 'IPv4' });
+      else if (!HOSTNAME.test(n.HostName) && !isIPv4(n.HostName) && !isIPv6(n.HostName)) add('error', `${np}.HostName`, `${who}: HostName "${n.HostName}" is not a valid host name or IP address`, { ...nat, field: 'HostName' });
+      if (n.IPv4 && n.IPv4 !== 'none' && !isIPv4(n.IPv4)) add('error', `${np}.IPv4`, `${who}: IPv4 "${n.IPv4}" is not an IPv4 address (or "none")`, { ...nat, field: 'IPv4' });
       if (n.IPv6 && n.IPv6 !== 'none' && !isIPv6(n.IPv6)) add('error', `${np}.IPv6`, `${who}: IPv6 "${n.IPv6}" is not an IPv6 address (or "none")`, { ...nat, field: 'IPv6' });
-      if (n.STUNTestIP && !IPV4.test(n.STUNTestIP) && !isIPv6(n.STUNTestIP)) add('error', `${np}.STUNTestIP`, `${who}: STUNTestIP "${n.STUNTestIP}" is not an IP address`, { ...nat, field: 'STUNTestIP' });
+      if (n.STUNTestIP && !isIPv4(n.STUNTestIP) && !isIPv6(n.STUNTestIP)) add('error', `${np}.STUNTestIP`, `${who}: STUNTestIP "${n.STUNTestIP}" is not an IP address`, { ...nat, field: 'STUNTestIP' });
       if (n.DERPPort !== undefined && (!Number.isInteger(n.DERPPort) || n.DERPPort < 0 || n.DERPPort > 65535)) add('error', `${np}.DERPPort`, `${who}: DERPPort ${n.DERPPort} is out of range (0 = 443, up to 65535)`, { ...nat, field: 'DERPPort' });
       if (n.STUNPort !== undefined && (!Number.isInteger(n.STUNPort) || n.STUNPort < -1 || n.STUNPort > 65535)) add('error', `${np}.STUNPort`, `${who}: STUNPort ${n.STUNPort} is out of range (-1 disables, 0 = ${DEFAULT_STUN_PORT})`, { ...nat, field: 'STUNPort' });
       if (n.STUNOnly && n.STUNPort === -1) add('error', `${np}.STUNOnly`, `${who} is STUNOnly with STUN disabled (STUNPort -1): it serves nothing`, { ...nat, field: 'STUNOnly' });
