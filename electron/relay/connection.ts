@@ -31,6 +31,12 @@ import type { Transport } from './transport.js';
 
 /** Stop handing frames to the transport once this much is waiting in its buffer; resume on drain. */
 export const WRITE_HIGH_WATER = 256 << 10;
+/**
+ * A batch this large is written at once instead of at the end of the event-loop turn: after a pause, libuv reads
+ * up to 32 chunks of 64 KiB from one socket in a single turn, and holding all of that back would overflow the
+ * receiver's queue while its socket sits empty.
+ */
+const EARLY_FLUSH_BYTES = 64 << 10;
 /** Steady-state frames larger than this cannot be valid (ForwardPacket is the largest: two keys + a packet). */
 const MAX_STEADY_FRAME_LEN = 2 * KEY_LEN + MAX_PACKET_SIZE;
 /** Control frames (PeerGone, KeepAlive, Pong, ...) waiting for a client that is not reading. */
@@ -327,6 +333,12 @@ export class ClientConnection {
     if (this.disco.length === 0 && this.packets.length === 0 && this.outBytes + frame.length <= WRITE_HIGH_WATER - this.transport.bufferedBytes) {
       this.out.push(frame);
       this.outBytes += frame.length;
+      if (this.outBytes >= EARLY_FLUSH_BYTES) {
+        // Still on the turn's flush list: keep the flag so that list gets no second entry.
+        const queued = this.flushQueued;
+        this.flush();
+        this.flushQueued = queued;
+      }
     } else {
       const evicted = (disco ? this.disco : this.packets).push(frame);
       if (evicted) this.noteDrop('queue_head', disco, evicted.length - RECV_FRAME_OVERHEAD);

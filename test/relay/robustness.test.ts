@@ -156,6 +156,22 @@ describe('bad input harms only its own connection', () => {
     expect(relay.logs.some((l) => l.includes('write timeout'))).toBe(true);
     stalled.peer.socket.destroy();
   });
+
+  it('delivers a burst far larger than its queue to a client that reads, without a drop', async () => {
+    const droppedBefore = relay.service.derp.stats().counters.dropped.queue_head.other.packets;
+    const rx = await DerpClient.connect({ url: relay.url });
+    let got = 0;
+    rx.onPacket = () => void got++;
+    const tx = await rawHandshake(relay.port);
+    // 2.4 MB in one write: the relay reads much of it in one event-loop turn, 32 frames' queue notwithstanding.
+    const count = 2000;
+    tx.peer.write(Buffer.concat(Array.from({ length: count }, () => sendPacketFrame(rx.publicKey, Buffer.alloc(1200, 3)))));
+    await eventually(() => got === count || relay.service.derp.stats().counters.dropped.queue_head.other.packets > droppedBefore, 5000, 'the burst');
+    expect(relay.service.derp.stats().counters.dropped.queue_head.other.packets - droppedBefore).toBe(0);
+    expect(got).toBe(count);
+    rx.close();
+    tx.peer.socket.destroy();
+  });
 });
 
 describe('duplicate connections for one key', () => {
