@@ -1,9 +1,9 @@
 /**
  * Curve25519 node keys and their text forms (`nodekey:`, `privkey:`, `discokey:`), as Tailscale writes them.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import nacl from 'tweetnacl';
+import { randomBytes } from 'node:crypto';
 import { KEY_LEN } from './frames.js';
+import { publicFromPrivate } from './x25519.js';
 
 export const NODE_PUBLIC_PREFIX = 'nodekey:';
 export const NODE_PRIVATE_PREFIX = 'privkey:';
@@ -25,31 +25,12 @@ export function clampPrivate(k: Uint8Array): Buffer {
 }
 
 export function generateKeyPair(): NodeKeyPair {
-  try {
-    // Native generation and a JWK export: much cheaper than deriving the public key from DER (load tests make many).
-    const jwk = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
-    return { privateKey: clampPrivate(Buffer.from(jwk.d!, 'base64url')), publicKey: Buffer.from(jwk.x!, 'base64url') };
-  } catch {
-    return keyPairFromPrivate(clampPrivate(randomBytes(KEY_LEN)));
-  }
+  return keyPairFromPrivate(clampPrivate(randomBytes(KEY_LEN)));
 }
 
 export function keyPairFromPrivate(privateKey: Uint8Array): NodeKeyPair {
   if (privateKey.length !== KEY_LEN) throw new Error(`private key must be ${KEY_LEN} bytes, got ${privateKey.length}`);
   return { privateKey: Buffer.from(privateKey), publicKey: publicFromPrivate(privateKey) };
-}
-
-// PKCS#8 DER prefix of an X25519 private key (RFC 8410); the raw 32 bytes follow.
-const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-
-/** Native X25519 when the runtime has it (handshake-heavy load creates many keys), tweetnacl otherwise. */
-function publicFromPrivate(privateKey: Uint8Array): Buffer {
-  try {
-    const priv = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-    return createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(-KEY_LEN);
-  } catch {
-    return Buffer.from(nacl.scalarMult.base(Uint8Array.from(privateKey)));
-  }
 }
 
 function parsePrefixedHex(text: string, prefix: string, what: string): Buffer {
