@@ -22,6 +22,7 @@ export function toMarkdown(results: BenchResult[]): string {
     out.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
     for (const row of r.rows) out.push(`| ${cols.map((c) => String(row[c])).join(' | ')} |`);
     out.push('');
+    if (r.chart) out.push(`![${r.chart.alt}](${r.chart.file})`, '');
     for (const n of r.notes ?? []) out.push(`- ${n}`);
     if (r.notes?.length) out.push('');
   }

@@ -2,11 +2,11 @@
  * STUN server benchmark: `derpdesk relay` with only its STUN socket loaded, by two worker processes keeping a
  * window of Binding Requests outstanding on several sockets each. Counts responses received.
  */
-import { runWorkers, startRelayProcess } from './relay.js';
+import { runWorkers, startRelayProcess } from './process.js';
 import type { BenchResult } from './types.js';
 
 export async function benchStun(dataDir: string, durationMs: number): Promise<BenchResult> {
-  const relay = await startRelayProcess(dataDir, ['-stun-listen', '127.0.0.1:0']);
+  const relay = await startRelayProcess(dataDir, { args: ['-stun-listen', '127.0.0.1:0'] });
   try {
     const port = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]);
     const cpu0 = relay.cpuSeconds();

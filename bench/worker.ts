@@ -1,25 +1,35 @@
 /**
- * Load generator process for the relay benchmarks. The parent (bench/relay.ts) forks it and talks over IPC:
- * it connects its clients, reports ready, floods or idles on "go", and reports what it sent and received.
+ * Load generator process for the relay benchmarks. The parent (bench/process.ts) forks it and talks over IPC:
+ * it connects its clients, reports ready, runs its task on "go", and reports what it sent and received.
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { DerpClient } from '../electron/derp/client.js';
+import { FRAME_HEADER_LEN, KEY_LEN } from '../electron/derp/frames.js';
+import { generateKeyPair } from '../electron/derp/keys.js';
 import { encodeBindingRequest } from '../electron/stun/message.js';
+import { handshakeBytes, rawHandshake } from './raw-handshake.js';
+import { WARMUP_MS } from './types.js';
 
 export type WorkerTask =
-  | { kind: 'flood'; url: string; pairs: number; size: number; durationMs: number }
+  | { kind: 'flood'; url: string; size: number; durationMs: number }
+  | { kind: 'paced'; url: string; size: number; pps: number; durationMs: number }
+  | { kind: 'pipe-server' }
+  | { kind: 'pipe-flood'; port: number; size: number; durationMs: number }
   | { kind: 'idle'; url: string; clients: number }
   | { kind: 'handshakes'; url: string; count: number; concurrency: number }
+  | { kind: 'stall'; url: string; bytes: number; rounds: number }
   | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number }
-  | { kind: 'latency'; url: string; rate: number; durationMs: number }
-  | { kind: 'paced'; url: string; size: number; pps: number; durationMs: number };
+  | { kind: 'latency'; url?: string; pipePort?: number; rate: number; durationMs: number };
 
 export interface WorkerResult {
   sent: number;
   received: number;
   bytesReceived: number;
   elapsedMs: number;
+  /** Open loop: packets offered while the socket to the relay already held SENDER_BACKLOG bytes, so never sent. */
+  refused?: number;
   /** Round-trip times in ms (latency task), sorted. */
   rtts?: number[];
 }
@@ -28,97 +38,258 @@ export interface WorkerResult {
  * Closed loop: each sender keeps at most this many bytes in flight (sent, not yet received by its receiver), so
  * the offered load follows what the relay delivers instead of flooding it with packets it must drop.
  */
-const IN_FLIGHT_BYTES = 128 << 10;
+const IN_FLIGHT_BYTES = 512 << 10;
+/**
+ * Open loop: a packet offered while this much is already waiting in the sender's socket is refused, as a full NIC
+ * queue would refuse it. Without this the load generator, not the relay, would buffer an overload without bound.
+ */
+const SENDER_BACKLOG = 1 << 20;
+/** Open loop: packets still arriving this long after the last one was offered count as delivered (RFC 2544 waits too). */
+const DRAIN_MS = 250;
+/** DERP framing around a packet on the wire: header and the 32-byte key, both ways. */
+const FRAMING = FRAME_HEADER_LEN + KEY_LEN;
 
-function send(msg: unknown): void {
-  process.send!(msg);
+const send = (msg: unknown): void => void process.send!(msg);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const go = () => new Promise<void>((resolve) => process.once('message', () => resolve()));
+const emptyResult = (): WorkerResult => ({ sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 });
+const connect = (url: string) => DerpClient.connect({ url, insecureSkipVerify: url.startsWith('https:') });
+
+interface Link {
+  cork(): void;
+  uncork(): void;
+  sendOne(): void;
+  /** Called with packets and payload bytes as they arrive. */
+  onArrive: (packets: number, bytes: number) => void;
+  close(): void;
 }
 
-async function flood(task: Extract<WorkerTask, { kind: 'flood' }>): Promise<void> {
-  const pairs = await Promise.all(
-    Array.from({ length: task.pairs }, async () => {
-      const tx = await DerpClient.connect({ url: task.url });
-      const rx = await DerpClient.connect({ url: task.url });
-      return { tx, rx };
-    }),
-  );
-  const result: WorkerResult = { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 };
-  const window = Math.max(8, Math.floor(IN_FLIGHT_BYTES / (task.size + 37)));
-  const payload = Buffer.alloc(task.size, 0x42);
+async function derpLink(url: string, size: number): Promise<Link> {
+  const tx = await connect(url);
+  const rx = await connect(url);
+  const payload = Buffer.alloc(size, 0x42);
+  const link: Link = {
+    cork: () => tx.cork(),
+    uncork: () => tx.uncork(),
+    sendOne: () => void tx.send(rx.publicKey, payload),
+    onArrive: () => {},
+    close: () => {
+      tx.close();
+      rx.close();
+    },
+  };
+  rx.onPacket = (_src, p) => link.onArrive(1, p.length);
+  return link;
+}
+
+/** A one-way byte stream through the pipe server, cut into `frameLen`-byte frames for `onFrame`. */
+async function pipeOneWay(port: number, frameLen: number, onFrame: (frames: number, last: Buffer) => void): Promise<{ tx: net.Socket; rx: net.Socket }> {
+  const id = randomBytes(8);
+  const open = (role: number) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.setNoDelay(true);
+        s.write(Buffer.concat([Buffer.from([role]), id]));
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  const rx = await open(1);
+  const tx = await open(0);
+  let pending: Buffer = Buffer.alloc(0);
+  rx.on('data', (d: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, d]) : d;
+    const n = Math.floor(pending.length / frameLen);
+    if (n === 0) return;
+    onFrame(n, pending.subarray((n - 1) * frameLen, n * frameLen));
+    pending = pending.subarray(n * frameLen);
+  });
+  return { tx, rx };
+}
+
+/** The loopback ceiling: the same framed bytes through a plain TCP pipe (bench `pipe-server`), counted by bytes. */
+async function pipeLink(port: number, size: number): Promise<Link> {
+  const frame = Buffer.alloc(size + FRAMING, 0x42);
+  const { tx, rx } = await pipeOneWay(port, frame.length, (n) => link.onArrive(n, n * size));
+  const link: Link = {
+    cork: () => tx.cork(),
+    uncork: () => tx.uncork(),
+    sendOne: () => void tx.write(frame),
+    onArrive: () => {},
+    close: () => {
+      tx.destroy();
+      rx.destroy();
+    },
+  };
+  return link;
+}
+
+/** Closed loop over one link: keep a window of packets in flight, refill when half of it has arrived. */
+async function closedLoop(link: Link, size: number, durationMs: number): Promise<void> {
+  const result = emptyResult();
+  const window = Math.max(8, Math.floor(IN_FLIGHT_BYTES / (size + FRAMING)));
   let running = false;
-  const flows = pairs.map(({ tx, rx }) => ({ tx, dst: rx.publicKey, sent: 0, received: 0, scheduled: false }));
-  const pump = (f: (typeof flows)[number]) => {
-    f.scheduled = false;
+  let scheduled = false;
+  const pump = () => {
+    scheduled = false;
     if (!running) return;
-    f.tx.cork();
-    while (f.sent - f.received < window) {
-      f.tx.send(f.dst, payload);
-      f.sent++;
+    link.cork();
+    while (result.sent - result.received < window) {
+      link.sendOne();
       result.sent++;
     }
-    f.tx.uncork();
+    link.uncork();
   };
-  for (const [i, { rx }] of pairs.entries()) {
-    const f = flows[i];
-    rx.onPacket = (_src, p) => {
-      f.received++;
-      result.received++;
-      result.bytesReceived += p.length;
-      if (!f.scheduled && f.sent - f.received <= window / 2) {
-        f.scheduled = true;
-        setImmediate(pump, f);
-      }
-    };
-  }
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  link.onArrive = (n, bytes) => {
+    result.received += n;
+    result.bytesReceived += bytes;
+    if (!scheduled && result.sent - result.received <= window / 2) {
+      scheduled = true;
+      setImmediate(pump);
+    }
+  };
+  send({ ready: {} });
+  await go();
   running = true;
   const t0 = performance.now();
-  for (const f of flows) pump(f);
-  await new Promise((r) => setTimeout(r, task.durationMs));
+  pump();
+  await sleep(durationMs);
   running = false;
   result.elapsedMs = performance.now() - t0;
-  // Count only what arrived within the window: the parent divides by elapsedMs.
-  const snapshot = { ...result };
-  send({ result: snapshot });
-  for (const { tx, rx } of pairs) {
-    tx.close();
-    rx.close();
-  }
+  // Only what arrived within the window counts: the parent divides by elapsedMs.
+  send({ result: { ...result } });
+  link.close();
+}
+
+/**
+ * Open loop: offer `pps` packets/s on a 1 ms tick whatever happens to them, WARMUP_MS unmeasured and then
+ * `durationMs` measured; then wait DRAIN_MS for stragglers. Sequence numbers in the payload tell measured
+ * packets from warm-up ones.
+ */
+async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void> {
+  const tx = await connect(task.url);
+  const rx = await connect(task.url);
+  const result: WorkerResult = { ...emptyResult(), refused: 0 };
+  const first = Math.floor((WARMUP_MS / 1000) * task.pps);
+  const last = first + Math.floor((task.durationMs / 1000) * task.pps);
+  rx.onPacket = (_s, p) => {
+    if (p.readUInt32BE(0) < first) return;
+    result.received++;
+    result.bytesReceived += p.length;
+  };
+  send({ ready: {} });
+  await go();
+  const payload = Buffer.alloc(Math.max(4, task.size), 1);
+  const t0 = performance.now();
+  let seq = 0;
+  const offer = () => {
+    const due = Math.min(Math.floor(((performance.now() - t0) / 1000) * task.pps), last);
+    tx.cork();
+    for (; seq < due; seq++) {
+      if (tx.bufferedBytes > SENDER_BACKLOG) {
+        if (seq >= first) result.refused!++;
+        continue;
+      }
+      payload.writeUInt32BE(seq, 0);
+      tx.send(rx.publicKey, payload);
+    }
+    tx.uncork();
+  };
+  const timer = setInterval(offer, 1);
+  await sleep(WARMUP_MS + task.durationMs);
+  clearInterval(timer);
+  offer();
+  result.sent = last - first;
+  result.elapsedMs = performance.now() - t0 - WARMUP_MS;
+  await sleep(DRAIN_MS);
+  send({ result: { ...result } });
+  tx.close();
+  rx.close();
+}
+
+function pipeServer(): void {
+  const waiting = new Map<string, net.Socket>();
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.once('readable', function first() {
+      const hello: Buffer | null = s.read(9);
+      if (!hello) return void s.once('readable', first);
+      const id = hello.subarray(1).toString('hex');
+      const other = waiting.get(id);
+      if (!other) return void waiting.set(id, s);
+      waiting.delete(id);
+      const [tx, rx] = hello[0] === 0 ? [s, other] : [other, s];
+      tx.pipe(rx);
+      tx.on('error', () => rx.destroy());
+      rx.on('error', () => tx.destroy());
+    });
+  });
+  server.listen(0, '127.0.0.1', () => send({ ready: { port: (server.address() as net.AddressInfo).port } }));
 }
 
 async function idle(task: Extract<WorkerTask, { kind: 'idle' }>): Promise<void> {
   const clients: DerpClient[] = [];
   for (let i = 0; i < task.clients; i += 50) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(50, task.clients - i) }, () => DerpClient.connect({ url: task.url })))));
+    clients.push(...(await Promise.all(Array.from({ length: Math.min(50, task.clients - i) }, () => connect(task.url)))));
   }
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  send({ ready: {} });
+  await go();
   for (const c of clients) c.close();
-  send({ result: { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 } });
+  send({ result: emptyResult() });
 }
 
+/** Handshakes with distinct keys, prepared before "go" so the clock measures the relay. */
 async function handshakes(task: Extract<WorkerTask, { kind: 'handshakes' }>): Promise<void> {
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const url = new URL(task.url);
+  const probe = await connect(task.url);
+  const serverKey = probe.serverPublicKey;
+  probe.close();
+  const prepared = Array.from({ length: task.count }, () => handshakeBytes(url, generateKeyPair(), serverKey));
+  send({ ready: {} });
+  await go();
   const t0 = performance.now();
-  let done = 0;
+  let next = 0;
   await Promise.all(
     Array.from({ length: task.concurrency }, async () => {
-      while (done < task.count) {
-        done++;
-        const c = await DerpClient.connect({ url: task.url });
-        c.close();
-      }
+      while (next < prepared.length) (await rawHandshake(url, prepared[next++])).destroy();
     }),
   );
-  send({ result: { sent: done, received: done, bytesReceived: 0, elapsedMs: performance.now() - t0 } });
+  send({ result: { ...emptyResult(), sent: next, received: next, elapsedMs: performance.now() - t0 } });
+}
+
+/**
+ * A receiver that completes its handshake and then never reads, and a sender pushing 1200-byte packets at it:
+ * `bytes` per round, reporting `{ round }` after each and waiting for the next message before going on.
+ */
+async function stall(task: Extract<WorkerTask, { kind: 'stall' }>): Promise<void> {
+  const url = new URL(task.url);
+  const tx = await connect(task.url);
+  const kp = generateKeyPair();
+  const rx = await rawHandshake(url, handshakeBytes(url, kp, tx.serverPublicKey));
+  rx.pause();
+  send({ ready: {} });
+  const payload = Buffer.alloc(1200, 7);
+  for (let round = 1; round <= task.rounds; round++) {
+    await go();
+    for (let sent = 0; sent < task.bytes; ) {
+      tx.cork();
+      for (let i = 0; i < 64; i++, sent += payload.length) tx.send(kp.publicKey, payload);
+      tx.uncork();
+      if (tx.bufferedBytes > SENDER_BACKLOG) await new Promise<void>((r) => tx.once('drain', () => r()));
+    }
+    await sleep(200);
+    send({ round });
+  }
+  await go();
+  tx.close();
+  rx.destroy();
+  send({ result: emptyResult() });
 }
 
 /** Each socket keeps `window` Binding Requests outstanding; a timeout tick refills windows lost to drops. */
 async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> {
   const req = encodeBindingRequest(randomBytes(12));
-  const result: WorkerResult = { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 };
+  const result = emptyResult();
   let running = false;
   const socks = await Promise.all(
     Array.from({ length: task.sockets }, async () => {
@@ -137,17 +308,13 @@ async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> 
       return flow;
     }),
   );
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  send({ ready: {} });
+  await go();
   running = true;
   const t0 = performance.now();
   const refill = () => {
     for (const f of socks) {
-      while (f.outstanding < task.window) {
-        f.s.send(req, task.port, task.host);
-        result.sent++;
-        f.outstanding++;
-      }
+      for (; f.outstanding < task.window; f.outstanding++, result.sent++) f.s.send(req, task.port, task.host);
     }
   };
   refill();
@@ -155,7 +322,7 @@ async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> 
     for (const f of socks) f.outstanding = Math.min(f.outstanding, task.window / 2);
     refill();
   }, 50);
-  await new Promise((r) => setTimeout(r, task.durationMs));
+  await sleep(task.durationMs);
   running = false;
   clearInterval(timer);
   result.elapsedMs = performance.now() - t0;
@@ -163,78 +330,90 @@ async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> 
   for (const f of socks) f.s.close();
 }
 
-/** A client sends timestamped packets at `rate`/s to a peer that echoes them back: round trips through the relay. */
-async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<void> {
-  const a = await DerpClient.connect({ url: task.url });
-  const b = await DerpClient.connect({ url: task.url });
-  b.onPacket = (src, p) => void b.send(src, Buffer.from(p));
-  const rtts: number[] = [];
-  a.onPacket = (_src, p) => void rtts.push(performance.now() - p.readDoubleBE(0));
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  const pkt = Buffer.alloc(64);
-  const t0 = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * task.rate);
-      while (sent < due) {
-        pkt.writeDoubleBE(performance.now(), 0);
-        a.send(b.publicKey, pkt);
-        sent++;
-      }
-      if (performance.now() - t0 >= task.durationMs) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-  await new Promise((r) => setTimeout(r, 200));
-  send({ result: { sent, received: rtts.length, bytesReceived: 0, elapsedMs: performance.now() - t0, rtts: rtts.sort((x, y) => x - y) } });
-  a.close();
-  b.close();
+/** A sends to B, B echoes every packet back: through the relay, or through two pipes for the ceiling. */
+interface Echo {
+  send(pkt: Buffer): void;
+  onReturn: (pkt: Buffer) => void;
+  close(): void;
 }
 
-/** Open-loop load: one pair sending at a fixed packet rate regardless of delivery. */
-async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void> {
-  const tx = await DerpClient.connect({ url: task.url });
-  const rx = await DerpClient.connect({ url: task.url });
-  const result: WorkerResult = { sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 };
-  rx.onPacket = (_s, p) => {
-    result.received++;
-    result.bytesReceived += p.length;
+async function derpEcho(url: string): Promise<Echo> {
+  const a = await connect(url);
+  const b = await connect(url);
+  b.onPacket = (src, p) => void b.send(src, Buffer.from(p));
+  const echo: Echo = {
+    send: (pkt) => void a.send(b.publicKey, pkt),
+    onReturn: () => {},
+    close: () => {
+      a.close();
+      b.close();
+    },
   };
-  send({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  const payload = Buffer.alloc(task.size, 1);
+  a.onPacket = (_src, p) => echo.onReturn(p);
+  return echo;
+}
+
+async function pipeEcho(port: number, size: number): Promise<Echo> {
+  const frameLen = size + FRAMING;
+  const back = await pipeOneWay(port, frameLen, (_n, f) => echo.onReturn(f.subarray(FRAMING)));
+  const there = await pipeOneWay(port, frameLen, (_n, f) => back.tx.write(Buffer.from(f)));
+  const frame = Buffer.alloc(frameLen);
+  const echo: Echo = {
+    send: (pkt) => {
+      pkt.copy(frame, FRAMING);
+      there.tx.write(Buffer.from(frame));
+    },
+    onReturn: () => {},
+    close: () => {
+      for (const s of [back.tx, back.rx, there.tx, there.rx]) s.destroy();
+    },
+  };
+  return echo;
+}
+
+/**
+ * One timestamped 64-byte packet every 1/rate s, echoed back: round trips. Like the open-loop load beside it,
+ * the first WARMUP_MS are not recorded.
+ */
+async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<void> {
+  const echo = task.pipePort ? await pipeEcho(task.pipePort, 64) : await derpEcho(task.url!);
+  const rtts: number[] = [];
+  send({ ready: {} });
+  await go();
   const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * task.pps);
-      tx.cork();
-      while (result.sent < due) {
-        tx.send(rx.publicKey, payload);
-        result.sent++;
-      }
-      tx.uncork();
-      if (performance.now() - t0 >= task.durationMs) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  result.elapsedMs = performance.now() - t0;
-  send({ result: { ...result } });
-  tx.close();
-  rx.close();
+  echo.onReturn = (p) => {
+    const sentAt = p.readDoubleBE(0);
+    if (sentAt - t0 >= WARMUP_MS) rtts.push(performance.now() - sentAt);
+  };
+  const pkt = Buffer.alloc(64);
+  let sent = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    pkt.writeDoubleBE(now, 0);
+    echo.send(pkt);
+    if (now - t0 >= WARMUP_MS) sent++;
+  }, 1000 / task.rate);
+  await sleep(WARMUP_MS + task.durationMs);
+  clearInterval(timer);
+  await sleep(200);
+  send({ result: { sent, received: rtts.length, bytesReceived: 0, elapsedMs: performance.now() - t0 - WARMUP_MS, rtts: rtts.sort((x, y) => x - y) } });
+  echo.close();
 }
 
 const task = JSON.parse(process.env.DERPDESK_BENCH_TASK ?? '{}') as WorkerTask;
-const runners: { [K in WorkerTask['kind']]: (t: Extract<WorkerTask, { kind: K }>) => Promise<void> } = { flood, idle, stun, handshakes, latency, paced };
-const run = (runners[task.kind] as (t: WorkerTask) => Promise<void>)(task);
-run.then(
-  () => setTimeout(() => process.exit(0), 100),
+const runners: { [K in WorkerTask['kind']]: (t: Extract<WorkerTask, { kind: K }>) => Promise<void> | void } = {
+  flood: async (t) => closedLoop(await derpLink(t.url, t.size), t.size, t.durationMs),
+  'pipe-flood': async (t) => closedLoop(await pipeLink(t.port, t.size), t.size, t.durationMs),
+  'pipe-server': pipeServer,
+  paced,
+  idle,
+  handshakes,
+  stall,
+  stun,
+  latency,
+};
+Promise.resolve((runners[task.kind] as (t: WorkerTask) => Promise<void> | void)(task)).then(
+  () => task.kind !== 'pipe-server' && setTimeout(() => process.exit(0), 100),
   (err: Error) => {
     send({ error: err.message });
     process.exit(1);

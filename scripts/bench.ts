@@ -1,4 +1,4 @@
-/** `npm run bench`: runs every benchmark, prints the figures and writes docs/benchmarks.md. */
+/** `npm run bench`: runs every benchmark, prints the figures and writes docs/benchmarks.md with its charts. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +10,19 @@ import type { BenchResult } from '../bench/types.js';
 const quick = process.argv.includes('--quick');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-bench-'));
 const results: BenchResult[] = [];
+const log = (line: string) => console.log(line);
 try {
-  console.log('relay throughput, memory and handshakes…');
-  results.push(...(await benchRelay(dataDir, { durationMs: quick ? 1000 : 4000, idleClients: quick ? 500 : 2000 })));
-  console.log('STUN responses…');
+  results.push(
+    ...(await benchRelay(dataDir, {
+      durationMs: quick ? 1000 : 3000,
+      pairCounts: quick ? [1, 8] : [1, 2, 4, 8],
+      sizes: quick ? [100, 1200] : [100, 1200, 16_000],
+      idleClients: quick ? [500] : [1000, 10_000],
+      handshakes: quick ? 2000 : 8000,
+      log,
+    })),
+  );
+  log('STUN responses…');
   results.push(await benchStun(dataDir, quick ? 1000 : 4000));
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
@@ -21,7 +30,9 @@ try {
 const md = toMarkdown(results);
 console.log('\n' + md);
 if (!quick) {
-  writeFileSync(path.resolve('docs/benchmarks.md'), md);
+  const docs = path.resolve('docs');
+  writeFileSync(path.join(docs, 'benchmarks.md'), md);
+  for (const r of results) if (r.chart) writeFileSync(path.join(docs, r.chart.file), r.chart.svg);
   // Machine-readable copy for `npm run bench:compare` against a later run.
-  writeFileSync(path.resolve('docs/benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n');
+  writeFileSync(path.join(docs, 'benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results: results.map(({ chart: _chart, ...r }) => r) }, null, 2) + '\n');
 }
