@@ -94,9 +94,13 @@ async function memory(dataDir: string, o: RelayBenchOptions): Promise<BenchResul
 
 async function handshakes(relay: RelayProcess, count: number): Promise<{ rate: number; relayCpuPct: number }> {
   const procs = 2;
-  const cpu0 = relay.cpuSeconds();
-  const t0 = performance.now();
-  const rs = await runWorkers(Array.from({ length: procs }, () => ({ kind: 'handshakes' as const, url: relay.url, count: Math.ceil(count / procs), concurrency: 32 })));
+  let cpu0 = 0;
+  let t0 = 0;
+  const tasks = Array.from({ length: procs }, () => ({ kind: 'handshakes' as const, url: relay.url, count: Math.ceil(count / procs), concurrency: 32 }));
+  const rs = await runWorkers(tasks, () => {
+    cpu0 = relay.cpuSeconds();
+    t0 = performance.now();
+  });
   const wall = (performance.now() - t0) / 1000;
   const secs = Math.max(...rs.map((r) => r.elapsedMs)) / 1000;
   return { rate: sum(rs, 'received') / secs, relayCpuPct: ((relay.cpuSeconds() - cpu0) / wall) * 100 };
