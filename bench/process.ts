@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
 const DIST = path.resolve(import.meta.dirname);
+/** The relay under test: this build's, or another build's `dist/cli.mjs` (DERPDESK_BENCH_RELAY_CLI) under the same load. */
+export const RELAY_CLI = path.resolve(process.env.DERPDESK_BENCH_RELAY_CLI ?? path.join(DIST, 'cli.mjs'));
 /** DERPDESK_BENCH_PROFILE=<dir> writes a V8 CPU profile of the relay and of every load process there. */
 const PROFILE = process.env.DERPDESK_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.DERPDESK_BENCH_PROFILE)}`] : [];
 
@@ -40,7 +42,7 @@ export interface RelayOptions {
 export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}): Promise<RelayProcess> {
   const args = opts.args ?? ['-stun=false'];
   const tlsArgs = opts.tls ? ['-certmode', 'self-signed', '-hostname', '127.0.0.1', '-http-port', '-1'] : [];
-  const child = spawn(process.execPath, [...PROFILE, path.join(DIST, 'cli.mjs'), 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
+  const child = spawn(process.execPath, [...PROFILE, RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
     env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,17 +1,25 @@
 /** Writes benchmark results as Markdown with the machine, date and commit they were measured on. */
 import { execSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
+import { RELAY_CLI } from './process.js';
 import type { BenchResult } from './types.js';
+
+function commitOf(dir: string): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // Not a git checkout (e.g. an unpacked release).
+    return 'uncommitted';
+  }
+}
 
 export function machineLine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  let commit = 'uncommitted';
-  try {
-    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    // Not a git checkout (e.g. an unpacked release).
-  }
-  return `${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const commit = commitOf(process.cwd());
+  const relayCommit = commitOf(path.dirname(RELAY_CLI));
+  const relay = relayCommit === commit ? '' : `, relay under test from commit ${relayCommit} (${RELAY_CLI})`;
+  return `${new Date().toISOString().slice(0, 10)}, commit ${commit}${relay}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
 export function toMarkdown(results: BenchResult[]): string {

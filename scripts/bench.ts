@@ -1,5 +1,9 @@
-/** `npm run bench`: runs every benchmark, prints the figures and writes docs/benchmarks.md with its charts. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * `npm run bench [-- --out dir]`: runs every benchmark, prints the figures and writes benchmarks.md, its charts and
+ * benchmarks.json to docs/ (or `dir`). DERPDESK_BENCH_RELAY_CLI=<other checkout>/dist/cli.mjs measures another
+ * build's relay under the same load, for `npm run bench:compare`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchRelay } from '../bench/relay.js';
@@ -8,6 +12,8 @@ import { toMarkdown } from '../bench/report.js';
 import type { BenchResult } from '../bench/types.js';
 
 const quick = process.argv.includes('--quick');
+const outArg = process.argv.indexOf('--out');
+const outDir = path.resolve(outArg > 0 ? process.argv[outArg + 1] : 'docs');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-bench-'));
 const results: BenchResult[] = [];
 const log = (line: string) => console.log(line);
@@ -30,9 +36,9 @@ try {
 const md = toMarkdown(results);
 console.log('\n' + md);
 if (!quick) {
-  const docs = path.resolve('docs');
-  writeFileSync(path.join(docs, 'benchmarks.md'), md);
-  for (const r of results) if (r.chart) writeFileSync(path.join(docs, r.chart.file), r.chart.svg);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'benchmarks.md'), md);
+  for (const r of results) if (r.chart) writeFileSync(path.join(outDir, r.chart.file), r.chart.svg);
   // Machine-readable copy for `npm run bench:compare` against a later run.
-  writeFileSync(path.join(docs, 'benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results: results.map(({ chart: _chart, ...r }) => r) }, null, 2) + '\n');
+  writeFileSync(path.join(outDir, 'benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results: results.map(({ chart: _chart, ...r }) => r) }, null, 2) + '\n');
 }
