@@ -28,6 +28,8 @@ describe('bench:compare', () => {
   it('passes figures within the noise margin, whatever the descriptive columns do', () => {
     const r = compare(results(100_000, '0.40', '10.0 KiB', 8), results(95_000, '0.43', '10.5 KiB', 12));
     expect(r.out).toContain('0 figure(s) worse');
+    expect(r.out).toMatch(/ok +0\.95x .*TCP \/ packet bytes 1200 \| zero-loss packets\/s/);
+    expect(r.out).toMatch(/ok +1\.05x .*RSS per idle client/);
     expect(r.out).not.toContain('trials');
     expect(r.status).toBe(0);
   });
