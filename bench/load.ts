@@ -72,37 +72,28 @@ export interface ZeroLoss {
 }
 
 /**
- * Finds the zero-loss rate: grow from `guess` until a trial loses packets, then bisect down to `resolution`
- * (a fraction of the rate). Each trial is a full open-loop run.
+ * Finds the zero-loss rate: grow from `guess` by 1.5x until a trial loses packets, then bisect down to `resolution`
+ * (a fraction of the rate). `trial` runs one full open-loop load at the given offered rate.
  */
-export async function zeroLossSearch(
-  relay: RelayProcess,
-  pairs: number,
-  size: number,
-  guess: number,
-  opts: { durationMs: number; resolution?: number; onTrial?: (f: LoadFigure) => void },
-): Promise<ZeroLoss> {
+export async function zeroLossSearch(trial: (pps: number) => Promise<LoadFigure>, guess: number, resolution = 0.03): Promise<ZeroLoss> {
   const trials: LoadFigure[] = [];
-  const trial = async (pps: number) => {
-    const f = await openLoop(relay, pairs, size, pps, opts.durationMs);
+  const run = async (pps: number) => {
+    const f = await trial(pps);
     trials.push(f);
-    opts.onTrial?.(f);
     return f;
   };
   const passes = (f: LoadFigure) => f.delivered >= ZERO_LOSS_DELIVERY;
   let lo = 0;
   let hi = guess;
   let best: LoadFigure | null = null;
-  for (let f = await trial(hi); passes(f) && trials.length < 6; f = await trial(hi)) {
+  for (let f = await run(hi); passes(f) && trials.length < 6; f = await run(hi)) {
     best = f;
     lo = hi;
     hi *= 1.5;
   }
-  if (!best) lo = 0;
-  const resolution = opts.resolution ?? 0.03;
   while (hi - lo > hi * resolution && trials.length < 14) {
     const mid = lo === 0 ? hi / 2 : (lo + hi) / 2;
-    const f = await trial(mid);
+    const f = await run(mid);
     if (passes(f)) {
       best = f;
       lo = mid;
@@ -110,8 +101,8 @@ export async function zeroLossSearch(
       hi = mid;
     }
   }
-  if (!best) throw new Error(`no zero-loss rate found for ${size}-byte packets down to ${Math.round(hi)} packets/s`);
-  return { best, over: await trial(best.offeredPps * 1.5), trials };
+  if (!best) throw new Error(`no rate down to ${Math.round(hi)} packets/s delivered ${ZERO_LOSS_DELIVERY * 100}%`);
+  return { best, over: await run(best.offeredPps * 1.5), trials };
 }
 
 export interface PipeServer {

@@ -2,7 +2,7 @@
  * Relay benchmarks: the relay runs as `derpdesk relay` in its own process; load comes from separate worker
  * processes (bench/worker.ts). Throughput counts packets delivered to receivers, not packets offered.
  */
-import { closedLoop, pipeClosedLoop, startPipeServer, zeroLossSearch, ZERO_LOSS_DELIVERY, type LoadFigure, type PipeServer, type ZeroLoss } from './load.js';
+import { closedLoop, openLoop, pipeClosedLoop, startPipeServer, zeroLossSearch, ZERO_LOSS_DELIVERY, type LoadFigure, type PipeServer, type ZeroLoss } from './load.js';
 import { runWorkers, startRelayProcess, startWorker, sum, type RelayProcess } from './process.js';
 import { chartSvg } from './svg.js';
 import type { BenchResult } from './types.js';
@@ -152,10 +152,11 @@ async function zeroLossAll(relay: RelayProcess, transport: string, sizes: number
   const out = new Map<number, ZeroLoss>();
   for (const size of sizes) {
     o.log(`  zero-loss search, ${transport}, ${size} bytes…`);
-    const z = await zeroLossSearch(relay, PAIRS, size, guesses.get(size) ?? 100_000, {
-      durationMs: o.durationMs,
-      onTrial: (f) => o.log(`    offered ${Math.round(f.offeredPps)}/s: delivered ${pct(f.delivered)}, relay CPU ${f.relayCpuPct.toFixed(0)}%`),
-    });
+    const z = await zeroLossSearch(async (pps) => {
+      const f = await openLoop(relay, PAIRS, size, pps, o.durationMs);
+      o.log(`    offered ${Math.round(f.offeredPps)}/s: delivered ${pct(f.delivered)}, relay CPU ${f.relayCpuPct.toFixed(0)}%`);
+      return f;
+    }, guesses.get(size) ?? 100_000);
     out.set(size, z);
   }
   return out;
