@@ -17,7 +17,6 @@ const PROFILE = process.env.DERPDESK_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-
 export interface RelayProcess {
   child: ChildProcess;
   url: string;
-  tls: boolean;
   /** Everything the relay printed so far. */
   output(): string;
   rssKiB(): number;
@@ -64,7 +63,6 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
   return {
     child,
     url,
-    tls: opts.tls === true,
     output: () => out,
     rssKiB: () => procStats(child.pid!).rssKiB,
     cpuSeconds: () => procStats(child.pid!).cpuSeconds,
@@ -133,4 +131,4 @@ export async function runWorkers(tasks: WorkerTask[], onGo?: () => void): Promis
   return Promise.all(workers.map((w) => w.result));
 }
 
-export const sum = (rs: WorkerResult[], k: 'sent' | 'received' | 'bytesReceived' | 'refused'): number => rs.reduce((n, r) => n + (r[k] ?? 0), 0);
+export const sum = (rs: WorkerResult[], k: 'sent' | 'received' | 'bytesReceived'): number => rs.reduce((n, r) => n + (r[k] ?? 0), 0);

@@ -27,11 +27,11 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
   return new Promise((resolve, reject) => {
     const s: net.Socket = secure ? tls.connect({ host: url.hostname, port, rejectUnauthorized: false }) : net.connect({ host: url.hostname, port });
     s.setNoDelay(true);
+    let got = Buffer.alloc(0);
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`handshake timed out after ${timeoutMs} ms with ${got.length} bytes received (local port ${s.localPort})`));
     }, timeoutMs);
-    let got = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       got = Buffer.concat([got, d]);
       if (got.length < SERVER_KEY_FRAME_LEN + FRAME_HEADER_LEN) return;

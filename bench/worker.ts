@@ -28,8 +28,6 @@ export interface WorkerResult {
   received: number;
   bytesReceived: number;
   elapsedMs: number;
-  /** Open loop: packets offered while the socket to the relay already held SENDER_BACKLOG bytes, so never sent. */
-  refused?: number;
   /** Round-trip times in ms (latency task), sorted. */
   rtts?: number[];
 }
@@ -169,7 +167,7 @@ async function closedLoop(link: Link, size: number, durationMs: number): Promise
 async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void> {
   const tx = await connect(task.url);
   const rx = await connect(task.url);
-  const result: WorkerResult = { ...emptyResult(), refused: 0 };
+  const result = emptyResult();
   const first = Math.floor((WARMUP_MS / 1000) * task.pps);
   const last = first + Math.floor((task.durationMs / 1000) * task.pps);
   rx.onPacket = (_s, p) => {
@@ -186,10 +184,8 @@ async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void
     const due = Math.min(Math.floor(((performance.now() - t0) / 1000) * task.pps), last);
     tx.cork();
     for (; seq < due; seq++) {
-      if (tx.bufferedBytes > SENDER_BACKLOG) {
-        if (seq >= first) result.refused!++;
-        continue;
-      }
+      // Refused: never sent, so never received, and counted as lost.
+      if (tx.bufferedBytes > SENDER_BACKLOG) continue;
       payload.writeUInt32BE(seq, 0);
       tx.send(rx.publicKey, payload);
     }

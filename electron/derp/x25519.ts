@@ -13,7 +13,7 @@ const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 // A private JWK must carry "x"; OpenSSL derives the public half from "d" and ignores it (checked below).
 const PLACEHOLDER_X = Buffer.alloc(KEY_LEN).toString('base64url');
 
-export function importPublic(raw: Uint8Array): KeyObject {
+function importPublic(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
