@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { formatNodePublic } from '../derp/keys.js';
+import { formatNodePublic, isHexKey } from '../derp/keys.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { consoleLogger, type Logger } from '../util/log.js';
 import { TokenBucket } from '../util/token-bucket.js';
@@ -102,6 +102,22 @@ function closeServer(srv: AnyServer): Promise<void> {
   });
 }
 
+/** Checks the mesh settings before anything is bound, so a typo cannot leave a half-started relay holding ports. */
+function planMesh(cfg: RelayServiceConfig): Array<{ url: string; certName?: string }> {
+  if (cfg.meshKey !== undefined && cfg.meshKey !== '' && !isHexKey(cfg.meshKey)) {
+    throw new RelayStartError('the mesh key must be 64 hex characters: check the -mesh-psk-file contents', 'file');
+  }
+  const peers = cfg.meshWith ?? [];
+  if (peers.length > 0 && !cfg.meshKey) throw new RelayStartError('meshing needs a mesh key (-mesh-psk-file)', 'file');
+  return peers.map((entry) => {
+    try {
+      return meshPeerUrl(entry);
+    } catch (err) {
+      throw new RelayStartError(`mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`, 'file');
+    }
+  });
+}
+
 function urlHost(host: string): string {
   if (!host || host === '::' || host === '0.0.0.0') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
@@ -119,6 +135,7 @@ export class RelayService {
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
     const log = cfg.logger ?? consoleLogger;
     const listenAt = parseHostPort(cfg.addr, 'listen address');
+    const meshPeers = planMesh(cfg);
     const key = await loadOrCreateServerKey(cfg.keyFile);
     if (key.looseMode !== undefined) {
       log.warn(`key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`);
@@ -171,15 +188,8 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    const mesh: MeshLink[] = [];
-    if (cfg.meshWith?.length) {
-      if (!cfg.meshKey) throw new RelayStartError('meshing needs a mesh key (-mesh-psk-file)', 'file');
-      for (const entry of cfg.meshWith) {
-        const peer = meshPeerUrl(entry);
-        mesh.push(new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey, certName: peer.certName, ca: cfg.meshCa, logger: log }));
-      }
-      for (const link of mesh) link.start();
-    }
+    const mesh = meshPeers.map((peer) => new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey!, certName: peer.certName, ca: cfg.meshCa, logger: log }));
+    for (const link of mesh) link.start();
     return new RelayService(derp, endpoints, key.created, servers, mesh);
   }
 
