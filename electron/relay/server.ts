@@ -125,7 +125,7 @@ export class DerpServer {
   private readonly meshKey: Buffer | null;
   private readonly admissionCheck: AdmissionCheck | null;
   private readonly writeTimeoutMs: number;
-  private readonly meshWriteTimeoutMs: number;
+  readonly meshWriteTimeoutMs: number;
   private readonly keepAliveMs: number;
   private readonly serverKeyFrame: Buffer;
 
