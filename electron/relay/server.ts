@@ -167,13 +167,14 @@ export class DerpServer {
   }
 
   /** Serves a freshly upgraded connection: sends ServerKey and waits for ClientInfo. */
-  accept(transport: Transport, opts: { notIdeal?: boolean } = {}): ClientConnection | null {
+  accept(transport: Transport, opts: { notIdeal?: boolean; onActive?: () => void } = {}): ClientConnection | null {
     if (this.closed) {
       transport.destroy();
       return null;
     }
     this.counters.accepts++;
     const c = new ClientConnection(this.nextConnId++, this, transport, opts.notIdeal === true);
+    c.onActive = opts.onActive ?? null;
     this.conns.add(c);
     c.start(this.serverKeyFrame);
     return c;
