@@ -44,7 +44,7 @@ export interface RelayServiceConfig {
   /** derper's -accept-connection-limit (per second) and -accept-connection-burst. */
   acceptLimit?: { perSecond: number; burst: number };
   /** Protocol timings; the defaults are derper's. */
-  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
+  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'meshWriteTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
   /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
   extraVarz?: () => string[];
   /**
