@@ -71,7 +71,16 @@ export class MeshLink implements PacketForwarder {
   }
 
   start(): void {
-    void this.dial();
+    this.dialSafely();
+  }
+
+  /** A failure past the connect (a bug) must not become an unhandled rejection: the link goes down and redials. */
+  private dialSafely(): void {
+    this.dial().catch((err: Error) => {
+      this.lastError = err.message;
+      this.client?.shutdown(err);
+      if (!this.client) this.linkDown(`dial failed: ${err.message}`);
+    });
   }
 
   status(): MeshLinkStatus {
@@ -171,7 +180,7 @@ export class MeshLink implements PacketForwarder {
     this.state = 'down';
     if (this.stopped) return;
     this.opts.logger.warn(`mesh: link to ${this.url} down (${why}); retrying in ${(this.backoff / 1000).toFixed(1)} s`);
-    this.timer = setTimeout(() => void this.dial(), this.backoff);
+    this.timer = setTimeout(() => this.dialSafely(), this.backoff);
     this.timer.unref();
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
   }
