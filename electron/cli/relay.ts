@@ -12,6 +12,7 @@ import { KeyFileError } from '../relay/keyfile.js';
 import { parseMeshKey } from '../relay/mesh.js';
 import { loadRateConfig } from '../relay/rate-config.js';
 import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
+import { installLastResort } from '../util/last-resort.js';
 import { consoleLogger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
@@ -155,6 +156,7 @@ export async function runRelay(argv: string[]): Promise<number> {
     process.stdout.write(formatUsage(USAGE, RELAY_FLAGS));
     return 0;
   }
+  installLastResort(consoleLogger, { name: 'derpdesk relay' });
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;

@@ -8,6 +8,12 @@ import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../sh
 import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
 import { checkBandwidth, checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
 
+/**
+ * The most a bandwidth test may move through one node: enough for a stable MB/s figure on fast links, small
+ * enough that a typo cannot turn a check into a multi-gigabyte transfer through someone's relay.
+ */
+export const MAX_BANDWIDTH_BYTES = 64 << 20;
+
 export interface CheckOptions {
   /** Region id or code; all regions when absent. */
   region?: string;
@@ -34,9 +40,24 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
   if (regions.length === 0) throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
   const jobs = regions.flatMap((r) => r.Nodes.filter((n) => !opts.node || n.Name === opts.node).map((n) => ({ r, n })));
   if (jobs.length === 0) throw new Error(`no node "${opts.node}" in the map`);
+  const bw = opts.bandwidthBytes;
+  if (bw !== undefined && !(Number.isFinite(bw) && bw >= 0 && bw <= MAX_BANDWIDTH_BYTES)) {
+    throw new Error(`bandwidth test of ${bw} bytes refused: the most is ${MAX_BANDWIDTH_BYTES} bytes (${MAX_BANDWIDTH_BYTES >> 20} MiB) per node`);
+  }
   // One socket per family for every STUN probe of the run, so mapped ports can be compared across servers.
   const udp4 = dgram.createSocket('udp4');
   const udp6 = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+  try {
+    return await runJobs(map, opts, startedAt, regions, jobs, udp4, udp6);
+  } finally {
+    udp4.close();
+    udp6.close();
+  }
+}
+
+type Job = { r: ReturnType<typeof regionsInOrder>[number]; n: DerpMap['Regions'][string]['Nodes'][number] };
+
+async function runJobs(map: DerpMap, opts: CheckOptions, startedAt: number, regions: ReturnType<typeof regionsInOrder>, jobs: Job[], udp4: dgram.Socket, udp6: dgram.Socket): Promise<CheckReport> {
   udp6.on('error', () => {});
   await new Promise<void>((res) => udp4.bind(0, res));
   await new Promise<void>((res) => {

@@ -76,34 +76,103 @@ export interface VerifyUrlOptions {
   timeoutMs?: number;
 }
 
+/** derper decodes the answer through io.LimitReader(res.Body, 4<<10); more than this is not an admission answer. */
+export const MAX_VERIFY_ANSWER_BYTES = 4 << 10;
+/** Go's http.Client gives up after 10 redirects. */
+export const MAX_VERIFY_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Go's http.Client re-sends a POST as a bodiless GET after these; 307 and 308 keep the method and body. */
+const REDIRECT_TO_GET = new Set([301, 302, 303]);
+
+type VerifyExchange = { kind: 'answer'; res: Response } | { kind: 'unreachable'; why: string } | { kind: 'refused'; why: string };
+
+/**
+ * POSTs to the controller and follows redirects as derper's Go client does (up to 10; 301/302/303 turn the POST
+ * into a GET, whose answer a real controller refuses). Only failing to reach a server is 'unreachable': every HTTP
+ * answer, a redirect loop included, is the controller's word.
+ */
+async function exchange(opts: VerifyUrlOptions, json: string, signal: AbortSignal): Promise<VerifyExchange> {
+  let url = opts.url;
+  let post = true;
+  for (let hops = 0; ; hops++) {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: post ? 'POST' : 'GET',
+        headers: post ? { 'Content-Type': 'application/json' } : {},
+        body: post ? json : undefined,
+        signal,
+        redirect: 'manual',
+      });
+    } catch (err) {
+      const why = (err as Error).name === 'TimeoutError' ? 'timed out' : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+      return { kind: 'unreachable', why };
+    }
+    if (!REDIRECT_STATUSES.has(res.status)) return { kind: 'answer', res };
+    await res.body?.cancel();
+    if (hops >= MAX_VERIFY_REDIRECTS) return { kind: 'refused', why: `admission controller redirected more than ${MAX_VERIFY_REDIRECTS} times` };
+    const location = res.headers.get('location');
+    let next: URL;
+    try {
+      next = new URL(location ?? '', url);
+    } catch {
+      return { kind: 'refused', why: `admission controller answered ${res.status} with an unusable Location "${location}"` };
+    }
+    if (location === null || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+      return { kind: 'refused', why: `admission controller answered ${res.status} without an http(s) Location` };
+    }
+    if (REDIRECT_TO_GET.has(res.status)) post = false;
+    url = next.href;
+  }
+}
+
+/** Reads at most `max` bytes of the body, cancelling the rest; null when the body is longer. */
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** derper's admission-controller request: POST {"NodePublic","Source"}, admitted only on 200 with {"Allow":true}. */
 export async function verifyViaUrl(opts: VerifyUrlOptions, req: AdmissionRequest, logger: Logger): Promise<string | null> {
   const key = formatNodePublic(req.key);
-  let res: Response;
-  try {
-    res = await fetch(opts.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ NodePublic: key, Source: req.remoteAddress }),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
-      redirect: 'error',
-    });
-  } catch (err) {
-    const why = (err as Error).name === 'TimeoutError' ? 'timed out' : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 5000);
+  const r = await exchange(opts, JSON.stringify({ NodePublic: key, Source: req.remoteAddress }), signal);
+  if (r.kind === 'refused') return r.why;
+  if (r.kind === 'unreachable') {
     if (opts.failOpen) {
-      logger.warn(`admission: controller ${opts.url} unreachable (${why}); admitting ${key} (fail-open)`);
+      logger.warn(`admission: controller ${opts.url} unreachable (${r.why}); admitting ${key} (fail-open)`);
       return null;
     }
-    return `admission controller unreachable (${why})`;
+    return `admission controller unreachable (${r.why})`;
   }
+  const res = r.res;
   if (res.status !== 200) {
     await res.body?.cancel();
     return `admission controller answered ${res.status} ${res.statusText}`;
   }
+  let text: string | null;
+  try {
+    text = await readCapped(res, MAX_VERIFY_ANSWER_BYTES);
+  } catch (err) {
+    return `admission controller's answer could not be read (${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message})`;
+  }
+  if (text === null) return `admission controller's answer is longer than ${MAX_VERIFY_ANSWER_BYTES} bytes; it should be {"Allow":true} or {"Allow":false}`;
   let body: unknown;
   try {
-    const text = await res.text();
-    body = JSON.parse(text.slice(0, 4096));
+    body = JSON.parse(text);
   } catch {
     return 'admission controller answered with something that is not JSON';
   }

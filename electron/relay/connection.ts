@@ -72,6 +72,8 @@ export class ClientConnection {
   /** Receive rate limit (non-mesh clients, when configured); reads pause while it is in debt. */
   limiter: TokenBucket | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
+  /** Told once the handshake (and admission) is done, e.g. to lift the listener's pre-handshake deadline. */
+  onActive: (() => void) | null = null;
   /** Set by a graceful stop that waits for this connection to finish. */
   onClosed: (() => void) | null = null;
 
@@ -181,8 +183,9 @@ export class ClientConnection {
     this.canMesh = this.server.isMeshKey(info.meshKey);
     this.state = 'verifying';
     this.transport.pauseReading();
-    this.server.admit(this).then(
-      (denied) => {
+    this.server
+      .admit(this)
+      .then((denied) => {
         if (this.state === 'closed') return;
         if (denied !== null) {
           this.server.noteDenied(this, denied);
@@ -190,9 +193,8 @@ export class ClientConnection {
           return;
         }
         this.activate();
-      },
-      (err: Error) => this.fail(`verification failed: ${err.message}`),
-    );
+      })
+      .catch((err: Error) => this.fail(`verification failed: ${err?.message ?? String(err)}`));
     return false;
   }
 
@@ -230,6 +232,8 @@ export class ClientConnection {
     this.transport.writeBatch([encodeFrame(FrameType.ServerInfo, sealed)], 1);
     this.transport.resumeReading();
     this.reader.resume();
+    this.onActive?.();
+    this.onActive = null;
   }
 
   private onSteadyFrame(type: number, buf: Buffer, start: number, end: number): void {

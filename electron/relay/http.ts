@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PROTOCOL_VERSION } from '../derp/frames.js';
 import type { DerpServer } from './server.js';
+import { requestPath } from './request-target.js';
 import { SocketTransport, WebSocketTransport, normalizeIp } from './transport.js';
 
 export const FAST_START_HEADER = 'derp-fast-start';
@@ -29,6 +30,8 @@ export interface DerpHttpOptions {
   server: DerpServer;
   /** Prometheus text for /debug/varz. */
   varz: () => string;
+  /** Called once a socket's DERP handshake is done (the client is active); see HandshakeGuard. */
+  onHandshakeDone?: (socket: Socket) => void;
 }
 
 export interface DerpHttpHandlers {
@@ -36,14 +39,16 @@ export interface DerpHttpHandlers {
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
 }
 
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
-}
-
 function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.');
+}
+
+/**
+ * tsweb's rule for debug pages: loopback only, and never a request relayed by a proxy on this machine (it carries
+ * X-Forwarded-For), because then the real client is somewhere else.
+ */
+function allowDebugAccess(req: IncomingMessage): boolean {
+  return req.headers['x-forwarded-for'] === undefined && isLoopback(normalizeIp(req.socket.remoteAddress));
 }
 
 function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -70,7 +75,11 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const p = pathOf(req);
+    const p = requestPath(req.url);
+    if (p === null) {
+      plain(res, 400, '400 Bad Request: malformed request target\n', { Connection: 'close' });
+      return;
+    }
     switch (p) {
       case '/derp/probe':
       case '/derp/latency-check':
@@ -95,7 +104,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
         plain(res, 200, 'User-agent: *\nDisallow: /\n');
         return;
       case '/debug/varz':
-        if (!isLoopback(normalizeIp(req.socket.remoteAddress))) {
+        if (!allowDebugAccess(req)) {
           plain(res, 403, 'debug access denied\n');
           return;
         }
@@ -112,7 +121,12 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
 
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    if (pathOf(req) !== '/derp') {
+    const p = requestPath(req.url);
+    if (p === null) {
+      reject(socket, '400 Bad Request', '400 Bad Request: malformed request target\n');
+      return;
+    }
+    if (p !== '/derp') {
       reject(socket, '404 Not Found', '404 page not found\n');
       return;
     }
@@ -127,7 +141,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        server.accept(new WebSocketTransport(ws, socket), { notIdeal });
+        server.accept(new WebSocketTransport(ws, socket), { notIdeal, onActive: () => opts.onHandshakeDone?.(socket) });
       });
       return;
     }
@@ -144,7 +158,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
           `Derp-Public-Key: ${server.publicKey.toString('hex')}\r\n\r\n`,
       );
     }
-    server.accept(new SocketTransport(socket, head), { notIdeal });
+    server.accept(new SocketTransport(socket, head), { notIdeal, onActive: () => opts.onHandshakeDone?.(socket) });
   };
 
   return { onRequest, onUpgrade };

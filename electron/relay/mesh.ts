@@ -4,6 +4,7 @@
  * clients that live there with ForwardPacket. A dropped link is redialled with backoff and its clients forgotten.
  */
 import { DerpClient } from '../derp/client.js';
+import { looksLikeDisco } from '../derp/disco.js';
 import { FrameType, encodeFrame } from '../derp/frames.js';
 import type { NodeKeyPair } from '../derp/keys.js';
 import { isHexKey } from '../derp/keys.js';
@@ -13,6 +14,11 @@ import type { DerpServer, PacketForwarder } from './server.js';
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Forwarded packets waiting in a mesh link's socket buffer. A peer that stops reading must not grow this relay's
+ * memory: beyond this, packets for its clients are dropped (counted as queue_tail) until the buffer drains.
+ */
+export const MESH_QUEUE_BYTES = 4 << 20;
 
 export type MeshLinkState = 'connecting' | 'up' | 'down';
 
@@ -50,6 +56,8 @@ export class MeshLink implements PacketForwarder {
   private readonly present = new Set<string>();
   private backoff = MIN_BACKOFF_MS;
   private timer: NodeJS.Timeout | null = null;
+  /** Armed when the link's buffer first fills up; a link still full when it fires is cut and redialled. */
+  private writeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -63,7 +71,16 @@ export class MeshLink implements PacketForwarder {
   }
 
   start(): void {
-    void this.dial();
+    this.dialSafely();
+  }
+
+  /** A failure past the connect (a bug) must not become an unhandled rejection: the link goes down and redials. */
+  private dialSafely(): void {
+    this.dial().catch((err: Error) => {
+      this.lastError = err.message;
+      this.client?.shutdown(err);
+      if (!this.client) this.linkDown(`dial failed: ${err.message}`);
+    });
   }
 
   status(): MeshLinkStatus {
@@ -72,9 +89,30 @@ export class MeshLink implements PacketForwarder {
 
   forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void {
     const c = this.client;
-    if (!c || c.isClosed) return;
+    if (!c || c.isClosed) {
+      this.server.noteDrop('gone_disconnected', looksLikeDisco(buf, pktStart, end), end - pktStart);
+      return;
+    }
+    if (c.bufferedBytes >= MESH_QUEUE_BYTES) {
+      this.server.noteDrop('queue_tail', looksLikeDisco(buf, pktStart, end), end - pktStart);
+      this.armWriteTimeout(c);
+      return;
+    }
     this.forwardedOut++;
     c.writeRaw(encodeFrame(FrameType.ForwardPacket, srcKey, dstKey, buf.subarray(pktStart, end)));
+  }
+
+  /** The mesh form of the client write timeout: a peer that reads nothing for this long is cut off. */
+  private armWriteTimeout(c: DerpClient): void {
+    if (this.writeTimer) return;
+    const ms = this.server.meshWriteTimeoutMs;
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = null;
+      if (c.isClosed || c.bufferedBytes < MESH_QUEUE_BYTES) return;
+      this.server.counters.writeTimeouts++;
+      c.shutdown(new Error(`write timeout: the peer has not read for ${ms / 1000} s`));
+    }, ms);
+    this.writeTimer.unref();
   }
 
   private async dial(): Promise<void> {
@@ -126,6 +164,8 @@ export class MeshLink implements PacketForwarder {
     });
     c.once('close', (err) => {
       this.client = null;
+      if (this.writeTimer) clearTimeout(this.writeTimer);
+      this.writeTimer = null;
       this.server.gauges.meshLinks--;
       this.lastError = err?.message ?? 'connection closed';
       this.linkDown(this.lastError);
@@ -140,7 +180,7 @@ export class MeshLink implements PacketForwarder {
     this.state = 'down';
     if (this.stopped) return;
     this.opts.logger.warn(`mesh: link to ${this.url} down (${why}); retrying in ${(this.backoff / 1000).toFixed(1)} s`);
-    this.timer = setTimeout(() => void this.dial(), this.backoff);
+    this.timer = setTimeout(() => this.dialSafely(), this.backoff);
     this.timer.unref();
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
   }
@@ -148,6 +188,7 @@ export class MeshLink implements PacketForwarder {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.writeTimer) clearTimeout(this.writeTimer);
     this.client?.close();
   }
 }

@@ -125,7 +125,7 @@ export class DerpServer {
   private readonly meshKey: Buffer | null;
   private readonly admissionCheck: AdmissionCheck | null;
   private readonly writeTimeoutMs: number;
-  private readonly meshWriteTimeoutMs: number;
+  readonly meshWriteTimeoutMs: number;
   private readonly keepAliveMs: number;
   private readonly serverKeyFrame: Buffer;
 
@@ -167,13 +167,14 @@ export class DerpServer {
   }
 
   /** Serves a freshly upgraded connection: sends ServerKey and waits for ClientInfo. */
-  accept(transport: Transport, opts: { notIdeal?: boolean } = {}): ClientConnection | null {
+  accept(transport: Transport, opts: { notIdeal?: boolean; onActive?: () => void } = {}): ClientConnection | null {
     if (this.closed) {
       transport.destroy();
       return null;
     }
     this.counters.accepts++;
     const c = new ClientConnection(this.nextConnId++, this, transport, opts.notIdeal === true);
+    c.onActive = opts.onActive ?? null;
     this.conns.add(c);
     c.start(this.serverKeyFrame);
     return c;

@@ -6,11 +6,13 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { formatNodePublic } from '../derp/keys.js';
+import type { Duplex } from 'node:stream';
+import { formatNodePublic, isHexKey } from '../derp/keys.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { consoleLogger, type Logger } from '../util/log.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RateConfig } from './rate-config.js';
+import { DEFAULT_MAX_HANDSHAKES_PER_IP, HandshakeGuard, handshakeGuardVarz } from './handshake-guard.js';
 import { createDerpHttp, serveNoContent } from './http.js';
 import { loadOrCreateServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
@@ -42,9 +44,14 @@ export interface RelayServiceConfig {
   /** derper's -accept-connection-limit (per second) and -accept-connection-burst. */
   acceptLimit?: { perSecond: number; burst: number };
   /** Protocol timings; the defaults are derper's. */
-  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
+  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'meshWriteTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
   /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
   extraVarz?: () => string[];
+  /**
+   * Connections from one IP address that may be between TCP accept and the end of the DERP handshake at once;
+   * more are closed at accept (default 64).
+   */
+  maxHandshakesPerIp?: number;
 }
 
 export interface ListeningEndpoint {
@@ -95,10 +102,53 @@ function listen(srv: AnyServer, host: string, port: number, what: string): Promi
   });
 }
 
+/** Answers what HTTP still lets us answer (oversized headers, a malformed request) instead of just hanging up. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+}
+
+/**
+ * Runs a request handler so that nothing it throws leaves the 'request' event: the client gets a 500 (or a closed
+ * connection if the answer had started), and its next request on the connection gets a fresh handshake deadline.
+ */
+function guardedRequests(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, guard: HandshakeGuard, log: Logger) {
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.once('finish', () => guard.rearm(req.socket));
+    try {
+      handler(req, res);
+    } catch (err) {
+      log.warn(`derp: HTTP ${req.method} handler failed: ${(err as Error).stack ?? String(err)}`);
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end('500 internal error\n');
+    }
+  };
+}
+
 function closeServer(srv: AnyServer): Promise<void> {
   return new Promise((resolve) => {
     srv.close(() => resolve());
     srv.closeIdleConnections();
+  });
+}
+
+/** Checks the mesh settings before anything is bound, so a typo cannot leave a half-started relay holding ports. */
+function planMesh(cfg: RelayServiceConfig): Array<{ url: string; certName?: string }> {
+  if (cfg.meshKey !== undefined && cfg.meshKey !== '' && !isHexKey(cfg.meshKey)) {
+    throw new RelayStartError('the mesh key must be 64 hex characters: check the -mesh-psk-file contents', 'file');
+  }
+  const peers = cfg.meshWith ?? [];
+  if (peers.length > 0 && !cfg.meshKey) throw new RelayStartError('meshing needs a mesh key (-mesh-psk-file)', 'file');
+  return peers.map((entry) => {
+    try {
+      return meshPeerUrl(entry);
+    } catch (err) {
+      throw new RelayStartError(`mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`, 'file');
+    }
   });
 }
 
@@ -119,6 +169,7 @@ export class RelayService {
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
     const log = cfg.logger ?? consoleLogger;
     const listenAt = parseHostPort(cfg.addr, 'listen address');
+    const meshPeers = planMesh(cfg);
     const key = await loadOrCreateServerKey(cfg.keyFile);
     if (key.looseMode !== undefined) {
       log.warn(`key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`);
@@ -126,13 +177,24 @@ export class RelayService {
     const tls = cfg.tls ? await readTls(cfg.tls) : null;
     const derp = new DerpServer({ ...cfg.timing, keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
     if (cfg.rateConfig) derp.setRateLimits(cfg.rateConfig);
-    const varz = () => renderDerpVarz(derp.stats(), cfg.extraVarz?.() ?? []);
-    const handlers = createDerpHttp({ server: derp, varz });
+    const maxPerIp = cfg.maxHandshakesPerIp ?? DEFAULT_MAX_HANDSHAKES_PER_IP;
+    const onTimeout = (who: string) => derp.log.warnKeyed('handshake deadline', `derp: ${who}: handshake: not done within ${derp.handshakeTimeoutMs / 1000} s of connecting; closing this connection`);
+    const guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
+    const varz = () => renderDerpVarz(derp.stats(), [...handshakeGuardVarz(guard.counters), ...(cfg.extraVarz?.() ?? [])]);
+    const handlers = createDerpHttp({ server: derp, varz, onHandshakeDone: guard.done });
 
     const main: AnyServer = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }) : http.createServer();
-    main.on('request', handlers.onRequest);
-    main.on('upgrade', handlers.onUpgrade);
-    main.on('clientError', (_err, socket) => socket.destroy());
+    main.on('connection', guard.onConnection);
+    main.on('request', guardedRequests(handlers.onRequest, guard, log));
+    main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      try {
+        handlers.onUpgrade(req, socket, head);
+      } catch (err) {
+        log.warn(`derp: upgrade handler failed: ${(err as Error).stack ?? String(err)}`);
+        socket.destroy();
+      }
+    });
+    main.on('clientError', onClientError);
     if (cfg.acceptLimit && Number.isFinite(cfg.acceptLimit.perSecond)) {
       const bucket = new TokenBucket(cfg.acceptLimit.perSecond, cfg.acceptLimit.burst);
       // Connections over the limit are closed before any TLS or HTTP work is spent on them.
@@ -151,16 +213,20 @@ export class RelayService {
       const scheme = tls ? 'https' : 'http';
       endpoints.push({ role: 'derp', scheme, host: a.address, port: a.port, url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp` });
       if (tls && cfg.httpPort >= 0) {
-        const port80 = http.createServer((req, res) => {
-          if ((req.url ?? '').split('?')[0] === '/generate_204') {
-            serveNoContent(req, res);
-            return;
-          }
-          const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-          res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
-          res.end();
-        });
-        port80.on('clientError', (_err, socket) => socket.destroy());
+        const port80Guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
+        const port80 = http.createServer(
+          guardedRequests((req, res) => {
+            if ((req.url ?? '').split('?')[0] === '/generate_204') {
+              serveNoContent(req, res);
+              return;
+            }
+            const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+            res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
+            res.end();
+          }, port80Guard, log),
+        );
+        port80.on('connection', port80Guard.onConnection);
+        port80.on('clientError', onClientError);
         const b = await listen(port80, listenAt.host, cfg.httpPort, 'HTTP port');
         servers.push(port80);
         endpoints.push({ role: 'http-port', scheme: 'http', host: b.address, port: b.port, url: `http://${urlHost(listenAt.host)}:${b.port}/generate_204` });
@@ -171,15 +237,8 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    const mesh: MeshLink[] = [];
-    if (cfg.meshWith?.length) {
-      if (!cfg.meshKey) throw new RelayStartError('meshing needs a mesh key (-mesh-psk-file)', 'file');
-      for (const entry of cfg.meshWith) {
-        const peer = meshPeerUrl(entry);
-        mesh.push(new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey, certName: peer.certName, ca: cfg.meshCa, logger: log }));
-      }
-      for (const link of mesh) link.start();
-    }
+    const mesh = meshPeers.map((peer) => new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey!, certName: peer.certName, ca: cfg.meshCa, logger: log }));
+    for (const link of mesh) link.start();
     return new RelayService(derp, endpoints, key.created, servers, mesh);
   }
 

@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { formatHostPort } from '../util/hostport.js';
 import { BINDING_REQUEST, addressOf, encodeBindingResponse, framingError } from './message.js';
+import { DEFAULT_STUN_RATE_LIMIT, SourceLimiter, type StunRateLimit } from './source-limit.js';
 
 export interface StunListen {
   host: string;
@@ -23,6 +24,15 @@ export interface StunStats {
   /** derper's stun_addrfamily{family}. */
   ipv4: number;
   ipv6: number;
+  /** Requests not answered because the source port is 0 (no reply can reach it; sending one throws). */
+  droppedSourcePortZero: number;
+  /** Requests not answered because their source IP is over its rate limit. */
+  droppedRateLimited: number;
+}
+
+export interface StunServerOptions {
+  /** Per-source-IP limit on answers; the default suits real clients (see source-limit.ts). */
+  rateLimit?: StunRateLimit;
 }
 
 const SOFTWARE = Buffer.from('derpdesk');
@@ -36,8 +46,13 @@ export function allAddresses(port: number): StunListen[] {
 }
 
 export class StunServer {
-  readonly stats: StunStats = { success: 0, notStun: 0, writeError: 0, readError: 0, ipv4: 0, ipv6: 0 };
+  readonly stats: StunStats = { success: 0, notStun: 0, writeError: 0, readError: 0, ipv4: 0, ipv6: 0, droppedSourcePortZero: 0, droppedRateLimited: 0 };
   private readonly sockets: dgram.Socket[] = [];
+  private readonly limiter: SourceLimiter;
+
+  constructor(opts: StunServerOptions = {}) {
+    this.limiter = new SourceLimiter(opts.rateLimit ?? DEFAULT_STUN_RATE_LIMIT);
+  }
 
   /** Addresses skipped because they were optional and could not be bound, with the reason. */
   readonly skipped: string[] = [];
@@ -89,7 +104,20 @@ export class StunServer {
     }
     if (addr.family === 4) this.stats.ipv4++;
     else this.stats.ipv6++;
-    sock.send(encodeBindingResponse(msg, addr, SOFTWARE), rinfo.port, rinfo.address, this.onSent);
+    if (rinfo.port === 0) {
+      this.stats.droppedSourcePortZero++;
+      return;
+    }
+    if (!this.limiter.allow(rinfo.address, performance.now())) {
+      this.stats.droppedRateLimited++;
+      return;
+    }
+    try {
+      sock.send(encodeBindingResponse(msg, addr, SOFTWARE), rinfo.port, rinfo.address, this.onSent);
+    } catch {
+      // Node validates the destination synchronously; an exception here would escape the 'message' event.
+      this.stats.writeError++;
+    }
   }
 
   /** One callback for every reply: no closure per request. */
@@ -127,5 +155,8 @@ export function stunVarz(s: StunStats): string[] {
     '# TYPE stun_addrfamily counter\n',
     `stun_addrfamily{family="ipv4"} ${s.ipv4}\n`,
     `stun_addrfamily{family="ipv6"} ${s.ipv6}\n`,
+    '# TYPE derpdesk_stun_requests_dropped counter\n',
+    `derpdesk_stun_requests_dropped{reason="rate_limited"} ${s.droppedRateLimited}\n`,
+    `derpdesk_stun_requests_dropped{reason="source_port_zero"} ${s.droppedSourcePortZero}\n`,
   ];
 }

@@ -246,3 +246,23 @@ describe('home region', () => {
     expect(summarise(map, [node(900, 40), node(901, 15)], 900).preferredRegion).toBe(901);
   });
 });
+
+describe('diagnostics resources', () => {
+  const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+
+  it('closes its UDP sockets after each run, passing or failing', async () => {
+    const before = udpSockets();
+    for (let i = 0; i < 3; i++) {
+      await runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http' });
+      await expect(runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http', region: 'nowhere' })).rejects.toThrow();
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(udpSockets()).toBe(before);
+  });
+
+  it('refuses a bandwidth test larger than the cap, naming the cap', async () => {
+    await expect(runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { scheme: 'http', bandwidthBytes: 65 * 2 ** 20 })).rejects.toThrow(
+      `bandwidth test of ${65 * 2 ** 20} bytes refused: the most is ${64 * 2 ** 20} bytes (64 MiB) per node`,
+    );
+  });
+});

@@ -147,3 +147,126 @@ describe('verify-client-url', () => {
     }
   });
 });
+
+describe('verify-client-url against a hostile or odd controller', () => {
+  const HUGE_BYTES = 50 << 20;
+  let controller: http.Server;
+  let origin: string;
+  let hugeBytesWritten = -1;
+  const allowedKey = generateKeyPair();
+
+  beforeAll(async () => {
+    controller = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const path = req.url ?? '/';
+        if (path === '/verify' && req.method === 'POST') {
+          const allow = (JSON.parse(body) as { NodePublic: string }).NodePublic === formatNodePublic(allowedKey.publicKey);
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Allow: allow }));
+        } else if (path === '/verify') {
+          res.writeHead(405).end('POST only');
+        } else if (path === '/found') {
+          res.writeHead(302, { Location: '/verify' }).end();
+        } else if (path === '/temporary') {
+          res.writeHead(307, { Location: '/verify' }).end();
+        } else if (path === '/loop') {
+          res.writeHead(302, { Location: '/loop' }).end();
+        } else if (path === '/huge') {
+          void streamHuge(res);
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+    });
+    await new Promise<void>((r) => controller.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(controller.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    controller.closeAllConnections();
+    return new Promise<void>((r) => controller.close(() => r()));
+  });
+
+  /** A 200 whose body starts like an admission and goes on for 50 MB, as fast as the reader takes it. */
+  async function streamHuge(res: http.ServerResponse): Promise<void> {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = Buffer.alloc(64 << 10, 0x20);
+    const head = '{"Allow":true,"pad":"';
+    res.write(head);
+    let written = head.length;
+    let closed = false;
+    res.once('close', () => (closed = true));
+    while (written < HUGE_BYTES && !closed) {
+      written += chunk.length;
+      if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+    }
+    hugeBytesWritten = written;
+    res.end();
+  }
+
+  const relayWith = (url: string, failOpen: boolean) => startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url, failOpen }, logger: silentLogger }) });
+
+  it('follows a 307 with the POST, as derper does', async () => {
+    const relay = await relayWith(`${origin}/temporary`, false);
+    try {
+      expect(await admitted(relay.url, allowedKey)).toBe(true);
+      expect(await admitted(relay.url)).toBe(false);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('does not admit through a redirect under fail-open: a 302 turns the POST into a GET the controller refuses', async () => {
+    const relay = await relayWith(`${origin}/found`, true);
+    try {
+      expect(await admitted(relay.url)).toBe(false);
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller answered 405 Method Not Allowed');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('denies after 10 redirects under fail-open instead of calling a loop unreachable', async () => {
+    const relay = await relayWith(`${origin}/loop`, true);
+    try {
+      expect(await admitted(relay.url)).toBe(false);
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller redirected more than 10 times');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('stops reading a 50 MB answer after 4 KiB and denies the client, saying why', async () => {
+    const relay = await relayWith(`${origin}/huge`, true);
+    try {
+      const rssBefore = process.memoryUsage().rss;
+      expect(await admitted(relay.url)).toBe(false);
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller\'s answer is longer than 4096 bytes; it should be {"Allow":true} or {"Allow":false}');
+      await eventually(() => hugeBytesWritten >= 0, 5000, 'the controller to see the reader go away');
+      // Socket buffers on both sides hold a few MB at most; a reader that read on would take all 50.
+      expect(hugeBytesWritten).toBeLessThan(HUGE_BYTES / 4);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(40 << 20);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('keeps relaying between admitted clients while another is being refused', async () => {
+    const friends = [generateKeyPair(), generateKeyPair()];
+    const viaHuge = createAdmissionCheck({ verifyUrl: { url: `${origin}/huge`, failOpen: true }, logger: silentLogger })!;
+    const relay = await startRelay({ admissionCheck: async (req) => (friends.some((f) => f.publicKey.equals(req.key)) ? null : viaHuge(req)) });
+    try {
+      const a = await DerpClient.connect({ url: relay.url, keyPair: friends[0] });
+      const refused = admitted(relay.url);
+      const b = await DerpClient.connect({ url: relay.url, keyPair: friends[1] });
+      const got = new Promise<string>((r) => (b.onPacket = (_src, p) => r(p.toString())));
+      a.send(b.publicKey, Buffer.from('still relaying'));
+      expect(await got).toBe('still relaying');
+      expect(await refused).toBe(false);
+      a.close();
+      b.close();
+    } finally {
+      await relay.stop();
+    }
+  });
+});

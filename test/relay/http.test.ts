@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type TestRelay } from '../helpers/relay.js';
+import { RawPeer, startRelay, type TestRelay } from '../helpers/relay.js';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -71,5 +71,40 @@ describe('relay HTTP endpoints', () => {
       expect(r.body).toMatch(new RegExp(`^${name} \\d+$`, 'm'));
     }
     expect(r.body).toContain('derp_packets_dropped{kind="disco",reason="unknown_dest"} 0');
+  });
+});
+
+/** Sends raw bytes and returns everything the relay answers before closing (or '' if it just hangs up). */
+async function rawExchange(bytes: string): Promise<string> {
+  const p = await RawPeer.connect(relay.port);
+  p.write(bytes);
+  await p.waitClosed(5000);
+  return p.buf.toString('latin1');
+}
+
+describe('relay HTTP hardening', () => {
+  it('refuses /debug/varz to a loopback request relayed by a proxy (X-Forwarded-For), as derper does', async () => {
+    const r = await get('/debug/varz', { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    expect(r.status).toBe(403);
+    expect(r.body).toBe('debug access denied\n');
+    expect((await get('/debug/varz')).status).toBe(200);
+  });
+
+  it.each(['/%', '/%zz', '/derp%', 'http://[', 'http://[::1', '*', 'derp'])('answers 400 to the malformed target %s, plain and as an upgrade', async (target) => {
+    expect(await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('serves an absolute-form target by its path, as Go does', async () => {
+    expect(await rawExchange(`GET http://relay.example/robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200 [\s\S]*Disallow: \//);
+    const p = await RawPeer.connect(relay.port);
+    p.write(`GET http://relay.example/derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n`);
+    expect(await p.readHttpHead()).toMatch(/^HTTP\/1\.1 101 /);
+    p.socket.destroy();
+  });
+
+  it('answers 431 to oversized headers and 400 to a broken request line', async () => {
+    expect(await rawExchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 << 10)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange('GARBAGE\x00\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
   });
 });
