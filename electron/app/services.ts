@@ -101,7 +101,8 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'allowlist.save': async (text) => {
       const problems = checkAllowListText(text);
       if (problems.length > 0) return { ok: false, problems };
-      const target = await allowListFile('write');
+      const target = await allowListFile('write').catch((err: Error) => err);
+      if (target instanceof Error) return { ok: false, problems: [target.message] };
       if (!target) return { ok: false, problems: ['set an allowlist file in the relay settings first'] };
       // The running relay notices the new modification time and re-reads the list within a second.
       await writeFileAtomic(target.real, text.endsWith('\n') || text === '' ? text : text + '\n', { backup: true, mode: 0o600 });
