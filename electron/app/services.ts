@@ -109,6 +109,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       return { ok: true };
     },
     'map.open': async (src) => openMap(src, guard),
+    // The path is only the diff's header here: nothing is read or written, so it needs no file check.
     'map.diff': async (req) => mapDiff(req),
     'map.save': async (req) => saveMap(req, guard),
     'map.export': async (map, format) => exportMap(map, format),
