@@ -62,7 +62,7 @@ export class RootsPolicy implements FileAccess {
     this.roots = roots.map((r) => path.resolve(r));
   }
 
-  async check(file: string, _intent: FileIntent, _origin: PathOrigin): Promise<string> {
+  async check(file: string): Promise<string> {
     const real = await resolveReal(file);
     const realRoots = await Promise.all(this.roots.map(resolveReal));
     if (realRoots.some((root) => isInside(real, root))) return real;

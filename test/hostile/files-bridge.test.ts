@@ -11,7 +11,6 @@ import { RootsPolicy } from '../../electron/app/file-access.js';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { startHost, type RunningHost } from '../../electron/headless/host.js';
 import { silentLogger } from '../../electron/util/log.js';
-import type { BridgeMessage } from '../../shared/api.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
 let dir: string;
@@ -38,11 +37,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function call(name: string, ...args: unknown[]): Promise<BridgeMessage & { id: number }> {
+type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
+
+function call(name: string, ...args: unknown[]): Promise<Reply> {
   const id = nextId++;
   return new Promise((resolve) => {
     const onMessage = (d: Buffer) => {
-      const m = JSON.parse(d.toString()) as BridgeMessage & { id: number };
+      const m = JSON.parse(d.toString()) as Reply;
       if (m.id !== id) return;
       ws.off('message', onMessage);
       resolve(m);

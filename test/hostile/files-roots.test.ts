@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RootsPolicy, defaultHostRoots } from '../../electron/app/file-access.js';
+import { RootsPolicy, defaultHostRoots, type FileAccess } from '../../electron/app/file-access.js';
 import { HOST_FLAGS } from '../../electron/cli/host.js';
 import { formatUsage, parseFlags } from '../../electron/cli/flags.js';
 
@@ -28,7 +28,7 @@ describe('--files-root', () => {
     const b = path.join(dir, 'b');
     mkdirSync(a);
     mkdirSync(b);
-    const policy = new RootsPolicy([a, b]);
+    const policy: FileAccess = new RootsPolicy([a, b]);
     expect(await policy.check(path.join(b, 'sub', 'new.yaml'), 'write', 'request')).toBe(path.join(b, 'sub', 'new.yaml'));
     expect(await policy.check(a, 'read', 'request')).toBe(a);
     await expect(policy.check(`${a}-sibling/x`, 'read', 'request')).rejects.toThrow(`${a}-sibling/x is outside the folders derpdesk host may use (${a}, ${b}); start it with --files-root DIR to allow another`);
