@@ -43,3 +43,13 @@ function canonical(v: unknown): string {
     typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
   );
 }
+
+/**
+ * Why a file opened as a map is refused, or null. The editor returns the text it opened, so without this any YAML
+ * or JSON file in an allowed folder (headscale's config.yaml with its secrets, a JSON key file) could be read
+ * through map.open: a file is a DERP map only if it has regions, or nothing but the map's own keys.
+ */
+export function openedFileProblem(map: DerpMap, file: string): string | null {
+  if (Object.keys(map.Regions).length > 0 || !map.extra) return null;
+  return `${file} is not a DERP map (it has no regions, and keys a DERP map does not have); open a headscale config.yaml with "Show merged map"`;
+}

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { unifiedDiff } from '../util/line-diff.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import type { PathOrigin } from './file-access.js';
-import { renderedMapProblem } from './map-content.js';
+import { openedFileProblem, renderedMapProblem } from './map-content.js';
 import { readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
 
 export async function openMap(src: MapSourceSpec, guard: PathGuard = refuseAllPaths, origin: PathOrigin = 'request'): Promise<OpenedMap> {
@@ -24,6 +24,8 @@ export async function openMap(src: MapSourceSpec, guard: PathGuard = refuseAllPa
   }
   const text = src.kind === 'file' ? await readExistingMapFile(src.path, guard, origin) : src.text;
   const loaded = parseMap(text, src.kind === 'file' ? src.path : (src.name ?? ''));
+  const notAMap = src.kind === 'file' ? openedFileProblem(loaded.map, src.path) : null;
+  if (notAMap) throw new Error(notAMap);
   return { map: loaded.map, format: loaded.format, text, ...(src.kind === 'file' ? { path: src.path } : {}), issues: validateMap(loaded.map) };
 }
 

@@ -80,6 +80,19 @@ describe('reading files outside the roots', () => {
     expect(m.problems).toEqual([`../../outside/derp.yaml: ${outsideMessage(path.join(outside, 'derp.yaml'))}`]);
   });
 
+  it('opens only DERP maps from files: not a headscale config or a JSON key file in an allowed folder', async () => {
+    const cfg = path.join(root, 'config.yaml');
+    writeFileSync(cfg, 'server_url: https://hs.example.com\noidc:\n  client_secret: hunter2\n');
+    const key = path.join(root, 'derper.json');
+    writeFileSync(key, `{"PrivateKey":"privkey:${'d'.repeat(64)}"}`);
+    for (const f of [cfg, key]) {
+      const err = await h['map.open']({ kind: 'file', path: f }).catch((e: Error) => e);
+      expect((err as Error).message).toBe(`${f} is not a DERP map (it has no regions, and keys a DERP map does not have); open a headscale config.yaml with "Show merged map"`);
+    }
+    writeFileSync(path.join(root, 'empty.yaml'), 'regions: {}\n');
+    expect(await h['map.open']({ kind: 'file', path: path.join(root, 'empty.yaml') })).toMatchObject({ map: { Regions: {} } });
+  });
+
   it("refuses derpdesk's own files inside the data directory, and the relay key wherever the settings put it", async () => {
     writeFileSync(path.join(dataDir, 'derper.key'), `{"PrivateKey":"privkey:${'b'.repeat(64)}"}`);
     await expect(h['map.open']({ kind: 'file', path: path.join(dataDir, 'derper.key') })).rejects.toThrow("is one of derpdesk's own files");
