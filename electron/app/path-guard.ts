@@ -31,7 +31,7 @@ export function createPathGuard(files: FileAccess, appFiles: () => Promise<strin
 export async function readGuardedText(file: string, guard: PathGuard, origin: PathOrigin, maxBytes: number): Promise<{ real: string; text: string | null }> {
   const real = await guard(file, 'read', origin);
   try {
-    return { real, text: await readTextFileBounded(real, maxBytes) };
+    return { real, text: await readTextFileBounded(real, maxBytes, { noFollow: true }) };
   } catch (err) {
     if (err instanceof FileReadError) throw err;
     const e = err as NodeJS.ErrnoException;

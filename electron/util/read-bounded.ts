@@ -18,9 +18,10 @@ export function formatBytes(n: number): string {
  * The file's text, or a FileReadError saying why not. Errors from opening the file (ENOENT, EACCES) are thrown
  * as they are, so callers can tell a missing file from a refused one.
  */
-export async function readTextFileBounded(file: string, maxBytes: number): Promise<string> {
+export async function readTextFileBounded(file: string, maxBytes: number, opts: { noFollow?: boolean } = {}): Promise<string> {
   // O_NONBLOCK: opening a FIFO that has no writer would otherwise hang here, before fstat could refuse it.
-  const handle = await fs.open(file, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+  // noFollow: for a path already resolved and checked, a link put there since is refused (ELOOP), not followed.
+  const handle = await fs.open(file, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (opts.noFollow ? (fsc.O_NOFOLLOW ?? 0) : 0));
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new FileReadError(`${file} is not a regular file (a directory, device or pipe); give the path of a text file`);

@@ -45,3 +45,14 @@ describe('readTextFileBounded', () => {
     await expect(readTextFileBounded(path.join(dir, 'nope'), 1024)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('readTextFileBounded with noFollow', () => {
+  it('refuses a symlink at the last component instead of following it', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const target = path.join(dir, 'target.txt');
+    writeFileSync(target, 'x\n');
+    symlinkSync(target, path.join(dir, 'swapped.txt'));
+    expect(await readTextFileBounded(path.join(dir, 'swapped.txt'), 1024)).toBe('x\n');
+    await expect(readTextFileBounded(path.join(dir, 'swapped.txt'), 1024, { noFollow: true })).rejects.toMatchObject({ code: 'ELOOP' });
+  });
+});
