@@ -117,4 +117,3 @@ export async function refuseAppFiles(real: string, appFiles: string[]): Promise<
 export function dataDirAppFiles(dataDir: string): string[] {
   return ['settings.json', 'settings.json.bak', 'derper.key', 'certs', 'diagnostics-history.json'].map((f) => path.join(dataDir, f));
 }
-

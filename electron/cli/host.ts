@@ -1,4 +1,5 @@
 /** `derpdesk host`: the desktop app's services and GUI, served to a browser. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { RootsPolicy, defaultHostRoots } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
@@ -35,8 +36,10 @@ export async function runHost(argv: string[]): Promise<number> {
       throw new UsageError(`--listen ${f.values.listen} is not a loopback address; add --allow-remote if you mean it (anyone who can reach it and has the token controls the relay)`);
     }
     dataDir = String(f.values['data-dir']) || defaultDataDir();
-    filesRoots = f.values['files-root'] as string[];
-    filesRoots = filesRoots.length > 0 ? [dataDir, ...filesRoots.map((r) => path.resolve(r))] : defaultHostRoots(dataDir);
+    const extraRoots = (f.values['files-root'] as string[]).map((r) => path.resolve(r));
+    const missing = extraRoots.find((r) => !existsSync(r));
+    if (missing) throw new UsageError(`--files-root ${missing}: no such folder`);
+    filesRoots = extraRoots.length > 0 ? [dataDir, ...extraRoots] : defaultHostRoots(dataDir);
   } catch (err) {
     process.stderr.write(`derpdesk host: ${(err as Error).message}\nRun "derpdesk host --help" for the flags.\n`);
     return 2;

@@ -2,9 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RootsPolicy, defaultHostRoots, type FileAccess } from '../../electron/app/file-access.js';
-import { HOST_FLAGS } from '../../electron/cli/host.js';
+import { HOST_FLAGS, runHost } from '../../electron/cli/host.js';
 import { formatUsage, parseFlags } from '../../electron/cli/flags.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-roots-'));
@@ -15,6 +15,16 @@ describe('--files-root', () => {
     expect(parseFlags(HOST_FLAGS, []).values['files-root']).toEqual([]);
     expect(parseFlags(HOST_FLAGS, ['--files-root', '/srv/a', '-files-root=/srv/b']).values['files-root']).toEqual(['/srv/a', '/srv/b']);
     expect(formatUsage('u', HOST_FLAGS)).toContain('-files-root dir\n      a folder whose files the GUI may open and save');
+  });
+
+  it('must name a folder that exists', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await runHost(['--files-root', path.join(dir, 'nope')])).toBe(2);
+      expect(String(err.mock.calls[0][0])).toBe(`derpdesk host: --files-root ${path.join(dir, 'nope')}: no such folder\nRun "derpdesk host --help" for the flags.\n`);
+    } finally {
+      err.mockRestore();
+    }
   });
 
   it('without it, derpdesk host uses the data dir and whichever of /etc/headscale and /etc/derp exist', () => {
