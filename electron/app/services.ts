@@ -9,7 +9,7 @@ import { SETTINGS_PATH_FIELDS, checkAllowListText, type RelaySettings, type Sett
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
 import { DiagnosticsService } from './diagnostics-service.js';
-import { RootsPolicy, dataDirAppFiles, type FileAccess, type FileIntent } from './file-access.js';
+import { RootsPolicy, dataDirAppFiles, refuseAppFiles, type FileAccess, type FileIntent } from './file-access.js';
 import { exportMap, headscaleMerged, mapDiff, openMap, saveMap } from './map-editor.js';
 import { buildMapEntry, portsFromSettings } from './map-entry.js';
 import { RelayController, type StartStun } from './relay-controller.js';
@@ -47,15 +47,19 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   const files = opts.files ?? new RootsPolicy([opts.dataDir]);
   const settings = new SettingsStore(opts.dataDir);
   // The relay's secrets, wherever the settings put them, are never editor files, nor is the app's own state.
-  const appFiles = async () => {
-    const s = (await settings.load()).settings;
-    return [...dataDirAppFiles(opts.dataDir), ...[s.keyFile, s.tlsKeyFile, s.meshKeyFile].filter(Boolean)];
-  };
-  const guard: PathGuard = createPathGuard(files, appFiles);
+  const appFilesOf = (s: RelaySettings) => [...dataDirAppFiles(opts.dataDir), ...[s.keyFile, s.tlsKeyFile, s.meshKeyFile].filter(Boolean)];
+  const guard: PathGuard = createPathGuard(files, async () => appFilesOf((await settings.load()).settings));
   const settingsPathErrors = async (s: RelaySettings): Promise<SettingsErrors> => {
     const errors: SettingsErrors = {};
     for (const k of SETTINGS_PATH_FIELDS) {
-      if (s[k]) await files.check(s[k], SETTINGS_PATH_INTENT[k], 'settings').catch((err: Error) => (errors[k] = err.message));
+      if (!s[k]) continue;
+      try {
+        const real = await files.check(s[k], SETTINGS_PATH_INTENT[k], 'settings');
+        // The allowlist is read and written by its editor, so it may not be one of the files that editor must not touch.
+        if (k === 'allowKeysFile') await refuseAppFiles(real, appFilesOf(s));
+      } catch (err) {
+        errors[k] = (err as Error).message;
+      }
     }
     return errors;
   };

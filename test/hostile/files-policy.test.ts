@@ -100,9 +100,15 @@ describe('reading files outside the roots', () => {
     expect(r).toMatchObject({ ok: false, error: expect.stringContaining("is one of derpdesk's own files") });
     const key = path.join(root, 'relay.key');
     writeFileSync(key, `privkey:${'c'.repeat(64)}\n`);
-    expect(await h['settings.save']({ ...DEFAULT_SETTINGS, keyFile: key, allowKeysFile: key })).toMatchObject({ ok: true });
-    await expect(h['allowlist.get']()).rejects.toThrow("is one of derpdesk's own files");
-    expect(await h['allowlist.save'](KEY)).toMatchObject({ ok: false });
+    expect(await h['settings.save']({ ...DEFAULT_SETTINGS, keyFile: key, allowKeysFile: key })).toEqual({ ok: false, errors: { allowKeysFile: expect.stringContaining("is one of derpdesk's own files") } });
+    expect(await h['settings.save']({ ...DEFAULT_SETTINGS, allowKeysFile: path.join(dataDir, 'settings.json') })).toMatchObject({ ok: false, errors: { allowKeysFile: expect.stringContaining("is one of derpdesk's own files") } });
+    // Settings written some other way are still held to it when the allowlist is used.
+    expect(await h['settings.save']({ ...DEFAULT_SETTINGS, keyFile: key })).toMatchObject({ ok: true });
+    writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, keyFile: key, allowKeysFile: key }));
+    const reloaded = createAppServices({ dataDir, logger: silentLogger, files: new RootsPolicy([root]) });
+    await expect(reloaded.handlers['allowlist.get']()).rejects.toThrow("is one of derpdesk's own files");
+    expect(await reloaded.handlers['allowlist.save'](KEY)).toMatchObject({ ok: false });
+    await reloaded.dispose();
     expect(readFileSync(key, 'utf8')).toBe(`privkey:${'c'.repeat(64)}\n`);
     expect(await h['settings.save'](DEFAULT_SETTINGS)).toMatchObject({ ok: true });
   });
