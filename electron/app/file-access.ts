@@ -108,9 +108,8 @@ export class GrantsPolicy implements FileAccess {
 
 /** Refuses `real` when it is one of the files derpdesk keeps its own state or secrets in. */
 export async function refuseAppFiles(real: string, appFiles: string[]): Promise<void> {
-  for (const f of appFiles) {
-    if (isInside(real, await resolveReal(f))) throw new FileAccessError(`${real} is one of derpdesk's own files (settings, keys, certificates or history); the editors do not open or write it`);
-  }
+  const reals = await Promise.all(appFiles.map(resolveReal));
+  if (reals.some((f) => isInside(real, f))) throw new FileAccessError(`${real} is one of derpdesk's own files (settings, keys, certificates or history); the editors do not open or write it`);
 }
 
 /** What the data directory holds that no editor may read or overwrite: settings, the relay key, certificates, history. */

@@ -30,7 +30,8 @@ export async function readTextFileBounded(file: string, maxBytes: number, opts: 
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(CHUNK);
+      // Unzeroed: only the bytes read into it are kept.
+      const chunk = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle.read(chunk, 0, CHUNK, null);
       if (bytesRead === 0) break;
       total += bytesRead;
