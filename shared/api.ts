@@ -137,6 +137,17 @@ export interface CheckHistoryEntry {
 
 export type ExportFormat = 'json' | 'csv' | 'markdown';
 
+/** What a file is picked for: sets the dialog's title and file-type filter. */
+export type FilePurpose = 'map' | 'headscale-config' | 'allowlist' | 'key' | 'certificate';
+export const FILE_PURPOSES = ['map', 'headscale-config', 'allowlist', 'key', 'certificate'] as const satisfies readonly FilePurpose[];
+
+export interface ChooseFileRequest {
+  mode: 'open' | 'save';
+  purpose: FilePurpose;
+  /** Where the dialog starts: the path currently in the field, if any. */
+  defaultPath?: string;
+}
+
 /** Calls: name -> [argument tuple, result]. */
 export interface ApiCalls {
   'relay.getState': { args: []; result: RelayState };
@@ -163,6 +174,10 @@ export interface ApiCalls {
   'diagnostics.history': { args: []; result: CheckHistoryEntry[] };
   'diagnostics.get': { args: [id: string]; result: { entry: CheckHistoryEntry; report: CheckReport } | null };
   'diagnostics.export': { args: [id: string, format: ExportFormat]; result: string };
+  /** Whether files.choose shows a native dialog; false in `derpdesk host`, where paths are typed. */
+  'files.canChoose': { args: []; result: boolean };
+  /** Shows a native open or save dialog; the picked path (then usable by the other calls) or null if cancelled. */
+  'files.choose': { args: [req: ChooseFileRequest]; result: string | null };
 }
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
@@ -203,6 +218,8 @@ export const CALL_NAMES = [
   'diagnostics.history',
   'diagnostics.get',
   'diagnostics.export',
+  'files.canChoose',
+  'files.choose',
 ] as const satisfies readonly CallName[];
 
 export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot', 'diagnostics.progress', 'diagnostics.done'] as const satisfies readonly EventName[];

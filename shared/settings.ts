@@ -84,6 +84,16 @@ export function checkListenAddr(v: string, allowEmptyHost = true): string | null
   return null;
 }
 
+/** The settings that name files: the services hold each of them to the same file policy as any other path. */
+export const SETTINGS_PATH_FIELDS = ['tlsCertFile', 'tlsKeyFile', 'keyFile', 'allowKeysFile', 'meshKeyFile'] as const satisfies ReadonlyArray<keyof RelaySettings>;
+
+const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
+
+/** POSIX `/…`, Windows `C:\…` or `\\server\share…`: a relative path would resolve against wherever the app runs. */
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
 export function validateSettings(s: RelaySettings): SettingsErrors {
   const e: SettingsErrors = {};
   const listen = checkListenAddr(s.listenAddr);
@@ -116,6 +126,13 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
   if (s.meshWith.trim() && !s.meshKeyFile.trim()) e.meshKeyFile = 'meshing needs the region\'s mesh key file';
   if (!Number.isFinite(s.rateLimitBytesPerSec) || s.rateLimitBytesPerSec < 0) e.rateLimitBytesPerSec = '0 (off) or a positive number of bytes per second';
   if (!Number.isFinite(s.rateBurstBytes) || s.rateBurstBytes < 0) e.rateBurstBytes = '0 or a positive number of bytes';
+  for (const k of Object.keys(DEFAULT_SETTINGS) as Array<keyof RelaySettings>) {
+    const v = s[k];
+    if (typeof v === 'string' && CONTROL_CHAR.test(v)) e[k] = 'no line breaks or other control characters';
+  }
+  for (const k of SETTINGS_PATH_FIELDS) {
+    if (!e[k] && s[k] !== '' && !isAbsolutePath(s[k])) e[k] = 'a full path, e.g. /etc/derp/' + (k === 'allowKeysFile' ? 'allow.txt' : 'file');
+  }
   return e;
 }
 
@@ -132,12 +149,19 @@ export function withDefaults(raw: unknown): RelaySettings {
 
 const NODE_KEY_LINE = /^nodekey:[0-9a-fA-F]{64}$/;
 
-/** Problems in an allowlist's text, by line number (comments after # and blank lines are fine). */
+/**
+ * Problems in an allowlist's text, by line number. A line holds one node key, a comment (after #), or nothing:
+ * anything else is refused, so the file the API writes can never carry other content (a shell line, say).
+ */
 export function checkAllowListText(text: string): string[] {
   const problems: string[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/#.*/, '').trim();
-    if (line && !NODE_KEY_LINE.test(line)) problems.push(`line ${i + 1}: expected nodekey: followed by 64 hex characters`);
+  text.split('\n').forEach((raw, i) => {
+    if (raw.includes('\r')) problems.push(`line ${i + 1}: carriage return; use Unix line endings`);
+    else if (CONTROL_CHAR.test(raw.replace(/\t/g, ' '))) problems.push(`line ${i + 1}: control character; only text is allowed`);
+    else {
+      const line = raw.replace(/#.*/, '').trim();
+      if (line && !NODE_KEY_LINE.test(line)) problems.push(`line ${i + 1}: expected nodekey: followed by 64 hex characters`);
+    }
   });
   return problems;
 }

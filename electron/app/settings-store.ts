@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SaveSettingsResult, SettingsSnapshot } from '../../shared/api.js';
-import { validateSettings, withDefaults, type RelaySettings } from '../../shared/settings.js';
+import { validateSettings, withDefaults, type RelaySettings, type SettingsErrors } from '../../shared/settings.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -13,6 +13,8 @@ export const SETTINGS_FILE = 'settings.json';
 export class SettingsStore {
   readonly file: string;
   private current: SettingsSnapshot | null = null;
+  /** Saves run one at a time, in call order: otherwise two renames can land in one order and `current` in the other. */
+  private saving: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, SETTINGS_FILE);
@@ -46,9 +48,20 @@ export class SettingsStore {
     return this.current;
   }
 
-  async save(settings: RelaySettings): Promise<SaveSettingsResult> {
+  /**
+   * Validates and writes the settings. `checkPaths` adds per-field errors for paths the caller may not use (the
+   * file policy); it runs inside the queue so that a check and its write are never interleaved with another save.
+   */
+  save(settings: RelaySettings, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
+    const run = this.saving.then(() => this.saveNow(settings, checkPaths));
+    this.saving = run.catch(() => {});
+    return run;
+  }
+
+  private async saveNow(settings: RelaySettings, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
     const clean = withDefaults(settings);
     const errors = validateSettings(clean);
+    if (Object.keys(errors).length === 0 && checkPaths) Object.assign(errors, await checkPaths(clean));
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     await writeFileAtomic(this.file, JSON.stringify(clean, null, 2) + '\n', { backup: true, mode: 0o600 });
     this.current = { settings: clean, file: this.file };

@@ -15,9 +15,11 @@ export type FlagSpec =
   | (FlagBase & { type: 'string'; default: string })
   | (FlagBase & { type: 'int'; default: number })
   | (FlagBase & { type: 'float'; default: number })
-  | (FlagBase & { type: 'bool'; default: boolean });
+  | (FlagBase & { type: 'bool'; default: boolean })
+  /** A string flag that may be given several times; each use adds a value. */
+  | (FlagBase & { type: 'list'; default: string[] });
 
-export type FlagValues = Record<string, string | number | boolean>;
+export type FlagValues = Record<string, string | number | boolean | string[]>;
 
 export interface ParsedFlags {
   values: FlagValues;
@@ -29,7 +31,7 @@ export interface ParsedFlags {
 
 export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const values: FlagValues = Object.fromEntries(specs.map((s) => [s.name, s.default]));
+  const values: FlagValues = Object.fromEntries(specs.map((s) => [s.name, Array.isArray(s.default) ? [...s.default] : s.default]));
   const given = new Set<string>();
   let help = false;
   let i = 0;
@@ -67,6 +69,9 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
         const n = Number(raw);
         if (raw.trim() === '' || Number.isNaN(n)) throw new UsageError(`invalid value "${raw}" for -${name}: not a number`);
         values[name] = n;
+      } else if (spec.type === 'list') {
+        // The first use replaces the default rather than adding to it.
+        values[name] = given.has(name) ? [...(values[name] as string[]), raw] : [raw];
       } else {
         values[name] = raw;
       }
@@ -81,7 +86,8 @@ export function formatUsage(usage: string, specs: FlagSpec[]): string {
   for (const s of specs) {
     const arg = s.type === 'bool' ? '' : ` ${s.arg ?? s.type}`;
     lines.push(`  -${s.name}${arg}`);
-    const def = s.type === 'string' ? (s.default ? ` (default "${s.default}")` : '') : ` (default ${s.default})`;
+    const def =
+      s.type === 'string' ? (s.default ? ` (default "${s.default}")` : '') : s.type === 'list' ? (s.default.length > 0 ? ` (default ${s.default.map((d) => `"${d}"`).join(' ')}; repeatable)` : ' (repeatable)') : ` (default ${s.default})`;
     lines.push(`      ${s.help}${def}`);
   }
   return lines.join('\n') + '\n';

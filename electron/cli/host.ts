@@ -1,5 +1,7 @@
 /** `derpdesk host`: the desktop app's services and GUI, served to a browser. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { RootsPolicy, defaultHostRoots } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
 import { isLoopbackHost, startHost } from '../headless/host.js';
@@ -11,6 +13,7 @@ import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 export const HOST_FLAGS: FlagSpec[] = [
   { name: 'listen', type: 'string', default: '127.0.0.1:7080', arg: 'addr', help: 'address for the web GUI and its API' },
   { name: 'data-dir', type: 'string', default: '', arg: 'dir', help: `where settings and the relay key live (default ${defaultDataDir()})` },
+  { name: 'files-root', type: 'list', default: [], arg: 'dir', help: 'a folder whose files the GUI may open and save (maps, headscale config, allowlist); default: the data dir, /etc/headscale and /etc/derp' },
   { name: 'allow-remote', type: 'bool', default: false, help: 'allow --listen on a non-loopback address (the access token is then all that protects the GUI: put TLS in front)' },
 ];
 
@@ -19,6 +22,7 @@ const USAGE = 'Usage: derpdesk host [flags]\n\nRuns derpdesk without a display a
 export async function runHost(argv: string[]): Promise<number> {
   let listen: { host: string; port: number };
   let dataDir: string;
+  let filesRoots: string[];
   try {
     const f = parseFlags(HOST_FLAGS, argv);
     if (f.help) {
@@ -32,6 +36,10 @@ export async function runHost(argv: string[]): Promise<number> {
       throw new UsageError(`--listen ${f.values.listen} is not a loopback address; add --allow-remote if you mean it (anyone who can reach it and has the token controls the relay)`);
     }
     dataDir = String(f.values['data-dir']) || defaultDataDir();
+    const extraRoots = (f.values['files-root'] as string[]).map((r) => path.resolve(r));
+    const missing = extraRoots.find((r) => !existsSync(r));
+    if (missing) throw new UsageError(`--files-root ${missing}: no such folder`);
+    filesRoots = extraRoots.length > 0 ? [dataDir, ...extraRoots] : defaultHostRoots(dataDir);
   } catch (err) {
     process.stderr.write(`derpdesk host: ${(err as Error).message}\nRun "derpdesk host --help" for the flags.\n`);
     return 2;
@@ -39,7 +47,7 @@ export async function runHost(argv: string[]): Promise<number> {
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`derpdesk host: WARNING: serving the GUI on ${listen.host}, reachable from other machines; keep the token secret and prefer an SSH tunnel or a TLS proxy\n`);
   }
-  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner });
+  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files: new RootsPolicy(filesRoots) });
   let host;
   try {
     host = await startHost({ services, staticDir: path.resolve(import.meta.dirname, 'renderer'), host: listen.host, port: listen.port });

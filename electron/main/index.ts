@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
+import { GrantsPolicy } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
 import { consoleLogger } from '../util/log.js';
+import { showFileDialog } from './file-dialog.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions } from './window.js';
 
@@ -20,7 +22,9 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let win: BrowserWindow | null = null;
 
 app.whenReady().then(() => {
-  const services = createAppServices({ dataDir: app.getPath('userData'), logger: consoleLogger, startStun: startStunRunner });
+  const dataDir = app.getPath('userData');
+  const files = new GrantsPolicy(dataDir, (req) => showFileDialog(dialog, win, req));
+  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files });
   installSessionGuards(session.defaultSession);
   registerIpc(ipcMain, services, (frame) => !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl));
   forwardEvents(services, () => win?.webContents ?? null);

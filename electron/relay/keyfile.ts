@@ -5,6 +5,10 @@
 import { promises as fs } from 'node:fs';
 import { formatNodePrivate, generateKeyPair, keyPairFromPrivate, parseNodePrivate, type NodeKeyPair } from '../derp/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { readTextFileBounded } from '../util/read-bounded.js';
+
+/** A key file is under 100 bytes; the cap keeps a mistyped path (a device, a log) from being read whole. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 export class KeyFileError extends Error {}
 
@@ -15,8 +19,9 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
-    } catch (err) {
-      throw new KeyFileError(`${file}: not valid JSON (${(err as Error).message}); expected {"PrivateKey":"privkey:<64 hex>"}`);
+    } catch {
+      // JSON.parse's message quotes the text around the error, and this text is a private key: name the file only.
+      throw new KeyFileError(`${file}: not valid JSON; expected {"PrivateKey":"privkey:<64 hex>"}`);
     }
     const pk = (parsed as { PrivateKey?: unknown }).PrivateKey;
     if (typeof pk !== 'string') throw new KeyFileError(`${file}: no "PrivateKey" string; expected {"PrivateKey":"privkey:<64 hex>"}`);
@@ -40,7 +45,7 @@ export interface LoadedServerKey extends NodeKeyPair {
 export async function loadOrCreateServerKey(file: string): Promise<LoadedServerKey> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readTextFileBounded(file, MAX_KEY_FILE_BYTES);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`);

@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAppServices } from '../../electron/app/services.js';
+import { RootsPolicy } from '../../electron/app/file-access.js';
 import { silentLogger } from '../../electron/util/log.js';
 import type { ApiEvents } from '../../shared/api.js';
 import { eventually, startRelay } from '../helpers/relay.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-diagsvc-'));
-const s = createAppServices({ dataDir: dir, logger: silentLogger });
+const s = createAppServices({ dataDir: dir, logger: silentLogger, files: new RootsPolicy([dir]) });
 afterAll(async () => {
   await s.dispose();
   rmSync(dir, { recursive: true, force: true });
@@ -41,6 +42,6 @@ describe('diagnostics service', () => {
   });
 
   it('reports a run that cannot start as an error', async () => {
-    await expect(s.handlers['diagnostics.run']({ source: { kind: 'file', path: '/nonexistent.yaml' } })).rejects.toThrow('cannot read /nonexistent.yaml');
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } })).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: ENOENT`);
   });
 });

@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAppServices } from '../../electron/app/services.js';
+import { RootsPolicy } from '../../electron/app/file-access.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { unifiedDiff } from '../../electron/util/line-diff.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-mapedit-'));
-const s = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
+const s = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger, files: new RootsPolicy([dir]) });
 afterAll(async () => {
   await s.dispose();
   rmSync(dir, { recursive: true, force: true });

@@ -76,3 +76,38 @@ describe('validateSettings', () => {
     expect(validateSettings({ ...DEFAULT_SETTINGS, ipv6: '2001:db8::1', ipv4: 'none' })).toEqual({});
   });
 });
+
+describe('SettingsStore under concurrent saves', () => {
+  it('100 parallel saves leave disk and memory equal, the last call winning', async () => {
+    const store = new SettingsStore(dir);
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.save({ ...DEFAULT_SETTINGS, regionName: `save ${i}` })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const onDisk = JSON.parse(readFileSync(store.file, 'utf8'));
+    expect(onDisk.regionName).toBe('save 99');
+    expect((await store.load()).settings).toEqual(onDisk);
+    expect((await new SettingsStore(dir).load()).settings).toEqual(onDisk);
+    expect(readdirSync(dir).sort()).toEqual(['settings.json', 'settings.json.bak']);
+  });
+
+  it('a failed save does not stop the ones queued after it', async () => {
+    const store = new SettingsStore(dir);
+    const failing = store.save(DEFAULT_SETTINGS, () => Promise.reject(new Error('policy down')));
+    const next = store.save({ ...DEFAULT_SETTINGS, regionName: 'after' });
+    await expect(failing).rejects.toThrow('policy down');
+    expect(await next).toMatchObject({ ok: true });
+    expect(JSON.parse(readFileSync(store.file, 'utf8')).regionName).toBe('after');
+  });
+});
+
+describe('settings validation of paths and text', () => {
+  it('wants absolute paths without control characters in every path field', () => {
+    expect(validateSettings({ ...DEFAULT_SETTINGS, allowKeysFile: 'allow.txt', keyFile: '/k\n', meshKeyFile: '/etc/derp/mesh\0', tlsCertFile: '../c.pem' })).toEqual({
+      allowKeysFile: 'a full path, e.g. /etc/derp/allow.txt',
+      keyFile: 'no line breaks or other control characters',
+      meshKeyFile: 'no line breaks or other control characters',
+      tlsCertFile: 'a full path, e.g. /etc/derp/file',
+    });
+    expect(validateSettings({ ...DEFAULT_SETTINGS, allowKeysFile: '/etc/derp/allow.txt', keyFile: 'C:\\derp\\key.json' })).toEqual({});
+    expect(validateSettings({ ...DEFAULT_SETTINGS, regionName: 'two\nlines' })).toEqual({ regionName: 'no line breaks or other control characters' });
+  });
+});

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { DerpClient } from '../../electron/derp/client.js';
 import { formatNodePublic, generateKeyPair } from '../../electron/derp/keys.js';
+import { RootsPolicy } from '../../electron/app/file-access.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { DEFAULT_SETTINGS, type RelaySettings } from '../../shared/settings.js';
 import { eventually } from '../helpers/relay.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
 });
 
 async function app(name: string, over: Partial<RelaySettings>): Promise<{ s: AppServices; url: string; state: Awaited<ReturnType<AppServices['handlers']['relay.start']>> }> {
-  const s = createAppServices({ dataDir: path.join(dir, name), logger: silentLogger });
+  const s = createAppServices({ dataDir: path.join(dir, name), logger: silentLogger, files: new RootsPolicy([dir]) });
   all.push(s);
   const saved = await s.handlers['settings.save']({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunEnabled: false, ...over });
   if (!saved.ok) throw new Error(JSON.stringify(saved.errors));

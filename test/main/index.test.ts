@@ -7,10 +7,12 @@ import { CALL_NAMES, channelOf } from '../../shared/api.js';
 
 const h = vi.hoisted(() => {
   const handled: string[] = [];
+  const handlers = new Map<string, (event: { senderFrame: unknown }, ...args: unknown[]) => Promise<unknown>>();
+  const mainFrame = { url: '' };
   const windows: Array<{ options: Record<string, unknown>; loaded: string[] }> = [];
   let ready: () => void = () => {};
   const whenReady = new Promise<void>((r) => (ready = r));
-  return { handled, windows, whenReady, ready: () => ready(), userData: '' };
+  return { handled, handlers, mainFrame, windows, whenReady, ready: () => ready(), userData: '', picked: '' };
 });
 
 vi.mock('electron', () => {
@@ -18,7 +20,7 @@ vi.mock('electron', () => {
   const contents = {
     on: () => {},
     setWindowOpenHandler: () => {},
-    mainFrame: { url: '' },
+    mainFrame: h.mainFrame,
     isDestroyed: () => false,
     send: () => {},
   };
@@ -46,7 +48,17 @@ vi.mock('electron', () => {
       on: (e: string, f: (...a: unknown[]) => void) => listeners.set(e, [...(listeners.get(e) ?? []), f]),
     },
     BrowserWindow,
-    ipcMain: { handle: (c: string) => h.handled.push(c), removeHandler: vi.fn() },
+    ipcMain: {
+      handle: (c: string, f: (event: { senderFrame: unknown }, ...args: unknown[]) => Promise<unknown>) => {
+        h.handled.push(c);
+        h.handlers.set(c, f);
+      },
+      removeHandler: vi.fn(),
+    },
+    dialog: {
+      showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: [h.picked] })),
+      showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+    },
     session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
     shell: { openExternal: vi.fn() },
   };
@@ -70,5 +82,19 @@ describe('electron/main/index.ts', () => {
     expect(String((w.options.webPreferences as { preload: string }).preload)).toMatch(/preload\.cjs$/);
     expect(w.loaded[0]).toMatch(/renderer[/\\]index\.html$/);
     expect(h.handled.sort()).toEqual(CALL_NAMES.map(channelOf).sort());
+
+    // files.choose reaches Electron's dialog over the window, and the pick is then readable through map.open.
+    const { pathToFileURL } = await import('node:url');
+    const { writeFileSync } = await import('node:fs');
+    h.mainFrame.url = pathToFileURL(w.loaded[0]).href;
+    h.picked = path.join(h.userData, '..', path.basename(h.userData) + '-picked.yaml');
+    writeFileSync(h.picked, 'regions: {}\n');
+    const call = (name: Parameters<typeof channelOf>[0], ...args: unknown[]) => h.handlers.get(channelOf(name))!({ senderFrame: h.mainFrame }, ...args);
+    await expect(call('map.open', { kind: 'file', path: h.picked })).rejects.toThrow('was not chosen in a file dialog');
+    expect(await call('files.canChoose')).toBe(true);
+    expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toBe(h.picked);
+    expect(electron.dialog.showOpenDialog).toHaveBeenCalledWith(expect.objectContaining({ webContents: expect.anything() }), expect.objectContaining({ title: 'Open DERP map' }));
+    expect(await call('map.open', { kind: 'file', path: h.picked })).toMatchObject({ format: 'yaml', path: h.picked });
+    expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBeNull();
   });
 });

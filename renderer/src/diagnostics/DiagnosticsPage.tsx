@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CheckHistoryEntry, CheckRequest, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
 import type { CheckReport, NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
+import { BrowseButton } from '../components/BrowseButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { Tabs } from '../components/Tabs.js';
 import { useMapStore } from '../map/store.js';
@@ -124,6 +125,7 @@ export function DiagnosticsPage({ api }: { api: DerpdeskApi | null }) {
               onChange={(e) => setValue(e.target.value)}
             />
           )}
+          {kind === 'file' && <BrowseButton api={api} purpose="map" current={value || undefined} onChosen={setValue} />}
           <input aria-label="Region (id or code, optional)" value={region} placeholder="region (optional)" onChange={(e) => setRegion(e.target.value)} className="region" />
           <label className="check">
             <input type="checkbox" checked={bandwidth} onChange={(e) => setBandwidth(e.target.checked)} /> bandwidth test (8 MB per node)

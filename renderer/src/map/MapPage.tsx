@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { DerpdeskApi, MapFormat } from '../../../shared/api.js';
 import { NODE_FIELDS, REGION_FIELDS, regionsInOrder, type DerpMap } from '../../../shared/derpmap/model.js';
 import type { MapIssue } from '../../../shared/derpmap/validate.js';
+import { BrowseButton } from '../components/BrowseButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { Tabs } from '../components/Tabs.js';
 import { FieldInput } from './fields.js';
@@ -44,7 +45,7 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
 
   return (
     <div className="page map-page">
-      <OpenBar onOpen={actions.open} onHeadscale={actions.openHeadscale} onNew={actions.newMap} busy={st.busy} />
+      <OpenBar api={api} onOpen={actions.open} onHeadscale={actions.openHeadscale} onNew={actions.newMap} busy={st.busy} />
       {st.message && (
         <p className={st.message.kind === 'error' ? 'error card' : 'ok card'} role="status" data-testid="map-message">
           {st.message.text}
@@ -118,7 +119,7 @@ export function MapPage({ api }: { api: DerpdeskApi | null }) {
   );
 }
 
-function OpenBar({ onOpen, onHeadscale, onNew, busy }: { onOpen: ReturnType<typeof useMapStore.getState>['open']; onHeadscale: (p: string) => Promise<void>; onNew: () => void; busy: boolean }) {
+function OpenBar({ api, onOpen, onHeadscale, onNew, busy }: { api: DerpdeskApi | null; onOpen: ReturnType<typeof useMapStore.getState>['open']; onHeadscale: (p: string) => Promise<void>; onNew: () => void; busy: boolean }) {
   const [path, setPath] = useState('');
   const [config, setConfig] = useState('');
   const [url, setUrl] = useState('');
@@ -131,6 +132,7 @@ function OpenBar({ onOpen, onHeadscale, onNew, busy }: { onOpen: ReturnType<type
         <button type="submit" disabled={busy || !path}>
           Open
         </button>
+        <BrowseButton api={api} purpose="map" current={path || undefined} onChosen={(p) => (setPath(p), void onOpen({ kind: 'file', path: p }))} />
       </form>
       <form className="inline" onSubmit={(e) => (e.preventDefault(), void onOpen({ kind: 'url', url }))}>
         <label htmlFor="map-url">URL</label>
@@ -145,6 +147,7 @@ function OpenBar({ onOpen, onHeadscale, onNew, busy }: { onOpen: ReturnType<type
         <button type="submit" disabled={busy || !config}>
           Show merged map
         </button>
+        <BrowseButton api={api} purpose="headscale-config" current={config || undefined} onChosen={(p) => (setConfig(p), void onHeadscale(p))} />
       </form>
       <details>
         <summary>Paste YAML or JSON</summary>

@@ -1,0 +1,85 @@
+/**
+ * The attacks from the issue, as a token holder makes them: over `derpdesk host`'s WebSocket bridge, with the
+ * roots `derpdesk host` builds from --files-root.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { RootsPolicy } from '../../electron/app/file-access.js';
+import { createAppServices, type AppServices } from '../../electron/app/services.js';
+import { startHost, type RunningHost } from '../../electron/headless/host.js';
+import { silentLogger } from '../../electron/util/log.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+
+let dir: string;
+let services: AppServices;
+let host: RunningHost;
+let ws: WebSocket;
+let nextId = 1;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-bridge-'));
+  mkdirSync(path.join(dir, 'web'));
+  mkdirSync(path.join(dir, 'maps'));
+  writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html>');
+  const dataDir = path.join(dir, 'data');
+  services = createAppServices({ dataDir, logger: silentLogger, files: new RootsPolicy([dataDir, path.join(dir, 'maps')]) });
+  host = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
+  ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${encodeURIComponent(host.token)}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+});
+afterAll(async () => {
+  ws?.close();
+  await host.close();
+  await services.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
+
+function call(name: string, ...args: unknown[]): Promise<Reply> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    const onMessage = (d: Buffer) => {
+      const m = JSON.parse(d.toString()) as Reply;
+      if (m.id !== id) return;
+      ws.off('message', onMessage);
+      resolve(m);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, call: name, args }));
+  });
+}
+
+describe('a token holder', () => {
+  it('cannot read /proc/self/environ through settings.save and allowlist.get', async () => {
+    const saved = await call('settings.save', { ...DEFAULT_SETTINGS, allowKeysFile: '/proc/self/environ' });
+    expect(saved).toMatchObject({ ok: true, result: { ok: false, errors: { allowKeysFile: expect.stringContaining('is outside the folders derpdesk host may use') } } });
+    const got = await call('allowlist.get');
+    expect(got).toEqual({ id: got.id, ok: true, result: null });
+    expect(JSON.stringify(got)).not.toContain('PATH=');
+  });
+
+  it('cannot write ~/.bash_profile with a map whose plain scalar spans lines', async () => {
+    const target = path.join(os.homedir(), '.bash_profile');
+    const existed = existsSync(target);
+    const baseText = 'regions:\n  900:\n    regionid: 900\n    regioncode: x\n    regionname: X\n      echo pwned\n    nodes:\n      - name: 900a\n        regionid: 900\n        hostname: x.example.com\n';
+    const opened = await call('map.open', { kind: 'text', text: baseText, name: 'x.yaml' });
+    expect(opened.ok).toBe(true);
+    const map = (opened as { result: { map: unknown } }).result.map;
+    const outside = await call('map.save', { path: target, map, format: 'yaml', baseText });
+    expect(outside).toMatchObject({ ok: true, result: { ok: false, error: expect.stringContaining('is outside the folders derpdesk host may use') } });
+    expect(existsSync(target)).toBe(existed);
+    const inside = path.join(dir, 'maps', '.bash_profile');
+    const multi = await call('map.save', { path: inside, map, format: 'yaml', baseText });
+    expect(multi).toMatchObject({ ok: true, result: { ok: false, error: expect.stringContaining('runs over several lines') } });
+    expect(existsSync(inside)).toBe(false);
+  });
+
+  it('gets one error shape for malformed arguments', async () => {
+    expect(await call('map.headscale', { configPath: { length: 1 } })).toMatchObject({ ok: false, error: 'map.headscale: configPath must be a string' });
+    expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toMatchObject({ ok: false, error: expect.stringContaining('derpdesk host has no file dialog') });
+  });
+});
