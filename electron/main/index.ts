@@ -8,6 +8,7 @@ import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
 import { GrantsPolicy } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
+import { installLastResort } from '../util/last-resort.js';
 import { consoleLogger } from '../util/log.js';
 import { showFileDialog } from './file-dialog.js';
 import { forwardEvents, registerIpc } from './ipc.js';
@@ -15,6 +16,16 @@ import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions 
 
 const indexHtml = path.join(__dirname, '..', 'renderer', 'index.html');
 const appUrl = pathToFileURL(indexHtml).href;
+
+// Without this, Electron shows a dialog for every uncaught exception and keeps running in an unknown state; the
+// relay may be half-stopped. One box says what happened, then the app exits like the CLI does.
+installLastResort(consoleLogger, {
+  name: 'derpdesk',
+  exit: (code) => {
+    dialog.showErrorBox('derpdesk stopped after an internal error', 'The relay was stopped. Start derpdesk from a terminal to see the details, and please report them.');
+    app.exit(code);
+  },
+});
 
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -54,6 +65,10 @@ app.whenReady().then(() => {
     disposed = true;
     void services.dispose().finally(() => app.quit());
   });
+}).catch((err: unknown) => {
+  consoleLogger.warn(`derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  dialog.showErrorBox('derpdesk could not start', err instanceof Error ? err.message : String(err));
+  app.exit(1);
 });
 
 app.on('window-all-closed', () => {

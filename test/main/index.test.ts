@@ -43,6 +43,7 @@ vi.mock('electron', () => {
       enableSandbox: vi.fn(),
       requestSingleInstanceLock: () => true,
       quit: vi.fn(),
+      exit: vi.fn(),
       whenReady: () => h.whenReady,
       getPath: () => h.userData,
       on: (e: string, f: (...a: unknown[]) => void) => listeners.set(e, [...(listeners.get(e) ?? []), f]),
@@ -58,14 +59,20 @@ vi.mock('electron', () => {
     dialog: {
       showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: [h.picked] })),
       showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+      showErrorBox: vi.fn(),
     },
     session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
     shell: { openExternal: vi.fn() },
   };
 });
 
+let lastResort: NodeJS.UncaughtExceptionListener | undefined;
+
 describe('electron/main/index.ts', () => {
-  afterAll(() => vi.restoreAllMocks());
+  afterAll(() => {
+    if (lastResort) process.off('uncaughtException', lastResort);
+    vi.restoreAllMocks();
+  });
 
   it('wires a sandboxed window, the preload bundle and every IPC channel', async () => {
     const { mkdtempSync } = await import('node:fs');
@@ -73,7 +80,9 @@ describe('electron/main/index.ts', () => {
     const path = await import('node:path');
     h.userData = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-main-'));
     const electron = await import('electron');
+    const before = new Set(process.listeners('uncaughtException'));
     await import('../../electron/main/index.js');
+    lastResort = process.listeners('uncaughtException').find((l) => !before.has(l));
     expect(electron.app.enableSandbox).toHaveBeenCalled();
     h.ready();
     await vi.waitFor(() => expect(h.windows.length).toBe(1));
@@ -96,5 +105,16 @@ describe('electron/main/index.ts', () => {
     expect(electron.dialog.showOpenDialog).toHaveBeenCalledWith(expect.objectContaining({ webContents: expect.anything() }), expect.objectContaining({ title: 'Open DERP map' }));
     expect(await call('map.open', { kind: 'file', path: h.picked })).toMatchObject({ format: 'yaml', path: h.picked });
     expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBeNull();
+  });
+
+  it('answers an uncaught exception with one error box and exit status 70, not a dialog per exception', async () => {
+    const electron = await import('electron');
+    expect(lastResort, 'the main process installs an uncaughtException handler').toBeDefined();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    lastResort!(new Error('boom in a handler'), 'uncaughtException');
+    expect(warn.mock.calls.join('\n')).toMatch(/boom in a handler[\s\S]*at /);
+    expect(electron.dialog.showErrorBox).toHaveBeenCalledTimes(1);
+    expect(electron.app.exit).toHaveBeenCalledWith(70);
+    warn.mockRestore();
   });
 });
