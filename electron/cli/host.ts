@@ -16,7 +16,7 @@ import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 export const HOST_FLAGS: FlagSpec[] = [
   { name: 'listen', type: 'string', default: '127.0.0.1:7080', arg: 'addr', help: 'address for the web GUI and its API' },
   { name: 'data-dir', type: 'string', default: '', arg: 'dir', help: `where settings and the relay key live (default ${defaultDataDir()})` },
-  { name: 'allow-remote', type: 'bool', default: false, help: 'allow --listen on a non-loopback address; the GUI is then served over HTTPS only (self-signed unless --tls-cert/--tls-key)' },
+  { name: 'allow-remote', type: 'bool', default: false, help: 'allow --listen on a non-loopback address, and serve the GUI over HTTPS only (self-signed unless --tls-cert/--tls-key)' },
   { name: 'host-name', type: 'string', default: '', arg: 'names', help: 'comma-separated DNS names (or public IPs) browsers use to reach this host; other Host headers are refused' },
   { name: 'tls-cert', type: 'string', default: '', arg: 'file', help: 'PEM certificate to serve HTTPS with, instead of a self-signed one (with --tls-key)' },
   { name: 'tls-key', type: 'string', default: '', arg: 'file', help: 'PEM private key of --tls-cert' },
@@ -45,6 +45,7 @@ export async function runHost(argv: string[]): Promise<number> {
   let dataDir: string;
   let hostNames: string[];
   let remote: boolean;
+  let allowRemote: boolean;
   let tlsFiles: { certFile: string; keyFile: string } | null = null;
   try {
     const f = parseFlags(HOST_FLAGS, argv);
@@ -56,7 +57,8 @@ export async function runHost(argv: string[]): Promise<number> {
     listen = parseHostPort(String(f.values.listen), '--listen');
     if (!listen.host) listen.host = '0.0.0.0';
     remote = !isLoopbackAddress(listen.host);
-    if (remote && !f.values['allow-remote']) {
+    allowRemote = Boolean(f.values['allow-remote']);
+    if (remote && !allowRemote) {
       throw new UsageError(`--listen ${f.values.listen} is not a loopback address; add --allow-remote if you mean it (anyone who can reach it and has the token controls the relay)`);
     }
     hostNames = parseHostNames(String(f.values['host-name']));
@@ -72,7 +74,7 @@ export async function runHost(argv: string[]): Promise<number> {
   let tls: HostTls | undefined;
   try {
     if (tlsFiles) tls = await loadHostTls(tlsFiles);
-    else if (remote) tls = await loadHostTls({ dataDir, name: certName(listen.host, hostNames) });
+    else if (allowRemote) tls = await loadHostTls({ dataDir, name: certName(listen.host, hostNames) });
   } catch (err) {
     process.stderr.write(`derpdesk host: ${(err as Error).message}\n`);
     return 1;
