@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_CLOSE_UNAUTHORIZED, EVENT_NAMES, type BridgeAuthed, type BridgeMessage, type EventName } from '../../shared/api.js';
 import { dispatch } from '../app/dispatch.js';
 import type { AppServices } from '../app/services.js';
+import { refuseOnSocket } from './responses.js';
 
 export const AUTH_DEADLINE_MS = 5000;
 /** Larger messages close the socket (1009); the biggest real call, a DERP map, is far below. */
@@ -22,6 +23,8 @@ const MAX_BACKLOG_BYTES = 1 << 20;
 export interface BridgeOptions {
   services: AppServices;
   token: string;
+  /** Whether refusals go out over HTTPS (for their headers). */
+  tls: boolean;
   authDeadlineMs?: number;
 }
 
@@ -54,6 +57,8 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const { services, token } = opts;
   const deadlineMs = opts.authDeadlineMs ?? AUTH_DEADLINE_MS;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // A broken handshake (bad key, version or subprotocol list) is refused with the same headers as every answer.
+  wss.on('wsClientError', (err, socket, req) => refuseOnSocket(socket, opts.tls, req.method === 'GET' ? 400 : 405, `not a WebSocket handshake: ${err.message}`));
   const sockets = new Set<WebSocket>();
   const authed = new Set<WebSocket>();
 

@@ -53,7 +53,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const tls = opts.tls !== undefined;
   const hostNames = (opts.hostNames ?? []).map((n) => n.toLowerCase());
   const guard: GuardOptions = { tls, hostNames };
-  const bridge = createBridge({ services: opts.services, token, authDeadlineMs: opts.authDeadlineMs });
+  const bridge = createBridge({ services: opts.services, token, tls, authDeadlineMs: opts.authDeadlineMs });
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
@@ -78,13 +78,16 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     }
   };
 
-  const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS };
+  // The request guard refuses a missing Host itself, with the security headers Node's own refusal lacks.
+  const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false };
   const server = opts.tls
     ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
     : http.createServer(serverOptions, onRequest);
   server.on('upgrade', onUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    if (err.code === 'HPE_HEADER_OVERFLOW') return refuseOnSocket(socket, tls, 431, 'request headers too large');
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refuseOnSocket(socket, tls, 408, 'request not complete in time');
     refuseOnSocket(socket, tls, 400, 'malformed HTTP request');
   });
 

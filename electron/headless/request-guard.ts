@@ -59,7 +59,7 @@ export function hostHeaderName(value: string | undefined): string | null {
     rest = colon < 0 ? '' : v.slice(colon);
     if (!isDnsName(name)) return null;
   }
-  if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return null;
+  if (rest !== '' && !(/^:\d{1,5}$/.test(rest) && Number(rest.slice(1)) <= 65535)) return null;
   return name;
 }
 

@@ -37,7 +37,16 @@ export function refuse(res: http.ServerResponse, tls: boolean, status: number, m
   res.writeHead(status, { ...securityHeaders(tls), 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(`${message}\n`);
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  421: 'Misdirected Request',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+};
 
 /** The same refusal written straight to a socket: an upgrade request or one the HTTP parser gave up on. */
 export function refuseOnSocket(socket: Duplex, tls: boolean, status: number, message: string): void {

@@ -13,6 +13,8 @@ export interface RawAnswer {
 export function rawRequest(port: number, request: string | Buffer, timeoutMs = 3000): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.write(request));
+    // A HEAD answer announces a length but has no body.
+    const head = (typeof request === 'string' ? request : request.toString('latin1')).startsWith('HEAD ');
     let data = '';
     const finish = () => {
       clearTimeout(t);
@@ -28,7 +30,7 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 3
       const end = data.indexOf('\r\n\r\n');
       if (end < 0) return;
       const len = /\r\ncontent-length: *(\d+)/i.exec(data.slice(0, end));
-      if (!len || data.length >= end + 4 + Number(len[1])) finish();
+      if (!len || head || data.length >= end + 4 + Number(len[1])) finish();
     });
     s.on('end', finish);
     s.on('error', finish);
