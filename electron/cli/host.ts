@@ -71,6 +71,8 @@ export async function runHost(argv: string[]): Promise<number> {
     process.stderr.write(`derpdesk host: ${(err as Error).message}\nRun "derpdesk host --help" for the flags.\n`);
     return 2;
   }
+  // LAST RESORT: installLastResort(consoleLogger, { name: 'derpdesk host' }) from electron/util/last-resort.ts
+  // belongs here, once the flags are known good and before anything long-running starts.
   let tls: HostTls | undefined;
   try {
     if (tlsFiles) tls = await loadHostTls(tlsFiles);

@@ -15,6 +15,8 @@ import { refuseOnSocket } from './responses.js';
 export const AUTH_DEADLINE_MS = 5000;
 /** Larger messages close the socket (1009); the biggest real call, a DERP map, is far below. */
 export const MAX_MESSAGE_BYTES = 1 << 20;
+/** Sockets that have not sent the token yet; more are refused (503) until some authenticate or time out. */
+export const MAX_UNAUTHENTICATED = 32;
 /** Calls one socket may have unanswered; more are answered with an error instead of queueing without bound. */
 export const MAX_CALLS_IN_FLIGHT = 64;
 /** Events are skipped for a socket whose unsent backlog is this large (a stalled browser tab). */
@@ -61,6 +63,8 @@ export function createBridge(opts: BridgeOptions): Bridge {
   wss.on('wsClientError', (err, socket, req) => refuseOnSocket(socket, opts.tls, req.method === 'GET' ? 400 : 405, `not a WebSocket handshake: ${err.message}`));
   const sockets = new Set<WebSocket>();
   const authed = new Set<WebSocket>();
+  /** Upgrades accepted and not yet authenticated, counted from before the handshake completes. */
+  let unauthenticated = 0;
 
   const forwarders = EVENT_NAMES.map((event) => {
     const f = (payload: unknown) => {
@@ -96,6 +100,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
       clearTimeout(deadline);
       sockets.delete(ws);
       authed.delete(ws);
+      if (!isAuthed) unauthenticated--;
     });
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
@@ -112,6 +117,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
         return ws.close(BRIDGE_CLOSE_UNAUTHORIZED, 'wrong or missing access token: send {"auth": token} first');
       }
       isAuthed = true;
+      unauthenticated--;
       clearTimeout(deadline);
       authed.add(ws);
       send(ws, { authed: true });
@@ -120,7 +126,20 @@ export function createBridge(opts: BridgeOptions): Bridge {
 
   return {
     accept(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, onConnection);
+      if (unauthenticated >= MAX_UNAUTHENTICATED) {
+        refuseOnSocket(socket, opts.tls, 503, 'too many connections waiting to authenticate; try again in a few seconds');
+        return;
+      }
+      unauthenticated++;
+      // A handshake that fails never reaches onConnection: give its place back when the socket goes.
+      let connected = false;
+      socket.once('close', () => {
+        if (!connected) unauthenticated--;
+      });
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        connected = true;
+        onConnection(ws);
+      });
     },
     close() {
       for (const f of forwarders) f();

@@ -46,6 +46,7 @@ const REASONS: Record<number, string> = {
   421: 'Misdirected Request',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** The same refusal written straight to a socket: an upgrade request or one the HTTP parser gave up on. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
+import { MAX_UNAUTHENTICATED } from '../../electron/headless/bridge.js';
 import { CONTENT_SECURITY_POLICY, startHost, type RunningHost } from '../../electron/headless/host.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { BRIDGE_CLOSE_UNAUTHORIZED, type BridgeMessage } from '../../shared/api.js';
@@ -150,6 +151,31 @@ describe('derpdesk host', () => {
     // The token in the URL, as older clients sent it, counts for nothing.
     const inUrl = await wsClose(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, [JSON.stringify({ id: 1, call: 'relay.getState', args: [] })]);
     expect(inUrl).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
+  });
+
+  it(`lets at most ${MAX_UNAUTHENTICATED} sockets wait to authenticate at once, refusing more with 503`, async () => {
+    const patient = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
+    const open = (url: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+    const url = `ws://127.0.0.1:${patient.port}/api`;
+    try {
+      const waiting = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED }, () => open(url)));
+      await expect(open(url)).rejects.toThrow('HTTP 503');
+      // One authenticates: its place is free again.
+      waiting[0].send(JSON.stringify({ auth: patient.token }));
+      await new Promise((r) => waiting[0].once('message', r));
+      const next = await open(url);
+      await expect(open(url)).rejects.toThrow('HTTP 503');
+      for (const ws of [...waiting, next]) ws.terminate();
+      await eventually(async () => (await open(url).then((ws) => (ws.terminate(), true), () => false)), 3000, 'a place after the waiting sockets closed');
+    } finally {
+      await patient.close();
+    }
   });
 
   it('serves calls, reports errors per call, and pushes events', async () => {
