@@ -65,6 +65,17 @@ describe('derpdesk host in Chromium, over HTTP on loopback', () => {
     await page.close();
   });
 
+  it('shows the refused message after one attempt with a wrong token', async () => {
+    const page = await gui.browser.newPage();
+    let sockets = 0;
+    page.on('websocket', () => sockets++);
+    await page.goto(gui.url.replace(/#token=.*/, '#token=wrong'));
+    await expect.poll(() => page.textContent('body'), { timeout: 10_000 }).toContain('refused this page');
+    // Refused at the host's first 4001, not after a round of retries.
+    expect(sockets).toBe(1);
+    await page.close();
+  });
+
   it('keeps another site\'s page off the bridge, and its malformed requests do not bring the host down', async () => {
     const page = await gui.browser.newPage();
     const handshakeErrors: string[] = [];
