@@ -47,6 +47,8 @@ export interface RunningHost {
 /** Bounds for a slow or silent client holding a connection open before its request is complete. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks those bounds (its default of 30 s would let a stalled request live three times longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -79,7 +81,12 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   };
 
   // The request guard refuses a missing Host itself, with the security headers Node's own refusal lacks.
-  const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false };
+  const serverOptions = {
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    requireHostHeader: false,
+  };
   const server = opts.tls
     ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
     : http.createServer(serverOptions, onRequest);
