@@ -241,6 +241,12 @@ export const STATS_HISTORY_SECONDS = 300;
 
 /** WebSocket bridge messages. */
 export type BridgeRequest = { id: number; call: CallName; args: unknown[] };
+/** The bridge's first message, client to host: the access token, kept out of the URL that proxies and logs keep. */
+export type BridgeAuth = { auth: string };
+/** The host's answer to the right token; from then on calls and events flow. */
+export type BridgeAuthed = { authed: true };
+/** WebSocket close code for a wrong, missing or late access token. */
+export const BRIDGE_CLOSE_UNAUTHORIZED = 4001;
 export type BridgeMessage =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string }

@@ -1,33 +1,25 @@
 /**
- * `derpdesk host`: the app's services without a display. Serves the built renderer over HTTP and the API
- * contract over a WebSocket at /api, both behind a random access token, so a relay on a server can be run from
- * a browser. Binds loopback unless told otherwise.
+ * `derpdesk host`: the app's services without a display. Serves the built renderer and the API contract over a
+ * WebSocket at /api, so a relay on a server can be run from a browser. Plain HTTP on loopback (a secure context
+ * already); HTTPS when given a certificate, which the CLI always does for remote listening.
+ *
+ * Every request passes the request guard (target, Host, Origin) first; the bridge then wants the access token
+ * in the first WebSocket message. Handlers never throw into the HTTP server: a bad request is a 4xx, not a crash.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { EVENT_NAMES, type BridgeMessage, type BridgeRequest, type EventName } from '../../shared/api.js';
-import { dispatch } from '../app/dispatch.js';
+import type { Duplex } from 'node:stream';
 import type { AppServices } from '../app/services.js';
 import { formatHostPort } from '../util/hostport.js';
+import { createBridge } from './bridge.js';
+import { isLoopbackAddress } from './loopback.js';
+import { checkRequest, type GuardOptions } from './request-guard.js';
+import { refuse, refuseOnSocket } from './responses.js';
+import { serveStatic } from './static-files.js';
 
-/** The page may load its own scripts and styles and open a WebSocket to its own host; nothing else. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
+export { CONTENT_SECURITY_POLICY } from './responses.js';
 
 export interface HostOptions {
   services: AppServices;
@@ -37,6 +29,12 @@ export interface HostOptions {
   port: number;
   /** Fixed token (tests); random otherwise. */
   token?: string;
+  /** Further names the host answers to (its DNS names for remote use), lower case. */
+  hostNames?: string[];
+  /** PEM certificate and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How long a new WebSocket may take to send the token (tests shorten it). */
+  authDeadlineMs?: number;
 }
 
 export interface RunningHost {
@@ -46,93 +44,58 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function tokenMatches(given: string | null, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-async function serveStatic(staticDir: string, urlPath: string, res: http.ServerResponse): Promise<void> {
-  const rel = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
-  const file = path.resolve(staticDir, '.' + rel);
-  const headers = {
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  };
-  if (!file.startsWith(path.resolve(staticDir) + path.sep)) {
-    res.writeHead(404, headers).end('not found\n');
-    return;
-  }
-  try {
-    const body = await fs.readFile(file);
-    res.writeHead(200, { ...headers, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    if (rel === '/index.html') {
-      res.writeHead(500, headers).end('the renderer is not built: run `npm run build` first\n');
-      return;
-    }
-    res.writeHead(404, headers).end('not found\n');
-  }
-}
+/** Bounds for a slow or silent client holding a connection open before its request is complete. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks those bounds (its default of 30 s would let a stalled request live three times longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const { services } = opts;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, perMessageDeflate: false });
-  const clients = new Set<WebSocket>();
+  const tls = opts.tls !== undefined;
+  const hostNames = (opts.hostNames ?? []).map((n) => n.toLowerCase());
+  const guard: GuardOptions = { tls, hostNames };
+  const bridge = createBridge({ services: opts.services, token, tls, authDeadlineMs: opts.authDeadlineMs });
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://host');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    try {
+      const v = checkRequest(req, guard);
+      if (!v.ok) return refuse(res, tls, v.status, v.reason);
+      serveStatic(opts.staticDir, v.path, req, res, tls).catch(() => refuse(res, tls, 500, 'internal error while serving a file'));
+    } catch {
+      refuse(res, tls, 500, 'internal error');
     }
-    void serveStatic(opts.staticDir, url.pathname, res);
-  });
-  server.on('clientError', (_e, socket) => socket.destroy());
+  };
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://host');
-    if (url.pathname !== '/api' || !tokenMatches(url.searchParams.get('token'), token)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nmissing or wrong access token\n');
-      return;
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The HTTP server stops watching an upgrading socket's errors; a reset here must not become an exception.
+    socket.on('error', () => socket.destroy());
+    try {
+      const v = checkRequest(req, guard);
+      if (!v.ok) return refuseOnSocket(socket, tls, v.status, v.reason);
+      if (v.path !== '/api') return refuseOnSocket(socket, tls, 404, 'the only WebSocket here is /api');
+      bridge.accept(req, socket, head);
+    } catch {
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
-      ws.on('error', () => ws.terminate());
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return ws.close(1003, 'JSON text messages only');
-        let req: BridgeRequest;
-        try {
-          req = JSON.parse(data.toString()) as BridgeRequest;
-        } catch {
-          return ws.close(1007, 'not JSON');
-        }
-        const id = typeof req?.id === 'number' ? req.id : -1;
-        dispatch(services.handlers, req?.call, req?.args).then(
-          (result) => send(ws, { id, ok: true, result }),
-          (err: Error) => send(ws, { id, ok: false, error: err.message }),
-        );
-      });
-    });
-  });
+  };
 
-  const forwarders = EVENT_NAMES.map((event) => {
-    const f = (payload: unknown) => {
-      const msg = JSON.stringify({ event, payload } satisfies BridgeMessage);
-      for (const ws of clients) if (ws.bufferedAmount < 1 << 20) ws.send(msg);
-    };
-    services.events.on(event as EventName, f);
-    return () => services.events.off(event as EventName, f);
+  // The request guard refuses a missing Host itself, with the security headers Node's own refusal lacks.
+  const serverOptions = {
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    requireHostHeader: false,
+  };
+  const server = opts.tls
+    ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
+    : http.createServer(serverOptions, onRequest);
+  server.on('upgrade', onUpgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    if (err.code === 'HPE_HEADER_OVERFLOW') return refuseOnSocket(socket, tls, 431, 'request headers too large');
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refuseOnSocket(socket, tls, 408, 'request not complete in time');
+    refuseOnSocket(socket, tls, 400, 'malformed HTTP request');
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -142,19 +105,25 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   return {
-    url: `http://${shownHost}:${port}/#token=${token}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost(opts.host, hostNames)}:${port}/#token=${token}`,
     token,
     port,
     close: async () => {
-      for (const f of forwarders) f();
-      for (const ws of clients) ws.terminate();
-      await new Promise<void>((r) => server.close(() => r()));
+      bridge.close();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
 
-function send(ws: WebSocket, msg: BridgeMessage): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+/**
+ * The name to print in the URL: a loopback listen address as is; for remote listening the operator's first
+ * name (the one the certificate is for), else the listen address (loopback for a wildcard).
+ */
+function shownHost(listen: string, hostNames: string[]): string {
+  const wildcard = listen === '0.0.0.0' || listen === '::' || listen === '';
+  const name = isLoopbackAddress(listen) ? listen : (hostNames[0] ?? (wildcard ? '127.0.0.1' : listen));
+  return name.includes(':') ? `[${name}]` : name;
 }

@@ -1,14 +1,20 @@
-/** `derpdesk host`'s web bridge end to end: static files with CSP, token-protected API calls, pushed events. */
+/**
+ * `derpdesk host`'s web bridge end to end: static files with security headers, the request guard (malformed
+ * targets, Host, Origin), the token in the first WebSocket message, API calls and pushed events.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
+import { MAX_UNAUTHENTICATED } from '../../electron/headless/bridge.js';
 import { CONTENT_SECURITY_POLICY, startHost, type RunningHost } from '../../electron/headless/host.js';
 import { silentLogger } from '../../electron/util/log.js';
-import type { BridgeMessage } from '../../shared/api.js';
+import { BRIDGE_CLOSE_UNAUTHORIZED } from '../../shared/api.js';
+import { rawRequest, wsClose } from '../helpers/http.js';
 import { DerpClient } from '../../electron/derp/client.js';
+import { Bridge } from '../helpers/bridge.js';
 import { eventually } from '../helpers/relay.js';
 
 let dir: string;
@@ -21,41 +27,13 @@ beforeAll(async () => {
   mkdirSync(web);
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>derpdesk</title>');
   services = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
-  host = await startHost({ services, staticDir: web, host: '127.0.0.1', port: 0 });
+  host = await startHost({ services, staticDir: web, host: '127.0.0.1', port: 0, hostNames: ['derp.example.test'], authDeadlineMs: 300 });
 });
 afterAll(async () => {
   await host.close();
   await services.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
-
-class Bridge {
-  private nextId = 1;
-  readonly events: Array<{ event: string; payload: unknown }> = [];
-  private pending = new Map<number, (m: BridgeMessage) => void>();
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as BridgeMessage;
-      if ('event' in m) this.events.push(m);
-      else this.pending.get(m.id)?.(m);
-    });
-  }
-  static open(token: string | null): Promise<Bridge> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api${token === null ? '' : `?token=${encodeURIComponent(token)}`}`);
-      ws.once('open', () => resolve(new Bridge(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-  call(call: string, ...args: unknown[]): Promise<BridgeMessage> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, call, args }));
-    });
-  }
-}
 
 describe('derpdesk host', () => {
   it('prints a URL carrying the access token', () => {
@@ -71,14 +49,107 @@ describe('derpdesk host', () => {
     expect((await fetch(`http://127.0.0.1:${host.port}/..%2f..%2fdata%2fsettings.json`)).status).toBe(404);
   });
 
-  it('refuses the API without the token, or with a wrong one', async () => {
-    await expect(Bridge.open(null)).rejects.toThrow('HTTP 401');
-    await expect(Bridge.open('wrong')).rejects.toThrow('HTTP 401');
-    await expect(Bridge.open(host.token.slice(1) + 'x')).rejects.toThrow('HTTP 401');
+  it('sends the security headers, no-store included, on pages and on every refusal; no HSTS over plain HTTP', async () => {
+    const answers = [
+      await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      await rawRequest(host.port, 'GET /nope.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      await rawRequest(host.port, 'GET /% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n'),
+      await rawRequest(host.port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n'),
+      await rawRequest(host.port, 'GET /api HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+      await rawRequest(host.port, 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 404, 400, 421, 405, 421, 404]);
+    for (const a of answers) {
+      expect(a.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(a.headers['x-content-type-options']).toBe('nosniff');
+      expect(a.headers['referrer-policy']).toBe('no-referrer');
+      expect(a.headers['cache-control']).toBe('no-store');
+      expect(a.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+
+  it('answers malformed request targets with 400, on the page and the upgrade path, and keeps serving', async () => {
+    const targets = ['/%', '/%zz', '/assets/%E0%A4%A', 'http://[', '/%00', '*', 'relay.example.com:443'];
+    for (const t of targets) {
+      for (const upgrade of ['', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n']) {
+        const a = await rawRequest(host.port, `GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgrade}\r\n`);
+        expect(a.status, `${t} ${upgrade ? 'upgrade' : 'page'}`).toBe(400);
+      }
+    }
+    expect((await fetch(`http://127.0.0.1:${host.port}/`)).status).toBe(200);
+  });
+
+  it('answers only to its own names: loopback names on loopback, --host-name names, any port (SSH tunnels)', async () => {
+    const status = async (hostHeader: string) => (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`)).status;
+    for (const ok of ['127.0.0.1', `127.0.0.1:${host.port}`, 'localhost:9000', 'LOCALHOST', '[::1]:7080', '127.0.0.2', 'derp.example.test', 'DERP.example.test:443']) expect(await status(ok), ok).toBe(200);
+    for (const bad of ['evil.example', `evil.example:${host.port}`, '127.0.0.1.nip.io', 'localhost.evil.example', 'derp.example.test.evil.example', '10.0.0.1']) expect(await status(bad), bad).toBe(421);
+    for (const malformed of ['', 'a b', '[::1', '127.0.0.1:x', 'ex_ample.test', '-a.test']) expect(await status(malformed), malformed).toBe(400);
+    expect((await rawRequest(host.port, 'GET / HTTP/1.1\r\n\r\n')).status).toBe(400);
+  });
+
+  it('refuses cross-origin requests and WebSockets from another origin; accepts its own origin', async () => {
+    const own = `http://127.0.0.1:${host.port}`;
+    const page = async (origin: string) => (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: ${origin}\r\n\r\n`)).status;
+    expect(await page(own)).toBe(200);
+    for (const o of ['http://evil.example', 'null', `https://127.0.0.1:${host.port}`, `http://localhost:${host.port}`, `${own}.evil.example`]) expect(await page(o), o).toBe(403);
+
+    const ws = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const s = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { origin });
+        s.once('open', () => {
+          s.close();
+          resolve(101);
+        });
+        s.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+        s.once('error', reject);
+      });
+    expect(await ws(own)).toBe(101);
+    expect(await ws('http://evil.example')).toBe(403);
+    expect(await ws(`http://127.0.0.1:${host.port + 1}`)).toBe(403);
+  });
+
+  it('wants the token in the first message: no token, a wrong one, a call first, or silence close the socket with 4001', async () => {
+    await expect(Bridge.open(host.port, 'wrong')).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
+    await expect(Bridge.open(host.port, host.token.slice(1) + 'x')).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
+    await expect(Bridge.open(host.port, `${host.token}x`)).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
+    const before = await wsClose(`ws://127.0.0.1:${host.port}/api`, [JSON.stringify({ id: 1, call: 'relay.getState', args: [] })]);
+    expect(before).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
+    const silent = await wsClose(`ws://127.0.0.1:${host.port}/api`, []);
+    expect(silent).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
+    expect(silent.afterMs).toBeGreaterThanOrEqual(250);
+    // The token in the URL, as older clients sent it, counts for nothing.
+    const inUrl = await wsClose(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, [JSON.stringify({ id: 1, call: 'relay.getState', args: [] })]);
+    expect(inUrl).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
+  });
+
+  it(`lets at most ${MAX_UNAUTHENTICATED} sockets wait to authenticate at once, refusing more with 503`, async () => {
+    const patient = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
+    const open = (url: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+    const url = `ws://127.0.0.1:${patient.port}/api`;
+    try {
+      const waiting = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED }, () => open(url)));
+      await expect(open(url)).rejects.toThrow('HTTP 503');
+      // One authenticates: its place is free again.
+      waiting[0].send(JSON.stringify({ auth: patient.token }));
+      await new Promise((r) => waiting[0].once('message', r));
+      const next = await open(url);
+      await expect(open(url)).rejects.toThrow('HTTP 503');
+      for (const ws of [...waiting, next]) ws.terminate();
+      await eventually(async () => (await open(url).then((ws) => (ws.terminate(), true), () => false)), 3000, 'a place after the waiting sockets closed');
+    } finally {
+      await patient.close();
+    }
   });
 
   it('serves calls, reports errors per call, and pushes events', async () => {
-    const b = await Bridge.open(host.token);
+    const b = await Bridge.open(host.port, host.token);
     expect(await b.call('relay.getState')).toEqual({ id: 1, ok: true, result: { status: 'stopped' } });
     expect(await b.call('no.such.call')).toEqual({ id: 2, ok: false, error: 'unknown call "no.such.call"' });
     const bad = await b.call('settings.save', { listenAddr: 'x' });
@@ -88,7 +159,7 @@ describe('derpdesk host', () => {
   });
 
   it('starts the relay from the API, shows real peers, and stops it', async () => {
-    const b = await Bridge.open(host.token);
+    const b = await Bridge.open(host.port, host.token);
     const saved = await b.call('settings.save', { ...(((await b.call('settings.get')) as { result: { settings: object } }).result.settings), listenAddr: '127.0.0.1:0', stunEnabled: false });
     expect(saved).toMatchObject({ ok: true, result: { ok: true } });
     const started = (await b.call('relay.start')) as { result: { status: string; endpoints: Array<{ url: string }> } };

@@ -6,18 +6,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { RootsPolicy } from '../../electron/app/file-access.js';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { startHost, type RunningHost } from '../../electron/headless/host.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { Bridge } from '../helpers/bridge.js';
 
 let dir: string;
 let services: AppServices;
 let host: RunningHost;
-let ws: WebSocket;
-let nextId = 1;
+let bridge: Bridge;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-bridge-'));
@@ -27,11 +26,10 @@ beforeAll(async () => {
   const dataDir = path.join(dir, 'data');
   services = createAppServices({ dataDir, logger: silentLogger, files: new RootsPolicy([dataDir, path.join(dir, 'maps')]) });
   host = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
-  ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${encodeURIComponent(host.token)}`);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  bridge = await Bridge.open(host.port, host.token);
 });
 afterAll(async () => {
-  ws?.close();
+  bridge?.close();
   await host.close();
   await services.dispose();
   rmSync(dir, { recursive: true, force: true });
@@ -39,18 +37,8 @@ afterAll(async () => {
 
 type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
 
-function call(name: string, ...args: unknown[]): Promise<Reply> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const onMessage = (d: Buffer) => {
-      const m = JSON.parse(d.toString()) as Reply;
-      if (m.id !== id) return;
-      ws.off('message', onMessage);
-      resolve(m);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ id, call: name, args }));
-  });
+async function call(name: string, ...args: unknown[]): Promise<Reply> {
+  return (await bridge.call(name, ...args)) as Reply;
 }
 
 describe('a token holder', () => {

@@ -2,22 +2,38 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DISCONNECTED, REFUSED, bridgeUrl, createWsApi, tokenFromLocation, type BridgeStatus, type WsApi } from '../../renderer/src/api/ws-client.js';
-import type { BridgeRequest } from '../../shared/api.js';
+import { BRIDGE_CLOSE_UNAUTHORIZED, type BridgeRequest } from '../../shared/api.js';
 
 let wss: WebSocketServer;
 let port: number;
 const received: BridgeRequest[] = [];
+/** Per connection, in order: the request URL and every message the client sent, auth included. */
+const transcripts: Array<{ url: string; messages: unknown[] }> = [];
 /** Set to turn every new connection away, as a host that is down would. */
 let hostDown = false;
 
 beforeAll(async () => {
-  // Like `derpdesk host`, refuse a bad token at the HTTP upgrade (401), before any WebSocket opens.
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', verifyClient: (info: { req: { url?: string } }) => !hostDown && !!info.req.url?.includes('token=good') });
+  // A host that is down turns the upgrade away; one that is up wants the token in the first message, like
+  // `derpdesk host`, and answers it late so that calls made meanwhile must wait for the answer.
+  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', verifyClient: () => !hostDown });
   await new Promise((r) => wss.once('listening', r));
   port = (wss.address() as { port: number }).port;
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
+    const transcript = { url: req.url ?? '', messages: [] as unknown[] };
+    transcripts.push(transcript);
+    let authed = false;
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as BridgeRequest;
+      transcript.messages.push(m);
+      if (!authed) {
+        if ((m as unknown as { auth?: string }).auth !== 'good') return ws.close(BRIDGE_CLOSE_UNAUTHORIZED, 'wrong token');
+        authed = true;
+        setTimeout(() => {
+          ws.send(JSON.stringify({ authed: true }));
+          ws.send(JSON.stringify({ event: 'relay.state', payload: { status: 'starting' } }));
+        }, 30);
+        return;
+      }
       received.push(m);
       const reply = (v: object) => ws.send(JSON.stringify({ id: m.id, ...v }));
       switch (m.call) {
@@ -38,7 +54,6 @@ beforeAll(async () => {
           return reply({ ok: false, error: `nope: ${m.call}` });
       }
     });
-    ws.send(JSON.stringify({ event: 'relay.state', payload: { status: 'starting' } }));
   });
 });
 afterAll(() => new Promise<void>((r) => wss.close(() => r())));
@@ -50,7 +65,7 @@ afterEach(() => {
 });
 
 function open(token = 'good'): WsApi {
-  const api = createWsApi(`ws://127.0.0.1:${port}/api?token=${token}`, WebSocket as unknown as typeof globalThis.WebSocket, { minBackoffMs: 20, maxBackoffMs: 100 });
+  const api = createWsApi(`ws://127.0.0.1:${port}/api`, token, WebSocket as unknown as typeof globalThis.WebSocket, { minBackoffMs: 20, maxBackoffMs: 100 });
   apis.push(api);
   return api;
 }
@@ -62,13 +77,25 @@ function statuses(api: WsApi): BridgeStatus[] {
 }
 
 describe('WebSocket bridge client', () => {
-  it('reads the token from the hash or the query, and builds the bridge URL on the same host', () => {
+  it('reads the token from the hash or the query, and builds the bridge URL on the same host, without the token', () => {
     expect(tokenFromLocation({ hash: '#token=abc', search: '' })).toBe('abc');
     expect(tokenFromLocation({ hash: '', search: '?token=xyz' })).toBe('xyz');
     expect(tokenFromLocation({ hash: '#token=', search: '' })).toBeNull();
     expect(tokenFromLocation({ hash: '#relay', search: '' })).toBeNull();
-    expect(bridgeUrl({ protocol: 'http:', host: '10.1.2.3:8080' }, 'a+b/c')).toBe('ws://10.1.2.3:8080/api?token=a%2Bb%2Fc');
-    expect(bridgeUrl({ protocol: 'https:', host: 'relay.example.com' }, 't')).toBe('wss://relay.example.com/api?token=t');
+    expect(bridgeUrl({ protocol: 'http:', host: '10.1.2.3:8080' })).toBe('ws://10.1.2.3:8080/api');
+    expect(bridgeUrl({ protocol: 'https:', host: 'relay.example.com' })).toBe('wss://relay.example.com/api');
+  });
+
+  it('sends the token as the first message only, and no call before the host lets it in', async () => {
+    const before = transcripts.length;
+    const api = open();
+    const seen = statuses(api);
+    expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
+    const t = transcripts[before];
+    expect(t.url).toBe('/api');
+    expect(t.messages[0]).toEqual({ auth: 'good' });
+    expect(t.messages.slice(1)).toEqual([{ id: 1, call: 'relay.getState', args: [] }]);
+    expect(seen).toEqual(['connecting', 'open']);
   });
 
   it('sends {id, call, args}, matches out-of-order responses to calls, rejects error results, and delivers events', async () => {
@@ -143,13 +170,27 @@ describe('WebSocket bridge client', () => {
     expect(await api.call('relay.getState')).toEqual({ status: 'stopped' });
   });
 
-  it('reports refused after repeated rejections instead of retrying forever, and fails waiting calls', async () => {
+  it('reports refused at the first token rejection instead of retrying, and fails waiting calls', async () => {
+    const before = transcripts.length;
     const api = open('bad');
     const seen = statuses(api);
     const waiting = api.call('relay.getState');
     await expect(waiting).rejects.toThrow(REFUSED);
     expect(seen).toEqual(['connecting', 'refused']);
     await expect(api.call('relay.getState')).rejects.toThrow(REFUSED);
+    expect(transcripts.slice(before).map((t) => t.messages)).toEqual([[{ auth: 'bad' }]]);
+  });
+
+  it('reports refused after repeated failures to connect at all', async () => {
+    hostDown = true;
+    try {
+      const api = open();
+      const seen = statuses(api);
+      await expect(api.call('relay.getState')).rejects.toThrow(REFUSED);
+      expect(seen).toEqual(['connecting', 'refused']);
+    } finally {
+      hostDown = false;
+    }
   });
 
   it('close() stops reconnecting and rejects what is pending', async () => {

@@ -42,6 +42,6 @@ export function pickTransport(win: Window = window): Transport {
   }
   const token = fromUrl ?? storedToken();
   if (!token) return { kind: 'no-token' };
-  const api = createWsApi(bridgeUrl(win.location, token));
+  const api = createWsApi(bridgeUrl(win.location), token);
   return { kind: 'web', api, onStatus: api.onStatus };
 }

@@ -1,16 +1,18 @@
 /**
- * The API contract over the headless host's WebSocket bridge (`derpdesk host`), with the access token from the
- * URL. Reconnects with backoff; callers see the connection state through `onStatus`.
+ * The API contract over the headless host's WebSocket bridge (`derpdesk host`). The access token goes in the
+ * first message (`{"auth": token}`), never in the bridge URL, which proxies and logs would keep; calls flow once
+ * the host answers `{"authed": true}`. Reconnects with backoff; callers see the connection state through
+ * `onStatus`.
  *
  * Calls made before the first connection opens wait for it; calls made while the bridge is down fail at once
  * (rather than hanging until some later reconnect), and calls in flight when it drops are rejected.
  */
-import type { ApiEvents, BridgeMessage, CallArgs, CallName, CallResult, DerpdeskApi, EventName } from '../../../shared/api.js';
+import { BRIDGE_CLOSE_UNAUTHORIZED, type ApiEvents, type BridgeAuth, type BridgeMessage, type CallArgs, type CallName, type CallResult, type DerpdeskApi, type EventName } from '../../../shared/api.js';
 
 /**
- * `connecting`: the first connection is being made. `open`: calls and events flow. `closed`: the connection
- * dropped and is being retried. `refused`: never got in after several tries (wrong or expired token, or no host
- * at that address); no more retries.
+ * `connecting`: the first connection is being made. `open`: authenticated; calls and events flow. `closed`: the
+ * connection dropped and is being retried. `refused`: the host turned the token down (wrong or expired), or no
+ * connection ever opened in several tries; no more retries.
  */
 export type BridgeStatus = 'connecting' | 'open' | 'closed' | 'refused';
 
@@ -30,16 +32,16 @@ export interface WsOptions {
 export const DISCONNECTED = 'disconnected from the derpdesk host';
 export const REFUSED = 'the derpdesk host refused this page (wrong or expired access token)';
 
-/** `#token=...` or `?token=...`. */
+/** `#token=...` (what `derpdesk host` prints; fragments never reach a server) or `?token=...`. */
 export function tokenFromLocation(loc: { hash: string; search: string }): string | null {
   const fromHash = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
   return fromHash || new URLSearchParams(loc.search).get('token') || null;
 }
 
-/** Turns a page URL (`http://host:port/...`) into the bridge URL on the same host with the token. */
-export function bridgeUrl(loc: { protocol: string; host: string }, token: string): string {
+/** Turns a page URL (`http://host:port/...`) into the bridge URL on the same host. */
+export function bridgeUrl(loc: { protocol: string; host: string }): string {
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${loc.host}/api?token=${encodeURIComponent(token)}`;
+  return `${scheme}://${loc.host}/api`;
 }
 
 function isMessage(m: unknown): m is BridgeMessage {
@@ -48,7 +50,11 @@ function isMessage(m: unknown): m is BridgeMessage {
   return typeof r.event === 'string' || (typeof r.id === 'number' && typeof r.ok === 'boolean');
 }
 
-export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSocket, opts: WsOptions = {}): WsApi {
+function isAuthed(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && (m as Record<string, unknown>).authed === true;
+}
+
+export function createWsApi(url: string, token: string, WebSocketImpl: typeof WebSocket = WebSocket, opts: WsOptions = {}): WsApi {
   const minBackoff = opts.minBackoffMs ?? 250;
   const maxBackoff = opts.maxBackoffMs ?? 5000;
   const refuseAfter = opts.refuseAfter ?? 3;
@@ -78,14 +84,17 @@ export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSo
     for (const x of w) x.fail(e);
   };
 
-  const onMessage = (ev: MessageEvent) => {
-    let m: unknown;
-    try {
-      m = JSON.parse(String(ev.data));
-    } catch {
-      console.warn('derpdesk bridge: ignoring a message that is not JSON');
-      return;
-    }
+  const onAuthed = () => {
+    backoff = minBackoff;
+    everOpened = true;
+    failures = 0;
+    setStatus('open');
+    const w = waiting;
+    waiting = [];
+    for (const x of w) x.go();
+  };
+
+  const onMessage = (m: unknown) => {
     if (!isMessage(m)) return;
     if ('event' in m) {
       for (const l of [...(listeners.get(m.event) ?? [])]) {
@@ -104,34 +113,44 @@ export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSo
     else p.reject(new Error(m.error));
   };
 
+  /** The socket that has been let in, if any: calls go only there. */
+  let authedSock: WebSocket | null = null;
+
   const connect = () => {
     retry = null;
     const sock = new WebSocketImpl(url);
     ws = sock;
     sock.addEventListener('open', () => {
-      if (ws !== sock) return;
-      backoff = minBackoff;
-      everOpened = true;
-      failures = 0;
-      setStatus('open');
-      const w = waiting;
-      waiting = [];
-      for (const x of w) x.go();
+      if (ws === sock) sock.send(JSON.stringify({ auth: token } satisfies BridgeAuth));
     });
     sock.addEventListener('message', (ev) => {
-      if (ws === sock) onMessage(ev as MessageEvent);
+      if (ws !== sock) return;
+      let m: unknown;
+      try {
+        m = JSON.parse(String((ev as MessageEvent).data));
+      } catch {
+        console.warn('derpdesk bridge: ignoring a message that is not JSON');
+        return;
+      }
+      if (authedSock === sock) return onMessage(m);
+      if (isAuthed(m)) {
+        authedSock = sock;
+        onAuthed();
+      }
     });
     // A failed connection reports 'error' then 'close'; the close handler does the work.
     sock.addEventListener('error', () => {});
-    sock.addEventListener('close', () => {
+    sock.addEventListener('close', (ev) => {
       if (ws !== sock) return;
       ws = null;
+      authedSock = null;
       for (const p of pending.values()) p.reject(new Error(DISCONNECTED));
       pending.clear();
       if (closedByUser) return;
-      // Browsers hide the HTTP status of a refused upgrade (the host answers 401 to a bad token), so a bridge
-      // that never opened in a few tries is reported as refused instead of retrying forever.
-      if (!everOpened && ++failures >= refuseAfter) {
+      // The host closes with BRIDGE_CLOSE_UNAUTHORIZED when it turns the token down. Browsers hide the HTTP
+      // status of a refused upgrade, so a bridge that never opened in a few tries is reported as refused too,
+      // instead of retrying forever.
+      if ((ev as CloseEvent).code === BRIDGE_CLOSE_UNAUTHORIZED || (!everOpened && ++failures >= refuseAfter)) {
         setStatus('refused');
         failWaiting(new Error(REFUSED));
         return;
@@ -145,7 +164,7 @@ export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSo
 
   const send = <K extends CallName>(name: K, args: unknown[]) =>
     new Promise<CallResult<K>>((resolve, reject) => {
-      const sock = ws;
+      const sock = authedSock;
       if (!sock || sock.readyState !== 1 /* OPEN */) {
         reject(new Error(DISCONNECTED));
         return;
@@ -192,6 +211,7 @@ export function createWsApi(url: string, WebSocketImpl: typeof WebSocket = WebSo
       failWaiting(new Error('the bridge was closed'));
       const sock = ws;
       ws = null;
+      authedSock = null;
       for (const p of pending.values()) p.reject(new Error('the bridge was closed'));
       pending.clear();
       sock?.close();
