@@ -109,7 +109,7 @@ export class MeshLink implements PacketForwarder {
     this.writeTimer = setTimeout(() => {
       this.writeTimer = null;
       if (c.isClosed || c.bufferedBytes < MESH_QUEUE_BYTES) return;
-      this.server.counters.writeTimeouts++;
+      this.server.noteWriteTimeout();
       c.shutdown(new Error(`write timeout: the peer has not read for ${ms / 1000} s`));
     }, ms);
     this.writeTimer.unref();

@@ -200,7 +200,7 @@ export class RelayService {
       // Connections over the limit are closed before any TLS or HTTP work is spent on them.
       main.prependListener('connection', (socket: Socket) => {
         if (!bucket.tryTake()) {
-          derp.counters.acceptsRateLimited++;
+          derp.noteAcceptRateLimited();
           socket.destroy();
         }
       });
