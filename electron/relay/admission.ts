@@ -73,7 +73,10 @@ export class AllowList {
 
 export interface VerifyUrlOptions {
   url: string;
-  /** derper's -verify-client-url-fail-open: admit when the URL cannot be reached (transport errors only). */
+  /**
+   * derper's -verify-client-url-fail-open: admit when the URL cannot be reached (network errors only; any HTTP
+   * answer is the controller's word).
+   */
   failOpen: boolean;
   timeoutMs?: number;
 }

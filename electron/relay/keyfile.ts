@@ -16,7 +16,7 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
     try {
       parsed = JSON.parse(trimmed);
     } catch (err) {
-      throw new KeyFileError(`${file}: not valid JSON (${(err as Error).message}); expected {"PrivateKey":"privkey:<64 hex>"}`);
+      throw new KeyFileError(`${file}: not valid JSON (${(err as Error).message}); expected {"PrivateKey":"privkey:<64 hex>"}`, { cause: err });
     }
     const pk = (parsed as { PrivateKey?: unknown }).PrivateKey;
     if (typeof pk !== 'string') throw new KeyFileError(`${file}: no "PrivateKey" string; expected {"PrivateKey":"privkey:<64 hex>"}`);
@@ -27,7 +27,7 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
   try {
     return keyPairFromPrivate(parseNodePrivate(keyText));
   } catch (err) {
-    throw new KeyFileError(`${file}: ${(err as Error).message}`);
+    throw new KeyFileError(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -43,12 +43,12 @@ export async function loadOrCreateServerKey(file: string): Promise<LoadedServerK
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`);
+    if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`, { cause: err });
     const pair = generateKeyPair();
     try {
       await writeFileAtomic(file, JSON.stringify({ PrivateKey: formatNodePrivate(pair.privateKey) }) + '\n', { mode: 0o600 });
     } catch (werr) {
-      throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`);
+      throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`, { cause: werr });
     }
     return { ...pair, created: true };
   }

@@ -113,7 +113,8 @@ export class DerpServer implements ConnectionHost {
   readonly now: () => number;
   /** Changed only by this class, through the note* methods that connections and mesh links call. */
   private readonly count: RelayCounters = emptyCounters();
-  readonly gauges: RelayGauges = {
+  /** Changed only by this class (mesh links report through noteMeshLink); read them through stats(). */
+  private readonly gauges: RelayGauges = {
     currentConnections: 0,
     currentHomeConnections: 0,
     currentNotIdealConnections: 0,
@@ -463,6 +464,11 @@ export class DerpServer implements ConnectionHost {
   /** A mesh link to a peer that stopped reading was cut. */
   noteWriteTimeout(): void {
     this.count.writeTimeouts++;
+  }
+
+  /** A mesh link to a peer server came up (`up`) or went down. */
+  noteMeshLink(up: boolean): void {
+    this.gauges.meshLinks += up ? 1 : -1;
   }
 
   /** The listener refused a connection over the accept rate limit. */
