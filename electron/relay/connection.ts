@@ -111,7 +111,7 @@ export type ConnState = 'handshake' | 'verifying' | 'active' | 'closed';
 const batch: Buffer[] = [];
 
 export class ClientConnection {
-  // Static after construction.
+  // Static after construction (with the constructor's id, host, transport and notIdeal).
   readonly connectedAt: number;
   readonly handshakeDeadline: number;
   private readonly packets: PacketRing;
@@ -119,6 +119,7 @@ export class ClientConnection {
   private readonly reader: FrameReader;
 
   // Set by this connection's reader while it handshakes, and fixed once the connection is active.
+  /** handshake -> verifying -> active as the reader goes; closed once dispose() runs. */
   state: ConnState = 'handshake';
   key: Buffer = EMPTY_KEY;
   /** `key` as a latin1 string: the map key for this client (cheaper to derive per packet than hex). */
@@ -145,8 +146,6 @@ export class ClientConnection {
   nextKeepAliveAt = 0;
   /** Receive rate limit (non-mesh clients, when configured); reads pause while it is in debt. */
   limiter: TokenBucket | null = null;
-  /** Keys this client has received packets from: they get PeerGone when that key leaves (the server clears it). */
-  sawSrc: Set<string> | null = null;
   /** Told once the handshake (and admission) is done, e.g. to lift the listener's pre-handshake deadline. */
   onActive: (() => void) | null = null;
   /** Set by a graceful stop that waits for this connection to finish. */
@@ -157,6 +156,11 @@ export class ClientConnection {
   stalledSince = 0;
   /** This connection is on the server's flush list for this turn. */
   flushQueued = false;
+  /**
+   * Keys this client has received packets from: it hears PeerGone when one of them leaves. enqueuePacket adds to
+   * it; the server takes keys out as they leave, and drops the set when this connection goes.
+   */
+  sawSrc: Set<string> | null = null;
   private lastSrc: ClientConnection | null = null;
   private control: Buffer[] | null = null;
   /** Packet frames accepted this turn, written (in order, before the rings) at the next flush. */
