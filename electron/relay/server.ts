@@ -233,7 +233,7 @@ export class DerpServer implements ConnectionHost {
         this.clients.delete(conn.keyId);
         g.clientsLocal--;
         if (!this.meshRoutes.has(conn.keyId)) this.notePeerGone(conn.keyId, conn.key);
-        for (const w of this.watchers) if (w !== conn) w.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
+        for (const watcher of this.watchers) if (watcher !== conn) watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
         if (set.conns.length === 1) {
@@ -265,10 +265,10 @@ export class DerpServer implements ConnectionHost {
     if (!watchers) return;
     this.peerGoneWatchers.delete(keyId);
     const frame = encodePeerGone(key, PeerGoneReason.Disconnected);
-    for (const w of watchers) {
-      w.sawSrc?.delete(keyId);
+    for (const watcher of watchers) {
+      watcher.sawSrc?.delete(keyId);
       this.count.peerGoneDisconnectedFrames++;
-      w.enqueueControl(frame);
+      watcher.enqueueControl(frame);
     }
   }
 
@@ -501,8 +501,8 @@ export class DerpServer implements ConnectionHost {
     if (conn.keyId === this.publicKey.toString('latin1')) return;
     if (this.watchers.has(conn)) return;
     for (const set of this.clients.values()) {
-      const a = set.active;
-      if (a) conn.enqueueControl(presentFrame(a));
+      const active = set.active;
+      if (active) conn.enqueueControl(presentFrame(active));
     }
     this.watchers.add(conn);
     this.gauges.watchers++;
@@ -511,7 +511,7 @@ export class DerpServer implements ConnectionHost {
   private broadcastPresent(conn: ClientConnection): void {
     if (this.watchers.size === 0) return;
     const frame = presentFrame(conn);
-    for (const w of this.watchers) w.enqueueControl(frame);
+    for (const watcher of this.watchers) watcher.enqueueControl(frame);
   }
 
   closePeer(by: ClientConnection, keyId: string): void {
@@ -630,7 +630,7 @@ function presentFrame(conn: ClientConnection): Buffer {
   return encodePeerPresent(conn.key, ipTo16(conn.transport.remoteAddress), conn.transport.remotePort, conn.presentFlags());
 }
 
-/** The 16-byte form PeerPresent carries: IPv4 as ::ffff:a.b.conn.d, unparsable addresses as zeros. */
+/** The 16-byte form PeerPresent carries: IPv4 as ::ffff:a.b.c.d, unparsable addresses as zeros. */
 export function ipTo16(ip: string): Buffer {
   const four = parseIPv4(ip);
   if (four) return Buffer.concat([V4_MAPPED_PREFIX, four]);
