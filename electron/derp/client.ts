@@ -1,60 +1,41 @@
 /**
- * A DERP v2 client: HTTP upgrade (or fast start, or WebSocket), the ServerKey/ClientInfo/ServerInfo handshake,
- * then packets, pings, preferences and the mesh frames. Tests, diagnostics and benchmarks use it.
+ * A DERP v2 client session: the ServerKey/ClientInfo/ServerInfo handshake over a dialed stream (dial.ts does
+ * TCP/TLS/WebSocket and the HTTP upgrade), then packets, pings, preferences and the mesh frames. Tests,
+ * diagnostics, benchmarks and mesh links use it.
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import tls from 'node:tls';
-import { WebSocket, type ClientOptions } from 'ws';
 import { BoxPrivateKey, openWithShared, sealWithShared } from './box.js';
+import { DerpClientError, dial, type DerpStream, type DialOptions, type DialedStream } from './dial.js';
 import {
   FrameType,
   KEY_LEN,
-  MAGIC,
   MAX_FRAME_SIZE,
   MAX_PACKET_SIZE,
-  PEER_PRESENT_LEN,
+  decodePeerGone,
+  decodePeerPresent,
+  decodeRestarting,
+  decodeServerKey,
   encodeFrame,
   encodePacketFrame,
+  type PeerPresent,
 } from './frames.js';
 import { decodeServerInfo, encodeClientInfo, type ServerInfo } from './info.js';
 import { generateKeyPair, type NodeKeyPair } from './keys.js';
 import { FrameReader } from './reader.js';
 
-export interface DerpClientOptions {
-  /** `http(s)://host[:port]/derp`; `ws(s)://` or `websocket: true` selects the WebSocket transport. */
-  url: string;
+export interface DerpClientOptions extends DialOptions {
   keyPair?: NodeKeyPair;
-  fastStart?: boolean;
-  websocket?: boolean;
   meshKey?: string;
   isProber?: boolean;
   canAckPings?: boolean;
-  /** Sent as the Ideal-Node header: this server is not the client's ideal node in the region. */
-  idealNode?: string;
-  /** The DERP map's CertName: `sha256-raw:<hex>` pins the leaf certificate, anything else is the name to verify. */
-  certName?: string;
-  /** Trust anchors for TLS (tests use self-signed certificates). */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** The DERP map's InsecureForTests. */
-  insecureSkipVerify?: boolean;
-  /** Connect to this address instead of resolving the URL's host (the DERP map's IPv4/IPv6 fields). */
-  connectAddress?: string;
+  /** For the whole connect: dial, upgrade and DERP handshake. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
-export interface PeerPresentInfo {
-  key: Buffer;
-  ip: string;
-  port: number;
-  flags: number;
-}
-
 export interface DerpClientEvents {
   peerGone: [key: Buffer, reason: number];
-  peerPresent: [info: PeerPresentInfo];
+  peerPresent: [info: PeerPresent];
   keepAlive: [];
   health: [problem: string];
   restarting: [reconnectInMs: number, tryForMs: number];
@@ -63,140 +44,160 @@ export interface DerpClientEvents {
   drain: [];
 }
 
-export class DerpClientError extends Error {}
-
-interface Stream {
-  write(buf: Buffer): boolean;
-  cork(): void;
-  uncork(): void;
-  readonly writableLength: number;
-  end(): void;
-  destroy(): void;
-}
-
 /** The packet callback gets views into the read buffer that are valid only during the call. */
 export type PacketHandler = (src: Buffer, packet: Buffer) => void;
+
+type HandshakeStep = 'serverKey' | 'serverInfo' | 'done';
 
 export class DerpClient extends EventEmitter<DerpClientEvents> {
   readonly publicKey: Buffer;
   serverPublicKey: Buffer = Buffer.alloc(0);
   serverInfo: ServerInfo | null = null;
   /** The Derp-Public-Key header of the 101 reply (absent with fast start and WebSocket). */
-  upgradeHeaderKey: string | null = null;
+  readonly upgradeHeaderKey: string | null;
   onPacket: PacketHandler | null = null;
   private closed = false;
   private readonly pendingPings = new Map<string, { resolve: (ms: number) => void; reject: (e: Error) => void; sentAt: bigint }>();
+  private readonly stream: DerpStream;
+  private readonly reader: FrameReader;
+  private step: HandshakeStep = 'serverKey';
+  /** The box key shared with the server, kept only between ServerKey and ServerInfo. */
+  private shared: Uint8Array | null = null;
+  /** Why the session closed before its handshake was done. */
+  private closeError: Error | null = null;
+  /** Settles connect(): set while the handshake runs. */
+  private handshakeDone: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   private constructor(
-    private readonly stream: Stream,
+    dialed: DialedStream,
     readonly keyPair: NodeKeyPair,
+    private readonly opts: DerpClientOptions,
   ) {
     super();
     this.publicKey = keyPair.publicKey;
+    this.stream = dialed.stream;
+    this.upgradeHeaderKey = dialed.upgradeHeaderKey;
+    this.reader = new FrameReader(this.onFrame, MAX_FRAME_SIZE, (err) => this.fail(new DerpClientError(err.message, { cause: err })));
+    const closedEarly = dialed.closedEarlyMessage;
+    dialed.attach({
+      onData: (chunk) => this.reader.push(chunk),
+      onDrain: () => this.emit('drain'),
+      onError: (err) => this.fail(err),
+      onClose: () => (this.step === 'done' ? this.shutdown(null) : this.fail(new DerpClientError(closedEarly))),
+    });
   }
 
-  /** Connects and completes the handshake; rejects with a message naming the step that failed. */
+  /**
+   * Dials and completes the handshake; rejects with a message naming the step that failed. The steps: dial
+   * (connection, TLS, HTTP upgrade), receive ServerKey, send ClientInfo, receive ServerInfo.
+   */
   static async connect(opts: DerpClientOptions): Promise<DerpClient> {
     const keyPair = opts.keyPair ?? generateKeyPair();
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    const url = new URL(opts.url);
-    const ws = opts.websocket === true || url.protocol === 'ws:' || url.protocol === 'wss:';
-    const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-    const port = Number(url.port || (secure ? 443 : 80));
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = new URL(opts.url).host;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DerpClientError(`DERP handshake with ${host} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => deadline.abort(new DerpClientError('connect aborted'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const dialed = await dial(opts, deadline.signal);
+      const client = new DerpClient(dialed, keyPair, opts);
+      await client.handshake(deadline.signal);
+      return client;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
 
-    return new Promise<DerpClient>((resolve, reject) => {
-      let client: DerpClient | null = null;
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) {
-          client?.shutdown(err);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        raw?.destroy();
-        reject(err);
-      };
-      const onAbort = () => fail(new DerpClientError('connect aborted'));
-      const timer = setTimeout(() => fail(new DerpClientError(`DERP handshake with ${url.host} timed out after ${timeoutMs} ms`)), timeoutMs);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-      let raw: { destroy(): void } | null = null;
-      const handshake = new Handshake(keyPair, opts, fail, (serverKey, info, headerKey) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        const c = client!;
-        c.serverPublicKey = serverKey;
-        c.serverInfo = info;
-        c.upgradeHeaderKey = headerKey;
-        handshake.client = c;
-        resolve(c);
-      });
-
-      if (ws) {
-        const wsUrl = `${secure ? 'wss' : 'ws'}://${url.host}${url.pathname}`;
-        const sock = new WebSocket(wsUrl, ['derp'], {
-          ...(tlsOptions(opts, host) as ClientOptions),
-          perMessageDeflate: false,
-          ...(opts.connectAddress ? { lookup: fixedLookup(opts.connectAddress) as unknown as net.LookupFunction } : {}),
-        });
-        sock.on('upgrade', (res) => {
-          const pinErr = checkPin(res.socket as tls.TLSSocket, opts.certName);
-          if (pinErr) fail(pinErr);
-        });
-        raw = { destroy: () => sock.terminate() };
-        sock.binaryType = 'nodebuffer';
-        const stream = new WebSocketStream(sock);
-        client = new DerpClient(stream, keyPair);
-        handshake.stream = stream;
-        sock.on('message', (data: Buffer) => handshake.push(data));
-        sock.on('error', (err) => fail(new DerpClientError(`WebSocket to ${wsUrl}: ${err.message}`)));
-        sock.on('close', () => {
-          if (!settled) fail(new DerpClientError(`WebSocket to ${wsUrl} closed during the handshake`));
-          else client!.shutdown(null);
-        });
-        sock.on('unexpected-response', (_req, res) => fail(new DerpClientError(`WebSocket upgrade refused: HTTP ${res.statusCode}`)));
+  /** Resolves once ServerInfo has arrived; the frame handlers below do the steps as the frames come. */
+  private handshake(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.step === 'done') {
+        resolve();
         return;
       }
-
-      const connectHost = opts.connectAddress ?? host;
-      const socket: net.Socket = secure
-        ? tls.connect({ host: connectHost, port, ...tlsOptions(opts, host) })
-        : net.connect({ host: connectHost, port });
-      raw = socket;
-      socket.setNoDelay(true);
-      client = new DerpClient(socket, keyPair);
-      handshake.stream = socket;
-      socket.on('error', (err) => fail(new DerpClientError(`${secure ? 'TLS' : 'TCP'} connection to ${url.host}: ${err.message}`)));
-      socket.on('close', () => {
-        if (!settled) fail(new DerpClientError(`connection to ${url.host} closed during the handshake`));
-        else client!.shutdown(null);
-      });
-      socket.on('end', () => socket.end());
-      socket.on('drain', () => client!.emit('drain'));
-      socket.on('data', (chunk: Buffer) => handshake.push(chunk));
-      socket.once(secure ? 'secureConnect' : 'connect', () => {
-        const pinErr = secure ? checkPin(socket as tls.TLSSocket, opts.certName) : null;
-        if (pinErr) {
-          fail(pinErr);
-          return;
-        }
-        const headers = [
-          `GET ${url.pathname || '/derp'} HTTP/1.1`,
-          `Host: ${url.host}`,
-          'Upgrade: DERP',
-          'Connection: Upgrade',
-          ...(opts.fastStart ? ['Derp-Fast-Start: 1'] : []),
-          ...(opts.idealNode ? [`Ideal-Node: ${opts.idealNode}`] : []),
-        ];
-        handshake.expectHttp = !opts.fastStart;
-        socket.write(headers.join('\r\n') + '\r\n\r\n');
-      });
+      if (this.closed) {
+        reject(this.closeError ?? new DerpClientError('connection closed during the handshake'));
+        return;
+      }
+      const onAbort = () => this.fail(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.handshakeDone = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
     });
+  }
+
+  private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): boolean | void => {
+    if (this.step === 'done') {
+      this.handleFrame(type, buf, start, end);
+      return;
+    }
+    if (this.step === 'serverKey') return this.receiveServerKey(type, buf, start, end);
+    return this.receiveServerInfo(type, buf, start, end);
+  };
+
+  /** Handshake step: the server's first frame carries the DERP magic and its public key. */
+  private receiveServerKey(type: number, buf: Buffer, start: number, end: number): boolean {
+    if (type !== FrameType.ServerKey) return this.fail(new DerpClientError(`expected ServerKey frame, got type 0x${type.toString(16)}`)), false;
+    const serverKey = decodeServerKey(buf, start, end);
+    if (serverKey === null) return this.fail(new DerpClientError('ServerKey frame lacks the DERP magic: not a DERP server')), false;
+    this.serverPublicKey = serverKey;
+    this.sendClientInfo();
+    this.step = 'serverInfo';
+    return true;
+  }
+
+  /** Handshake step: our key and a box of our ClientInfo, sealed to the server's key. */
+  private sendClientInfo(): void {
+    this.shared = new BoxPrivateKey(this.keyPair.privateKey).sharedKey(this.serverPublicKey);
+    const info = encodeClientInfo({
+      ...(this.opts.meshKey ? { meshKey: this.opts.meshKey } : {}),
+      CanAckPings: this.opts.canAckPings ?? true,
+      IsProber: this.opts.isProber ?? false,
+    });
+    this.stream.write(encodeFrame(FrameType.ClientInfo, this.keyPair.publicKey, sealWithShared(this.shared, info)));
+  }
+
+  /** Handshake step: the server's boxed ServerInfo; once it opens, the session is in steady state. */
+  private receiveServerInfo(type: number, buf: Buffer, start: number, end: number): boolean {
+    if (type !== FrameType.ServerInfo) return this.fail(new DerpClientError(`expected ServerInfo frame, got type 0x${type.toString(16)}`)), false;
+    let info: ServerInfo;
+    try {
+      info = decodeServerInfo(openWithShared(this.shared!, buf.subarray(start, end)));
+    } catch (err) {
+      return this.fail(new DerpClientError(`ServerInfo does not open: ${(err as Error).message}`, { cause: err })), false;
+    }
+    this.serverInfo = info;
+    this.shared = null;
+    this.step = 'done';
+    const done = this.handshakeDone;
+    this.handshakeDone = null;
+    done?.resolve();
+    return true;
+  }
+
+  /** Before the handshake is done, rejects connect() and closes quietly; afterwards, closes with `err`. */
+  private fail(err: Error): void {
+    if (this.step === 'done') {
+      this.shutdown(err);
+      return;
+    }
+    if (this.closed) return;
+    this.closed = true;
+    this.closeError = err;
+    this.stream.destroy();
+    const done = this.handshakeDone;
+    this.handshakeDone = null;
+    done?.reject(err);
   }
 
   /** Handles one steady-state frame from the server. */
@@ -209,19 +210,14 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
       case FrameType.KeepAlive:
         this.emit('keepAlive');
         return;
-      case FrameType.PeerGone:
-        if (end - start < KEY_LEN) return;
-        this.emit('peerGone', Buffer.from(buf.subarray(start, start + KEY_LEN)), end - start > KEY_LEN ? buf[start + KEY_LEN] : 0);
+      case FrameType.PeerGone: {
+        const gone = decodePeerGone(buf, start, end);
+        if (gone) this.emit('peerGone', gone.key, gone.reason);
         return;
+      }
       case FrameType.PeerPresent: {
-        if (end - start < KEY_LEN) return;
-        const info: PeerPresentInfo = { key: Buffer.from(buf.subarray(start, start + KEY_LEN)), ip: '', port: 0, flags: 0 };
-        if (end - start >= PEER_PRESENT_LEN) {
-          info.ip = ip16ToString(buf.subarray(start + KEY_LEN, start + KEY_LEN + 16));
-          info.port = buf.readUInt16BE(start + KEY_LEN + 16);
-          info.flags = buf[start + KEY_LEN + 18];
-        }
-        this.emit('peerPresent', info);
+        const present = decodePeerPresent(buf, start, end);
+        if (present) this.emit('peerPresent', present);
         return;
       }
       case FrameType.Pong: {
@@ -240,9 +236,11 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
       case FrameType.Health:
         this.emit('health', buf.toString('utf8', start, end));
         return;
-      case FrameType.Restarting:
-        if (end - start >= 8) this.emit('restarting', buf.readUInt32BE(start), buf.readUInt32BE(start + 4));
+      case FrameType.Restarting: {
+        const notice = decodeRestarting(buf, start, end);
+        if (notice) this.emit('restarting', notice.reconnectInMs, notice.tryForMs);
         return;
+      }
       default:
       // Unknown frames are skipped, as the protocol requires.
     }
@@ -341,166 +339,3 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
   }
 }
 
-/**
- * Parses the HTTP reply (unless fast start), ServerKey, then ServerInfo; afterwards it keeps reading and hands
- * every frame to the client.
- */
-class Handshake {
-  stream: Stream | null = null;
-  client: DerpClient | null = null;
-  expectHttp = false;
-  private httpBuf = '';
-  private headerKey: string | null = null;
-  private state: 'serverKey' | 'serverInfo' | 'done' = 'serverKey';
-  private serverKey: Buffer | null = null;
-  private shared: Uint8Array | null = null;
-  private readonly reader: FrameReader;
-  private readonly boxKey: BoxPrivateKey;
-
-  constructor(
-    private readonly keyPair: NodeKeyPair,
-    private readonly opts: DerpClientOptions,
-    private readonly fail: (err: Error) => void,
-    private readonly done: (serverKey: Buffer, info: ServerInfo, headerKey: string | null) => void,
-  ) {
-    this.boxKey = new BoxPrivateKey(keyPair.privateKey);
-    this.reader = new FrameReader(this.onFrame, MAX_FRAME_SIZE, (err) => this.fail(new DerpClientError(err.message)));
-  }
-
-  push(chunk: Buffer): void {
-    if (this.expectHttp) {
-      this.httpBuf += chunk.toString('latin1');
-      const end = this.httpBuf.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (this.httpBuf.length > 16 << 10) this.fail(new DerpClientError('HTTP reply headers too long'));
-        return;
-      }
-      const head = this.httpBuf.slice(0, end);
-      const rest = Buffer.from(this.httpBuf.slice(end + 4), 'latin1');
-      this.httpBuf = '';
-      this.expectHttp = false;
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      if (!status || status[1] !== '101') {
-        this.fail(new DerpClientError(`DERP upgrade refused: ${head.split('\r\n')[0] || 'no HTTP status line'}${rest.length ? `: ${rest.toString('utf8').trim().slice(0, 200)}` : ''}`));
-        return;
-      }
-      const keyHeader = /\r\nDerp-Public-Key:\s*([0-9a-fA-F]{64})/i.exec(head);
-      this.headerKey = keyHeader ? keyHeader[1].toLowerCase() : null;
-      if (rest.length) this.reader.push(rest);
-      return;
-    }
-    this.reader.push(chunk);
-  }
-
-  private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): boolean | void => {
-    if (this.state === 'done') {
-      this.client!.handleFrame(type, buf, start, end);
-      return;
-    }
-    if (this.state === 'serverKey') {
-      if (type !== FrameType.ServerKey) return this.fail(new DerpClientError(`expected ServerKey frame, got type 0x${type.toString(16)}`)), false;
-      if (end - start < MAGIC.length + KEY_LEN || !buf.subarray(start, start + MAGIC.length).equals(MAGIC)) {
-        return this.fail(new DerpClientError('ServerKey frame lacks the DERP magic: not a DERP server')), false;
-      }
-      this.serverKey = Buffer.from(buf.subarray(start + MAGIC.length, start + MAGIC.length + KEY_LEN));
-      this.shared = this.boxKey.sharedKey(this.serverKey);
-      const info = encodeClientInfo({
-        ...(this.opts.meshKey ? { meshKey: this.opts.meshKey } : {}),
-        CanAckPings: this.opts.canAckPings ?? true,
-        IsProber: this.opts.isProber ?? false,
-      });
-      this.stream!.write(encodeFrame(FrameType.ClientInfo, this.keyPair.publicKey, sealWithShared(this.shared, info)));
-      this.state = 'serverInfo';
-      return;
-    }
-    if (type !== FrameType.ServerInfo) {
-      return this.fail(new DerpClientError(`expected ServerInfo frame, got type 0x${type.toString(16)}`)), false;
-    }
-    let info: ServerInfo;
-    try {
-      info = decodeServerInfo(openWithShared(this.shared!, buf.subarray(start, end)));
-    } catch (err) {
-      return this.fail(new DerpClientError(`ServerInfo does not open: ${(err as Error).message}`)), false;
-    }
-    this.state = 'done';
-    this.shared = null;
-    this.done(this.serverKey!, info, this.headerKey);
-  };
-}
-
-class WebSocketStream implements Stream {
-  private corked = 0;
-  private pending: Buffer[] = [];
-
-  constructor(private readonly ws: WebSocket) {}
-
-  get writableLength(): number {
-    return this.ws.bufferedAmount + this.pending.reduce((n, b) => n + b.length, 0);
-  }
-
-  write(buf: Buffer): boolean {
-    if (this.corked > 0) {
-      this.pending.push(buf);
-      return true;
-    }
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(buf, { binary: true });
-    return true;
-  }
-
-  cork(): void {
-    this.corked++;
-  }
-
-  uncork(): void {
-    if (this.corked > 0 && --this.corked === 0 && this.pending.length > 0) {
-      const msg = Buffer.concat(this.pending);
-      this.pending = [];
-      this.write(msg);
-    }
-  }
-
-  end(): void {
-    this.ws.close(1000);
-  }
-
-  destroy(): void {
-    this.ws.terminate();
-  }
-}
-
-function tlsOptions(opts: DerpClientOptions, host: string): tls.ConnectionOptions {
-  const pinned = opts.certName?.startsWith('sha256-raw:') === true;
-  const verifyName = opts.certName && !pinned ? opts.certName : host;
-  return {
-    servername: net.isIP(verifyName) ? undefined : verifyName,
-    ca: opts.ca,
-    // A pin replaces chain validation (that is how self-signed relays on bare IPs work); it is checked on connect.
-    rejectUnauthorized: !(pinned || opts.insecureSkipVerify),
-    checkServerIdentity: (_h, cert) => (pinned || opts.insecureSkipVerify ? undefined : tls.checkServerIdentity(verifyName, cert)),
-  };
-}
-
-/** A `sha256-raw:<hex>` CertName pins the SHA-256 of the leaf certificate's DER bytes. */
-function checkPin(socket: tls.TLSSocket, certName: string | undefined): DerpClientError | null {
-  if (!certName?.startsWith('sha256-raw:') || typeof socket.getPeerCertificate !== 'function') return null;
-  const cert = socket.getPeerCertificate();
-  const got = cert?.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
-  const want = certName.slice('sha256-raw:'.length).toLowerCase();
-  return got === want ? null : new DerpClientError(`TLS certificate pin mismatch: server sent sha256-raw:${got}, expected ${certName}`);
-}
-
-function fixedLookup(address: string) {
-  const family = net.isIP(address) || 4;
-  return (_host: string, options: unknown, cb: (...args: unknown[]) => void) => {
-    if ((options as { all?: boolean })?.all) cb(null, [{ address, family }]);
-    else cb(null, address, family);
-  };
-}
-
-function ip16ToString(b: Buffer): string {
-  const v4mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-  if (v4mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
-}

@@ -37,6 +37,8 @@ export class AllowList {
   constructor(
     readonly file: string,
     private readonly logger: Logger,
+    /** Milliseconds since the epoch; tests pass a clock they move by hand. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Loads the file; a missing or unreadable file is an error at start (a typo must not open the relay). */
@@ -54,7 +56,7 @@ export class AllowList {
   }
 
   async current(): Promise<AllowListSnapshot> {
-    const now = Date.now();
+    const now = this.now();
     if (now - this.checkedAt >= 1000) {
       this.checkedAt = now;
       try {
@@ -71,7 +73,10 @@ export class AllowList {
 
 export interface VerifyUrlOptions {
   url: string;
-  /** derper's -verify-client-url-fail-open: admit when the URL cannot be reached (transport errors only). */
+  /**
+   * derper's -verify-client-url-fail-open: admit when the URL cannot be reached (network errors only; any HTTP
+   * answer is the controller's word).
+   */
   failOpen: boolean;
   timeoutMs?: number;
 }

@@ -2,8 +2,11 @@
  * One client connection to the relay: the handshake, the steady-state frame handlers, and the bounded send
  * side. The reading side never waits for a receiver: packets go into the destination's rings and are written
  * in batches once per event-loop turn.
+ *
+ * A connection knows its server only through `ConnectionHost` (declared here, implemented by `DerpServer`), so
+ * this module does not import server.ts and tests can drive a connection with a fake host and a fake transport.
  */
-import { BoxError, openWithShared, sealWithShared } from '../derp/box.js';
+import { BoxError, openWithShared, sealWithShared, type BoxPrivateKey } from '../derp/box.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import {
   FRAME_HEADER_LEN,
@@ -23,11 +26,65 @@ import { decodeClientInfo, encodeServerInfo, type ClientInfo } from '../derp/inf
 import { formatNodePublic } from '../derp/keys.js';
 import { FrameReader } from '../derp/reader.js';
 import type { DropReason } from '../../shared/relay.js';
+import type { Logger } from '../util/log.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import { PacketRing } from './packet-ring.js';
 import { MIN_RATE_BURST } from './rate-config.js';
-import type { DerpServer } from './server.js';
 import type { Transport } from './transport.js';
+
+/**
+ * What a connection asks of the server that accepted it. Everything shared between connections (the key
+ * table, routing, PeerGone subscriptions, the flush list, the counters) lives behind this interface; a
+ * connection changes server state only by calling these methods.
+ */
+export interface ConnectionHost {
+  readonly log: Logger & { warnKeyed(key: string, msg: string): void };
+  /** The server's private key, for the ClientInfo/ServerInfo boxes. */
+  readonly boxKey: BoxPrivateKey;
+  /** Capacity of each of a connection's two packet rings (ordinary and disco). */
+  readonly sendQueueDepth: number;
+  readonly handshakeTimeoutMs: number;
+  /** Shared by all rate-limited connections when a global limit is set. */
+  readonly globalLimiter: TokenBucket | null;
+  /** Milliseconds since the epoch; `Date.now` unless a test injects a clock. */
+  now(): number;
+
+  // Handshake and lifetime.
+  isMeshKey(candidate: string | undefined): boolean;
+  /** Resolves null to admit the client, or the reason it is refused. */
+  admit(conn: ClientConnection): Promise<string | null>;
+  noteDenied(conn: ClientConnection, reason: string): void;
+  /** The handshake is done: `conn` becomes reachable under its key. */
+  register(conn: ClientConnection): void;
+  /** The transport has closed. */
+  onConnectionClosed(conn: ClientConnection): void;
+
+  // Steady-state requests from the client.
+  noteDupActivity(conn: ClientConnection): void;
+  setPreferred(conn: ClientConnection, preferred: boolean): void;
+  addWatcher(conn: ClientConnection): void;
+  closePeer(by: ClientConnection, keyId: string): void;
+  /** Routes a SendPacket: `buf[dstStart, dstStart+32)` is the destination key, the packet follows up to `end`. */
+  deliverLocal(from: ClientConnection, buf: Buffer, dstStart: number, end: number): void;
+  /** Routes a ForwardPacket from a mesh peer on behalf of `srcKey`; the layout after `dstStart` is as above. */
+  deliverForwarded(from: ClientConnection, srcKey: Buffer, buf: Buffer, dstStart: number, end: number): void;
+
+  // Send side.
+  /** `watcher` has received from `srcKeyId` and must hear PeerGone when that key leaves. */
+  watchPeerGone(srcKeyId: string, watcher: ClientConnection): void;
+  /** Calls `conn.flush()` once at the end of this event-loop turn. */
+  queueFlush(conn: ClientConnection): void;
+
+  // Server-wide counters.
+  noteDrop(reason: DropReason, disco: boolean, bytes: number): void;
+  noteSent(packets: number, bytes: number): void;
+  noteHandshakeFailure(): void;
+  noteRateLimitWait(which: 'perClient' | 'global'): void;
+  notePing(answered: boolean): void;
+  noteUnknownFrame(): void;
+  notePeerGoneNotHere(): void;
+  noteForwardedIn(): void;
+}
 
 /** Stop handing frames to the transport once this much is waiting in its buffer; resume on drain. */
 export const WRITE_HIGH_WATER = 256 << 10;
@@ -40,12 +97,13 @@ const EARLY_FLUSH_BYTES = 64 << 10;
 /** Steady-state frames larger than this cannot be valid (ForwardPacket is the largest: two keys + a packet). */
 const MAX_STEADY_FRAME_LEN = 2 * KEY_LEN + MAX_PACKET_SIZE;
 /** Control frames (PeerGone, KeepAlive, Pong, ...) waiting for a client that is not reading. */
-const MAX_CONTROL_FRAMES = 1024;
+export const MAX_CONTROL_FRAMES = 1024;
 const MAX_PENDING_PONGS = 8;
 /** derper: at most 3 "not here" PeerGone replies, refilled one per second. */
 const PEER_GONE_BURST = 3;
 const PEER_GONE_REFILL_MS = 1000;
-const RECV_FRAME_OVERHEAD = FRAME_HEADER_LEN + KEY_LEN;
+/** What a RecvPacket frame adds to its packet: the frame header and the source key. */
+export const RECV_FRAME_OVERHEAD = FRAME_HEADER_LEN + KEY_LEN;
 
 export type ConnState = 'handshake' | 'verifying' | 'active' | 'closed';
 
@@ -53,60 +111,76 @@ export type ConnState = 'handshake' | 'verifying' | 'active' | 'closed';
 const batch: Buffer[] = [];
 
 export class ClientConnection {
+  // Static after construction (with the constructor's id, host, transport and notIdeal).
+  readonly connectedAt: number;
+  readonly handshakeDeadline: number;
+  private readonly packets: PacketRing;
+  private readonly disco: PacketRing;
+  private readonly reader: FrameReader;
+
+  // Set by this connection's reader while it handshakes, and fixed once the connection is active.
+  /** handshake -> verifying -> active as the reader goes; closed once dispose() runs. */
   state: ConnState = 'handshake';
   key: Buffer = EMPTY_KEY;
   /** `key` as a latin1 string: the map key for this client (cheaper to derive per packet than hex). */
   keyId = '';
   info: ClientInfo | null = null;
   canMesh = false;
+
+  // Owned by this connection's reader (the frame handlers and the read pacing).
+  /** The box key shared with the client, kept only between ClientInfo and ServerInfo. */
+  private shared: Uint8Array | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
+  private peerGoneTokens = PEER_GONE_BURST;
+  private peerGoneRefillAt = 0;
+  private packetsInCount = 0;
+  private bytesInCount = 0;
+
+  // Written only by the server (see ConnectionHost and DerpServer).
+  /** Whether the client calls this server its home (NotePreferred). */
   preferred = false;
+  /** Another connection shares this key. */
   isDup = false;
   /** Monotonic stamp of this duplicate's latest frame, so the last writer can become active. */
   activity = 0;
-  readonly connectedAt = Date.now();
-  handshakeDeadline: number;
   nextKeepAliveAt = 0;
-  /** When the transport last refused more data without draining; 0 while writes flow. */
-  stalledSince = 0;
-  flushQueued = false;
   /** Receive rate limit (non-mesh clients, when configured); reads pause while it is in debt. */
   limiter: TokenBucket | null = null;
-  private resumeTimer: NodeJS.Timeout | null = null;
   /** Told once the handshake (and admission) is done, e.g. to lift the listener's pre-handshake deadline. */
   onActive: (() => void) | null = null;
   /** Set by a graceful stop that waits for this connection to finish. */
   onClosed: (() => void) | null = null;
 
-  bytesIn = 0;
-  packetsIn = 0;
-  bytesOut = 0;
-  packetsOut = 0;
-  drops = 0;
-
-  /** Keys this client has received packets from: they get PeerGone when that key leaves. */
+  // Owned by the send side: filled by whoever routes a packet or control frame here, emptied by flush().
+  /** When the transport last refused more data without draining; 0 while writes flow. */
+  stalledSince = 0;
+  /** This connection is on the server's flush list for this turn. */
+  flushQueued = false;
+  /**
+   * Keys this client has received packets from: it hears PeerGone when one of them leaves. enqueuePacket adds to
+   * it; the server takes keys out as they leave, and drops the set when this connection goes.
+   */
   sawSrc: Set<string> | null = null;
   private lastSrc: ClientConnection | null = null;
-  private shared: Uint8Array | null = null;
-  private readonly packets: PacketRing;
-  private readonly disco: PacketRing;
   private control: Buffer[] | null = null;
   /** Packet frames accepted this turn, written (in order, before the rings) at the next flush. */
   private out: Buffer[] = [];
   private outBytes = 0;
   private pendingPongs = 0;
-  private peerGoneTokens = PEER_GONE_BURST;
-  private peerGoneRefillAt = 0;
-  private readonly reader: FrameReader;
+  private packetsOutCount = 0;
+  private bytesOutCount = 0;
+  private dropCount = 0;
 
   constructor(
     readonly id: number,
-    private readonly server: DerpServer,
+    private readonly host: ConnectionHost,
     readonly transport: Transport,
     readonly notIdeal: boolean,
   ) {
-    this.packets = new PacketRing(server.sendQueueDepth);
-    this.disco = new PacketRing(server.sendQueueDepth);
-    this.handshakeDeadline = this.connectedAt + server.handshakeTimeoutMs;
+    this.connectedAt = host.now();
+    this.packets = new PacketRing(host.sendQueueDepth);
+    this.disco = new PacketRing(host.sendQueueDepth);
+    this.handshakeDeadline = this.connectedAt + host.handshakeTimeoutMs;
     this.reader = new FrameReader(this.onFrame, MAX_CLIENT_INFO_LEN, (err) => this.fail(err.message));
   }
 
@@ -117,6 +191,30 @@ export class ClientConnection {
   get label(): string {
     const who = this.keyId ? ` ${formatNodePublic(this.key).slice(0, 16)}…` : '';
     return `${this.transport.remoteAddress}:${this.transport.remotePort}${who}`;
+  }
+
+  /** Packets and packet bytes received from this client (SendPacket, or ForwardPacket from a mesh peer). */
+  get packetsIn(): number {
+    return this.packetsInCount;
+  }
+  get bytesIn(): number {
+    return this.bytesInCount;
+  }
+  /** Packets and packet bytes handed to the transport for this client. */
+  get packetsOut(): number {
+    return this.packetsOutCount;
+  }
+  get bytesOut(): number {
+    return this.bytesOutCount;
+  }
+  /** Packets for this client that were dropped (queue overflow, or still queued when it left). */
+  get drops(): number {
+    return this.dropCount;
+  }
+
+  /** Frames waiting to be written: control frames, this turn's batch, and both rings. */
+  get queuedFrames(): number {
+    return (this.control?.length ?? 0) + this.out.length + this.disco.length + this.packets.length;
   }
 
   presentFlags(): number {
@@ -134,7 +232,7 @@ export class ClientConnection {
         this.stalledSince = 0;
         if (this.hasQueued()) this.flush();
       },
-      onClose: () => this.server.onConnectionClosed(this),
+      onClose: () => this.host.onConnectionClosed(this),
     });
     if (this.state !== 'closed') this.transport.writeBatch([serverKeyFrame], 1);
   }
@@ -142,8 +240,14 @@ export class ClientConnection {
   /** Closes only this connection, with a log line saying why. */
   fail(reason: string): void {
     if (this.state === 'closed') return;
-    this.server.log.warnKeyed(reason.split(':')[0], `derp: ${this.label}: ${reason}; closing this connection`);
+    this.host.log.warnKeyed(reason.split(':')[0], `derp: ${this.label}: ${reason}; closing this connection`);
     this.transport.destroy();
+  }
+
+  /** A handshake failure: counted, then the connection is closed. */
+  failHandshake(reason: string): void {
+    this.host.noteHandshakeFailure();
+    this.fail(`handshake: ${reason}`);
   }
 
   private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): boolean => {
@@ -157,38 +261,35 @@ export class ClientConnection {
 
   private onClientInfo(type: number, buf: Buffer, start: number, end: number): boolean {
     if (type !== FrameType.ClientInfo) {
-      this.server.counters.handshakeFailures++;
-      this.fail(`handshake: expected ClientInfo (0x02), got frame type 0x${type.toString(16)}`);
+      this.failHandshake(`expected ClientInfo (0x02), got frame type 0x${type.toString(16)}`);
       return false;
     }
     if (end - start < KEY_LEN + NONCE_LEN) {
-      this.server.counters.handshakeFailures++;
-      this.fail(`handshake: short ClientInfo (${end - start} bytes)`);
+      this.failHandshake(`short ClientInfo (${end - start} bytes)`);
       return false;
     }
     const key = Buffer.from(buf.subarray(start, start + KEY_LEN));
     let info: ClientInfo;
     try {
-      this.shared = this.server.boxKey.sharedKey(key);
+      this.shared = this.host.boxKey.sharedKey(key);
       info = decodeClientInfo(openWithShared(this.shared, buf.subarray(start + KEY_LEN, end)));
     } catch (err) {
-      this.server.counters.handshakeFailures++;
       const why = err instanceof BoxError || !(err instanceof SyntaxError) ? 'does not open (sealed to another server key, or corrupted)' : `is not valid JSON (${(err as Error).message})`;
-      this.fail(`handshake: ClientInfo from ${formatNodePublic(key)} ${why}`);
+      this.failHandshake(`ClientInfo from ${formatNodePublic(key)} ${why}`);
       return false;
     }
     this.key = key;
     this.keyId = key.toString('latin1');
     this.info = info;
-    this.canMesh = this.server.isMeshKey(info.meshKey);
+    this.canMesh = this.host.isMeshKey(info.meshKey);
     this.state = 'verifying';
     this.transport.pauseReading();
-    this.server
+    this.host
       .admit(this)
       .then((denied) => {
         if (this.state === 'closed') return;
         if (denied !== null) {
-          this.server.noteDenied(this, denied);
+          this.host.noteDenied(this, denied);
           this.fail(`client ${formatNodePublic(key)} rejected: ${denied}`);
           return;
         }
@@ -205,11 +306,11 @@ export class ClientConnection {
   private pace(frameLen: number): boolean {
     const n = Math.min(frameLen, MIN_RATE_BURST);
     let wait = this.limiter!.take(n);
-    if (wait > 0) this.server.counters.rateLimitPerClientWaited++;
-    const global = this.server.globalLimiter;
+    if (wait > 0) this.host.noteRateLimitWait('perClient');
+    const global = this.host.globalLimiter;
     if (global) {
       const g = global.take(n);
-      if (g > 0) this.server.counters.rateLimitGlobalWaited++;
+      if (g > 0) this.host.noteRateLimitWait('global');
       wait = Math.max(wait, g);
     }
     if (wait <= 0) return true;
@@ -226,7 +327,7 @@ export class ClientConnection {
   private activate(): void {
     this.state = 'active';
     this.reader.maxFrameLen = MAX_STEADY_FRAME_LEN;
-    this.server.register(this);
+    this.host.register(this);
     const sealed = sealWithShared(this.shared!, encodeServerInfo());
     this.shared = null;
     this.transport.writeBatch([encodeFrame(FrameType.ServerInfo, sealed)], 1);
@@ -237,14 +338,14 @@ export class ClientConnection {
   }
 
   private onSteadyFrame(type: number, buf: Buffer, start: number, end: number): void {
-    if (this.isDup) this.server.noteDupActivity(this);
+    if (this.isDup) this.host.noteDupActivity(this);
     switch (type) {
       case FrameType.SendPacket:
         this.onSendPacket(buf, start, end);
         return;
       case FrameType.NotePreferred:
         if (end - start !== 1) return this.fail('NotePreferred frame of wrong size');
-        this.server.setPreferred(this, buf[start] !== 0);
+        this.host.setPreferred(this, buf[start] !== 0);
         return;
       case FrameType.Ping:
         this.onPing(buf, start, end);
@@ -255,56 +356,63 @@ export class ClientConnection {
       case FrameType.WatchConns:
         if (end !== start) return this.fail('WatchConns frame of wrong size');
         if (!this.canMesh) return this.fail('WatchConns from a client without the mesh key: insufficient permissions');
-        this.server.addWatcher(this);
+        this.host.addWatcher(this);
         return;
       case FrameType.ClosePeer:
         if (end - start !== KEY_LEN) return this.fail('ClosePeer frame of wrong size');
         if (!this.canMesh) return this.fail('ClosePeer from a client without the mesh key: insufficient permissions');
-        this.server.closePeer(this, buf.toString('latin1', start, end));
+        this.host.closePeer(this, buf.toString('latin1', start, end));
         return;
       default:
-        this.server.counters.unknownFrames++;
+        this.host.noteUnknownFrame();
     }
   }
 
+  /** SendPacket: destination key (32), then the packet. */
   private onSendPacket(buf: Buffer, start: number, end: number): void {
     const pktStart = start + KEY_LEN;
     if (pktStart > end) return this.fail('short SendPacket frame');
     const len = end - pktStart;
     if (len > MAX_PACKET_SIZE) return this.fail(`SendPacket of ${len} bytes exceeds the ${MAX_PACKET_SIZE}-byte limit`);
-    this.packetsIn++;
-    this.bytesIn += len;
-    this.server.deliver(this, this.key, this.keyId, buf, start, pktStart, end, false);
+    this.countIn(len);
+    this.host.deliverLocal(this, buf, start, end);
   }
 
+  /** ForwardPacket (mesh peers only): source key (32), destination key (32), then the packet. */
   private onForwardPacket(buf: Buffer, start: number, end: number): void {
     if (!this.canMesh) return this.fail('ForwardPacket from a client without the mesh key: insufficient permissions');
     const pktStart = start + 2 * KEY_LEN;
     if (pktStart > end) return this.fail('short ForwardPacket frame');
     if (end - pktStart > MAX_PACKET_SIZE) return this.fail(`ForwardPacket of ${end - pktStart} bytes exceeds the ${MAX_PACKET_SIZE}-byte limit`);
-    this.packetsIn++;
-    this.bytesIn += end - pktStart;
-    this.server.counters.packetsForwardedIn++;
-    const src = Buffer.from(buf.subarray(start, start + KEY_LEN));
-    this.server.deliver(this, src, src.toString('latin1'), buf, start + KEY_LEN, pktStart, end, true);
+    this.countIn(end - pktStart);
+    this.host.noteForwardedIn();
+    const srcKey = Buffer.from(buf.subarray(start, start + KEY_LEN));
+    this.host.deliverForwarded(this, srcKey, buf, start + KEY_LEN, end);
+  }
+
+  private countIn(bytes: number): void {
+    this.packetsInCount++;
+    this.bytesInCount += bytes;
   }
 
   private onPing(buf: Buffer, start: number, end: number): void {
     const len = end - start;
     if (len < PING_LEN) return this.fail(`short Ping frame (${len} bytes)`);
     if (len > MAX_PING_LEN) return this.fail(`Ping frame too large (${len} bytes)`);
-    this.server.counters.gotPing++;
     // Pings faster than we can answer are ignored, as derper does.
-    if (this.pendingPongs >= MAX_PENDING_PONGS) return;
+    if (this.pendingPongs >= MAX_PENDING_PONGS) {
+      this.host.notePing(false);
+      return;
+    }
+    this.host.notePing(true);
     this.pendingPongs++;
-    this.server.counters.sentPong++;
     this.enqueueControl(encodeFrame(FrameType.Pong, buf.subarray(start, start + PING_LEN)));
   }
 
   /** Rate-limited "not here" reply, only for disco packets (the ones a client retries). */
   replyNotHere(dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void {
     if (!looksLikeDisco(buf, pktStart, end)) return;
-    const now = Date.now();
+    const now = this.host.now();
     if (this.peerGoneTokens < PEER_GONE_BURST) {
       const refill = Math.floor((now - this.peerGoneRefillAt) / PEER_GONE_REFILL_MS);
       if (refill > 0) {
@@ -315,7 +423,7 @@ export class ClientConnection {
     if (this.peerGoneTokens === 0) return;
     if (this.peerGoneTokens === PEER_GONE_BURST) this.peerGoneRefillAt = now;
     this.peerGoneTokens--;
-    this.server.counters.peerGoneNotHereFrames++;
+    this.host.notePeerGoneNotHere();
     this.enqueueControl(encodePeerGone(dstKey, PeerGoneReason.NotHere));
   }
 
@@ -329,7 +437,7 @@ export class ClientConnection {
       const saw = (this.sawSrc ??= new Set());
       if (!saw.has(srcKeyId)) {
         saw.add(srcKeyId);
-        this.server.watchPeerGone(srcKeyId, this);
+        this.host.watchPeerGone(srcKeyId, this);
       }
     }
     // While the socket has room and nothing waits in the rings, frames join this turn's batch; only a backed-up
@@ -363,7 +471,7 @@ export class ClientConnection {
   private scheduleFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
-      this.server.queueFlush(this);
+      this.host.queueFlush(this);
     }
   }
 
@@ -371,19 +479,20 @@ export class ClientConnection {
     return (this.control !== null && this.control.length > 0) || this.out.length > 0 || this.disco.length > 0 || this.packets.length > 0;
   }
 
-  noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
-    this.drops++;
-    this.server.noteDrop(reason, disco, bytes);
+  /** Counts a packet for this client that will never be written, here and in the server's totals. */
+  private noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
+    this.dropCount++;
+    this.host.noteDrop(reason, disco, bytes);
   }
 
   /** Hands queued frames to the transport until it holds WRITE_HIGH_WATER bytes; the rest waits for drain. */
   flush(): void {
     this.flushQueued = false;
     if (this.state === 'closed') return;
-    const t = this.transport;
-    let room = WRITE_HIGH_WATER - t.bufferedBytes;
+    const transport = this.transport;
+    let room = WRITE_HIGH_WATER - transport.bufferedBytes;
     if (room <= 0) {
-      if (this.stalledSince === 0) this.stalledSince = Date.now();
+      if (this.stalledSince === 0) this.stalledSince = this.host.now();
       return;
     }
     let n = 0;
@@ -421,12 +530,12 @@ export class ClientConnection {
     const packets = n - firstPacket;
     let bytes = -packets * RECV_FRAME_OVERHEAD;
     for (let i = firstPacket; i < n; i++) bytes += batch[i].length;
-    t.writeBatch(batch, n);
+    transport.writeBatch(batch, n);
     batch.fill(undefined as unknown as Buffer, 0, n);
-    this.packetsOut += packets;
-    this.bytesOut += bytes;
-    this.server.noteSent(packets, bytes);
-    if (this.hasQueued() && this.stalledSince === 0) this.stalledSince = Date.now();
+    this.packetsOutCount += packets;
+    this.bytesOutCount += bytes;
+    this.host.noteSent(packets, bytes);
+    if (this.hasQueued() && this.stalledSince === 0) this.stalledSince = this.host.now();
   }
 
   /** Called once the transport has closed: everything still queued is dropped and counted. */

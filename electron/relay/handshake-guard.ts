@@ -69,13 +69,13 @@ export class HandshakeGuard {
   }
 
   private arm(socket: Socket, who: string): NodeJS.Timeout {
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       this.counters.timedOut++;
       this.onTimeout(who);
       socket.destroy();
     }, this.timeoutMs);
-    t.unref();
-    return t;
+    timer.unref();
+    return timer;
   }
 
   private release(id: string): void {
@@ -98,11 +98,11 @@ function connectionId(socket: Socket): string {
   return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
-export function handshakeGuardVarz(c: HandshakeGuardCounters): string[] {
+export function handshakeGuardVarz(counters: HandshakeGuardCounters): string[] {
   return [
     '# TYPE derpdesk_handshake_timeouts counter\n',
-    `derpdesk_handshake_timeouts ${c.timedOut}\n`,
+    `derpdesk_handshake_timeouts ${counters.timedOut}\n`,
     '# TYPE derpdesk_handshakes_over_per_ip_limit counter\n',
-    `derpdesk_handshakes_over_per_ip_limit ${c.overPerIpLimit}\n`,
+    `derpdesk_handshakes_over_per_ip_limit ${counters.overPerIpLimit}\n`,
   ];
 }

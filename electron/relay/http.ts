@@ -6,12 +6,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PROTOCOL_VERSION } from '../derp/frames.js';
+import {
+  DERP_PATH,
+  FAST_START_HEADER,
+  WEBSOCKET_SUBPROTOCOL,
+  isDerpUpgrade,
+  isNotIdeal,
+  isWebSocketUpgrade,
+  offersDerpSubprotocol,
+  upgradeResponse,
+} from '../derp/upgrade.js';
 import type { DerpServer } from './server.js';
 import { requestPath } from './request-target.js';
 import { SocketTransport, WebSocketTransport, normalizeIp } from './transport.js';
 
-export const FAST_START_HEADER = 'derp-fast-start';
-export const IDEAL_NODE_HEADER = 'ideal-node';
 export const CHALLENGE_HEADER = 'x-tailscale-challenge';
 export const RESPONSE_HEADER = 'X-Tailscale-Response';
 const NO_CACHE = 'no-cache, no-store, must-revalidate, no-transform, max-age=0';
@@ -71,7 +79,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
     noServer: true,
     perMessageDeflate: false,
     maxPayload: 4 << 20,
-    handleProtocols: (protocols) => (protocols.has('derp') ? 'derp' : false),
+    handleProtocols: (protocols) => (protocols.has(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : false),
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -90,7 +98,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
           plain(res, 405, 'bogus probe method\n');
         }
         return;
-      case '/derp':
+      case DERP_PATH:
         plain(res, 426, 'DERP requires connection upgrade\n');
         return;
       case '/generate_204':
@@ -126,17 +134,13 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
       reject(socket, '400 Bad Request', '400 Bad Request: malformed request target\n');
       return;
     }
-    if (p !== '/derp') {
+    if (p !== DERP_PATH) {
       reject(socket, '404 Not Found', '404 page not found\n');
       return;
     }
-    const up = (req.headers.upgrade ?? '').toLowerCase();
-    const notIdeal = typeof req.headers[IDEAL_NODE_HEADER] === 'string' && req.headers[IDEAL_NODE_HEADER] !== '';
-    if (up === 'websocket') {
-      const protos = String(req.headers['sec-websocket-protocol'] ?? '')
-        .split(',')
-        .map((s) => s.trim());
-      if (!protos.includes('derp')) {
+    const notIdeal = isNotIdeal(req.headers);
+    if (isWebSocketUpgrade(req.headers.upgrade)) {
+      if (!offersDerpSubprotocol(req.headers['sec-websocket-protocol'])) {
         reject(socket, '400 Bad Request', 'WebSocket connections to /derp must offer the "derp" subprotocol\n');
         return;
       }
@@ -145,19 +149,11 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
       });
       return;
     }
-    if (up !== 'derp') {
+    if (!isDerpUpgrade(req.headers.upgrade)) {
       reject(socket, '426 Upgrade Required', 'DERP requires connection upgrade\n');
       return;
     }
-    if (req.headers[FAST_START_HEADER] !== '1') {
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\n' +
-          'Upgrade: DERP\r\n' +
-          'Connection: Upgrade\r\n' +
-          `Derp-Version: ${PROTOCOL_VERSION}\r\n` +
-          `Derp-Public-Key: ${server.publicKey.toString('hex')}\r\n\r\n`,
-      );
-    }
+    if (req.headers[FAST_START_HEADER] !== '1') socket.write(upgradeResponse(server.publicKey));
     server.accept(new SocketTransport(socket, head), { notIdeal, onActive: () => opts.onHandshakeDone?.(socket) });
   };
 

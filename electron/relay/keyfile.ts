@@ -32,7 +32,7 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
   try {
     return keyPairFromPrivate(parseNodePrivate(keyText));
   } catch (err) {
-    throw new KeyFileError(`${file}: ${(err as Error).message}`);
+    throw new KeyFileError(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -48,12 +48,12 @@ export async function loadOrCreateServerKey(file: string): Promise<LoadedServerK
     text = await readTextFileBounded(file, MAX_KEY_FILE_BYTES);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`);
+    if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`, { cause: err });
     const pair = generateKeyPair();
     try {
       await writeFileAtomic(file, JSON.stringify({ PrivateKey: formatNodePrivate(pair.privateKey) }) + '\n', { mode: 0o600 });
     } catch (werr) {
-      throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`);
+      throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`, { cause: werr });
     }
     return { ...pair, created: true };
   }

@@ -88,29 +88,29 @@ export class MeshLink implements PacketForwarder {
   }
 
   forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void {
-    const c = this.client;
-    if (!c || c.isClosed) {
+    const client = this.client;
+    if (!client || client.isClosed) {
       this.server.noteDrop('gone_disconnected', looksLikeDisco(buf, pktStart, end), end - pktStart);
       return;
     }
-    if (c.bufferedBytes >= MESH_QUEUE_BYTES) {
+    if (client.bufferedBytes >= MESH_QUEUE_BYTES) {
       this.server.noteDrop('queue_tail', looksLikeDisco(buf, pktStart, end), end - pktStart);
-      this.armWriteTimeout(c);
+      this.armWriteTimeout(client);
       return;
     }
     this.forwardedOut++;
-    c.writeRaw(encodeFrame(FrameType.ForwardPacket, srcKey, dstKey, buf.subarray(pktStart, end)));
+    client.writeRaw(encodeFrame(FrameType.ForwardPacket, srcKey, dstKey, buf.subarray(pktStart, end)));
   }
 
   /** The mesh form of the client write timeout: a peer that reads nothing for this long is cut off. */
-  private armWriteTimeout(c: DerpClient): void {
+  private armWriteTimeout(client: DerpClient): void {
     if (this.writeTimer) return;
     const ms = this.server.meshWriteTimeoutMs;
     this.writeTimer = setTimeout(() => {
       this.writeTimer = null;
-      if (c.isClosed || c.bufferedBytes < MESH_QUEUE_BYTES) return;
-      this.server.counters.writeTimeouts++;
-      c.shutdown(new Error(`write timeout: the peer has not read for ${ms / 1000} s`));
+      if (client.isClosed || client.bufferedBytes < MESH_QUEUE_BYTES) return;
+      this.server.noteWriteTimeout();
+      client.shutdown(new Error(`write timeout: the peer has not read for ${ms / 1000} s`));
     }, ms);
     this.writeTimer.unref();
   }
@@ -118,9 +118,9 @@ export class MeshLink implements PacketForwarder {
   private async dial(): Promise<void> {
     if (this.stopped) return;
     this.state = 'connecting';
-    let c: DerpClient;
+    let client: DerpClient;
     try {
-      c = await DerpClient.connect({
+      client = await DerpClient.connect({
         url: this.url,
         keyPair: this.opts.keyPair,
         meshKey: this.opts.meshKey,
@@ -135,42 +135,42 @@ export class MeshLink implements PacketForwarder {
       return;
     }
     if (this.stopped) {
-      c.close();
+      client.close();
       return;
     }
-    if (c.serverPublicKey.equals(this.opts.keyPair.publicKey)) {
+    if (client.serverPublicKey.equals(this.opts.keyPair.publicKey)) {
       // derper skips itself in -mesh-with lists; so do we, without retrying.
       this.opts.logger.info(`mesh: ${this.url} is this relay itself; not meshing with it`);
       this.state = 'down';
-      c.close();
+      client.close();
       return;
     }
-    this.client = c;
+    this.client = client;
     this.state = 'up';
     this.lastError = null;
     this.backoff = MIN_BACKOFF_MS;
-    this.server.gauges.meshLinks++;
-    this.opts.logger.info(`mesh: connected to ${this.url} (${c.serverPublicKey.toString('hex').slice(0, 16)}…)`);
+    this.server.noteMeshLink(true);
+    this.opts.logger.info(`mesh: connected to ${this.url} (${client.serverPublicKey.toString('hex').slice(0, 16)}…)`);
     const self = this.opts.keyPair.publicKey;
-    c.on('peerPresent', (p) => {
+    client.on('peerPresent', (p) => {
       // Our own watch connection is a client over there; a route to ourselves would be a loop.
       if (p.key.equals(self)) return;
       this.present.add(p.key.toString('latin1'));
       this.server.addMeshRoute(p.key, this);
     });
-    c.on('peerGone', (key) => {
+    client.on('peerGone', (key) => {
       this.present.delete(key.toString('latin1'));
       this.server.removeMeshRoute(key, this);
     });
-    c.once('close', (err) => {
+    client.once('close', (err) => {
       this.client = null;
       if (this.writeTimer) clearTimeout(this.writeTimer);
       this.writeTimer = null;
-      this.server.gauges.meshLinks--;
+      this.server.noteMeshLink(false);
       this.lastError = err?.message ?? 'connection closed';
       this.linkDown(this.lastError);
     });
-    c.watchConns();
+    client.watchConns();
   }
 
   /** Forgets the peer's clients and schedules a redial. */

@@ -34,7 +34,7 @@ export async function loadRateConfig(file: string): Promise<Required<RateConfig>
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`${file}: expected a JSON object`);
   const rc = parsed as Record<string, unknown>;

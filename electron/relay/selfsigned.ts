@@ -39,8 +39,8 @@ export interface CertSummary {
 
 export async function describeCert(certFile: string): Promise<CertSummary> {
   const pem = await fs.readFile(certFile);
-  const c = new X509Certificate(pem);
-  return { certName: certNameOf(pem), notAfter: new Date(c.validTo), selfSigned: c.issuer === c.subject };
+  const cert = new X509Certificate(pem);
+  return { certName: certNameOf(pem), notAfter: new Date(cert.validTo), selfSigned: cert.issuer === cert.subject };
 }
 
 /** `<certdir>/<hostname>.crt|.key`, derper's manual-mode layout; generated when absent. */

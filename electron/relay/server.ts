@@ -7,6 +7,7 @@ import { BoxPrivateKey } from '../derp/box.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import {
   FrameType,
+  KEY_LEN,
   KEEP_ALIVE_FRAME,
   KEEP_ALIVE_MS,
   PeerGoneReason,
@@ -23,7 +24,7 @@ import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { normalizeRateConfig, type RateConfig } from './rate-config.js';
 import { consoleLogger, rateLimitedLogger, type Logger } from '../util/log.js';
-import { ClientConnection } from './connection.js';
+import { ClientConnection, type ConnectionHost } from './connection.js';
 import type { Transport } from './transport.js';
 
 export interface AdmissionRequest {
@@ -46,6 +47,8 @@ export interface DerpServerOptions {
   meshWriteTimeoutMs?: number;
   handshakeTimeoutMs?: number;
   keepAliveMs?: number;
+  /** Milliseconds since the epoch for timestamps and deadlines; tests inject a fake clock. */
+  now?: () => number;
 }
 
 export interface RestartNotice {
@@ -103,12 +106,15 @@ function emptyCounters(): RelayCounters {
   };
 }
 
-export class DerpServer {
+export class DerpServer implements ConnectionHost {
   readonly publicKey: Buffer;
   readonly boxKey: BoxPrivateKey;
   readonly log: ReturnType<typeof rateLimitedLogger>;
-  readonly counters: RelayCounters = emptyCounters();
-  readonly gauges: RelayGauges = {
+  readonly now: () => number;
+  /** Changed only by this class, through the note* methods that connections and mesh links call. */
+  private readonly count: RelayCounters = emptyCounters();
+  /** Changed only by this class (mesh links report through noteMeshLink); read them through stats(). */
+  private readonly gauges: RelayGauges = {
     currentConnections: 0,
     currentHomeConnections: 0,
     currentNotIdealConnections: 0,
@@ -151,6 +157,7 @@ export class DerpServer {
     this.publicKey = opts.keyPair.publicKey;
     this.boxKey = new BoxPrivateKey(opts.keyPair.privateKey);
     this.log = rateLimitedLogger(opts.logger ?? consoleLogger);
+    this.now = opts.now ?? Date.now;
     if (opts.meshKey !== undefined && opts.meshKey !== '' && !isHexKey(opts.meshKey)) {
       throw new Error('mesh key must be 64 hex characters');
     }
@@ -172,12 +179,12 @@ export class DerpServer {
       transport.destroy();
       return null;
     }
-    this.counters.accepts++;
-    const c = new ClientConnection(this.nextConnId++, this, transport, opts.notIdeal === true);
-    c.onActive = opts.onActive ?? null;
-    this.conns.add(c);
-    c.start(this.serverKeyFrame);
-    return c;
+    this.count.accepts++;
+    const conn = new ClientConnection(this.nextConnId++, this, transport, opts.notIdeal === true);
+    conn.onActive = opts.onActive ?? null;
+    this.conns.add(conn);
+    conn.start(this.serverKeyFrame);
+    return conn;
   }
 
   isMeshKey(candidate: string | undefined): boolean {
@@ -185,18 +192,18 @@ export class DerpServer {
     return timingSafeEqual(this.meshKey, Buffer.from(candidate, 'hex'));
   }
 
-  async admit(c: ClientConnection): Promise<string | null> {
-    if (c.canMesh || !this.admissionCheck) return null;
-    return this.admissionCheck({ key: c.key, info: c.info!, remoteAddress: c.transport.remoteAddress });
+  async admit(conn: ClientConnection): Promise<string | null> {
+    if (conn.canMesh || !this.admissionCheck) return null;
+    return this.admissionCheck({ key: conn.key, info: conn.info!, remoteAddress: conn.transport.remoteAddress });
   }
 
-  register(c: ClientConnection): void {
+  register(conn: ClientConnection): void {
     const g = this.gauges;
-    this.applyRateLimit(c);
-    let set = this.clients.get(c.keyId);
+    this.applyRateLimit(conn);
+    let set = this.clients.get(conn.keyId);
     if (!set) {
-      set = { conns: [c], active: c };
-      this.clients.set(c.keyId, set);
+      set = { conns: [conn], active: conn };
+      this.clients.set(conn.keyId, set);
       g.clientsLocal++;
     } else {
       if (set.conns.length === 1) {
@@ -205,28 +212,28 @@ export class DerpServer {
       } else {
         g.dupClientConns++;
       }
-      this.counters.dupClientConnTotal++;
-      set.conns.push(c);
-      set.active = c;
-      for (const d of set.conns) d.isDup = true;
+      this.count.dupClientConnTotal++;
+      set.conns.push(conn);
+      set.active = conn;
+      for (const dup of set.conns) dup.isDup = true;
     }
     g.currentConnections++;
-    if (c.notIdeal) g.currentNotIdealConnections++;
-    c.nextKeepAliveAt = Date.now() + this.nextKeepAliveDelay();
-    this.broadcastPresent(c);
+    if (conn.notIdeal) g.currentNotIdealConnections++;
+    conn.nextKeepAliveAt = this.now() + this.nextKeepAliveDelay();
+    this.broadcastPresent(conn);
   }
 
-  private unregister(c: ClientConnection): void {
+  private unregister(conn: ClientConnection): void {
     const g = this.gauges;
-    const set = this.clients.get(c.keyId);
+    const set = this.clients.get(conn.keyId);
     if (set) {
-      const i = set.conns.indexOf(c);
+      const i = set.conns.indexOf(conn);
       if (i >= 0) set.conns.splice(i, 1);
       if (set.conns.length === 0) {
-        this.clients.delete(c.keyId);
+        this.clients.delete(conn.keyId);
         g.clientsLocal--;
-        if (!this.meshRoutes.has(c.keyId)) this.notePeerGone(c.keyId, c.key);
-        for (const w of this.watchers) if (w !== c) w.enqueueControl(encodePeerGone(c.key, PeerGoneReason.Disconnected));
+        if (!this.meshRoutes.has(conn.keyId)) this.notePeerGone(conn.keyId, conn.key);
+        for (const watcher of this.watchers) if (watcher !== conn) watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
         if (set.conns.length === 1) {
@@ -234,109 +241,123 @@ export class DerpServer {
           g.dupClientKeys--;
           set.conns[0].isDup = false;
           set.active = set.conns[0];
-        } else if (set.active === c) {
+        } else if (set.active === conn) {
           set.active = set.conns.reduce((a, b) => (b.activity > a.activity ? b : a));
         }
       }
     }
-    if (this.watchers.delete(c)) g.watchers--;
-    if (c.sawSrc) {
-      for (const k of c.sawSrc) {
-        const ws = this.peerGoneWatchers.get(k);
-        if (ws && ws.delete(c) && ws.size === 0) this.peerGoneWatchers.delete(k);
+    if (this.watchers.delete(conn)) g.watchers--;
+    if (conn.sawSrc) {
+      for (const k of conn.sawSrc) {
+        const watchers = this.peerGoneWatchers.get(k);
+        if (watchers && watchers.delete(conn) && watchers.size === 0) this.peerGoneWatchers.delete(k);
       }
-      c.sawSrc = null;
+      conn.sawSrc = null;
     }
     g.currentConnections--;
-    if (c.notIdeal) g.currentNotIdealConnections--;
-    if (c.preferred) g.currentHomeConnections--;
+    if (conn.notIdeal) g.currentNotIdealConnections--;
+    if (conn.preferred) g.currentHomeConnections--;
   }
 
   /** Tells every client that received from `keyId` that it has left the region. */
   private notePeerGone(keyId: string, key: Buffer): void {
-    const ws = this.peerGoneWatchers.get(keyId);
-    if (!ws) return;
+    const watchers = this.peerGoneWatchers.get(keyId);
+    if (!watchers) return;
     this.peerGoneWatchers.delete(keyId);
     const frame = encodePeerGone(key, PeerGoneReason.Disconnected);
-    for (const w of ws) {
-      w.sawSrc?.delete(keyId);
-      this.counters.peerGoneDisconnectedFrames++;
-      w.enqueueControl(frame);
+    for (const watcher of watchers) {
+      watcher.sawSrc?.delete(keyId);
+      this.count.peerGoneDisconnectedFrames++;
+      watcher.enqueueControl(frame);
     }
   }
 
   watchPeerGone(srcKeyId: string, watcher: ClientConnection): void {
-    let ws = this.peerGoneWatchers.get(srcKeyId);
-    if (!ws) this.peerGoneWatchers.set(srcKeyId, (ws = new Set()));
-    ws.add(watcher);
+    let watchers = this.peerGoneWatchers.get(srcKeyId);
+    if (!watchers) this.peerGoneWatchers.set(srcKeyId, (watchers = new Set()));
+    watchers.add(watcher);
   }
 
-  onConnectionClosed(c: ClientConnection): void {
-    if (!this.conns.delete(c)) return;
-    const wasActive = c.state === 'active';
-    c.dispose();
-    if (wasActive) this.unregister(c);
+  onConnectionClosed(conn: ClientConnection): void {
+    if (!this.conns.delete(conn)) return;
+    const wasActive = conn.state === 'active';
+    conn.dispose();
+    if (wasActive) this.unregister(conn);
   }
 
-  noteDupActivity(c: ClientConnection): void {
-    c.activity = ++this.activityStamp;
-    const set = this.clients.get(c.keyId);
-    if (set) set.active = c;
+  noteDupActivity(conn: ClientConnection): void {
+    conn.activity = ++this.activityStamp;
+    const set = this.clients.get(conn.keyId);
+    if (set) set.active = conn;
   }
 
-  setPreferred(c: ClientConnection, v: boolean): void {
-    if (c.preferred === v) return;
-    c.preferred = v;
+  setPreferred(conn: ClientConnection, v: boolean): void {
+    if (conn.preferred === v) return;
+    conn.preferred = v;
     this.gauges.currentHomeConnections += v ? 1 : -1;
     // Moves announced right after connecting are the client's first report, not a move.
-    if (Date.now() - c.connectedAt > 5_000) {
-      if (v) this.counters.homeMovesIn++;
-      else this.counters.homeMovesOut++;
+    if (this.now() - conn.connectedAt > 5_000) {
+      if (v) this.count.homeMovesIn++;
+      else this.count.homeMovesOut++;
     }
   }
 
   /**
-   * Routes one packet. `buf[dstStart, dstStart+32)` is the destination key and `buf[pktStart, end)` the packet.
-   * Forwarded packets (from a mesh peer) are delivered locally or dropped, never forwarded again.
+   * Routes a SendPacket from a local client: `buf[dstStart, dstStart+32)` is the destination key and the packet
+   * runs from there to `end`. A key connected to a mesh peer (and not here) gets the packet by ForwardPacket.
    */
-  deliver(
-    from: ClientConnection,
-    srcKey: Buffer,
-    srcKeyId: string,
-    buf: Buffer,
-    dstStart: number,
-    pktStart: number,
-    end: number,
-    forwarded: boolean,
-  ): void {
-    const c = this.counters;
+  deliverLocal(from: ClientConnection, buf: Buffer, dstStart: number, end: number): void {
+    const counters = this.count;
+    const pktStart = dstStart + KEY_LEN;
     const len = end - pktStart;
     const disco = looksLikeDisco(buf, pktStart, end);
-    if (!forwarded) {
-      c.packetsReceived++;
-      c.bytesReceived += len;
-      if (disco) c.packetsReceivedDisco++;
-      else c.packetsReceivedOther++;
-    }
+    counters.packetsReceived++;
+    counters.bytesReceived += len;
+    if (disco) counters.packetsReceivedDisco++;
+    else counters.packetsReceivedOther++;
     const dstKeyId = buf.toString('latin1', dstStart, pktStart);
     const set = this.clients.get(dstKeyId);
     const dst = set?.active;
-    if (!dst && !set && !forwarded) {
+    if (dst) {
+      dst.enqueuePacket(encodePacketFrame(FrameType.RecvPacket, from.key, buf, pktStart, end), disco, from.keyId, from);
+      return;
+    }
+    if (!set) {
       const via = this.meshRoutes.get(dstKeyId);
       if (via) {
-        c.packetsForwardedOut++;
-        via[0].forward(srcKey, buf.subarray(dstStart, pktStart), buf, pktStart, end);
+        counters.packetsForwardedOut++;
+        via[0].forward(from.key, buf.subarray(dstStart, pktStart), buf, pktStart, end);
         return;
       }
     }
-    if (!dst) {
-      const reason: DropReason = set && set.conns.length > 1 ? 'dup_client' : forwarded ? 'unknown_dest_on_fwd' : 'unknown_dest';
-      this.noteDrop(reason, disco, len);
-      if (reason !== 'dup_client') from.replyNotHere(Buffer.from(buf.subarray(dstStart, pktStart)), buf, pktStart, end);
+    if (set && set.conns.length > 1) {
+      this.noteDrop('dup_client', disco, len);
       return;
     }
-    const frame = encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end);
-    dst.enqueuePacket(frame, disco, srcKeyId, forwarded ? null : from);
+    this.noteDrop('unknown_dest', disco, len);
+    from.replyNotHere(Buffer.from(buf.subarray(dstStart, pktStart)), buf, pktStart, end);
+  }
+
+  /**
+   * Routes a ForwardPacket that mesh peer `from` sent on behalf of `srcKey`; the destination key and packet are
+   * laid out as for deliverLocal. Forwarded packets are delivered locally or dropped, never forwarded again, and
+   * were counted as received by the server that took them from the sender.
+   */
+  deliverForwarded(from: ClientConnection, srcKey: Buffer, buf: Buffer, dstStart: number, end: number): void {
+    const pktStart = dstStart + KEY_LEN;
+    const disco = looksLikeDisco(buf, pktStart, end);
+    const set = this.clients.get(buf.toString('latin1', dstStart, pktStart));
+    const dst = set?.active;
+    if (dst) {
+      dst.enqueuePacket(encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end), disco, srcKey.toString('latin1'), null);
+      return;
+    }
+    if (set && set.conns.length > 1) {
+      this.noteDrop('dup_client', disco, end - pktStart);
+      return;
+    }
+    this.noteDrop('unknown_dest_on_fwd', disco, end - pktStart);
+    from.replyNotHere(Buffer.from(buf.subarray(dstStart, pktStart)), buf, pktStart, end);
   }
 
   /** Applies a (re)loaded -rate-config to every connection; returns the config as applied. */
@@ -344,18 +365,18 @@ export class DerpServer {
     this.rateConfig = normalizeRateConfig(rc);
     const r = this.rateConfig;
     this.globalLimiter = r.GlobalRateLimitBytesPerSec > 0 ? new TokenBucket(r.GlobalRateLimitBytesPerSec, r.GlobalRateBurstBytes) : null;
-    for (const c of this.conns) if (c.state === 'active') this.applyRateLimit(c);
+    for (const conn of this.conns) if (conn.state === 'active') this.applyRateLimit(conn);
     return r;
   }
 
-  private applyRateLimit(c: ClientConnection): void {
+  private applyRateLimit(conn: ClientConnection): void {
     const r = this.rateConfig;
-    c.limiter = r.PerClientRateLimitBytesPerSec > 0 && !c.canMesh ? new TokenBucket(r.PerClientRateLimitBytesPerSec, r.PerClientRateBurstBytes) : null;
+    conn.limiter = r.PerClientRateLimitBytesPerSec > 0 && !conn.canMesh ? new TokenBucket(r.PerClientRateLimitBytesPerSec, r.PerClientRateBurstBytes) : null;
   }
 
-  noteDenied(c: ClientConnection, reason: string): void {
-    this.counters.clientsDenied++;
-    this.denials.push({ key: formatNodePublic(c.key), remoteAddress: c.transport.remoteAddress, reason, at: Date.now() });
+  noteDenied(conn: ClientConnection, reason: string): void {
+    this.count.clientsDenied++;
+    this.denials.push({ key: formatNodePublic(conn.key), remoteAddress: conn.transport.remoteAddress, reason, at: this.now() });
     if (this.denials.length > MAX_DENIALS_KEPT) this.denials.shift();
   }
 
@@ -400,20 +421,68 @@ export class DerpServer {
   }
 
   noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
-    const d = this.counters.dropped[reason][disco ? 'disco' : 'other'];
+    const d = this.count.dropped[reason][disco ? 'disco' : 'other'];
     d.packets++;
     d.bytes += bytes;
-    this.counters.packetsDropped++;
-    this.counters.bytesDropped += bytes;
+    this.count.packetsDropped++;
+    this.count.bytesDropped += bytes;
   }
 
   noteSent(packets: number, bytes: number): void {
-    this.counters.packetsSent += packets;
-    this.counters.bytesSent += bytes;
+    this.count.packetsSent += packets;
+    this.count.bytesSent += bytes;
   }
 
-  queueFlush(c: ClientConnection): void {
-    this.flushList.push(c);
+  noteHandshakeFailure(): void {
+    this.count.handshakeFailures++;
+  }
+
+  /** A rate-limited connection stopped reading to pay its per-client or the global limit. */
+  noteRateLimitWait(which: 'perClient' | 'global'): void {
+    if (which === 'perClient') this.count.rateLimitPerClientWaited++;
+    else this.count.rateLimitGlobalWaited++;
+  }
+
+  /** A Ping arrived; `answered` is false when too many Pongs were already waiting. */
+  notePing(answered: boolean): void {
+    this.count.gotPing++;
+    if (answered) this.count.sentPong++;
+  }
+
+  noteUnknownFrame(): void {
+    this.count.unknownFrames++;
+  }
+
+  notePeerGoneNotHere(): void {
+    this.count.peerGoneNotHereFrames++;
+  }
+
+  noteForwardedIn(): void {
+    this.count.packetsForwardedIn++;
+  }
+
+  /** A mesh link to a peer that stopped reading was cut. */
+  noteWriteTimeout(): void {
+    this.count.writeTimeouts++;
+  }
+
+  /** A mesh link to a peer server came up (`up`) or went down. */
+  noteMeshLink(up: boolean): void {
+    this.gauges.meshLinks += up ? 1 : -1;
+  }
+
+  /** The listener refused a connection over the accept rate limit. */
+  noteAcceptRateLimited(): void {
+    this.count.acceptsRateLimited++;
+  }
+
+  /** The counters as they stand (a live view; stats() returns a copy). */
+  get counters(): Readonly<RelayCounters> {
+    return this.count;
+  }
+
+  queueFlush(conn: ClientConnection): void {
+    this.flushList.push(conn);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushAll);
@@ -425,24 +494,24 @@ export class DerpServer {
     this.flushScheduled = false;
     const list = this.flushList;
     this.flushList = [];
-    for (const c of list) c.flush();
+    for (const conn of list) conn.flush();
   };
 
-  addWatcher(c: ClientConnection): void {
-    if (c.keyId === this.publicKey.toString('latin1')) return;
-    if (this.watchers.has(c)) return;
+  addWatcher(conn: ClientConnection): void {
+    if (conn.keyId === this.publicKey.toString('latin1')) return;
+    if (this.watchers.has(conn)) return;
     for (const set of this.clients.values()) {
-      const a = set.active;
-      if (a) c.enqueueControl(presentFrame(a));
+      const active = set.active;
+      if (active) conn.enqueueControl(presentFrame(active));
     }
-    this.watchers.add(c);
+    this.watchers.add(conn);
     this.gauges.watchers++;
   }
 
-  private broadcastPresent(c: ClientConnection): void {
+  private broadcastPresent(conn: ClientConnection): void {
     if (this.watchers.size === 0) return;
-    const frame = presentFrame(c);
-    for (const w of this.watchers) w.enqueueControl(frame);
+    const frame = presentFrame(conn);
+    for (const watcher of this.watchers) watcher.enqueueControl(frame);
   }
 
   closePeer(by: ClientConnection, keyId: string): void {
@@ -451,9 +520,9 @@ export class DerpServer {
       this.log.info(`derp: ClosePeer from mesh peer ${by.label}: no such peer`);
       return;
     }
-    for (const c of [...set.conns]) {
-      this.log.info(`derp: closing ${c.label} at the request of mesh peer ${by.label}`);
-      c.transport.destroy();
+    for (const conn of [...set.conns]) {
+      this.log.info(`derp: closing ${conn.label} at the request of mesh peer ${by.label}`);
+      conn.transport.destroy();
     }
   }
 
@@ -462,24 +531,22 @@ export class DerpServer {
   }
 
   /** Keep-alives, handshake deadlines and write timeouts, for all connections in one timer. */
-  private tick(): void {
-    const now = Date.now();
-    for (const c of this.conns) {
-      if (c.state === 'handshake' || c.state === 'verifying') {
-        if (now > c.handshakeDeadline) {
-          this.counters.handshakeFailures++;
-          c.fail(`handshake: no valid ClientInfo within ${this.handshakeTimeoutMs / 1000} s`);
-        }
+  /** Runs every second or so from the server's own timer; tests with a fake clock call it directly. */
+  tick(): void {
+    const now = this.now();
+    for (const conn of this.conns) {
+      if (conn.state === 'handshake' || conn.state === 'verifying') {
+        if (now > conn.handshakeDeadline) conn.failHandshake(`no valid ClientInfo within ${this.handshakeTimeoutMs / 1000} s`);
         continue;
       }
-      if (c.stalledSince !== 0 && now - c.stalledSince > (c.canMesh ? this.meshWriteTimeoutMs : this.writeTimeoutMs)) {
-        this.counters.writeTimeouts++;
-        c.fail(`write timeout: the client has not read for ${((now - c.stalledSince) / 1000).toFixed(1)} s`);
+      if (conn.stalledSince !== 0 && now - conn.stalledSince > (conn.canMesh ? this.meshWriteTimeoutMs : this.writeTimeoutMs)) {
+        this.count.writeTimeouts++;
+        conn.fail(`write timeout: the client has not read for ${((now - conn.stalledSince) / 1000).toFixed(1)} s`);
         continue;
       }
-      if (now >= c.nextKeepAliveAt) {
-        c.nextKeepAliveAt = now + this.nextKeepAliveDelay();
-        c.enqueueControl(KEEP_ALIVE_FRAME);
+      if (now >= conn.nextKeepAliveAt) {
+        conn.nextKeepAliveAt = now + this.nextKeepAliveDelay();
+        conn.enqueueControl(KEEP_ALIVE_FRAME);
       }
     }
   }
@@ -490,35 +557,35 @@ export class DerpServer {
 
   stats(): RelayStats {
     return {
-      at: Date.now(),
+      at: this.now(),
       serverPublicKey: formatNodePublic(this.publicKey),
-      counters: structuredClone(this.counters),
+      counters: structuredClone(this.count),
       gauges: { ...this.gauges, clientsRemote: this.remoteOnlyKeys() },
     };
   }
 
   peers(): PeerInfo[] {
     const out: PeerInfo[] = [];
-    for (const c of this.conns) {
-      if (c.state !== 'active') continue;
-      const set = this.clients.get(c.keyId);
+    for (const conn of this.conns) {
+      if (conn.state !== 'active') continue;
+      const set = this.clients.get(conn.keyId);
       out.push({
-        id: c.id,
-        key: formatNodePublic(c.key),
-        remoteAddress: c.transport.remoteAddress,
-        remotePort: c.transport.remotePort,
-        connectedAt: c.connectedAt,
-        preferred: c.preferred,
-        isMeshPeer: c.canMesh,
-        isProber: c.isProber,
-        notIdeal: c.notIdeal,
-        transport: c.transport.kind,
-        bytesIn: c.bytesIn,
-        packetsIn: c.packetsIn,
-        bytesOut: c.bytesOut,
-        packetsOut: c.packetsOut,
-        drops: c.drops,
-        inactiveDuplicate: set !== undefined && set.active !== c,
+        id: conn.id,
+        key: formatNodePublic(conn.key),
+        remoteAddress: conn.transport.remoteAddress,
+        remotePort: conn.transport.remotePort,
+        connectedAt: conn.connectedAt,
+        preferred: conn.preferred,
+        isMeshPeer: conn.canMesh,
+        isProber: conn.isProber,
+        notIdeal: conn.notIdeal,
+        transport: conn.transport.kind,
+        bytesIn: conn.bytesIn,
+        packetsIn: conn.packetsIn,
+        bytesOut: conn.bytesOut,
+        packetsOut: conn.packetsOut,
+        drops: conn.drops,
+        inactiveDuplicate: set !== undefined && set.active !== conn,
       });
     }
     return out;
@@ -534,21 +601,21 @@ export class DerpServer {
     clearInterval(this.ticker);
     const pending: Promise<void>[] = [];
     const restarting = notice ? encodeRestarting(notice.reconnectInMs, notice.tryForMs) : null;
-    for (const c of this.conns) {
+    for (const conn of this.conns) {
       pending.push(
         new Promise<void>((resolve) => {
-          const t = c.transport;
-          if (c.state !== 'active') {
-            t.destroy();
+          const transport = conn.transport;
+          if (conn.state !== 'active') {
+            transport.destroy();
             resolve();
             return;
           }
-          if (restarting) c.enqueueControl(restarting);
-          c.flush();
-          t.end();
-          const timer = setTimeout(() => t.destroy(), graceMs);
+          if (restarting) conn.enqueueControl(restarting);
+          conn.flush();
+          transport.end();
+          const timer = setTimeout(() => transport.destroy(), graceMs);
           timer.unref();
-          c.onClosed = () => {
+          conn.onClosed = () => {
             clearTimeout(timer);
             resolve();
           };
@@ -559,8 +626,8 @@ export class DerpServer {
   }
 }
 
-function presentFrame(c: ClientConnection): Buffer {
-  return encodePeerPresent(c.key, ipTo16(c.transport.remoteAddress), c.transport.remotePort, c.presentFlags());
+function presentFrame(conn: ClientConnection): Buffer {
+  return encodePeerPresent(conn.key, ipTo16(conn.transport.remoteAddress), conn.transport.remotePort, conn.presentFlags());
 }
 
 /** The 16-byte form PeerPresent carries: IPv4 as ::ffff:a.b.c.d, unparsable addresses as zeros. */

@@ -67,8 +67,9 @@ export class RelayStartError extends Error {
   constructor(
     message: string,
     readonly kind: 'file' | 'listen',
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -79,7 +80,7 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
     try {
       return await fs.readFile(file);
     } catch (err) {
-      throw new RelayStartError(`cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'file');
+      throw new RelayStartError(`cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'file', { cause: err });
     }
   };
   return { cert: await read(tls.certFile, 'certificate'), key: await read(tls.keyFile, 'key') };
@@ -89,10 +90,10 @@ function listen(srv: AnyServer, host: string, port: number, what: string): Promi
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const where = formatHostPort(host || '*', port);
-      if (err.code === 'EADDRINUSE') reject(new RelayStartError(`${what}: address ${where} is already in use (is another relay or web server running?)`, 'listen'));
-      else if (err.code === 'EACCES') reject(new RelayStartError(`${what}: permission denied binding ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, 'listen'));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new RelayStartError(`${what}: address ${where} is not available on this machine`, 'listen'));
-      else reject(new RelayStartError(`${what}: cannot listen on ${where}: ${err.message}`, 'listen'));
+      if (err.code === 'EADDRINUSE') reject(new RelayStartError(`${what}: address ${where} is already in use (is another relay or web server running?)`, 'listen', { cause: err }));
+      else if (err.code === 'EACCES') reject(new RelayStartError(`${what}: permission denied binding ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, 'listen', { cause: err }));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new RelayStartError(`${what}: address ${where} is not available on this machine`, 'listen', { cause: err }));
+      else reject(new RelayStartError(`${what}: cannot listen on ${where}: ${err.message}`, 'listen', { cause: err }));
     };
     srv.once('error', onError);
     srv.listen({ host: host || undefined, port, ipv6Only: false }, () => {
@@ -147,7 +148,7 @@ function planMesh(cfg: RelayServiceConfig): Array<{ url: string; certName?: stri
     try {
       return meshPeerUrl(entry);
     } catch (err) {
-      throw new RelayStartError(`mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`, 'file');
+      throw new RelayStartError(`mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`, 'file', { cause: err });
     }
   });
 }
@@ -200,7 +201,7 @@ export class RelayService {
       // Connections over the limit are closed before any TLS or HTTP work is spent on them.
       main.prependListener('connection', (socket: Socket) => {
         if (!bucket.tryTake()) {
-          derp.counters.acceptsRateLimited++;
+          derp.noteAcceptRateLimited();
           socket.destroy();
         }
       });

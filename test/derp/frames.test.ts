@@ -9,6 +9,11 @@ import {
   encodePeerPresent,
   encodeRestarting,
   encodeServerKey,
+  decodePeerGone,
+  decodePeerPresent,
+  decodeRestarting,
+  decodeServerKey,
+  ip16ToString,
 } from '../../electron/derp/frames.js';
 
 describe('frame layouts', () => {
@@ -47,6 +52,52 @@ describe('frame layouts', () => {
     expect(f.subarray(0, 5).toString('hex')).toBe('0900000033');
     expect(f.subarray(37, 53)).toEqual(ip);
     expect(f.subarray(53).toString('hex')).toBe('123402');
+  });
+});
+
+describe('frame decoders', () => {
+  const at = (frame: Buffer) => [frame, 5, frame.length] as const;
+
+  it('reads back what the encoders write, at an offset inside a larger buffer', () => {
+    const key = Buffer.alloc(32, 9);
+    const serverKey = encodeServerKey(key);
+    expect(decodeServerKey(...at(serverKey))).toEqual(key);
+    const gone = encodePeerGone(key, 1);
+    expect(decodePeerGone(...at(gone))).toEqual({ key, reason: 1 });
+    const ip = Buffer.from('00000000000000000000ffffc0000201', 'hex');
+    const present = Buffer.concat([Buffer.from('junk'), encodePeerPresent(key, ip, 41641, 8)]);
+    expect(decodePeerPresent(present, 4 + 5, present.length)).toEqual({ key, ip: '192.0.2.1', port: 41641, flags: 8 });
+    expect(decodeRestarting(...at(encodeRestarting(1500, 30000)))).toEqual({ reconnectInMs: 1500, tryForMs: 30000 });
+  });
+
+  it('copies keys out of the read buffer, which the reader reuses', () => {
+    const frame = encodePeerGone(Buffer.alloc(32, 1), 0);
+    const gone = decodePeerGone(...at(frame))!;
+    frame.fill(0);
+    expect(gone.key).toEqual(Buffer.alloc(32, 1));
+  });
+
+  it('accepts the short forms older servers send, and rejects what cannot hold a key', () => {
+    const key = Buffer.alloc(32, 2);
+    const bare = Buffer.concat([Buffer.alloc(5), key]);
+    expect(decodePeerGone(bare, 5, bare.length)).toEqual({ key, reason: 0 });
+    expect(decodePeerPresent(bare, 5, bare.length)).toEqual({ key, ip: '', port: 0, flags: 0 });
+    expect(decodePeerGone(bare, 5, bare.length - 1)).toBeNull();
+    expect(decodePeerPresent(bare, 5, bare.length - 1)).toBeNull();
+    expect(decodeRestarting(Buffer.alloc(12), 5, 12)).toBeNull();
+  });
+
+  it('refuses a ServerKey without the magic: not a DERP server', () => {
+    const frame = encodeServerKey(Buffer.alloc(32, 3));
+    frame[5] ^= 1;
+    expect(decodeServerKey(...at(frame))).toBeNull();
+    expect(decodeServerKey(frame, 5, frame.length - 1)).toBeNull();
+  });
+
+  it('prints PeerPresent addresses as dotted quads or compressed IPv6', () => {
+    expect(ip16ToString(Buffer.from('00000000000000000000ffff7f000001', 'hex'))).toBe('127.0.0.1');
+    expect(ip16ToString(Buffer.from('20010db8000000000000000000000001', 'hex'))).toBe('2001:db8::1');
+    expect(ip16ToString(Buffer.alloc(16))).toBe('::');
   });
 });
 

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import nacl from 'tweetnacl';
+import { vi } from 'vitest';
 import { RelayService, type RelayServiceConfig } from '../../electron/relay/service.js';
 import type { Logger } from '../../electron/util/log.js';
 
@@ -124,11 +125,14 @@ export class RawPeer {
   }
 
   async waitClosed(ms = 3000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('socket still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    if (this.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('socket still open')), ms);
+      this.socket.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   write(b: Uint8Array | string): void {
@@ -168,13 +172,18 @@ export function sendPacketFrame(dst: Uint8Array, packet: Uint8Array): Buffer {
   return frame(4, Buffer.concat([dst, packet]));
 }
 
+/** Kept for test/cli/relay.test.ts (it waits out a file watcher's first look); relay and DERP tests await events. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `f` until it returns true, failing after `ms`. */
+/**
+ * Waits until `f` returns true, failing after `ms`: for state that changes without an event to await (counters,
+ * gauges). Polls through vi.waitFor.
+ */
 export async function eventually(f: () => boolean | Promise<boolean>, ms = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await f())) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: ms, interval: 10 },
+  );
 }

@@ -78,10 +78,17 @@ describe('mesh link to a peer that stops reading', () => {
     }
     const accepted = () => relay.service.mesh[0].status().forwardedOut - 1;
     const dropped = () => relay.service.derp.stats().counters.dropped.queue_tail.other.packets;
-    await eventually(() => accepted() + dropped() === total, 5000, 'every packet forwarded or dropped');
+    // On a loaded machine the write timeout can cut the link before the last packets are routed: those are
+    // dropped as gone_disconnected (link closing) or unknown_dest (route gone), still counted.
+    const droppedAfterCut = () => {
+      const d = relay.service.derp.stats().counters.dropped;
+      return d.gone_disconnected.other.packets + d.unknown_dest.other.packets;
+    };
+    await eventually(() => accepted() + dropped() + droppedAfterCut() === total, 5000, 'every packet forwarded or dropped');
     // The link's own buffer plus what the kernel's socket buffers hold on loopback (a few MB each way).
     expect(accepted() * payload.length).toBeLessThan(MESH_QUEUE_BYTES + (16 << 20));
-    expect(dropped()).toBeGreaterThan(total / 2);
+    expect(dropped()).toBeGreaterThan(0);
+    expect(dropped() + droppedAfterCut()).toBeGreaterThan(total / 2);
 
     await eventually(() => relay.service.derp.stats().counters.writeTimeouts >= 1, MESH_WRITE_TIMEOUT_MS * 4, 'the mesh write timeout');
     expect(relay.logs.some((l) => /mesh: link to .* down \(write timeout/.test(l))).toBe(true);
