@@ -11,6 +11,7 @@ import { MapShapeError } from '../derpmap/convert.js';
 import { MapParseError } from '../derpmap/map-errors.js';
 import type { MapJobName, MapJobs } from './map-jobs.js';
 import type { JobReply, JobRequest } from './map-worker.js';
+import { fromPiecesSliced, toPiecesSliced } from './sliced-transfer.js';
 
 export interface MapWorkOptions {
   /** The worker bundle; by default the one beside the running bundle. */
@@ -38,7 +39,8 @@ export function defaultWorkerFile(): string {
 }
 
 interface Job {
-  request: JobRequest;
+  name: MapJobName;
+  args: unknown[];
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -55,8 +57,11 @@ export class MapWork {
   private readonly maxQueued: number;
   private readonly maxHeapMb: number;
   private worker: Worker | null = null;
-  private running: (Job & { timer: NodeJS.Timeout }) | null = null;
+  private running: (Job & { id: number; timer: NodeJS.Timeout }) | null = null;
   private readonly queue: Job[] = [];
+  /** A job whose arguments are being encoded: it has left the queue but not reached the worker. */
+  private starting = false;
+  private closed = false;
   private nextId = 1;
 
   constructor(opts: MapWorkOptions = {}) {
@@ -67,17 +72,19 @@ export class MapWork {
   }
 
   run<K extends MapJobName>(name: K, ...args: Parameters<MapJobs[K]>): Promise<ReturnType<MapJobs[K]>> {
+    if (this.closed) return Promise.reject(new MapWorkError('the map worker was stopped'));
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(new MapWorkError(`the map worker already has ${this.queue.length} jobs waiting; try again when they finish`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, name, args }, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ name, args, resolve: resolve as (v: unknown) => void, reject });
       this.startNext();
     });
   }
 
   /** Stops the worker; waiting and running jobs fail. */
   async close(): Promise<void> {
+    this.closed = true;
     const err = new MapWorkError('the map worker was stopped');
     for (const job of this.queue.splice(0)) job.reject(err);
     this.finish(null, err);
@@ -90,7 +97,7 @@ export class MapWork {
     if (!existsSync(this.workerFile)) throw new MapWorkError(`the map worker ${this.workerFile} is missing; build it with node scripts/build.mjs`);
     const w = new Worker(this.workerFile, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
     w.on('message', (reply: JobReply) => {
-      if (this.running?.request.id !== reply.id) return;
+      if (this.running?.id !== reply.id) return;
       this.finish(reply.ok ? reply.value : null, reply.ok ? null : rebuildError(reply.error));
     });
     w.on('error', (err: Error & { code?: string }) => this.lose(w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needed more than ${this.maxHeapMb} MB` : `failed: ${err.message}`));
@@ -102,12 +109,32 @@ export class MapWork {
   private lose(w: Worker, why: string): void {
     if (this.worker !== w) return;
     this.worker = null;
-    if (this.running) this.finish(null, new MapWorkError(`the map ${this.running.request.name} job ${why}; the map is too large or too complex`));
+    if (this.running) this.finish(null, new MapWorkError(`the map ${this.running.name} job ${why}; the map is too large or too complex`));
   }
 
+  /** Runs the next job: its arguments are encoded a slice at a time, before the job's clock starts. */
   private startNext(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running || this.starting || this.queue.length === 0) return;
     const job = this.queue.shift()!;
+    this.starting = true;
+    toPiecesSliced(job.args).then(
+      (args) => {
+        this.starting = false;
+        this.post(job, args);
+      },
+      (err: Error) => {
+        this.starting = false;
+        job.reject(new MapWorkError(`cannot pass the ${job.name} job its arguments: ${err.message}`));
+        this.startNext();
+      },
+    );
+  }
+
+  private post(job: Job, args: string[]): void {
+    if (this.closed) {
+      job.reject(new MapWorkError('the map worker was stopped'));
+      return;
+    }
     try {
       this.worker ??= this.spawn();
     } catch (err) {
@@ -116,24 +143,25 @@ export class MapWork {
       return;
     }
     const w = this.worker;
+    const id = this.nextId++;
     const timer = setTimeout(() => {
       this.worker = null;
       void w.terminate();
-      this.finish(null, new MapWorkError(`the map ${job.request.name} job took longer than ${this.timeoutMs / 1000} s and was stopped; the map is too large or too complex`));
+      this.finish(null, new MapWorkError(`the map ${job.name} job took longer than ${this.timeoutMs / 1000} s and was stopped; the map is too large or too complex`));
     }, this.timeoutMs);
-    this.running = { ...job, timer };
+    this.running = { ...job, id, timer };
     // A waiting job keeps the process alive; an idle worker must not.
     w.ref();
-    w.postMessage(job.request);
+    w.postMessage({ id, name: job.name, args } satisfies JobRequest);
   }
 
-  private finish(value: unknown, err: Error | null): void {
+  private finish(pieces: string[] | null, err: Error | null): void {
     const job = this.running;
     if (!job) return;
     this.running = null;
     clearTimeout(job.timer);
     if (err) job.reject(err);
-    else job.resolve(value);
+    else fromPiecesSliced(pieces!).then(job.resolve, job.reject);
     if (this.queue.length === 0) this.worker?.unref();
     this.startNext();
   }

@@ -1,0 +1,118 @@
+/**
+ * Moving large plain values (maps, issue lists) between the main thread and the map worker without holding the
+ * main thread: structured clone copies a 4 MiB map's tens of thousands of objects in one go (a 100-250 ms stall
+ * for the relay), so values travel instead as small JSON pieces that the main thread writes or reads a few
+ * milliseconds at a time. Values are JSON data: undefined properties are dropped and NaN becomes null.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+type Path = string[];
+/** Where the value goes, the value, and whether its keys merge into what is already there. */
+type Piece = [path: Path, value: unknown, merge: 0 | 1];
+
+/** Values per piece: a piece takes well under a millisecond to write or read. */
+const PIECE_VALUES = 256;
+/** How long the main thread works between turns of its event loop. */
+const SLICE_MS = 4;
+
+/** How many values `v` holds, counting stops once past `limit`. */
+function weightPast(v: unknown, limit: number): number {
+  let n = 0;
+  const stack: unknown[] = [v];
+  while (stack.length > 0 && n <= limit) {
+    const x = stack.pop();
+    n++;
+    if (typeof x === 'object' && x !== null) for (const child of Object.values(x)) stack.push(child);
+  }
+  return n;
+}
+
+/** Own property, even for a key named __proto__ (map keys come from users). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function* walk(path: Path, v: unknown): Generator<string> {
+  if (typeof v !== 'object' || v === null || weightPast(v, PIECE_VALUES) <= PIECE_VALUES) {
+    yield JSON.stringify([path, v, 0] satisfies Piece);
+    return;
+  }
+  yield JSON.stringify([path, Array.isArray(v) ? [] : {}, 0] satisfies Piece);
+  let group: Record<string, unknown> = {};
+  let groupWeight = 0;
+  for (const [k, child] of Object.entries(v)) {
+    const w = weightPast(child, PIECE_VALUES);
+    if (w > PIECE_VALUES) {
+      yield* walk([...path, k], child);
+      continue;
+    }
+    if (groupWeight + w > PIECE_VALUES) {
+      yield JSON.stringify([path, group, 1] satisfies Piece);
+      group = {};
+      groupWeight = 0;
+    }
+    put(group, k, child);
+    groupWeight += w;
+  }
+  if (groupWeight > 0) yield JSON.stringify([path, group, 1] satisfies Piece);
+}
+
+/** Applies pieces in order; returns the value they rebuild. */
+class Assembly {
+  private root: unknown = undefined;
+
+  add(json: string): void {
+    const [path, value, merge] = JSON.parse(json) as Piece;
+    if (path.length === 0 && !merge) {
+      this.root = value;
+      return;
+    }
+    const at = merge ? path : path.slice(0, -1);
+    let target = this.root as Record<string, unknown>;
+    for (const k of at) target = target[k] as Record<string, unknown>;
+    if (merge) for (const [k, x] of Object.entries(value as Record<string, unknown>)) put(target, k, x);
+    else put(target, path[path.length - 1], value);
+  }
+
+  get value(): unknown {
+    return this.root;
+  }
+}
+
+export function toPieces(value: unknown): string[] {
+  return [...walk([], value)];
+}
+
+export function fromPieces(pieces: string[]): unknown {
+  const a = new Assembly();
+  for (const p of pieces) a.add(p);
+  return a.value;
+}
+
+/** toPieces, yielding to the event loop every few milliseconds. */
+export async function toPiecesSliced(value: unknown): Promise<string[]> {
+  const out: string[] = [];
+  let sliceStart = performance.now();
+  for (const p of walk([], value)) {
+    out.push(p);
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+  return out;
+}
+
+/** fromPieces, yielding to the event loop every few milliseconds. */
+export async function fromPiecesSliced(pieces: string[]): Promise<unknown> {
+  const a = new Assembly();
+  let sliceStart = performance.now();
+  for (const p of pieces) {
+    a.add(p);
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+  return a.value;
+}
