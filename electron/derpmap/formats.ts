@@ -6,6 +6,7 @@
 import { CST, Composer, Parser, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { jsonNaming, mapFromPlain, mapToPlain, yamlNaming } from './convert.js';
 import { MapParseError } from './map-errors.js';
 import { errorAt, parseYamlInput } from './yaml-input.js';
@@ -30,7 +31,7 @@ export function detectFormat(text: string, fileName = ''): MapFormat {
 
 /** Refuses text over MAX_MAP_BYTES before any parser or diff spends time on it. */
 export function checkMapSize(text: string, what = 'the map'): void {
-  const problem = mapSizeProblem(text, what);
+  const problem = mapSizeProblem(text, what, MAX_MAP_BYTES, Buffer.byteLength);
   if (problem) throw new MapParseError(problem);
 }
 

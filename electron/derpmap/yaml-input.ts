@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { MapParseError } from './map-errors.js';
 
 /** Anchors plus aliases a map may use: enough to share defaults between nodes, too few for an alias bomb. */
@@ -59,7 +60,7 @@ function checkKeysAndAliases(doc: Document.Parsed, text: string, where: string):
 
 /** Parses `text` as one YAML document and returns its plain value; every failure is a MapParseError with a position. */
 export function parseYamlInput(text: string, where: string): unknown {
-  const tooLarge = mapSizeProblem(text, where);
+  const tooLarge = mapSizeProblem(text, where, MAX_MAP_BYTES, Buffer.byteLength);
   if (tooLarge) throw new MapParseError(tooLarge);
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {

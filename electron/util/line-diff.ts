@@ -6,6 +6,7 @@
  */
 import { structuredPatch } from 'diff';
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 
 export interface DiffLimits {
   /** Changed lines beyond which the diff is summarised rather than listed. */
@@ -22,7 +23,7 @@ function lineCount(text: string): number {
 }
 
 export function unifiedDiff(before: string, after: string, name = 'file', context = 2, limits: DiffLimits = {}): string {
-  const tooLarge = mapSizeProblem(before, 'the text before the change') ?? mapSizeProblem(after, 'the text after the change');
+  const tooLarge = mapSizeProblem(before, 'the text before the change', MAX_MAP_BYTES, Buffer.byteLength) ?? mapSizeProblem(after, 'the text after the change', MAX_MAP_BYTES, Buffer.byteLength);
   if (tooLarge) throw new Error(tooLarge);
   if (before === after) return '';
   const { maxChangedLines, timeoutMs } = { ...DEFAULT_DIFF_LIMITS, ...limits };
