@@ -11,7 +11,7 @@ import { MapShapeError } from '../derpmap/convert.js';
 import { MapParseError } from '../derpmap/map-errors.js';
 import type { MapJobName, MapJobs } from './map-jobs.js';
 import type { JobReply, JobRequest } from './map-worker.js';
-import { fromPiecesSliced, toPiecesSliced } from './sliced-transfer.js';
+import { fromPiecesSliced, toPiecesSliced, type Encoded } from './sliced-transfer.js';
 
 export interface MapWorkOptions {
   /** The worker bundle; by default the one beside the running bundle. */
@@ -130,7 +130,7 @@ export class MapWork {
     );
   }
 
-  private post(job: Job, args: string[]): void {
+  private post(job: Job, args: Encoded[]): void {
     if (this.closed) {
       job.reject(new MapWorkError('the map worker was stopped'));
       return;
@@ -155,7 +155,7 @@ export class MapWork {
     w.postMessage({ id, name: job.name, args } satisfies JobRequest);
   }
 
-  private finish(pieces: string[] | null, err: Error | null): void {
+  private finish(pieces: Encoded[] | null, err: Error | null): void {
     const job = this.running;
     if (!job) return;
     this.running = null;

@@ -2,22 +2,22 @@
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { mapJobs, type MapJobName } from './map-jobs.js';
-import { fromPieces, toPieces } from './sliced-transfer.js';
+import { fromPieces, toPieces, type Encoded } from './sliced-transfer.js';
 
 /** Arguments and results travel as pieces (sliced-transfer.ts) so the main thread never copies a map in one go. */
 export interface JobRequest {
   id: number;
   name: MapJobName;
-  args: string[];
+  args: Encoded[];
 }
 
-export type JobReply = { id: number; ok: true; value: string[] } | { id: number; ok: false; error: { name: string; message: string; line?: number; column?: number } };
+export type JobReply = { id: number; ok: true; value: Encoded[] } | { id: number; ok: false; error: { name: string; message: string; line?: number; column?: number } };
 
 if (!parentPort) throw new Error('map-worker runs as a worker thread (see map-work.ts), not on its own');
 // Map work is background work: when the cores are busy, the relay's thread goes first. On Linux the nice value
 // is per thread, so this lowers only this worker; elsewhere it may not apply, which costs nothing but the priority.
 try {
-  os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+  os.setPriority(os.constants.priority.PRIORITY_LOW);
 } catch {
   // Not permitted here: the work still runs, at normal priority.
 }

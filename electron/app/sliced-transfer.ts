@@ -9,19 +9,26 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 type Path = string[];
 /** Where the value goes, the value, and whether its keys merge into what is already there. */
 type Piece = [path: Path, value: unknown, merge: 0 | 1];
+/**
+ * A piece in transit: JSON text, or a long string as it is (a map's source text): copying a string between
+ * threads is a memory copy, while JSON would scan and escape 4 MiB on the main thread.
+ */
+export type Encoded = string | [path: Path, text: string];
 
 /** Values per piece: a piece takes well under a millisecond to write or read. */
 const PIECE_VALUES = 256;
+/** Strings from this length travel as they are. */
+const RAW_STRING_CHARS = 16 * 1024;
 /** How long the main thread works between turns of its event loop. */
 const SLICE_MS = 4;
 
-/** How many values `v` holds, counting stops once past `limit`. */
+/** How many values `v` holds, counting stops once past `limit`; a long string alone is past it. */
 function weightPast(v: unknown, limit: number): number {
   let n = 0;
   const stack: unknown[] = [v];
   while (stack.length > 0 && n <= limit) {
     const x = stack.pop();
-    n++;
+    n += typeof x === 'string' && x.length >= RAW_STRING_CHARS ? limit + 1 : 1;
     if (typeof x === 'object' && x !== null) for (const child of Object.values(x)) stack.push(child);
   }
   return n;
@@ -32,7 +39,11 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-function* walk(path: Path, v: unknown): Generator<string> {
+function* walk(path: Path, v: unknown): Generator<Encoded> {
+  if (typeof v === 'string' && v.length >= RAW_STRING_CHARS) {
+    yield [path, v];
+    return;
+  }
   if (typeof v !== 'object' || v === null || weightPast(v, PIECE_VALUES) <= PIECE_VALUES) {
     yield JSON.stringify([path, v, 0] satisfies Piece);
     return;
@@ -61,8 +72,8 @@ function* walk(path: Path, v: unknown): Generator<string> {
 class Assembly {
   private root: unknown = undefined;
 
-  add(json: string): void {
-    const [path, value, merge] = JSON.parse(json) as Piece;
+  add(piece: Encoded): void {
+    const [path, value, merge] = typeof piece === 'string' ? (JSON.parse(piece) as Piece) : [piece[0], piece[1], 0];
     if (path.length === 0 && !merge) {
       this.root = value;
       return;
@@ -79,19 +90,19 @@ class Assembly {
   }
 }
 
-export function toPieces(value: unknown): string[] {
+export function toPieces(value: unknown): Encoded[] {
   return [...walk([], value)];
 }
 
-export function fromPieces(pieces: string[]): unknown {
+export function fromPieces(pieces: Encoded[]): unknown {
   const a = new Assembly();
   for (const p of pieces) a.add(p);
   return a.value;
 }
 
 /** toPieces, yielding to the event loop every few milliseconds. */
-export async function toPiecesSliced(value: unknown): Promise<string[]> {
-  const out: string[] = [];
+export async function toPiecesSliced(value: unknown): Promise<Encoded[]> {
+  const out: Encoded[] = [];
   let sliceStart = performance.now();
   for (const p of walk([], value)) {
     out.push(p);
@@ -104,7 +115,7 @@ export async function toPiecesSliced(value: unknown): Promise<string[]> {
 }
 
 /** fromPieces, yielding to the event loop every few milliseconds. */
-export async function fromPiecesSliced(pieces: string[]): Promise<unknown> {
+export async function fromPiecesSliced(pieces: Encoded[]): Promise<unknown> {
   const a = new Assembly();
   let sliceStart = performance.now();
   for (const p of pieces) {

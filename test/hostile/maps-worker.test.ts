@@ -27,6 +27,14 @@ describe('sliced transfer', () => {
     for (const v of ['text', 42, null, [], {}, [1, [2, [3]]]]) expect(fromPieces(toPieces(v))).toEqual(v);
   });
 
+  it('passes long strings as they are, not as JSON', () => {
+    const text = 'regions:\n'.repeat(100_000);
+    const pieces = toPieces([text, 'derp.yaml']);
+    expect(pieces).toContainEqual([['0'], text]);
+    expect(fromPieces(pieces)).toEqual([text, 'derp.yaml']);
+    expect(fromPieces(toPieces(text))).toBe(text);
+  });
+
   it('keeps a key named __proto__ as data, not as a prototype', () => {
     const value = JSON.parse(`{"Regions":{"__proto__":{"polluted":true}},"list":[${Array(600).fill('{"__proto__":{"x":1}}').join(',')}]}`);
     const back = fromPieces(toPieces(value)) as Record<string, Record<string, unknown>>;
