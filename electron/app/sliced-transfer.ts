@@ -19,8 +19,11 @@ export type Encoded = string | [path: Path, text: string];
 const PIECE_VALUES = 256;
 /** Strings from this length travel as they are. */
 const RAW_STRING_CHARS = 16 * 1024;
-/** How long the main thread works between turns of its event loop. */
-const SLICE_MS = 4;
+/**
+ * How long the main thread works between turns of its event loop. Short, because every turn runs one slice: a
+ * DERP handshake needs several turns (one per round trip), so it waits for as many slices.
+ */
+const SLICE_MS = 1;
 
 /** How many values `v` holds, counting stops once past `limit`; a long string alone is past it. */
 function weightPast(v: unknown, limit: number): number {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServices } from '../../electron/app/services.js';
 import { DerpClient } from '../../electron/derp/client.js';
 import { silentLogger } from '../../electron/util/log.js';
@@ -65,15 +65,20 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-describe('relay latency while a large map is opened and diffed', () => {
-  it('adds less than 50 ms to DERP handshakes at p99', { timeout: 180_000 }, async () => {
-    const saved = await app.handlers['settings.save']({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunEnabled: false });
-    if (!saved.ok) throw new Error(JSON.stringify(saved.errors));
-    const state = await app.handlers['relay.start']();
-    if (state.status !== 'running') throw new Error(JSON.stringify(state));
-    const url = state.endpoints[0].url.replace('localhost', '127.0.0.1');
+let url: string;
+const text = bigDerpYaml(MAX_MAP_BYTES - 1);
+beforeAll(async () => {
+  const saved = await app.handlers['settings.save']({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunEnabled: false });
+  if (!saved.ok) throw new Error(JSON.stringify(saved.errors));
+  const state = await app.handlers['relay.start']();
+  if (state.status !== 'running') throw new Error(JSON.stringify(state));
+  url = state.endpoints[0].url.replace('localhost', '127.0.0.1');
+});
 
-    const text = bigDerpYaml(MAX_MAP_BYTES - 1);
+describe('relay latency while a large map is opened and diffed', () => {
+  // Retried because other test files load the machine unevenly over the minute this takes; the map work on the
+  // relay's thread, as before the worker, fails every attempt by seconds.
+  it('adds less than 50 ms to DERP handshakes at p99', { timeout: 180_000, retry: 2 }, async () => {
     // The baseline: the same handshakes while another thread keeps a core busy, as the map worker will.
     const idle = await handshakesDuring(url, busyThread(5000));
     const work = (async () => {
