@@ -11,7 +11,7 @@ import { MapShapeError } from '../derpmap/convert.js';
 import { MapParseError } from '../derpmap/map-errors.js';
 import type { MapJobName, MapJobs } from './map-jobs.js';
 import type { JobReply, JobRequest } from './map-worker.js';
-import { fromPiecesSliced, toPiecesSliced, type Encoded } from './sliced-transfer.js';
+import { fromPiecesSliced, packSliced, transferList, unpack, type Packed } from './sliced-transfer.js';
 
 export interface MapWorkOptions {
   /** The worker bundle; by default the one beside the running bundle. */
@@ -117,7 +117,7 @@ export class MapWork {
     if (this.running || this.starting || this.queue.length === 0) return;
     const job = this.queue.shift()!;
     this.starting = true;
-    toPiecesSliced(job.args).then(
+    packSliced(job.args).then(
       (args) => {
         this.starting = false;
         this.post(job, args);
@@ -130,7 +130,7 @@ export class MapWork {
     );
   }
 
-  private post(job: Job, args: Encoded[]): void {
+  private post(job: Job, args: Packed): void {
     if (this.closed) {
       job.reject(new MapWorkError('the map worker was stopped'));
       return;
@@ -152,16 +152,16 @@ export class MapWork {
     this.running = { ...job, id, timer };
     // A waiting job keeps the process alive; an idle worker must not.
     w.ref();
-    w.postMessage({ id, name: job.name, args } satisfies JobRequest);
+    w.postMessage({ id, name: job.name, args } satisfies JobRequest, transferList(args));
   }
 
-  private finish(pieces: Encoded[] | null, err: Error | null): void {
+  private finish(packed: Packed | null, err: Error | null): void {
     const job = this.running;
     if (!job) return;
     this.running = null;
     clearTimeout(job.timer);
     if (err) job.reject(err);
-    else fromPiecesSliced(pieces!).then(job.resolve, job.reject);
+    else fromPiecesSliced(unpack(packed!)).then(job.resolve, job.reject);
     if (this.queue.length === 0) this.worker?.unref();
     this.startNext();
   }

@@ -1,8 +1,9 @@
 /**
  * Moving large plain values (maps, issue lists) between the main thread and the map worker without holding the
  * main thread: structured clone copies a 4 MiB map's tens of thousands of objects in one go (a 100-250 ms stall
- * for the relay), so values travel instead as small JSON pieces that the main thread writes or reads a few
- * milliseconds at a time. Values are JSON data: undefined properties are dropped and NaN becomes null.
+ * for the relay), so values travel instead as small JSON pieces that the main thread writes or reads a
+ * millisecond at a time, packed in one buffer that is handed over, not copied. Values are JSON data: undefined
+ * properties are dropped and NaN becomes null.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
@@ -93,11 +94,69 @@ class Assembly {
   }
 }
 
+/** Pieces in one transferable buffer: `spans` holds a kind (0 JSON, 1 raw string's path, 2 its text), start, end. */
+export interface Packed {
+  bytes: Uint8Array;
+  spans: Uint32Array;
+}
+
+const JSON_SPAN = 0;
+const RAW_PATH_SPAN = 1;
+const RAW_TEXT_SPAN = 2;
+
+function spansOf(pieces: Encoded[]): Array<[kind: number, text: string]> {
+  return pieces.flatMap((p): Array<[number, string]> => (typeof p === 'string' ? [[JSON_SPAN, p]] : [[RAW_PATH_SPAN, JSON.stringify(p[0])], [RAW_TEXT_SPAN, p[1]]]));
+}
+
+/** Writes pieces into one buffer, yielding after each so a caller can spread the work over turns. */
+function* packSteps(pieces: Encoded[]): Generator<void, Packed> {
+  const parts = spansOf(pieces);
+  let total = 0;
+  for (const [, text] of parts) total += Buffer.byteLength(text);
+  // Its own ArrayBuffer (not the shared pool's), so it can be transferred.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  const spans = new Uint32Array(parts.length * 3);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const end = at + bytes.write(parts[i][1], at);
+    spans.set([parts[i][0], at, end], i * 3);
+    at = end;
+    yield;
+  }
+  return { bytes, spans };
+}
+
+export function* unpack(packed: Packed): Generator<Encoded> {
+  const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
+  const { spans } = packed;
+  for (let i = 0; i < spans.length; i += 3) {
+    const text = bytes.toString('utf8', spans[i + 1], spans[i + 2]);
+    if (spans[i] === JSON_SPAN) yield text;
+    else if (spans[i] === RAW_PATH_SPAN) {
+      i += 3;
+      yield [JSON.parse(text) as Path, bytes.toString('utf8', spans[i + 1], spans[i + 2])];
+    }
+  }
+}
+
+/** The buffers to hand over with postMessage. */
+export function transferList(packed: Packed): ArrayBuffer[] {
+  return [packed.bytes.buffer as ArrayBuffer, packed.spans.buffer as ArrayBuffer];
+}
+
+export function pack(value: unknown): Packed {
+  const steps = packSteps(toPieces(value));
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
 export function toPieces(value: unknown): Encoded[] {
   return [...walk([], value)];
 }
 
-export function fromPieces(pieces: Encoded[]): unknown {
+export function fromPieces(pieces: Iterable<Encoded>): unknown {
   const a = new Assembly();
   for (const p of pieces) a.add(p);
   return a.value;
@@ -118,7 +177,7 @@ export async function toPiecesSliced(value: unknown): Promise<Encoded[]> {
 }
 
 /** fromPieces, yielding to the event loop every few milliseconds. */
-export async function fromPiecesSliced(pieces: Encoded[]): Promise<unknown> {
+export async function fromPiecesSliced(pieces: Iterable<Encoded>): Promise<unknown> {
   const a = new Assembly();
   let sliceStart = performance.now();
   for (const p of pieces) {
@@ -129,4 +188,18 @@ export async function fromPiecesSliced(pieces: Encoded[]): Promise<unknown> {
     }
   }
   return a.value;
+}
+
+/** pack, a millisecond at a time. */
+export async function packSliced(value: unknown): Promise<Packed> {
+  const steps = packSteps(await toPiecesSliced(value));
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
 }

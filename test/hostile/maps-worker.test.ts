@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MapWork, MapWorkError, defaultWorkerFile } from '../../electron/app/map-work.js';
-import { fromPieces, fromPiecesSliced, toPieces, toPiecesSliced } from '../../electron/app/sliced-transfer.js';
+import { fromPieces, fromPiecesSliced, pack, packSliced, toPieces, toPiecesSliced, unpack } from '../../electron/app/sliced-transfer.js';
 import { MapParseError } from '../../electron/derpmap/formats.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { bigDerpYaml } from '../derpmap/big-map.js';
@@ -33,6 +33,14 @@ describe('sliced transfer', () => {
     expect(pieces).toContainEqual([['0'], text]);
     expect(fromPieces(pieces)).toEqual([text, 'derp.yaml']);
     expect(fromPieces(toPieces(text))).toBe(text);
+  });
+
+  it('packs pieces into one transferable buffer, multi-byte text included', async () => {
+    const value = { map: { Regions: { '900': { RegionName: 'Zürich — 東京 🚀' } } }, text: 'ü'.repeat(20_000) + '🚀', list: Array.from({ length: 3000 }, (_, i) => `é${i}`) };
+    expect(fromPieces(unpack(pack(value)))).toEqual(value);
+    const packed = await packSliced(value);
+    expect(packed.bytes.buffer.byteLength).toBe(packed.bytes.byteLength);
+    expect(await fromPiecesSliced(unpack(packed))).toEqual(value);
   });
 
   it('keeps a key named __proto__ as data, not as a prototype', () => {
