@@ -15,13 +15,25 @@ await Promise.all([
   build({
     ...node,
     format: 'esm',
-    entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts' },
+    entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts', 'map-worker': 'electron/app/map-worker.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),
   // Electron's main process and the preload are CommonJS: a sandboxed preload cannot be an ES module, and one
   // self-contained file is all a sandboxed preload may load.
-  build({ ...node, target: 'node22', format: 'cjs', entryPoints: { main: 'electron/main/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+  // The map worker is found beside the running bundle through import.meta.url (electron/app/map-work.ts), which
+  // esbuild leaves empty in CommonJS: define it from __filename.
+  build({
+    ...node,
+    target: 'node22',
+    format: 'cjs',
+    entryPoints: { main: 'electron/main/index.ts', 'map-worker': 'electron/app/map-worker.ts' },
+    outdir: 'dist/electron',
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
   build({ ...node, target: 'chrome140', packages: undefined, format: 'cjs', entryPoints: { preload: 'electron/preload/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
 ]);

@@ -5,44 +5,40 @@
 import path from 'node:path';
 import type { HeadscaleMerged, MapSaveRequest, MapSaveResult, MapSourceSpec, OpenedMap } from '../../shared/api.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
-import { validateMap } from '../../shared/derpmap/validate.js';
-import { fetchMap } from '../derpmap/fetch.js';
-import { parseHeadscaleConfig } from '../derpmap/headscale-config.js';
+import { fetchMap, fetchMapText } from '../derpmap/fetch.js';
 import { embeddedRegion, mergeMaps, type MapSource } from '../derpmap/merge.js';
-import { parseMap, serializeMap, type MapFormat } from '../derpmap/formats.js';
+import { checkMapSize, type MapFormat } from '../derpmap/formats.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { unifiedDiff } from '../util/line-diff.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import type { PathOrigin } from './file-access.js';
-import { openedFileProblem, renderedMapProblem } from './map-content.js';
+import { openedFileProblem } from './map-content.js';
+import { mapWork } from './map-work.js';
 import { readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
 
 export async function openMap(src: MapSourceSpec, guard: PathGuard = refuseAllPaths, origin: PathOrigin = 'request'): Promise<OpenedMap> {
   if (src.kind === 'url') {
-    const loaded = await fetchMap(src.url);
-    return { map: loaded.map, format: loaded.format, text: loaded.source ?? serializeMap(loaded.map, loaded.format), issues: validateMap(loaded.map) };
+    const fetched = await fetchMapText(src.url);
+    const parsed = await mapWork().run('open', fetched.text, fetched.name, true);
+    return { map: parsed.map, format: parsed.format, text: parsed.canonicalJson ?? fetched.text, issues: parsed.issues };
   }
   const text = src.kind === 'file' ? await readExistingMapFile(src.path, guard, origin) : src.text;
-  const loaded = parseMap(text, src.kind === 'file' ? src.path : (src.name ?? ''));
+  // Checked here too so that an oversized text is refused before it is copied to the worker.
+  checkMapSize(text, src.kind === 'file' ? src.path : 'the map');
+  const loaded = await mapWork().run('open', text, src.kind === 'file' ? src.path : (src.name ?? ''));
   const notAMap = src.kind === 'file' ? openedFileProblem(loaded.map, src.path) : null;
   if (notAMap) throw new Error(notAMap);
-  return { map: loaded.map, format: loaded.format, text, ...(src.kind === 'file' ? { path: src.path } : {}), issues: validateMap(loaded.map) };
+  return { map: loaded.map, format: loaded.format, text, ...(src.kind === 'file' ? { path: src.path } : {}), issues: loaded.issues };
 }
 
-/** The new text: YAML edits the text that was opened (comments survive), JSON is written canonically. */
-function render(req: { map: DerpMap; format: MapFormat; baseText: string }): string {
-  const sameFormatYaml = req.format === 'yaml' && req.baseText.trim() !== '' && !req.baseText.trimStart().startsWith('{');
-  return serializeMap(req.map, req.format, sameFormatYaml ? req.baseText : undefined);
-}
-
-export function mapDiff(req: MapSaveRequest): string {
-  return unifiedDiff(req.baseText, render(req), req.path);
+export async function mapDiff(req: MapSaveRequest): Promise<string> {
+  checkMapSize(req.baseText, 'the opened text');
+  return mapWork().run('diff', req);
 }
 
 export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllPaths): Promise<MapSaveResult> {
   const real = await guard(req.path, 'write', 'request').catch((err: Error) => err);
   if (real instanceof Error) return { ok: false, error: real.message };
-  const errors = validateMap(req.map).filter((i) => i.severity === 'error');
+  const errors = (await mapWork().run('validate', req.map)).filter((i) => i.severity === 'error');
   if (errors.length > 0) return { ok: false, error: `the map has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before saving`, issues: errors };
   let onDisk: string | null = null;
   try {
@@ -53,21 +49,20 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
   if (onDisk !== null && onDisk !== req.baseText) {
     return { ok: false, error: `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)` };
   }
-  const text = render(req);
-  const problem = renderedMapProblem(text, req.map, req.path);
-  if (problem) return { ok: false, error: problem };
-  await writeFileAtomic(real, text, { backup: onDisk !== null });
-  return { ok: true, text, backup: onDisk !== null ? `${real}.bak` : null };
+  const rendered = await mapWork().run('renderForSave', req);
+  if (!rendered.ok) return { ok: false, error: rendered.error };
+  await writeFileAtomic(real, rendered.text, { backup: onDisk !== null });
+  return { ok: true, text: rendered.text, backup: onDisk !== null ? `${real}.bak` : null };
 }
 
-export function exportMap(map: DerpMap, format: MapFormat): string {
-  return serializeMap(map, format);
+export function exportMap(map: DerpMap, format: MapFormat): Promise<string> {
+  return mapWork().run('export', map, format);
 }
 
 /** What headscale would serve: urls, then paths (relative to the config file), then the embedded region. */
 export async function headscaleMerged(configPath: string, guard: PathGuard = refuseAllPaths): Promise<HeadscaleMerged> {
   const text = await readExistingMapFile(configPath, guard, 'request');
-  const cfg = parseHeadscaleConfig(text, configPath);
+  const cfg = await mapWork().run('headscaleConfig', text, configPath);
   const sources: MapSource[] = [];
   const problems: string[] = [];
   const fetched = await Promise.allSettled((cfg.derp.urls ?? []).map((u) => fetchMap(u)));

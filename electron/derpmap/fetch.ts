@@ -1,6 +1,7 @@
 /** Fetching a DERP map from a URL (e.g. Tailscale's /derpmap/default), bounded in time and size. */
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
+import { mapWork } from '../app/map-work.js';
 import type { LoadedMap } from './formats.js';
-import { parseMap } from './formats.js';
 
 export interface FetchOptions {
   timeoutMs?: number;
@@ -9,8 +10,14 @@ export interface FetchOptions {
 
 export class FetchMapError extends Error {}
 
-export async function fetchMap(url: string, opts: FetchOptions = {}): Promise<LoadedMap> {
-  const maxBytes = opts.maxBytes ?? 4 << 20;
+export interface FetchedText {
+  text: string;
+  /** A file name that tells parseMap the format: the URL's path, or map.yaml when the server says YAML. */
+  name: string;
+}
+
+export async function fetchMapText(url: string, opts: FetchOptions = {}): Promise<FetchedText> {
+  const maxBytes = opts.maxBytes ?? MAX_MAP_BYTES;
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000), headers: { Accept: 'application/json, application/yaml, */*' } });
@@ -29,6 +36,13 @@ export async function fetchMap(url: string, opts: FetchOptions = {}): Promise<Lo
     if (size > maxBytes) throw new FetchMapError(`cannot fetch ${url}: larger than ${maxBytes} bytes, which no DERP map is`);
     chunks.push(Buffer.from(chunk));
   }
-  const name = new URL(url).pathname;
-  return parseMap(Buffer.concat(chunks).toString('utf8'), /\.ya?ml$/i.test(name) ? name : (res.headers.get('content-type') ?? '').includes('yaml') ? 'map.yaml' : name);
+  const path = new URL(url).pathname;
+  const name = /\.ya?ml$/i.test(path) ? path : (res.headers.get('content-type') ?? '').includes('yaml') ? 'map.yaml' : path;
+  return { text: Buffer.concat(chunks).toString('utf8'), name };
+}
+
+/** Fetches and parses a map; the parse runs in the map worker, off the relay's event loop. */
+export async function fetchMap(url: string, opts: FetchOptions = {}): Promise<LoadedMap> {
+  const { text, name } = await fetchMapText(url, opts);
+  return mapWork().run('parse', text, name);
 }

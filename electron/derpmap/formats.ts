@@ -5,19 +5,15 @@
  */
 import { CST, Composer, Parser, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { DerpMap } from '../../shared/derpmap/model.js';
+import { mapSizeProblem } from '../../shared/derpmap/size.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { jsonNaming, mapFromPlain, mapToPlain, yamlNaming } from './convert.js';
+import { MapParseError } from './map-errors.js';
+import { errorAt, parseYamlInput } from './yaml-input.js';
+
+export { MapParseError };
 
 export type MapFormat = 'json' | 'yaml';
-
-export class MapParseError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface LoadedMap {
   format: MapFormat;
@@ -33,13 +29,14 @@ export function detectFormat(text: string, fileName = ''): MapFormat {
   return text.trimStart().startsWith('{') ? 'json' : 'yaml';
 }
 
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+/** Refuses text over MAX_MAP_BYTES before any parser or diff spends time on it. */
+export function checkMapSize(text: string, what = 'the map'): void {
+  const problem = mapSizeProblem(text, what, MAX_MAP_BYTES, Buffer.byteLength);
+  if (problem) throw new MapParseError(problem);
 }
 
 export function parseMap(text: string, fileName = ''): LoadedMap {
+  checkMapSize(text, fileName || 'the map');
   const format = detectFormat(text, fileName);
   const where = fileName || format;
   if (format === 'json') {
@@ -48,18 +45,11 @@ export function parseMap(text: string, fileName = ''): LoadedMap {
       plain = JSON.parse(text);
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
-      const pos = m ? lineCol(text, Number(m[1])) : undefined;
-      throw new MapParseError(`${where}${pos ? `:${pos.line}:${pos.column}` : ''}: not valid JSON (${(err as Error).message})`, pos?.line, pos?.column);
+      throw errorAt(text, where, m ? Number(m[1]) : undefined, `not valid JSON (${(err as Error).message})`);
     }
     return { format, map: mapFromPlain(plain, where) };
   }
-  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e.linePos?.[0];
-    throw new MapParseError(`${where}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`, pos?.line, pos?.col);
-  }
-  return { format, map: mapFromPlain(doc.toJS() ?? {}, where), source: text };
+  return { format, map: mapFromPlain(parseYamlInput(text, where) ?? {}, where), source: text };
 }
 
 export function serializeMap(map: DerpMap, format: MapFormat, previousSource?: string): string {

@@ -2,8 +2,8 @@
  * The `derp:` section of headscale's config.yaml: the embedded relay's settings and where headscale takes its DERP
  * maps from (urls, then paths). Read and written inside the user's whole config file, which is otherwise untouched.
  */
-import { parseDocument } from 'yaml';
 import { MapParseError, updateYaml } from './formats.js';
+import { parseYamlInput } from './yaml-input.js';
 
 export interface HeadscaleDerpServer {
   enabled?: boolean;
@@ -33,13 +33,7 @@ export interface HeadscaleConfig {
 }
 
 export function parseHeadscaleConfig(text: string, file = 'config.yaml'): HeadscaleConfig {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e.linePos?.[0];
-    throw new MapParseError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`, pos?.line, pos?.col);
-  }
-  const all = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const all = (parseYamlInput(text, file) ?? {}) as Record<string, unknown>;
   const derp = all.derp;
   if (derp !== undefined && (typeof derp !== 'object' || derp === null || Array.isArray(derp))) throw new MapParseError(`${file}: "derp" must be a section (a map)`);
   return { serverUrl: typeof all.server_url === 'string' ? all.server_url : undefined, derp: (derp ?? {}) as HeadscaleDerpSection };
@@ -47,6 +41,6 @@ export function parseHeadscaleConfig(text: string, file = 'config.yaml'): Headsc
 
 /** Replaces the derp section in the config's source; everything outside it keeps its bytes. */
 export function updateHeadscaleConfig(text: string, derp: HeadscaleDerpSection): string {
-  const all = (parseDocument(text).toJS() ?? {}) as Record<string, unknown>;
+  const all = (parseYamlInput(text, 'config.yaml') ?? {}) as Record<string, unknown>;
   return updateYaml(text, { ...all, derp });
 }

@@ -1,37 +1,45 @@
-/** A unified line diff (LCS-based) for showing what a save will change; files here are small. */
+/**
+ * A unified line diff for showing what a save will change. Myers' algorithm (the `diff` package) costs
+ * O((N+M)·D) for D changed lines: fast for an edit, but two large unrelated texts would take minutes, so the
+ * search stops at a number of changes nobody reads line by line, or a time limit, and says the texts differ
+ * throughout instead.
+ */
+import { structuredPatch } from 'diff';
+import { mapSizeProblem } from '../../shared/derpmap/size.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 
-export function unifiedDiff(before: string, after: string, name = 'file', context = 2): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  const n = a.length;
-  const m = b.length;
-  // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
-  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const ops: Array<{ t: ' ' | '-' | '+'; line: string; ai: number; bi: number }> = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) ops.push({ t: ' ', line: a[i], ai: i++, bi: j++ });
-    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ t: '-', line: a[i], ai: i++, bi: j });
-    else ops.push({ t: '+', line: b[j], ai: i, bi: j++ });
+export interface DiffLimits {
+  /** Changed lines beyond which the diff is summarised rather than listed. */
+  maxChangedLines?: number;
+  timeoutMs?: number;
+}
+
+export const DEFAULT_DIFF_LIMITS: Required<DiffLimits> = { maxChangedLines: 10_000, timeoutMs: 3_000 };
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return text === '' || text.endsWith('\n') ? n : n + 1;
+}
+
+export function unifiedDiff(before: string, after: string, name = 'file', context = 2, limits: DiffLimits = {}): string {
+  const tooLarge = mapSizeProblem(before, 'the text before the change', MAX_MAP_BYTES, Buffer.byteLength) ?? mapSizeProblem(after, 'the text after the change', MAX_MAP_BYTES, Buffer.byteLength);
+  if (tooLarge) throw new Error(tooLarge);
+  if (before === after) return '';
+  const { maxChangedLines, timeoutMs } = { ...DEFAULT_DIFF_LIMITS, ...limits };
+  const header = [`--- ${name}`, `+++ ${name}`];
+  const patch = structuredPatch(name, name, before, after, undefined, undefined, { context, maxEditLength: maxChangedLines, timeout: timeoutMs });
+  if (!patch) {
+    const removed = lineCount(before);
+    const added = lineCount(after);
+    return [...header, `the files differ throughout (${removed} lines removed, ${added} added): too many changes to list line by line`].join('\n') + '\n';
   }
-  const out: string[] = [];
-  for (let k = 0; k < ops.length; ) {
-    if (ops[k].t === ' ') {
-      k++;
-      continue;
-    }
-    const start = Math.max(0, k - context);
-    let end = k;
-    while (end < ops.length && (ops[end].t !== ' ' || ops.slice(end, end + 2 * context + 1).some((o) => o.t !== ' '))) end++;
-    end = Math.min(ops.length, end + context);
-    const hunk = ops.slice(start, end);
-    const aLen = hunk.filter((o) => o.t !== '+').length;
-    const bLen = hunk.filter((o) => o.t !== '-').length;
-    out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
-    for (const o of hunk) out.push(`${o.t}${o.line}`);
-    k = end;
+  const out = [...header];
+  for (const h of patch.hunks) {
+    // Unified diff numbers an empty range by the line before it.
+    const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+    const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+    out.push(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@`, ...h.lines);
   }
-  return out.length ? [`--- ${name}`, `+++ ${name}`, ...out].join('\n') + '\n' : '';
+  return out.join('\n') + '\n';
 }

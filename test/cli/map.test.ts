@@ -40,4 +40,17 @@ describe('derpdesk map', () => {
     const yaml = await runCli(['map', 'convert', jf, '--to', 'yaml']);
     expect(yaml.stdout).toMatch(/^regions:\n {2}900:\n {4}regionid: 900\n/);
   });
+
+  it('names an alias bomb or an oversized file in one line, without a stack trace', async () => {
+    const bomb = path.join(tmp, 'bomb.yaml');
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    writeFileSync(bomb, levels.join('\n') + '\n');
+    const r = await runCli(['map', 'validate', bomb]);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `derpdesk map: ${bomb}: YAML aliases expand more than 100 times — is this a YAML alias bomb?\n` });
+    const big = path.join(tmp, 'big.yaml');
+    writeFileSync(big, `pad: ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    const b = await runCli(['map', 'validate', big]);
+    expect(b).toEqual({ code: 2, stdout: '', stderr: `derpdesk map: ${big} is 5.0 MiB; a DERP map is at most 4 MiB — is this the right file?\n` });
+  });
 });
