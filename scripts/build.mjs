@@ -24,16 +24,23 @@ await Promise.all([
   // self-contained file is all a sandboxed preload may load.
   // The map worker is found beside the running bundle through import.meta.url (electron/app/map-work.ts), which
   // esbuild leaves empty in CommonJS: define it from __filename.
-  build({
-    ...node,
-    target: 'node22',
-    format: 'cjs',
-    entryPoints: { main: 'electron/main/index.ts', 'map-worker': 'electron/app/map-worker.ts' },
-    outdir: 'dist/electron',
-    outExtension: { '.js': '.cjs' },
-    external: ['electron'],
-    define: { 'import.meta.url': '__bundleUrl' },
-    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  }),
+  ...[
+    { entryPoints: { main: 'electron/main/index.ts' } },
+    // Electron cannot start a worker from inside app.asar, so the packaged worker is unpacked beside it
+    // (electron-builder.yml), where node_modules is out of reach: it carries its dependencies with it.
+    { entryPoints: { 'map-worker': 'electron/app/map-worker.ts' }, packages: undefined },
+  ].map((entry) =>
+    build({
+      ...node,
+      target: 'node22',
+      format: 'cjs',
+      outdir: 'dist/electron',
+      outExtension: { '.js': '.cjs' },
+      external: ['electron'],
+      define: { 'import.meta.url': '__bundleUrl' },
+      banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+      ...entry,
+    }),
+  ),
   build({ ...node, target: 'chrome140', packages: undefined, format: 'cjs', entryPoints: { preload: 'electron/preload/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
 ]);

@@ -33,9 +33,15 @@ export class MapWorkError extends Error {}
  */
 export function defaultWorkerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  if (ext === '.ts') return path.resolve(path.dirname(here), '../../dist/map-worker.mjs');
-  return path.join(path.dirname(here), `map-worker${ext}`);
+  if (path.extname(here) === '.ts') return path.resolve(path.dirname(here), '../../dist/map-worker.mjs');
+  return workerFileBeside(here);
+}
+
+/** The worker bundle beside `bundle`; packaged, Electron cannot start a worker from inside app.asar, so
+ * electron-builder.yml unpacks it beside the archive. */
+export function workerFileBeside(bundle: string): string {
+  const dir = path.dirname(bundle).replace(/([\\/])app\.asar(?=[\\/]|$)/, '$1app.asar.unpacked');
+  return path.join(dir, `map-worker${path.extname(bundle)}`);
 }
 
 interface Job {
