@@ -4,12 +4,11 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { Endpoint, RelayState, StatsSample, TrustSnapshot } from '../../shared/api.js';
 import type { PeerInfo, RelayStats } from '../../shared/relay.js';
 import { validateSettings, type RelaySettings } from '../../shared/settings.js';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
-import { parseMeshKey } from '../relay/mesh.js';
+import { readMeshKeyFile } from '../relay/mesh.js';
 import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
@@ -110,7 +109,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       }
       const allowList = s.allowKeysFile ? new AllowList(s.allowKeysFile, this.logger) : undefined;
       await allowList?.load();
-      const meshKey = s.meshKeyFile ? parseMeshKey(await readFile(s.meshKeyFile, 'utf8'), s.meshKeyFile) : undefined;
+      const meshKey = s.meshKeyFile ? await readMeshKeyFile(s.meshKeyFile) : undefined;
       this.relay = await RelayService.start({
         addr: s.listenAddr,
         tls,

@@ -1,9 +1,10 @@
 /** `derpdesk map validate FILE` and `derpdesk map convert FILE --to yaml|json`. */
-import { readFile } from 'node:fs/promises';
 import { MapParseError, parseMap, serializeMap } from '../derpmap/formats.js';
 import { MapShapeError } from '../derpmap/convert.js';
 import { validateMap } from '../../shared/derpmap/validate.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 
 const USAGE = `Usage:
   derpdesk map validate FILE            check a derp.yaml or DERPMap JSON; exit 1 when it has errors
@@ -13,9 +14,9 @@ const FLAGS: FlagSpec[] = [{ name: 'to', type: 'string', default: '', arg: 'yaml
 async function load(file: string) {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(err instanceof FileReadError ? err.message : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseMap(text, file);
 }

@@ -5,11 +5,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, watchFile } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { KeyFileError } from '../relay/keyfile.js';
-import { parseMeshKey } from '../relay/mesh.js';
+import { readMeshKeyFile } from '../relay/mesh.js';
 import { loadRateConfig } from '../relay/rate-config.js';
 import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { installLastResort } from '../util/last-resort.js';
@@ -161,7 +160,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
   try {
-    const meshKey = plan.meshPskFile ? parseMeshKey(await readFile(plan.meshPskFile, 'utf8').catch((e: Error) => Promise.reject(new KeyFileError(`cannot read mesh key file: ${e.message}`))), plan.meshPskFile) : undefined;
+    const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
     const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, consoleLogger) : undefined;
     await allowList?.load().catch((e: Error) => Promise.reject(new KeyFileError(`cannot read allowlist: ${e.message}`)));
     const admissionCheck = createAdmissionCheck({

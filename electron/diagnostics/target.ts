@@ -1,8 +1,9 @@
 /** What `derpdesk check` is pointed at: a map file, a map URL, or one relay (https://host[:port] or http://host:port). */
-import { readFile } from 'node:fs/promises';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { fetchMap } from '../derpmap/fetch.js';
 import { parseMap } from '../derpmap/formats.js';
+import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
+import { MAX_MAP_BYTES } from '../../shared/limits.js';
 
 export interface CheckTarget {
   map: DerpMap;
@@ -23,6 +24,8 @@ export async function resolveTarget(arg: string, stunPort = 3478): Promise<Check
     };
     return { map, scheme: u.protocol === 'https:' ? 'https' : 'http', label: `${u.protocol}//${u.host}` };
   }
-  const text = await readFile(arg, 'utf8').catch((e: NodeJS.ErrnoException) => Promise.reject(new Error(`cannot read ${arg}: ${e.code ?? e.message}`)));
+  const text = await readTextFileBounded(arg, MAX_MAP_BYTES).catch((e: NodeJS.ErrnoException) =>
+    Promise.reject(new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${e.code ?? e.message}`, { cause: e })),
+  );
   return { map: parseMap(text, arg).map, scheme: 'https', label: arg };
 }

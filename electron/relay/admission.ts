@@ -6,6 +6,8 @@ import { promises as fs } from 'node:fs';
 import { formatNodePublic, parseNodePublic } from '../derp/keys.js';
 import type { Logger } from '../util/log.js';
 import type { AdmissionCheck, AdmissionRequest } from './server.js';
+import { readTextFileBounded } from '../util/read-bounded.js';
+import { MAX_TEXT_INPUT_BYTES } from '../../shared/limits.js';
 
 export interface AllowListSnapshot {
   keys: Set<string>;
@@ -49,7 +51,7 @@ export class AllowList {
   }
 
   private async read(mtimeMs: number): Promise<void> {
-    const next = parseAllowList(await fs.readFile(this.file, 'utf8'));
+    const next = parseAllowList(await readTextFileBounded(this.file, MAX_TEXT_INPUT_BYTES));
     this.mtimeMs = mtimeMs;
     this.snapshot = next;
     this.logger.info(`admission: allowlist ${this.file}: ${next.keys.size} keys${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`);

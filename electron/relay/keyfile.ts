@@ -5,10 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { formatNodePrivate, generateKeyPair, keyPairFromPrivate, parseNodePrivate, type NodeKeyPair } from '../derp/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { readTextFileBounded } from '../util/read-bounded.js';
-
-/** A key file is under 100 bytes; the cap keeps a mistyped path (a device, a log) from being read whole. */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
+import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 
 export class KeyFileError extends Error {}
 
@@ -45,7 +42,7 @@ export interface LoadedServerKey extends NodeKeyPair {
 export async function loadOrCreateServerKey(file: string): Promise<LoadedServerKey> {
   let text: string;
   try {
-    text = await readTextFileBounded(file, MAX_KEY_FILE_BYTES);
+    text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`, { cause: err });

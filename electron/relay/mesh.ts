@@ -9,6 +9,7 @@ import { FrameType, encodeFrame } from '../derp/frames.js';
 import type { NodeKeyPair } from '../derp/keys.js';
 import { isHexKey } from '../derp/keys.js';
 import type { Logger } from '../util/log.js';
+import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 import { KeyFileError } from './keyfile.js';
 import type { DerpServer, PacketForwarder } from './server.js';
 
@@ -40,6 +41,17 @@ export function meshPeerUrl(entry: string): { url: string; certName?: string } {
   const [host, dial] = e.split('/');
   if (!host) throw new Error(`mesh peer "${entry}" is empty`);
   return dial ? { url: `https://${dial}/derp`, certName: host } : { url: `https://${host}/derp` };
+}
+
+/** derper's -mesh-psk-file: read with a size cap, so a mistyped path cannot fill memory. */
+export async function readMeshKeyFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
+  } catch (err) {
+    throw new KeyFileError(`cannot read mesh key file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseMeshKey(text, file);
 }
 
 export function parseMeshKey(text: string, file: string): string {

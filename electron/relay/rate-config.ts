@@ -2,8 +2,8 @@
  * derper's -rate-config file: per-client (and optional global) receive rate limits in bytes, applied by pacing
  * reads so that TCP back-pressure slows the sender. Mesh peers are exempt.
  */
-import { promises as fs } from 'node:fs';
 import { KEY_LEN, MAX_PACKET_SIZE } from '../derp/frames.js';
+import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 
 export interface RateConfig {
   PerClientRateLimitBytesPerSec?: number;
@@ -29,7 +29,7 @@ export function normalizeRateConfig(rc: RateConfig): Required<RateConfig> {
 }
 
 export async function loadRateConfig(file: string): Promise<Required<RateConfig>> {
-  const text = await fs.readFile(file, 'utf8');
+  const text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -7,6 +7,10 @@ import { promises as fs, constants as fsc } from 'node:fs';
 
 export class FileReadError extends Error {}
 
+/** Key, mesh key and rate-limit files hold a few hundred bytes: the cap keeps a mistyped path (a log, a device)
+ * from being read whole. */
+export const MAX_SMALL_FILE_BYTES = 64 * 1024;
+
 const CHUNK = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

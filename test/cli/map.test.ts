@@ -41,7 +41,7 @@ describe('derpdesk map', () => {
     expect(yaml.stdout).toMatch(/^regions:\n {2}900:\n {4}regionid: 900\n/);
   });
 
-  it('names an alias bomb or an oversized file in one line, without a stack trace', async () => {
+  it('names an alias bomb, an oversized file or a device in one line, without a stack trace', async () => {
     const bomb = path.join(tmp, 'bomb.yaml');
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
@@ -51,6 +51,8 @@ describe('derpdesk map', () => {
     const big = path.join(tmp, 'big.yaml');
     writeFileSync(big, `pad: ${'x'.repeat(5 * 1024 * 1024)}\n`);
     const b = await runCli(['map', 'validate', big]);
-    expect(b).toEqual({ code: 2, stdout: '', stderr: `derpdesk map: ${big} is 5.0 MiB; a DERP map is at most 4 MiB — is this the right file?\n` });
+    expect(b).toEqual({ code: 2, stdout: '', stderr: `derpdesk map: ${big} is 5.0 MiB; derpdesk reads files of at most 4 MiB\n` });
+    const zero = await runCli(['map', 'validate', '/dev/zero']);
+    expect(zero).toEqual({ code: 2, stdout: '', stderr: 'derpdesk map: /dev/zero is not a regular file (a directory, device or pipe); give the path of a text file\n' });
   });
 });

@@ -191,6 +191,12 @@ describe('derpdesk relay running', () => {
     const noList = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-allow-keys-file', path.join(tmp, 'missing.txt')], env);
     expect(noList.code).toBe(2);
     expect(noList.stderr).toContain('cannot read allowlist');
+    // A mistyped path to a device or a pipe is refused at once, not read until memory runs out.
+    for (const flag of ['-mesh-psk-file', '-allow-keys-file', '-rate-config']) {
+      const device = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', flag, '/dev/zero'], env);
+      expect(device.code, flag).toBe(2);
+      expect(device.stderr, flag).toContain('/dev/zero is not a regular file');
+    }
   });
 
   it('re-reads -rate-config when it changes and keeps the limits when an edit is broken', async () => {
