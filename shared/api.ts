@@ -297,12 +297,12 @@ export const CALLS = {
   'relay.start': takes().returns<RelayState>(),
   'relay.stop': takes().returns<RelayState>(),
   'relay.stats': takes().returns<RelayStats | null>(),
+  /** This relay's entry for a DERP map, from its settings and where it listens. */
+  'relay.mapEntry': takes().returns<MapEntry>(),
   'settings.get': takes().returns<SettingsSnapshot>(),
   'settings.save': takes(arg('settings', settingsArg)).returns<SaveSettingsResult>(),
   'peers.list': takes().returns<PeerInfo[]>(),
   'stats.history': takes().returns<StatsSample[]>(),
-  /** This relay's entry for a DERP map, from its settings and where it listens. */
-  'map.entry': takes().returns<MapEntry>(),
   'trust.get': takes().returns<TrustSnapshot>(),
   'allowlist.get': takes().returns<AllowListFile | null>(),
   'allowlist.save': takes(arg('text', string())).returns<SaveAllowListResult>(),

@@ -90,7 +90,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     'settings.save': async (s) => settings.save(s, settingsPathErrors),
     'peers.list': async () => controller.peers(),
     'stats.history': async () => controller.history(),
-    'map.entry': async () => {
+    'relay.mapEntry': async () => {
       const s = (await settings.load()).settings;
       const state = controller.getState();
       return buildMapEntry(s, controller.listening() ?? portsFromSettings(s), state.status === 'running' ? state.certName : undefined);
