@@ -1,7 +1,8 @@
 /**
- * The API contract between the main process (or the headless host) and the renderer: every call with its
- * arguments (validators, from which their types derive) and result type, in one table (CALLS), and every event. The Electron preload, the IPC handlers, the WebSocket bridge and the
- * renderer's client are all typed from this file. No dependencies.
+ * The API contract between the main process (or the headless host) and the renderer: every call, in one table
+ * (CALLS), with its arguments (validators, from which their types derive) and its result type; and every event.
+ * The Electron preload, the IPC handlers, the WebSocket bridge and the renderer's client are all typed from this
+ * file. No dependencies outside shared/ (the preload bundles what it imports from here).
  */
 import type { DerpMap } from './derpmap/model.js';
 import type { MapIssue } from './derpmap/validate.js';
