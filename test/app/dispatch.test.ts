@@ -2,9 +2,11 @@
  * The one table of calls (CALLS): dispatch refuses any argument that does not fit a call's validators, nested
  * fields included, with one error shape naming the call and the argument path, before a handler runs.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { BadRequestError, dispatch } from '../../electron/app/dispatch.js';
-import { CALLS, CALL_NAMES, type ApiHandlers } from '../../shared/api.js';
+import { CALLS, CALL_NAMES, type ApiHandlers, type CallArgs, type CheckRequest, type HandlersOf, type MapSourceSpec } from '../../shared/api.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import type { RelaySettings } from '../../shared/settings.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
 function recordingHandlers() {
@@ -20,6 +22,19 @@ describe('the CALLS table', () => {
   it('names every call once, and the names are the table', () => {
     expect(CALL_NAMES).toEqual(Object.keys(CALLS));
     expect(new Set(CALL_NAMES).size).toBe(CALL_NAMES.length);
+  });
+
+  it('gives each call the argument types its validators check (checked by the typecheck)', () => {
+    expectTypeOf<CallArgs<'map.export'>>().toEqualTypeOf<[DerpMap, 'yaml' | 'json']>();
+    expectTypeOf<CallArgs<'settings.save'>>().toEqualTypeOf<[Partial<RelaySettings>]>();
+    expectTypeOf<CallArgs<'diagnostics.export'>>().toEqualTypeOf<[string, 'json' | 'csv' | 'markdown']>();
+    expectTypeOf<CallArgs<'relay.getState'>>().toEqualTypeOf<[]>();
+    expectTypeOf<MapSourceSpec>().toEqualTypeOf<{ kind: 'file'; path: string } | { kind: 'url'; url: string } | { kind: 'text'; text: string; name?: string }>();
+    expectTypeOf<CheckRequest['bandwidthBytes']>().toEqualTypeOf<number | undefined>();
+    // A feature's handlers must cover every call of its prefix: a missing one does not compile.
+    // @ts-expect-error files.choose is missing
+    const partial: HandlersOf<'files'> = { 'files.canChoose': async () => true };
+    expect(partial).toBeDefined();
   });
 });
 
