@@ -1,13 +1,15 @@
 /**
- * The API contract between the main process (or the headless host) and the renderer: every call with its
- * argument and result types, and every event. The Electron preload, the IPC handlers, the WebSocket bridge and the
- * renderer's client are all typed from this file. No dependencies.
+ * The API contract between the main process (or the headless host) and the renderer: every call, in one table
+ * (CALLS), with its arguments (validators, from which their types derive) and its result type; and every event.
+ * The Electron preload, the IPC handlers, the WebSocket bridge and the renderer's client are all typed from this
+ * file. No dependencies outside shared/ (the preload bundles what it imports from here).
  */
 import type { DerpMap } from './derpmap/model.js';
 import type { MapIssue } from './derpmap/validate.js';
 import type { CheckReport, NodeReport } from './diagnostics.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
+import { anything, arg, array, boolean, number, object, oneOf, record, string, takes, variant, type ArgsOf, type Infer, type ResultOf, type Validator } from './validate-args.js';
 
 export type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 export type { RelaySettings, SettingsErrors } from './settings.js';
@@ -77,10 +79,94 @@ export interface AllowListFile {
 
 export type SaveAllowListResult = { ok: true } | { ok: false; problems: string[] };
 
-export type MapFormat = 'yaml' | 'json';
+/** Tags of the DERP map formats the editor reads and writes. */
+export const mapFormat = oneOf('yaml', 'json');
+export type MapFormat = Infer<typeof mapFormat>;
 
+const MAP_SOURCES = {
+  file: object({ path: string() }),
+  url: object({ url: string() }),
+  text: object({ text: string(), name: string() }, { optional: ['name'] }),
+};
 /** Where the map editor opens a map from. */
-export type MapSourceSpec = { kind: 'file'; path: string } | { kind: 'url'; url: string } | { kind: 'text'; text: string; name?: string };
+export const mapSourceSpec = variant('kind', MAP_SOURCES);
+export type MapSourceSpec = Infer<typeof mapSourceSpec>;
+
+/** Caps on a map's size that no real map reaches (Tailscale's own has a few dozen regions). */
+const MAX_REGIONS = 10_000;
+const MAX_NODES_PER_REGION = 1_000;
+const extraFields = record(anything());
+
+/** A DerpMap with every field of its declared type: what a diagnostics run may be given. */
+const derpMapShape = object(
+  {
+    HomeParams: object({ RegionScore: record(number()) }, { optional: ['RegionScore'] }),
+    Regions: record(
+      object(
+        {
+          RegionID: number(),
+          RegionCode: string(),
+          RegionName: string(),
+          Latitude: number(),
+          Longitude: number(),
+          Avoid: boolean(),
+          NoMeasureNoHome: boolean(),
+          Nodes: array(
+            object(
+              {
+                Name: string(),
+                RegionID: number(),
+                HostName: string(),
+                CertName: string(),
+                IPv4: string(),
+                IPv6: string(),
+                STUNPort: number(),
+                STUNOnly: boolean(),
+                DERPPort: number(),
+                InsecureForTests: boolean(),
+                STUNTestIP: string(),
+                CanPort80: boolean(),
+                extra: extraFields,
+              },
+              { optional: ['CertName', 'IPv4', 'IPv6', 'STUNPort', 'STUNOnly', 'DERPPort', 'InsecureForTests', 'STUNTestIP', 'CanPort80', 'extra'] },
+            ),
+            { max: MAX_NODES_PER_REGION },
+          ),
+          extra: extraFields,
+        },
+        { optional: ['Latitude', 'Longitude', 'Avoid', 'NoMeasureNoHome', 'extra'] },
+      ),
+      { max: MAX_REGIONS },
+    ),
+    OmitDefaultRegions: boolean(),
+    extra: extraFields,
+  },
+  { optional: ['HomeParams', 'OmitDefaultRegions', 'extra'] },
+);
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compile-time: the validator checks exactly the DerpMap type (a field added to one must be added to the other). */
+const derpMapMatchesModel: Same<Infer<typeof derpMapShape>, DerpMap> = true;
+void derpMapMatchesModel;
+export const derpMap: Validator<DerpMap> = derpMapShape;
+
+/**
+ * A DerpMap as the editor holds it: shaped like one (regions, node lists, no unknown fields outside `extra`), but a
+ * field may hold what was typed or read, of any type and possibly missing: validateMap names those mistakes to the
+ * user, and save refuses them. Diff and export previews still work meanwhile.
+ */
+export const editedDerpMap: Validator<DerpMap> = (() => {
+  const any = anything();
+  const node = object(
+    { Name: any, RegionID: any, HostName: any, CertName: any, IPv4: any, IPv6: any, STUNPort: any, STUNOnly: any, DERPPort: any, InsecureForTests: any, STUNTestIP: any, CanPort80: any, extra: extraFields },
+    { optional: ['Name', 'RegionID', 'HostName', 'CertName', 'IPv4', 'IPv6', 'STUNPort', 'STUNOnly', 'DERPPort', 'InsecureForTests', 'STUNTestIP', 'CanPort80', 'extra'] },
+  );
+  const region = object(
+    { RegionID: any, RegionCode: any, RegionName: any, Latitude: any, Longitude: any, Avoid: any, NoMeasureNoHome: any, Nodes: array(node, { max: MAX_NODES_PER_REGION }), extra: extraFields },
+    { optional: ['RegionID', 'RegionCode', 'RegionName', 'Latitude', 'Longitude', 'Avoid', 'NoMeasureNoHome', 'extra'] },
+  );
+  const map = object({ HomeParams: object({ RegionScore: any }, { optional: ['RegionScore'] }), Regions: record(region, { max: MAX_REGIONS }), OmitDefaultRegions: any, extra: extraFields }, { optional: ['HomeParams', 'OmitDefaultRegions', 'extra'] });
+  return map as Validator<DerpMap>;
+})();
 
 export interface OpenedMap {
   map: DerpMap;
@@ -92,13 +178,14 @@ export interface OpenedMap {
   issues: MapIssue[];
 }
 
-export interface MapSaveRequest {
-  path: string;
-  map: DerpMap;
-  format: MapFormat;
+export const mapSaveRequest = object({
+  path: string(),
+  map: editedDerpMap,
+  format: mapFormat,
   /** The text the editor opened; a save is refused if the file changed on disk since. */
-  baseText: string;
-}
+  baseText: string(),
+});
+export type MapSaveRequest = Infer<typeof mapSaveRequest>;
 
 export type MapSaveResult = { ok: true; text: string; backup: string | null } | { ok: false; error: string; issues?: MapIssue[] };
 
@@ -112,16 +199,25 @@ export interface HeadscaleMerged {
 }
 
 /** What a diagnostics run checks: a map (file, URL, pasted, or the editor's), or one relay by URL. */
-export type CheckSource = MapSourceSpec | { kind: 'relay'; url: string; stunPort?: number } | { kind: 'map'; map: DerpMap; label: string };
+export const checkSource = variant('kind', {
+  ...MAP_SOURCES,
+  relay: object({ url: string(), stunPort: number({ int: true, min: -1, max: 65535 }) }, { optional: ['stunPort'] }),
+  map: object({ map: derpMap, label: string() }),
+});
+export type CheckSource = Infer<typeof checkSource>;
 
-export interface CheckRequest {
-  source: CheckSource;
-  region?: string;
-  /** Re-run just this node. */
-  node?: string;
-  /** Bytes to move through each node for the bandwidth test; none when absent. */
-  bandwidthBytes?: number;
-}
+export const checkRequest = object(
+  {
+    source: checkSource,
+    region: string(),
+    /** Re-run just this node. */
+    node: string(),
+    /** Bytes to move through each node for the bandwidth test; none when absent. */
+    bandwidthBytes: number({ int: true, min: 0 }),
+  },
+  { optional: ['region', 'node', 'bandwidthBytes'] },
+);
+export type CheckRequest = Infer<typeof checkRequest>;
 
 export interface CheckHistoryEntry {
   id: string;
@@ -135,50 +231,102 @@ export interface CheckHistoryEntry {
   regionLatencyMs?: Record<string, number>;
 }
 
-export type ExportFormat = 'json' | 'csv' | 'markdown';
+export const exportFormat = oneOf('json', 'csv', 'markdown');
+export type ExportFormat = Infer<typeof exportFormat>;
 
 /** What a file is picked for: sets the dialog's title and file-type filter. */
-export type FilePurpose = 'map' | 'headscale-config' | 'allowlist' | 'key' | 'certificate';
-export const FILE_PURPOSES = ['map', 'headscale-config', 'allowlist', 'key', 'certificate'] as const satisfies readonly FilePurpose[];
+export const FILE_PURPOSES = ['map', 'headscale-config', 'allowlist', 'key', 'certificate'] as const;
+export type FilePurpose = (typeof FILE_PURPOSES)[number];
 
-export interface ChooseFileRequest {
-  mode: 'open' | 'save';
-  purpose: FilePurpose;
-  /** Where the dialog starts: the path currently in the field, if any. */
-  defaultPath?: string;
-}
+export const chooseFileRequest = object(
+  {
+    mode: oneOf('open', 'save'),
+    purpose: oneOf(...FILE_PURPOSES),
+    /** Where the dialog starts: the path currently in the field, if any. */
+    defaultPath: string(),
+  },
+  { optional: ['defaultPath'] },
+);
+export type ChooseFileRequest = Infer<typeof chooseFileRequest>;
 
-/** Calls: name -> [argument tuple, result]. */
-export interface ApiCalls {
-  'relay.getState': { args: []; result: RelayState };
-  'relay.start': { args: []; result: RelayState };
-  'relay.stop': { args: []; result: RelayState };
-  'relay.stats': { args: []; result: RelayStats | null };
-  'settings.get': { args: []; result: SettingsSnapshot };
-  'settings.save': { args: [settings: RelaySettings]; result: SaveSettingsResult };
-  'peers.list': { args: []; result: PeerInfo[] };
-  'stats.history': { args: []; result: StatsSample[] };
-  'map.entry': { args: []; result: MapEntry };
-  'trust.get': { args: []; result: TrustSnapshot };
-  'allowlist.get': { args: []; result: AllowListFile | null };
-  'allowlist.save': { args: [text: string]; result: SaveAllowListResult };
-  'map.open': { args: [source: MapSourceSpec]; result: OpenedMap };
+/**
+ * The settings a save sends. Each field is checked for its type; a missing one takes its default (the store fills
+ * it), and the values themselves are judged by validateSettings, which answers per field.
+ */
+export const settingsArg = object(
+  {
+    listenAddr: string(),
+    tlsMode: oneOf('none', 'manual', 'self-signed'),
+    tlsCertFile: string(),
+    tlsKeyFile: string(),
+    httpPort: number(),
+    stunEnabled: boolean(),
+    stunListen: string(),
+    regionId: number(),
+    regionCode: string(),
+    regionName: string(),
+    hostName: string(),
+    ipv4: string(),
+    ipv6: string(),
+    keyFile: string(),
+    allowKeysFile: string(),
+    verifyClientUrl: string(),
+    verifyFailOpen: boolean(),
+    meshKeyFile: string(),
+    meshWith: string(),
+    rateLimitBytesPerSec: number(),
+    rateBurstBytes: number(),
+  },
+  {
+    optional: ['listenAddr', 'tlsMode', 'tlsCertFile', 'tlsKeyFile', 'httpPort', 'stunEnabled', 'stunListen', 'regionId', 'regionCode', 'regionName', 'hostName', 'ipv4', 'ipv6', 'keyFile', 'allowKeysFile', 'verifyClientUrl', 'verifyFailOpen', 'meshKeyFile', 'meshWith', 'rateLimitBytesPerSec', 'rateBurstBytes'],
+  },
+);
+/** Compile-time: every setting is checked, with its type. */
+const settingsArgMatchesSettings: Same<Infer<typeof settingsArg>, Partial<RelaySettings>> = true;
+void settingsArgMatchesSettings;
+
+/** A diagnostics run's id (12 hex characters when the main process made it). */
+const runId = string({ maxBytes: 64 });
+
+/**
+ * Every call: its arguments (named, each with the validator the main process applies to untrusted input) and
+ * its result type. Names, arity, argument types and the preload's allowlist all derive from this table, and the
+ * handlers must cover it (ApiHandlers), so adding a call is one entry here plus its handler.
+ */
+export const CALLS = {
+  'relay.getState': takes().returns<RelayState>(),
+  'relay.start': takes().returns<RelayState>(),
+  'relay.stop': takes().returns<RelayState>(),
+  'relay.stats': takes().returns<RelayStats | null>(),
+  /** This relay's entry for a DERP map, from its settings and where it listens. */
+  'relay.mapEntry': takes().returns<MapEntry>(),
+  'settings.get': takes().returns<SettingsSnapshot>(),
+  'settings.save': takes(arg('settings', settingsArg)).returns<SaveSettingsResult>(),
+  'peers.list': takes().returns<PeerInfo[]>(),
+  'stats.history': takes().returns<StatsSample[]>(),
+  'trust.get': takes().returns<TrustSnapshot>(),
+  'allowlist.get': takes().returns<AllowListFile | null>(),
+  'allowlist.save': takes(arg('text', string())).returns<SaveAllowListResult>(),
+  'map.open': takes(arg('source', mapSourceSpec)).returns<OpenedMap>(),
   /** The unified diff a save would write, without writing. */
-  'map.diff': { args: [req: MapSaveRequest]; result: string };
-  'map.save': { args: [req: MapSaveRequest]; result: MapSaveResult };
-  'map.export': { args: [map: DerpMap, format: MapFormat]; result: string };
-  'map.headscale': { args: [req: { configPath: string }]; result: HeadscaleMerged };
+  'map.diff': takes(arg('req', mapSaveRequest)).returns<string>(),
+  'map.save': takes(arg('req', mapSaveRequest)).returns<MapSaveResult>(),
+  'map.export': takes(arg('map', editedDerpMap), arg('format', mapFormat)).returns<string>(),
+  'map.headscale': takes(arg('req', object({ configPath: string() }))).returns<HeadscaleMerged>(),
   /** Starts a run; progress and the result arrive as events with the returned id. */
-  'diagnostics.run': { args: [req: CheckRequest]; result: { runId: string } };
-  'diagnostics.cancel': { args: [runId: string]; result: boolean };
-  'diagnostics.history': { args: []; result: CheckHistoryEntry[] };
-  'diagnostics.get': { args: [id: string]; result: { entry: CheckHistoryEntry; report: CheckReport } | null };
-  'diagnostics.export': { args: [id: string, format: ExportFormat]; result: string };
+  'diagnostics.run': takes(arg('req', checkRequest)).returns<{ runId: string }>(),
+  'diagnostics.cancel': takes(arg('runId', runId)).returns<boolean>(),
+  'diagnostics.history': takes().returns<CheckHistoryEntry[]>(),
+  'diagnostics.get': takes(arg('id', runId)).returns<{ entry: CheckHistoryEntry; report: CheckReport } | null>(),
+  'diagnostics.export': takes(arg('id', runId), arg('format', exportFormat)).returns<string>(),
   /** Whether files.choose shows a native dialog; false in `derpdesk host`, where paths are typed. */
-  'files.canChoose': { args: []; result: boolean };
+  'files.canChoose': takes().returns<boolean>(),
   /** Shows a native open or save dialog; the picked path (then usable by the other calls) or null if cancelled. */
-  'files.choose': { args: [req: ChooseFileRequest]; result: string | null };
-}
+  'files.choose': takes(arg('req', chooseFileRequest)).returns<string | null>(),
+};
+
+/** Calls: name -> argument tuple and result, from CALLS. */
+export type ApiCalls = { [K in keyof typeof CALLS]: { args: ArgsOf<(typeof CALLS)[K]>; result: ResultOf<(typeof CALLS)[K]> } };
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
 export interface ApiEvents {
@@ -195,32 +343,7 @@ export type EventName = keyof ApiEvents;
 export type CallArgs<K extends CallName> = ApiCalls[K]['args'];
 export type CallResult<K extends CallName> = ApiCalls[K]['result'];
 
-export const CALL_NAMES = [
-  'relay.getState',
-  'relay.start',
-  'relay.stop',
-  'relay.stats',
-  'settings.get',
-  'settings.save',
-  'peers.list',
-  'stats.history',
-  'map.entry',
-  'trust.get',
-  'allowlist.get',
-  'allowlist.save',
-  'map.open',
-  'map.diff',
-  'map.save',
-  'map.export',
-  'map.headscale',
-  'diagnostics.run',
-  'diagnostics.cancel',
-  'diagnostics.history',
-  'diagnostics.get',
-  'diagnostics.export',
-  'files.canChoose',
-  'files.choose',
-] as const satisfies readonly CallName[];
+export const CALL_NAMES = Object.keys(CALLS) as readonly CallName[];
 
 export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot', 'diagnostics.progress', 'diagnostics.done'] as const satisfies readonly EventName[];
 
@@ -232,6 +355,9 @@ export interface DerpdeskApi {
 
 /** The server side: one handler per call. */
 export type ApiHandlers = { [K in CallName]: (...args: CallArgs<K>) => Promise<CallResult<K>> };
+
+/** The handlers of the calls named `<prefix>.…`: what one feature's handler module provides. */
+export type HandlersOf<P extends string> = Pick<ApiHandlers, Extract<CallName, `${P}.${string}`>>;
 
 /** IPC channel and WebSocket method names. */
 export const channelOf = (name: CallName | EventName): string => `derpdesk:${name}`;

@@ -12,7 +12,7 @@ import { formatReport } from '../diagnostics/report.js';
 import { resolveTarget } from '../diagnostics/target.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { openMap } from './map-editor.js';
-import type { ApiEventEmitter } from './services.js';
+import type { ApiEventEmitter } from './events.js';
 
 const MAX_HISTORY = 50;
 

@@ -49,16 +49,16 @@ export class SettingsStore {
   }
 
   /**
-   * Validates and writes the settings. `checkPaths` adds per-field errors for paths the caller may not use (the
+   * Validates and writes the settings; missing fields take their defaults. `checkPaths` adds per-field errors for paths the caller may not use (the
    * file policy); it runs inside the queue so that a check and its write are never interleaved with another save.
    */
-  save(settings: RelaySettings, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
+  save(settings: Partial<RelaySettings>, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
     const run = this.saving.then(() => this.saveNow(settings, checkPaths));
     this.saving = run.catch(() => {});
     return run;
   }
 
-  private async saveNow(settings: RelaySettings, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
+  private async saveNow(settings: Partial<RelaySettings>, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
     const clean = withDefaults(settings);
     const errors = validateSettings(clean);
     if (Object.keys(errors).length === 0 && checkPaths) Object.assign(errors, await checkPaths(clean));

@@ -60,7 +60,7 @@ describe('trust from the app', () => {
     const c = await DerpClient.connect({ url, certName: state.certName });
     expect(await c.ping()).toBeGreaterThan(0);
     c.close();
-    const entry = await s.handlers['map.entry']();
+    const entry = await s.handlers['relay.mapEntry']();
     expect(JSON.parse(entry.json).Regions['900'].Nodes[0].CertName).toBe(state.certName);
     expect(entry.yaml).toContain(`certname: "${state.certName}"`);
   });

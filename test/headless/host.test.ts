@@ -168,7 +168,7 @@ describe('derpdesk host', () => {
     const url = started.result.endpoints[0].url.replace('localhost', '127.0.0.1');
     const c = await DerpClient.connect({ url });
     await eventually(() => b.events.some((e) => e.event === 'peers.snapshot' && (e.payload as unknown[]).length === 1), 3000, 'peer in snapshot');
-    const entry = (await b.call('map.entry')) as { result: { json: string } };
+    const entry = (await b.call('relay.mapEntry')) as { result: { json: string } };
     expect(JSON.parse(entry.result.json).Regions['900'].Nodes[0].DERPPort).toBe(Number(new URL(url).port));
     expect(await b.call('relay.stop')).toMatchObject({ ok: true, result: { status: 'stopped' } });
     await eventually(() => c.isClosed, 3000, 'client closed by stop');

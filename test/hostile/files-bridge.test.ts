@@ -67,7 +67,7 @@ describe('a token holder', () => {
   });
 
   it('gets one error shape for malformed arguments', async () => {
-    expect(await call('map.headscale', { configPath: { length: 1 } })).toMatchObject({ ok: false, error: 'map.headscale: configPath must be a string' });
+    expect(await call('map.headscale', { configPath: { length: 1 } })).toMatchObject({ ok: false, error: 'map.headscale: argument 1 (req.configPath) must be a string' });
     expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toMatchObject({ ok: false, error: expect.stringContaining('derpdesk host has no file dialog') });
   });
 });

@@ -207,19 +207,19 @@ describe('files that are not small text files', () => {
 describe('dispatch of untrusted arguments', () => {
   it('refuses non-string path fields and oversized text with BadRequestError before any service runs', async () => {
     const cases: Array<[string, unknown[], string]> = [
-      ['map.open', [{ kind: 'file', path: { toString: '/etc/passwd' } }], 'map.open: the source.path must be a string'],
-      ['map.save', [{ path: ['/x'], map: map(), format: 'yaml', baseText: '' }], 'map.save: path must be a string'],
-      ['map.headscale', [{ configPath: 1 }], 'map.headscale: configPath must be a string'],
-      ['diagnostics.run', [{ source: { kind: 'file', path: null } }], 'diagnostics.run: source.path must be a string'],
-      ['settings.save', [{ ...DEFAULT_SETTINGS, allowKeysFile: ['/proc/self/environ'] }], 'settings.save: allowKeysFile must be a string'],
+      ['map.open', [{ kind: 'file', path: { toString: '/etc/passwd' } }], 'map.open: argument 1 (source.path) must be a string'],
+      ['map.save', [{ path: ['/x'], map: map(), format: 'yaml', baseText: '' }], 'map.save: argument 1 (req.path) must be a string'],
+      ['map.headscale', [{ configPath: 1 }], 'map.headscale: argument 1 (req.configPath) must be a string'],
+      ['diagnostics.run', [{ source: { kind: 'file', path: null } }], 'diagnostics.run: argument 1 (req.source.path) must be a string'],
+      ['settings.save', [{ ...DEFAULT_SETTINGS, allowKeysFile: ['/proc/self/environ'] }], 'settings.save: argument 1 (settings.allowKeysFile) must be a string'],
       ['allowlist.save', ['#'.repeat(MAX_TEXT_INPUT_BYTES + 1)], 'allowlist.save: a text argument is over 4 MiB'],
       ['map.open', [{ kind: 'text', text: 'é'.repeat(MAX_TEXT_INPUT_BYTES / 2 + 1) }], 'map.open: a text argument is over 4 MiB'],
-      ['files.choose', [{ mode: 'open', purpose: 'shell' }], 'files.choose: purpose must be one of'],
+      ['files.choose', [{ mode: 'open', purpose: 'shell' }], 'files.choose: argument 1 (req.purpose) must be one of "map", "headscale-config", "allowlist", "key", "certificate"'],
     ];
     for (const [name, args, message] of cases) {
       const err = await dispatch(h, name, args).catch((e: Error) => e);
       expect(err).toBeInstanceOf(BadRequestError);
-      expect((err as Error).message).toContain(message);
+      expect((err as Error).message, name).toContain(message);
     }
   });
 

@@ -94,7 +94,7 @@ describe('files.choose through IPC', () => {
       expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBe(savedAs);
       expect(await call('map.save', { path: savedAs, map: map.map, format: 'yaml', baseText: '' })).toMatchObject({ ok: true });
       expect(readFileSync(savedAs, 'utf8')).toBe(MAP_YAML);
-      await expect(call('files.choose', { mode: 'open', purpose: 'passwd' })).rejects.toThrow('files.choose: purpose must be one of');
+      await expect(call('files.choose', { mode: 'open', purpose: 'passwd' })).rejects.toThrow('files.choose: argument 1 (req.purpose) must be one of "map"');
     } finally {
       await services.dispose();
     }

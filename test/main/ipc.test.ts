@@ -55,7 +55,7 @@ describe('registerIpc', () => {
     const spy = vi.spyOn(services.handlers, 'settings.save');
     await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: evilFrame }, {})).rejects.toThrow('the sender is not the derpdesk window');
     await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: null })).rejects.toThrow('not the derpdesk window');
-    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: trustedFrame }, 'x')).rejects.toThrow('settings.save takes a settings object');
+    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: trustedFrame }, 'x')).rejects.toThrow('settings.save: argument 1 (settings) must be an object');
     await expect(ipc.handlers.get(channelOf('relay.start'))!({ senderFrame: trustedFrame }, 1)).rejects.toThrow('relay.start takes 0 argument(s)');
     expect(spy).not.toHaveBeenCalled();
   });

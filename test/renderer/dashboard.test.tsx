@@ -42,7 +42,7 @@ function makeApi(state: RelayState = { status: 'stopped' }, settings: RelaySetti
     'settings.get': () => snapshot,
     'stats.history': () => [],
     'peers.list': () => [],
-    'map.entry': () => {
+    'relay.mapEntry': () => {
       entries++;
       return { yaml: `regions:\n  900: # entry ${entries}\n`, json: `{"Regions":{"900":{}}, "n": ${entries}}` };
     },
@@ -161,12 +161,12 @@ describe('settings form', () => {
     expect(screen.getByTestId('settings-file').textContent).toBe('/data/settings.json');
     expect(screen.getByTestId('settings-apply-note').textContent).toMatch(/stop and start/);
     fireEvent.change(screen.getByLabelText('Region name'), { target: { value: 'Frankfurt' } });
-    const entriesBefore = api.names().filter((n) => n === 'map.entry').length;
+    const entriesBefore = api.names().filter((n) => n === 'relay.mapEntry').length;
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     expect((await screen.findByTestId('settings-saved')).textContent).toBe('Saved. Stop and start the relay to apply the changes.');
     expect((screen.getByLabelText('Region name') as HTMLInputElement).value).toBe('Frankfurt');
     // The map entry follows the saved settings.
-    await waitFor(() => expect(api.names().filter((n) => n === 'map.entry').length).toBe(entriesBefore + 1));
+    await waitFor(() => expect(api.names().filter((n) => n === 'relay.mapEntry').length).toBe(entriesBefore + 1));
   });
 
   it('shows server errors for fields not currently shown, and a failed save', async () => {

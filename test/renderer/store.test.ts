@@ -102,7 +102,7 @@ describe('relay store', () => {
       'settings.get': () => ({ settings: DEFAULT_SETTINGS, file: '/s.json' }),
       'stats.history': () => [sample(1), sample(2)],
       'peers.list': () => [peer(1)],
-      'map.entry': () => ({ yaml: 'y', json: 'j' }),
+      'relay.mapEntry': () => ({ yaml: 'y', json: 'j' }),
       ...over,
     });
     off = useRelayStore.getState().connect(api);
@@ -153,15 +153,15 @@ describe('relay store', () => {
   it('does not let a slow initial fetch overwrite a newer state event, and refreshes the map entry on state changes', async () => {
     const slow = deferred<RelayState>();
     let entries = 0;
-    const api = connect({ 'relay.getState': () => slow.promise, 'map.entry': () => ({ yaml: `y${++entries}`, json: '{}' }) });
+    const api = connect({ 'relay.getState': () => slow.promise, 'relay.mapEntry': () => ({ yaml: `y${++entries}`, json: '{}' }) });
     const running: RelayState = { status: 'running', endpoints: [], publicKey: 'nodekey:00', startedAt: 1 };
     api.emit('relay.state', running);
     slow.resolve({ status: 'stopped' });
     await expect.poll(() => useRelayStore.getState().ready).toBe(true);
     expect(useRelayStore.getState().state).toEqual(running);
-    const before = api.names().filter((n) => n === 'map.entry').length;
+    const before = api.names().filter((n) => n === 'relay.mapEntry').length;
     api.emit('relay.state', { status: 'stopping' });
-    await expect.poll(() => api.names().filter((n) => n === 'map.entry').length).toBe(before + 1);
+    await expect.poll(() => api.names().filter((n) => n === 'relay.mapEntry').length).toBe(before + 1);
   });
 
   it('keeps the settings object when a reload brings the same settings (so unsaved edits survive a reconnect)', async () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
       switch (m.call) {
         case 'relay.getState':
           return reply({ ok: true, result: { status: 'stopped' } });
-        case 'map.entry': // answered late, so responses arrive out of order
+        case 'relay.mapEntry': // answered late, so responses arrive out of order
           return setTimeout(() => reply({ ok: true, result: { yaml: 'late', json: '{}' } }), 80);
         case 'settings.save':
           return reply({ ok: true, result: { echoed: m.args } });
@@ -103,14 +103,14 @@ describe('WebSocket bridge client', () => {
     const events: unknown[] = [];
     api.on('relay.state', (s) => events.push(s));
     // Made before the socket opens: waits for it.
-    const late = api.call('map.entry');
+    const late = api.call('relay.mapEntry');
     const early = api.call('relay.getState');
     const order: string[] = [];
-    void late.then(() => order.push('map.entry'));
+    void late.then(() => order.push('relay.mapEntry'));
     void early.then(() => order.push('relay.getState'));
     expect(await early).toEqual({ status: 'stopped' });
     expect(await late).toEqual({ yaml: 'late', json: '{}' });
-    expect(order).toEqual(['relay.getState', 'map.entry']);
+    expect(order).toEqual(['relay.getState', 'relay.mapEntry']);
     await expect(api.call('relay.start')).rejects.toThrow('nope: relay.start');
     const saved = await api.call('settings.save', { listenAddr: ':443' } as never);
     expect(saved).toEqual({ echoed: [{ listenAddr: ':443' }] });

@@ -331,7 +331,7 @@ function ExportPanel({ map, api, path }: { map: DerpMap; api: DerpdeskApi | null
 /** Inserts the region and node this app's relay would have (from its settings). */
 function AddThisRelay({ api, onAdd }: { api: DerpdeskApi | null; onAdd: (m: DerpMap) => void }) {
   return (
-    <button type="button" disabled={!api} onClick={() => void api?.call('map.entry').then((e) => onAdd(JSON.parse(e.json) as DerpMap))}>
+    <button type="button" disabled={!api} onClick={() => void api?.call('relay.mapEntry').then((e) => onAdd(JSON.parse(e.json) as DerpMap))}>
       Add this relay
     </button>
   );

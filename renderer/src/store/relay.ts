@@ -183,7 +183,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       if (!api) return;
       const n = ++mapRequests;
       try {
-        const mapEntry = await api.call('map.entry');
+        const mapEntry = await api.call('relay.mapEntry');
         // Only the newest request's answer counts.
         if (n === mapRequests && get().api === api) set({ mapEntry });
       } catch {

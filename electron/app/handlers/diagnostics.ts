@@ -1,0 +1,25 @@
+/** Diagnostics runs: start (in the background, with progress events), cancel, history, and export. */
+import type { CheckRequest, HandlersOf } from '../../../shared/api.js';
+import type { DiagnosticsService } from '../diagnostics-service.js';
+import { openMap } from '../map-editor.js';
+import type { PathGuard } from '../path-guard.js';
+
+export type DiagnosticsHandlers = HandlersOf<'diagnostics'>;
+
+export function diagnosticsHandlers(deps: { diagnostics: DiagnosticsService; guard: PathGuard }): DiagnosticsHandlers {
+  const { diagnostics, guard } = deps;
+  return {
+    'diagnostics.run': async (req) => diagnostics.run(await withFileOpened(req, guard)),
+    'diagnostics.cancel': async (id) => diagnostics.cancel(id),
+    'diagnostics.history': async () => diagnostics.list(),
+    'diagnostics.get': async (id) => diagnostics.get(id),
+    'diagnostics.export': async (id, format) => diagnostics.export(id, format),
+  };
+}
+
+/** A run of a map file checks the map read through the guard; the run is labelled with the path, as before. */
+async function withFileOpened(req: CheckRequest, guard: PathGuard): Promise<CheckRequest> {
+  if (req.source.kind !== 'file') return req;
+  const opened = await openMap(req.source, guard);
+  return { ...req, source: { kind: 'map', map: opened.map, label: req.source.path } };
+}
