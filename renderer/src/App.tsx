@@ -3,8 +3,8 @@ import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
 import { MapPage } from './map/MapPage.js';
-import { RelayPage } from './pages/RelayPage.js';
-import { useRelayStore } from './store/relay.js';
+import { RelayPage } from './relay/RelayPage.js';
+import { useRelayStore } from './relay/store.js';
 
 const PAGES = [
   { id: 'relay', label: 'Relay' },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sortAndFilter } from '../../renderer/src/components/PeersTable.js';
-import { PeerRates, SampleRing, useRelayStore, type PeerRow } from '../../renderer/src/store/relay.js';
+import { sortAndFilter } from '../../renderer/src/relay/PeersTable.js';
+import { PeerRates, SampleRing, useRelayStore, type PeerRow } from '../../renderer/src/relay/store.js';
 import { STATS_HISTORY_SECONDS, type RelayState, type StatsSample } from '../../shared/api.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { FakeApi, deferred, peer, sample } from './fake-api.js';

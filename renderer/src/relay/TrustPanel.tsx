@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { AllowListFile, TrustSnapshot } from '../../../shared/api.js';
 import { checkAllowListText } from '../../../shared/settings.js';
 import { formatAgo, formatCount, shortNodeKey } from '../format.js';
-import { useRelayStore } from '../store/relay.js';
+import { useRelayStore } from './store.js';
 
 const REFRESH_MS = 2000;
 

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { FilePurpose } from '../../../shared/api.js';
 import { validateSettings, type RelaySettings, type SettingsErrors } from '../../../shared/settings.js';
-import { useRelayStore } from '../store/relay.js';
-import { BrowseButton } from './BrowseButton.js';
+import { useRelayStore } from './store.js';
+import { BrowseButton } from '../components/BrowseButton.js';
 
 type Field = {
   key: keyof RelaySettings;
