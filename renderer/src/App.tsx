@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
+import { useDiagnosticsStore } from './diagnostics/store.js';
 import { MapPage } from './map/MapPage.js';
 import { RelayPage } from './relay/RelayPage.js';
 import { useRelayStore } from './relay/store.js';
@@ -39,18 +40,24 @@ export function App({ transport }: { transport: Transport }) {
   useEffect(() => {
     if (transport.kind === 'no-token') return;
     const off = connect(transport.api);
+    // The feature stores subscribe here, once per transport, not when their page mounts.
+    const offDiagnostics = useDiagnosticsStore.getState().connect(transport.api);
     let wasDown = false;
     const offStatus =
       transport.kind === 'web'
         ? transport.onStatus((s) => {
             setBridge(s);
             // Back after a drop: events were missed, so fetch the state again.
-            if (s === 'open' && wasDown) void reload();
+            if (s === 'open' && wasDown) {
+              void reload();
+              void useDiagnosticsStore.getState().loadHistory();
+            }
             wasDown = s === 'closed';
           })
         : () => {};
     return () => {
       off();
+      offDiagnostics();
       offStatus();
     };
   }, [transport, connect, reload]);
@@ -89,7 +96,7 @@ export function App({ transport }: { transport: Transport }) {
         )}
         {page === 'relay' && <RelayPage />}
         {page === 'map' && <MapPage api={transport.api} />}
-        {page === 'diagnostics' && <DiagnosticsPage api={transport.api} />}
+        {page === 'diagnostics' && <DiagnosticsPage />}
       </main>
     </div>
   );

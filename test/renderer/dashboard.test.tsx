@@ -357,7 +357,8 @@ describe('app shell', () => {
   it('unsubscribes from events on unmount', async () => {
     const api = setup();
     await ready();
-    expect(api.listenerCount()).toBe(3);
+    // The relay store's three events and the diagnostics store's two (subscribed once by the app, not per page).
+    expect(api.listenerCount()).toBe(5);
     cleanup();
     expect(api.listenerCount()).toBe(0);
   });
