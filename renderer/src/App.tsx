@@ -4,6 +4,7 @@ import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
 import { useDiagnosticsStore } from './diagnostics/store.js';
 import { MapPage } from './map/MapPage.js';
+import { useMapStore } from './map/store.js';
 import { RelayPage } from './relay/RelayPage.js';
 import { useRelayStore } from './relay/store.js';
 
@@ -42,6 +43,7 @@ export function App({ transport }: { transport: Transport }) {
     const off = connect(transport.api);
     // The feature stores subscribe here, once per transport, not when their page mounts.
     const offDiagnostics = useDiagnosticsStore.getState().connect(transport.api);
+    useMapStore.getState().setApi(transport.api);
     let wasDown = false;
     const offStatus =
       transport.kind === 'web'
@@ -95,7 +97,7 @@ export function App({ transport }: { transport: Transport }) {
           </p>
         )}
         {page === 'relay' && <RelayPage />}
-        {page === 'map' && <MapPage api={transport.api} />}
+        {page === 'map' && <MapPage />}
         {page === 'diagnostics' && <DiagnosticsPage />}
       </main>
     </div>
