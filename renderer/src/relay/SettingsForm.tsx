@@ -1,95 +1,92 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { FilePurpose } from '../../../shared/api.js';
 import { validateSettings, type RelaySettings, type SettingsErrors } from '../../../shared/settings.js';
-import { useRelayStore } from './store.js';
 import { BrowseButton } from '../components/BrowseButton.js';
+import { FIELDS, headscaleVerifyUrl, type Field } from './settings-fields.js';
+import { useRelayStore } from './store.js';
 
-type Field = {
-  key: keyof RelaySettings;
-  label: string;
-  kind: 'text' | 'number' | 'checkbox' | 'select';
-  options?: string[];
-  hint?: string;
-  show?: (s: RelaySettings) => boolean;
-  /** A path field: what a Browse… dialog picks for it, and whether the file may not exist yet. */
-  file?: { purpose: FilePurpose; mode: 'open' | 'save' };
-};
+type Update = (key: keyof RelaySettings, value: string | number | boolean) => void;
 
-const FIELDS: Field[] = [
-  { key: 'listenAddr', label: 'Listen address', kind: 'text', hint: '":443", "0.0.0.0:3340" or "[::]:443"' },
-  { key: 'tlsMode', label: 'TLS', kind: 'select', options: ['none', 'manual', 'self-signed'], hint: 'none: plain HTTP (dev, or behind a TLS proxy); self-signed: for a bare IP, clients pin it by CertName' },
-  { key: 'tlsCertFile', label: 'Certificate file', kind: 'text', show: (s) => s.tlsMode === 'manual', file: { purpose: 'certificate', mode: 'open' } },
-  { key: 'tlsKeyFile', label: 'Certificate key file', kind: 'text', show: (s) => s.tlsMode === 'manual', file: { purpose: 'certificate', mode: 'open' } },
-  { key: 'httpPort', label: 'HTTP port (captive-portal checks)', kind: 'number', hint: '-1 disables', show: (s) => s.tlsMode !== 'none' },
-  { key: 'stunEnabled', label: 'Run a STUN server', kind: 'checkbox' },
-  { key: 'stunListen', label: 'STUN addresses', kind: 'text', hint: 'comma-separated, e.g. 0.0.0.0:3478,[::]:3478', show: (s) => s.stunEnabled },
-  { key: 'regionId', label: 'Region ID', kind: 'number', hint: '900-999 for your own regions' },
-  { key: 'regionCode', label: 'Region code', kind: 'text' },
-  { key: 'regionName', label: 'Region name', kind: 'text' },
-  { key: 'hostName', label: 'Public host name', kind: 'text' },
-  { key: 'ipv4', label: 'Public IPv4', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv4' },
-  { key: 'ipv6', label: 'Public IPv6', kind: 'text', hint: 'empty: resolve the host name; "none" disables IPv6' },
-  { key: 'keyFile', label: 'Server key file', kind: 'text', hint: 'empty: derper.key in the app data directory', file: { purpose: 'key', mode: 'save' } },
-  { key: 'allowKeysFile', label: 'Allowlist file', kind: 'text', hint: 'only node keys listed there may connect; empty: everyone', file: { purpose: 'allowlist', mode: 'save' } },
-  { key: 'verifyClientUrl', label: 'Verify clients with URL', kind: 'text', hint: "derper's -verify-client-url; headscale serves it at /verify" },
-  { key: 'verifyFailOpen', label: 'Admit clients when the verify URL is unreachable', kind: 'checkbox', show: (s) => !!s.verifyClientUrl },
-  { key: 'meshKeyFile', label: 'Mesh key file', kind: 'text', hint: "the region's shared 64-hex mesh key (derper's -mesh-psk-file)", file: { purpose: 'key', mode: 'open' } },
-  { key: 'meshWith', label: 'Mesh with', kind: 'text', hint: 'peer servers, comma-separated: host, host/dialhost or a URL' },
-  { key: 'rateLimitBytesPerSec', label: 'Per-client rate limit (bytes/s)', kind: 'number', hint: '0: off; mesh peers are exempt' },
-  { key: 'rateBurstBytes', label: 'Per-client burst (bytes)', kind: 'number', show: (s) => s.rateLimitBytesPerSec > 0 },
-];
+/** One setting: its input, the Browse… or preset button it may have, its error and its hint. */
+function SettingField({ f, draft, err, update }: { f: Field; draft: RelaySettings; err?: string; update: Update }) {
+  const api = useRelayStore((s) => s.api);
+  const id = `setting-${f.key}`;
+  const value = draft[f.key];
+  const describedBy = [err ? `${id}-error` : null, f.hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field ${f.kind}`}>
+      <label htmlFor={id}>{f.label}</label>
+      {f.kind === 'checkbox' ? (
+        <input id={id} type="checkbox" checked={value as boolean} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.checked)} />
+      ) : f.kind === 'select' ? (
+        <select id={id} value={value as string} aria-invalid={err ? true : undefined} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.value)}>
+          {f.options!.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          type={f.kind === 'number' ? 'number' : 'text'}
+          value={typeof value === 'number' && Number.isNaN(value) ? '' : String(value)}
+          spellCheck={false}
+          aria-invalid={err ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
+        />
+      )}
+      {f.file && <BrowseButton api={api} purpose={f.file.purpose} mode={f.file.mode} current={String(value) || undefined} onChosen={(p) => update(f.key, p)} />}
+      {f.key === 'verifyClientUrl' && (
+        <button type="button" className="preset" onClick={() => update('verifyClientUrl', headscaleVerifyUrl(draft.verifyClientUrl || 'https://headscale.example.com'))}>
+          headscale preset (append /verify)
+        </button>
+      )}
+      {err && (
+        <span id={`${id}-error`} className="field-error" data-testid={`error-${f.key}`}>
+          {err}
+        </span>
+      )}
+      {f.hint && (
+        <span id={`${id}-hint`} className="hint">
+          {f.hint}
+        </span>
+      )}
+    </div>
+  );
+}
 
-/** headscale serves derper's admission contract at /verify: turn a headscale base URL into that endpoint. */
-export function headscaleVerifyUrl(base: string): string {
-  const b = base.trim().replace(/\/+$/, '');
-  return b.endsWith('/verify') ? b : `${b}/verify`;
+/** Errors for fields the form does not show right now (e.g. an HTTP port while TLS is off): they still block saving. */
+function OtherErrors({ errors }: { errors: Array<[keyof RelaySettings, string]> }) {
+  if (errors.length === 0) return null;
+  const labelOf = (k: keyof RelaySettings) => FIELDS.find((f) => f.key === k)?.label ?? k;
+  return (
+    <ul className="field-error other-errors" data-testid="settings-other-errors">
+      {errors.map(([k, msg]) => (
+        <li key={k} data-testid={`error-${k}`}>
+          {labelOf(k)}: {msg}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** Relay settings with validation beside each field; saved settings apply at the next start. */
 export function SettingsForm() {
-  const { snapshot, api, setSettings, running } = useRelayStore(
-    useShallow((s) => ({ snapshot: s.settings, api: s.api, setSettings: s.setSettings, running: s.state.status === 'running' || s.state.status === 'starting' })),
+  const { snapshot, running, outcome, save, clear } = useRelayStore(
+    useShallow((s) => ({ snapshot: s.settings, running: s.state.status === 'running' || s.state.status === 'starting', outcome: s.settingsSave, save: s.saveSettings, clear: s.clearSettingsSave })),
   );
   const [draft, setDraft] = useState<RelaySettings | null>(snapshot?.settings ?? null);
-  const [serverErrors, setServerErrors] = useState<SettingsErrors>({});
-  const [saved, setSaved] = useState<string | null>(null);
-  const [saveError, setSaveError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
   useEffect(() => setDraft(snapshot?.settings ?? null), [snapshot]);
   if (!draft || !snapshot) return <section className="card">Loading settings…</section>;
 
-  const errors: SettingsErrors = { ...validateSettings(draft), ...serverErrors };
+  const errors: SettingsErrors = { ...validateSettings(draft), ...outcome.problems };
   const visible = FIELDS.filter((f) => !f.show || f.show(draft));
   const shown = new Set(visible.map((f) => f.key));
-  // Errors for fields the form does not show right now (e.g. an HTTP port while TLS is off) still block saving.
   const otherErrors = (Object.entries(errors) as Array<[keyof RelaySettings, string]>).filter(([k]) => !shown.has(k));
-  const labelOf = (k: keyof RelaySettings) => FIELDS.find((f) => f.key === k)?.label ?? k;
-  const update = (key: keyof RelaySettings, value: string | number | boolean) => {
+  const update: Update = (key, value) => {
     setDraft({ ...draft, [key]: value });
-    setServerErrors({});
-    setSaved(null);
-    setSaveError(null);
+    clear();
   };
-  const save = async () => {
-    if (!api || saving) return;
-    setSaving(true);
-    setSaveError(null);
-    try {
-      const r = await api.call('settings.save', draft);
-      if (r.ok) {
-        setSettings(r.snapshot);
-        setSaved(running ? 'Saved. Stop and start the relay to apply the changes.' : 'Saved. The changes apply the next time the relay starts.');
-      } else {
-        setServerErrors(r.errors);
-      }
-    } catch (err) {
-      setSaveError(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      setSaving(false);
-    }
-  };
-  const invalid = Object.keys(errors).length > 0;
 
   return (
     <section className="card" aria-labelledby="settings-heading">
@@ -108,76 +105,25 @@ export function SettingsForm() {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          void save();
+          void save(draft);
         }}
       >
-        {visible.map((f) => {
-          const id = `setting-${f.key}`;
-          const err = errors[f.key];
-          const value = draft[f.key];
-          const describedBy = [err ? `${id}-error` : null, f.hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
-          return (
-            <div key={f.key} className={`field ${f.kind}`}>
-              <label htmlFor={id}>{f.label}</label>
-              {f.kind === 'checkbox' ? (
-                <input id={id} type="checkbox" checked={value as boolean} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.checked)} />
-              ) : f.kind === 'select' ? (
-                <select id={id} value={value as string} aria-invalid={err ? true : undefined} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.value)}>
-                  {f.options!.map((o) => (
-                    <option key={o}>{o}</option>
-                  ))}
-                </select>
-              ) : (
-                <input
-                  id={id}
-                  type={f.kind === 'number' ? 'number' : 'text'}
-                  value={typeof value === 'number' && Number.isNaN(value) ? '' : String(value)}
-                  spellCheck={false}
-                  aria-invalid={err ? true : undefined}
-                  aria-describedby={describedBy}
-                  onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
-                />
-              )}
-              {f.file && <BrowseButton api={api} purpose={f.file.purpose} mode={f.file.mode} current={String(value) || undefined} onChosen={(p) => update(f.key, p)} />}
-              {f.key === 'verifyClientUrl' && (
-                <button type="button" className="preset" onClick={() => update('verifyClientUrl', headscaleVerifyUrl(draft.verifyClientUrl || 'https://headscale.example.com'))}>
-                  headscale preset (append /verify)
-                </button>
-              )}
-              {err && (
-                <span id={`${id}-error`} className="field-error" data-testid={`error-${f.key}`}>
-                  {err}
-                </span>
-              )}
-              {f.hint && (
-                <span id={`${id}-hint`} className="hint">
-                  {f.hint}
-                </span>
-              )}
-            </div>
-          );
-        })}
-        {otherErrors.length > 0 && (
-          <ul className="field-error other-errors" data-testid="settings-other-errors">
-            {otherErrors.map(([k, msg]) => (
-              <li key={k} data-testid={`error-${k}`}>
-                {labelOf(k)}: {msg}
-              </li>
-            ))}
-          </ul>
-        )}
+        {visible.map((f) => (
+          <SettingField key={f.key} f={f} draft={draft} err={errors[f.key]} update={update} />
+        ))}
+        <OtherErrors errors={otherErrors} />
         <div className="actions">
-          <button type="submit" disabled={invalid || saving}>
-            {saving ? 'Saving…' : 'Save settings'}
+          <button type="submit" disabled={Object.keys(errors).length > 0 || outcome.saving}>
+            {outcome.saving ? 'Saving…' : 'Save settings'}
           </button>
-          {saved && (
+          {outcome.saved && (
             <span className="ok" role="status" data-testid="settings-saved">
-              {saved}
+              {outcome.saved}
             </span>
           )}
-          {saveError && (
+          {outcome.error && (
             <span className="error" role="alert" data-testid="settings-save-error">
-              {saveError}
+              {outcome.error}
             </span>
           )}
         </div>
