@@ -2,11 +2,9 @@ import { useEffect, useState } from 'react';
 import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
-import { useDiagnosticsStore } from './diagnostics/store.js';
 import { MapPage } from './map/MapPage.js';
-import { useMapStore } from './map/store.js';
 import { RelayPage } from './relay/RelayPage.js';
-import { useRelayStore } from './relay/store.js';
+import { connectStores, reloadStores } from './stores.js';
 
 const PAGES = [
   { id: 'relay', label: 'Relay' },
@@ -29,8 +27,6 @@ const BRIDGE_TEXT: Record<Exclude<BridgeStatus, 'open'>, string> = {
 export function App({ transport }: { transport: Transport }) {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [bridge, setBridge] = useState<BridgeStatus>('open');
-  const connect = useRelayStore((s) => s.connect);
-  const reload = useRelayStore((s) => s.reload);
 
   useEffect(() => {
     const onHash = () => setPage(pageFromHash());
@@ -40,29 +36,22 @@ export function App({ transport }: { transport: Transport }) {
 
   useEffect(() => {
     if (transport.kind === 'no-token') return;
-    const off = connect(transport.api);
-    // The feature stores subscribe here, once per transport, not when their page mounts.
-    const offDiagnostics = useDiagnosticsStore.getState().connect(transport.api);
-    useMapStore.getState().setApi(transport.api);
+    const off = connectStores(transport.api);
     let wasDown = false;
     const offStatus =
       transport.kind === 'web'
         ? transport.onStatus((s) => {
             setBridge(s);
             // Back after a drop: events were missed, so fetch the state again.
-            if (s === 'open' && wasDown) {
-              void reload();
-              void useDiagnosticsStore.getState().loadHistory();
-            }
+            if (s === 'open' && wasDown) reloadStores();
             wasDown = s === 'closed';
           })
         : () => {};
     return () => {
       off();
-      offDiagnostics();
       offStatus();
     };
-  }, [transport, connect, reload]);
+  }, [transport]);
 
   if (transport.kind === 'no-token') {
     return (
