@@ -3,8 +3,8 @@ import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
 import { MapPage } from './map/MapPage.js';
-import { RelayPage } from './pages/RelayPage.js';
-import { useRelayStore } from './store/relay.js';
+import { RelayPage } from './relay/RelayPage.js';
+import { connectStores, reloadStores } from './stores.js';
 
 const PAGES = [
   { id: 'relay', label: 'Relay' },
@@ -27,8 +27,6 @@ const BRIDGE_TEXT: Record<Exclude<BridgeStatus, 'open'>, string> = {
 export function App({ transport }: { transport: Transport }) {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [bridge, setBridge] = useState<BridgeStatus>('open');
-  const connect = useRelayStore((s) => s.connect);
-  const reload = useRelayStore((s) => s.reload);
 
   useEffect(() => {
     const onHash = () => setPage(pageFromHash());
@@ -38,14 +36,14 @@ export function App({ transport }: { transport: Transport }) {
 
   useEffect(() => {
     if (transport.kind === 'no-token') return;
-    const off = connect(transport.api);
+    const off = connectStores(transport.api);
     let wasDown = false;
     const offStatus =
       transport.kind === 'web'
         ? transport.onStatus((s) => {
             setBridge(s);
             // Back after a drop: events were missed, so fetch the state again.
-            if (s === 'open' && wasDown) void reload();
+            if (s === 'open' && wasDown) reloadStores();
             wasDown = s === 'closed';
           })
         : () => {};
@@ -53,7 +51,7 @@ export function App({ transport }: { transport: Transport }) {
       off();
       offStatus();
     };
-  }, [transport, connect, reload]);
+  }, [transport]);
 
   if (transport.kind === 'no-token') {
     return (
@@ -88,8 +86,8 @@ export function App({ transport }: { transport: Transport }) {
           </p>
         )}
         {page === 'relay' && <RelayPage />}
-        {page === 'map' && <MapPage api={transport.api} />}
-        {page === 'diagnostics' && <DiagnosticsPage api={transport.api} />}
+        {page === 'map' && <MapPage />}
+        {page === 'diagnostics' && <DiagnosticsPage />}
       </main>
     </div>
   );

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Transport } from '../../renderer/src/api/index.js';
 import type { BridgeStatus } from '../../renderer/src/api/ws-client.js';
 import { App } from '../../renderer/src/App.js';
-import { useRelayStore } from '../../renderer/src/store/relay.js';
+import { useRelayStore } from '../../renderer/src/relay/store.js';
 import type { RelayState, SaveSettingsResult, SettingsSnapshot } from '../../shared/api.js';
 import { DEFAULT_SETTINGS, type RelaySettings } from '../../shared/settings.js';
 import { FakeApi, peer, sample } from './fake-api.js';
@@ -357,7 +357,8 @@ describe('app shell', () => {
   it('unsubscribes from events on unmount', async () => {
     const api = setup();
     await ready();
-    expect(api.listenerCount()).toBe(3);
+    // The relay store's three events and the diagnostics store's two (subscribed once by the app, not per page).
+    expect(api.listenerCount()).toBe(5);
     cleanup();
     expect(api.listenerCount()).toBe(0);
   });

@@ -32,4 +32,18 @@ describe('BrowseButton', () => {
     await waitFor(() => expect(api.names()).toContain('files.choose'));
     expect(chosen).not.toHaveBeenCalled();
   });
+
+  it('shows why there was no dialog, and asks whether there is one once per API', async () => {
+    const api = new FakeApi({ 'files.canChoose': () => true, 'files.choose': () => Promise.reject(new Error('window closed')) });
+    render(
+      <>
+        <BrowseButton api={api} purpose="map" onChosen={() => {}} />
+        <BrowseButton api={api} purpose="key" onChosen={() => {}} />
+      </>,
+    );
+    const [first] = await screen.findAllByRole('button', { name: 'Browse…' });
+    fireEvent.click(first);
+    expect((await screen.findByRole('alert')).textContent).toBe('No file dialog: window closed');
+    expect(api.names().filter((n) => n === 'files.canChoose')).toEqual(['files.canChoose']);
+  });
 });

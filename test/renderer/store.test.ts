@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sortAndFilter } from '../../renderer/src/components/PeersTable.js';
-import { PeerRates, SampleRing, useRelayStore, type PeerRow } from '../../renderer/src/store/relay.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sortAndFilter } from '../../renderer/src/relay/PeersTable.js';
+import { PeerRates, SampleRing, TRUST_REFRESH_MS, useRelayStore, type PeerRow } from '../../renderer/src/relay/store.js';
 import { STATS_HISTORY_SECONDS, type RelayState, type StatsSample } from '../../shared/api.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { FakeApi, deferred, peer, sample } from './fake-api.js';
@@ -193,5 +193,73 @@ describe('relay store', () => {
     await useRelayStore.getState().toggle();
     expect(api.names()).toContain('relay.stop');
     expect(useRelayStore.getState().state).toEqual({ status: 'stopped' });
+  });
+
+  const trust = (n: number) => ({ denied: [], mesh: [], forwardedIn: n, forwardedOut: n });
+
+  it('refreshes trust data on pushed events only: relay.state, and stats.sample at most once per TRUST_REFRESH_MS', async () => {
+    let n = 0;
+    const api = connect({ 'trust.get': () => trust(++n) });
+    await expect.poll(() => useRelayStore.getState().trust?.forwardedIn).toBe(1);
+    const asked = () => api.names().filter((c) => c === 'trust.get').length;
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'setTimeout'] });
+    try {
+      // No event, no call: there is no timer of its own.
+      await vi.advanceTimersByTimeAsync(10 * TRUST_REFRESH_MS);
+      expect(asked()).toBe(1);
+      // One sample a second, as a running relay pushes them: one refresh per TRUST_REFRESH_MS.
+      for (let i = 0; i < 6; i++) {
+        api.emit('stats.sample', sample(Date.now()));
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(asked()).toBe(1 + 6000 / TRUST_REFRESH_MS);
+      expect(useRelayStore.getState().trust?.forwardedIn).toBe(asked());
+      api.emit('relay.state', { status: 'stopped' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(asked()).toBe(2 + 6000 / TRUST_REFRESH_MS);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps a failed trust load as a message of its own, not the relay error', async () => {
+    connect({ 'trust.get': () => Promise.reject(new Error('host busy')) });
+    await expect.poll(() => useRelayStore.getState().trustError).toBe('Could not load the mesh and access data: host busy');
+    expect(useRelayStore.getState().error).toBeNull();
+  });
+
+  it('saves settings: confirmation and new snapshot, field errors, or a failed call', async () => {
+    const api = connect({ 'settings.save': (s) => ({ ok: true, snapshot: { settings: s, file: '/s.json' } }) });
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    const draft = { ...DEFAULT_SETTINGS, regionName: 'Frankfurt' };
+    await useRelayStore.getState().saveSettings(draft);
+    expect(useRelayStore.getState().settingsSave).toEqual({ saving: false, saved: 'Saved. The changes apply the next time the relay starts.', problems: null, error: null });
+    expect(useRelayStore.getState().settings?.settings.regionName).toBe('Frankfurt');
+    api.answers['settings.save'] = () => ({ ok: false, errors: { regionCode: 'taken' } });
+    await useRelayStore.getState().saveSettings(draft);
+    expect(useRelayStore.getState().settingsSave.problems).toEqual({ regionCode: 'taken' });
+    api.answers['settings.save'] = () => Promise.reject(new Error('disk full'));
+    await useRelayStore.getState().saveSettings(draft);
+    expect(useRelayStore.getState().settingsSave.error).toBe('Not saved: disk full');
+    useRelayStore.getState().clearSettingsSave();
+    expect(useRelayStore.getState().settingsSave).toEqual({ saving: false, saved: null, problems: null, error: null });
+  });
+
+  it('loads the allowlist named in the settings and saves it, keeping the saved text', async () => {
+    const api = connect({
+      'settings.get': () => ({ settings: { ...DEFAULT_SETTINGS, allowKeysFile: '/allow.txt' }, file: '/s.json' }),
+      'allowlist.get': () => ({ file: '/allow.txt', text: '# none\n' }),
+      'allowlist.save': () => ({ ok: false, problems: ['line 1: bad'] }),
+    });
+    await expect.poll(() => useRelayStore.getState().allowList).toEqual({ file: '/allow.txt', text: '# none\n' });
+    await useRelayStore.getState().saveAllowList('x');
+    expect(useRelayStore.getState().allowListSave.problems).toEqual(['line 1: bad']);
+    api.answers['allowlist.save'] = () => ({ ok: true });
+    await useRelayStore.getState().saveAllowList('# two\n');
+    expect(useRelayStore.getState().allowListSave.saved).toBe('Saved; the relay applies it within a second.');
+    expect(useRelayStore.getState().allowList?.text).toBe('# two\n');
+    api.answers['allowlist.save'] = () => Promise.reject(new Error('permission denied'));
+    await useRelayStore.getState().saveAllowList('# three\n');
+    expect(useRelayStore.getState().allowListSave.error).toBe('Not saved: permission denied');
   });
 });

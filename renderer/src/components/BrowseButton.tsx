@@ -1,21 +1,15 @@
 import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { DerpdeskApi, FilePurpose } from '../../../shared/api.js';
+import { useFileDialogStore } from './file-dialog.js';
 
 /** Whether the app can show a native file dialog: the desktop app can, `derpdesk host` in a browser cannot. */
 export function useCanChooseFiles(api: DerpdeskApi | null): boolean {
-  const [can, setCan] = useState(false);
+  const { askedOf, canChoose, probe } = useFileDialogStore(useShallow((s) => ({ askedOf: s.askedOf, canChoose: s.canChoose, probe: s.probe })));
   useEffect(() => {
-    let live = true;
-    api?.call('files.canChoose').then(
-      (v) => live && setCan(v === true),
-      // An older host without the call: paths are typed, as they were.
-      () => live && setCan(false),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
-  return can;
+    if (api) void probe(api);
+  }, [api, probe]);
+  return !!api && askedOf === api && canChoose;
 }
 
 /**
@@ -24,16 +18,14 @@ export function useCanChooseFiles(api: DerpdeskApi | null): boolean {
  */
 export function BrowseButton({ api, purpose, mode = 'open', current, onChosen }: { api: DerpdeskApi | null; purpose: FilePurpose; mode?: 'open' | 'save'; current?: string; onChosen: (path: string) => void }) {
   const can = useCanChooseFiles(api);
+  const choose = useFileDialogStore((s) => s.choose);
   const [error, setError] = useState<string | null>(null);
   if (!api || !can) return null;
   const browse = async () => {
     setError(null);
-    try {
-      const picked = await api.call('files.choose', { mode, purpose, ...(current ? { defaultPath: current } : {}) });
-      if (picked) onChosen(picked);
-    } catch (err) {
-      setError(`No file dialog: ${(err as Error).message}`);
-    }
+    const r = await choose(api, { purpose, mode, current });
+    if ('error' in r) setError(r.error);
+    else if (r.path) onChosen(r.path);
   };
   return (
     <>

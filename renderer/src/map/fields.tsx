@@ -34,3 +34,9 @@ export function FieldInput({ id, label, kind, value, onChange, issue, hint }: { 
     </div>
   );
 }
+
+/** The issue for one field of a region (nodeIndex undefined) or node, errors first. */
+export function issueFor(issues: MapIssue[], regionId: number | undefined, nodeIndex: number | undefined, field: string): MapIssue | undefined {
+  const mine = (i: MapIssue) => i.regionId === regionId && i.nodeIndex === nodeIndex && i.field === field;
+  return issues.find((i) => mine(i) && i.severity === 'error') ?? issues.find(mine);
+}

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { RelayState } from '../../../shared/api.js';
-import { useRelayStore } from '../store/relay.js';
+import { useRelayStore } from './store.js';
 
 export function describeState(s: RelayState): string {
   switch (s.status) {

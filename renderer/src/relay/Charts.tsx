@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { STATS_HISTORY_SECONDS, type StatsSample } from '../../../shared/api.js';
 import { formatCount, formatRate } from '../format.js';
-import { useRelayStore } from '../store/relay.js';
+import { useRelayStore } from './store.js';
 
 interface Series {
   key: keyof StatsSample;

@@ -1,10 +1,12 @@
 /**
- * Dashboard state. Fast data (stats samples, peer snapshots) arrives about once a second; each arrival is one
- * store update. The stats history is a fixed-size ring kept outside React; the store gets one oldest-first copy
- * per sample, which is what the charts plot.
+ * The relay feature's state: the relay, its settings, stats, peers, map entry, mesh/access (trust) data and the
+ * allowlist, with every call to the host the relay page makes. Fast data (stats samples, peer snapshots) arrives
+ * about once a second; each arrival is one store update. The stats history is a fixed-size ring kept outside
+ * React; the store gets one oldest-first copy per sample, which is what the charts plot.
  */
 import { create } from 'zustand';
-import { STATS_HISTORY_SECONDS, type DerpdeskApi, type MapEntry, type PeerInfo, type RelayState, type SettingsSnapshot, type StatsSample } from '../../../shared/api.js';
+import { STATS_HISTORY_SECONDS, type AllowListFile, type DerpdeskApi, type MapEntry, type PeerInfo, type RelayState, type SettingsSnapshot, type StatsSample, type TrustSnapshot } from '../../../shared/api.js';
+import type { RelaySettings, SettingsErrors } from '../../../shared/settings.js';
 
 export interface PeerRow extends PeerInfo {
   /** Bytes per second in + out since the previous snapshot (0 for a peer seen for the first time). */
@@ -22,6 +24,13 @@ export interface RelayStore {
   mapEntry: MapEntry | null;
   busy: boolean;
   error: string | null;
+  /** Mesh links, refused clients and forwarding counters; refreshed on pushed events (see TRUST_REFRESH_MS). */
+  trust: TrustSnapshot | null;
+  trustError: string | null;
+  /** The allowlist file named in the settings (null: none configured, or not loaded yet). */
+  allowList: AllowListFile | null;
+  allowListSave: SaveOutcome<string[]>;
+  settingsSave: SaveOutcome<SettingsErrors>;
   /** Subscribes to the events and loads everything; returns the unsubscribe. */
   connect(api: DerpdeskApi): () => void;
   /** Fetches state, settings, history and peers again (after the bridge reconnects). */
@@ -29,7 +38,32 @@ export interface RelayStore {
   toggle(): Promise<void>;
   refreshMapEntry(): Promise<void>;
   setSettings(s: SettingsSnapshot): void;
+  /** Saves the settings form; the outcome (confirmation, field errors or failure) lands in `settingsSave`. */
+  saveSettings(draft: RelaySettings): Promise<void>;
+  /** Forgets the last save's outcome (the user edits again). */
+  clearSettingsSave(): void;
+  refreshTrust(): Promise<void>;
+  loadAllowList(): Promise<void>;
+  saveAllowList(text: string): Promise<void>;
+  clearAllowListSave(): void;
 }
+
+/** What a form's last save came to: `problems` are the host's objections, `error` a failed call. */
+export interface SaveOutcome<P> {
+  saving: boolean;
+  saved: string | null;
+  problems: P | null;
+  error: string | null;
+}
+
+const NOT_SAVED = { saving: false, saved: null, problems: null, error: null } as const;
+
+/**
+ * The host has no trust event; its data changes with clients and mesh links, which only exist while the relay
+ * runs. So instead of a polling timer of its own, the store refreshes trust when the relay's state changes and,
+ * while it runs, on the stats.sample event it pushes every second, at most once per this many milliseconds.
+ */
+export const TRUST_REFRESH_MS = 2000;
 
 /** Fixed-capacity ring of samples; `toArray()` is oldest first. */
 export class SampleRing {
@@ -103,6 +137,8 @@ export const useRelayStore = create<RelayStore>((set, get) => {
   let stateEvents = 0;
   let peerEvents = 0;
   let mapRequests = 0;
+  let trustAsked = -Infinity;
+  let trustInFlight = false;
 
   return {
     api: null,
@@ -114,18 +150,28 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     mapEntry: null,
     busy: false,
     error: null,
+    trust: null,
+    trustError: null,
+    allowList: null,
+    allowListSave: NOT_SAVED,
+    settingsSave: NOT_SAVED,
 
     connect(api) {
       ring = new SampleRing();
       rates = new PeerRates();
-      set({ api, ready: false, error: null, samples: [], peers: [], mapEntry: null });
+      trustAsked = -Infinity;
+      set({ api, ready: false, error: null, samples: [], peers: [], mapEntry: null, trust: null, trustError: null, allowList: null, allowListSave: NOT_SAVED, settingsSave: NOT_SAVED });
       const offs = [
         api.on('relay.state', (state) => {
           stateEvents++;
           set({ state });
           void get().refreshMapEntry();
+          void get().refreshTrust();
         }),
-        api.on('stats.sample', (s) => set({ samples: ring.push(s) })),
+        api.on('stats.sample', (s) => {
+          set({ samples: ring.push(s) });
+          if (Date.now() - trustAsked >= TRUST_REFRESH_MS) void get().refreshTrust();
+        }),
         api.on('peers.snapshot', (p) => {
           peerEvents++;
           set({ peers: rates.apply(p, Date.now()) });
@@ -160,7 +206,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         if (get().api === api) set({ error: `Could not load the relay's state: ${message(err)}` });
         return;
       }
-      await get().refreshMapEntry();
+      await Promise.all([get().refreshMapEntry(), get().refreshTrust(), get().loadAllowList()]);
     },
 
     async toggle() {
@@ -194,6 +240,71 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     setSettings(settings) {
       set({ settings });
       void get().refreshMapEntry();
+      void get().loadAllowList();
     },
+
+    async saveSettings(draft) {
+      const { api, settingsSave, state } = get();
+      if (!api || settingsSave.saving) return;
+      set({ settingsSave: { ...NOT_SAVED, saving: true } });
+      try {
+        const r = await api.call('settings.save', draft);
+        if (r.ok) {
+          const running = state.status === 'running' || state.status === 'starting';
+          set({ settingsSave: { ...NOT_SAVED, saved: running ? 'Saved. Stop and start the relay to apply the changes.' : 'Saved. The changes apply the next time the relay starts.' } });
+          get().setSettings(r.snapshot);
+        } else set({ settingsSave: { ...NOT_SAVED, problems: r.errors } });
+      } catch (err) {
+        set({ settingsSave: { ...NOT_SAVED, error: `Not saved: ${message(err)}` } });
+      }
+    },
+
+    clearSettingsSave: () => get().settingsSave !== NOT_SAVED && set({ settingsSave: NOT_SAVED }),
+
+    async refreshTrust() {
+      const api = get().api;
+      if (!api || trustInFlight) return;
+      trustInFlight = true;
+      trustAsked = Date.now();
+      try {
+        const trust = await api.call('trust.get');
+        if (get().api === api) set({ trust, trustError: null });
+      } catch (err) {
+        if (get().api === api) set({ trustError: `Could not load the mesh and access data: ${message(err)}` });
+      } finally {
+        trustInFlight = false;
+      }
+    },
+
+    async loadAllowList() {
+      const { api, settings } = get();
+      if (!api) return;
+      if (!settings?.settings.allowKeysFile) {
+        if (get().allowList) set({ allowList: null });
+        return;
+      }
+      try {
+        const allowList = await api.call('allowlist.get');
+        if (get().api === api) set({ allowList });
+      } catch (err) {
+        set({ allowListSave: { ...NOT_SAVED, error: `Could not read the allowlist: ${message(err)}` } });
+      }
+    },
+
+    async saveAllowList(text) {
+      const api = get().api;
+      if (!api || get().allowListSave.saving) return;
+      set({ allowListSave: { ...NOT_SAVED, saving: true } });
+      try {
+        const r = await api.call('allowlist.save', text);
+        if (!r.ok) return set({ allowListSave: { ...NOT_SAVED, problems: r.problems } });
+        const file = get().allowList;
+        set({ allowListSave: { ...NOT_SAVED, saved: 'Saved; the relay applies it within a second.' }, ...(file ? { allowList: { ...file, text } } : {}) });
+      } catch (err) {
+        set({ allowListSave: { ...NOT_SAVED, error: `Not saved: ${message(err)}` } });
+      }
+    },
+
+    clearAllowListSave: () => get().allowListSave !== NOT_SAVED && set({ allowListSave: NOT_SAVED }),
   };
 });

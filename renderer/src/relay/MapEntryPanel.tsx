@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { useRelayStore } from '../store/relay.js';
-import { CopyButton } from './CopyButton.js';
-import { Tabs } from './Tabs.js';
+import { useRelayStore } from './store.js';
+import { CopyButton } from '../components/CopyButton.js';
+import { Tabs } from '../components/Tabs.js';
 
 const FORMATS = [
   { id: 'yaml', label: 'headscale derp.yaml' },

@@ -1,8 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useMemo, useRef, useState } from 'react';
 import { formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
-import { useRelayStore, type PeerRow } from '../store/relay.js';
-import { CopyButton } from './CopyButton.js';
+import { useRelayStore, type PeerRow } from './store.js';
+import { CopyButton } from '../components/CopyButton.js';
 
 export type SortKey = 'key' | 'remote' | 'connectedAt' | 'preferred' | 'rate' | 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'drops';
 

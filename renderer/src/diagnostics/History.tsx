@@ -1,0 +1,61 @@
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useShallow } from 'zustand/react/shallow';
+import type { CheckHistoryEntry } from '../../../shared/api.js';
+import { useDiagnosticsStore } from './store.js';
+
+/** The stored runs: show one, compare one with the run on show, and latency over time. */
+export function History() {
+  const { history, viewing, hasReport, show, compare } = useDiagnosticsStore(
+    useShallow((s) => ({ history: s.history, viewing: s.viewing, hasReport: s.report !== null, show: s.show, compare: s.compare })),
+  );
+  return (
+    <section className="card" aria-label="History">
+      <h2>History</h2>
+      {history.length === 0 ? (
+        <p className="muted">No runs yet.</p>
+      ) : (
+        <ul className="history" data-testid="diag-history">
+          {history.map((h) => (
+            <li key={h.id}>
+              <button type="button" className="link" onClick={() => void show(h.id)} aria-current={viewing === h.id ? 'true' : undefined}>
+                {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns} warnings
+              </button>
+              {hasReport && viewing !== h.id && (
+                <button type="button" className="compare" onClick={() => void compare(h.id)}>
+                  compare with shown run
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <LatencyOverTime history={history} />
+    </section>
+  );
+}
+
+/** Best latency per region across the stored runs, oldest first. */
+function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
+  const runs = [...history].reverse().filter((h) => h.regionLatencyMs && Object.keys(h.regionLatencyMs).length);
+  if (runs.length < 2) return null;
+  const regions = [...new Set(runs.flatMap((h) => Object.keys(h.regionLatencyMs!)))];
+  const data = runs.map((h) => ({ t: h.startedAt, ...h.regionLatencyMs }));
+  const colors = ['var(--chart-1)', 'var(--chart-2)', 'var(--chart-3)', 'var(--chart-4)'];
+  return (
+    <figure className="chart" data-testid="diag-latency-chart">
+      <figcaption>Latency by region over time (ms)</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data}>
+          <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t) => new Date(t).toLocaleTimeString()} stroke="var(--muted)" fontSize={11} />
+          <YAxis stroke="var(--muted)" fontSize={11} />
+          <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} isAnimationActive={false} />
+          <Legend />
+          {regions.map((r, i) => (
+            <Line key={r} dataKey={r} name={`region ${r}`} stroke={colors[i % colors.length]} dot={false} isAnimationActive={false} type="linear" />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}

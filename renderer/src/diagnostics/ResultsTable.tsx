@@ -1,0 +1,81 @@
+import { useState } from 'react';
+import type { NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
+import { useDiagnosticsStore } from './store.js';
+
+const STEPS: StepName[] = ['dns', 'tcp4', 'tcp6', 'tls', 'http-probe', 'derp', 'derp-keys', 'derp-roundtrip', 'mesh', 'stun4', 'stun6', 'captive-portal'];
+const GLYPH: Record<StepStatus, string> = { ok: '✓', warn: '!', fail: '✗', skip: '–' };
+
+/** The worst result of one step for a node, as the table cell shows it. */
+function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finished: boolean }) {
+  const st = n.steps.filter((x) => x.step === step);
+  const worst = st.find((x) => x.status === 'fail') ?? st.find((x) => x.status === 'warn') ?? st[0];
+  return (
+    <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'}>
+      {worst ? `${GLYPH[worst.status]}${worst.ms !== undefined && worst.status !== 'skip' ? ` ${Math.round(worst.ms)}` : ''}` : finished ? GLYPH.skip : '…'}
+    </td>
+  );
+}
+
+/** Every step's detail for one node, and a button to check that node again. */
+function NodeDetail({ n, finished }: { n: NodeReport; finished: boolean }) {
+  const canRerun = useDiagnosticsStore((s) => s.lastRequest !== null);
+  const rerunNode = useDiagnosticsStore((s) => s.rerunNode);
+  return (
+    <tr>
+      <td colSpan={STEPS.length + 2}>
+        {canRerun && finished && (
+          <button type="button" onClick={() => void rerunNode(n)}>
+            Re-run this node
+          </button>
+        )}
+        <ul className="step-details">
+          {n.steps.map((s, i) => (
+            <li key={i} className={`st-${s.status}`}>
+              <strong>{s.step}</strong>: {s.detail}
+              {s.advice && <em> ({s.advice})</em>}
+            </li>
+          ))}
+        </ul>
+      </td>
+    </tr>
+  );
+}
+
+/** One row per node, one column per step; results fill in as they arrive. */
+export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finished: boolean }) {
+  const [open, setOpen] = useState<string | null>(null);
+  return (
+    <section className="card" aria-label="Results">
+      <table className="simple diag-table" data-testid="diag-results">
+        <thead>
+          <tr>
+            <th>Region</th>
+            <th>Node</th>
+            {STEPS.map((s) => (
+              <th key={s}>{s}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((n) => {
+            const key = `${n.regionId}/${n.node}`;
+            return [
+              <tr key={key} onClick={() => setOpen(open === key ? null : key)} className="clickable">
+                <td>{n.regionCode}</td>
+                <td>
+                  <button type="button" className="link" aria-expanded={open === key}>
+                    {n.node}
+                  </button>
+                </td>
+                {STEPS.map((s) => (
+                  <StepCell key={s} n={n} step={s} finished={finished} />
+                ))}
+              </tr>,
+              open === key && <NodeDetail key={`${key}-detail`} n={n} finished={finished} />,
+            ];
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+import { Charts } from './Charts.js';
+import { MapEntryPanel } from './MapEntryPanel.js';
+import { PeersTable } from './PeersTable.js';
+import { RelaySwitch } from './RelaySwitch.js';
+import { SettingsForm } from './SettingsForm.js';
+import { TrustPanel } from './TrustPanel.js';
+
+export function RelayPage() {
+  return (
+    <div className="page relay-page">
+      <div className="column">
+        <RelaySwitch />
+        <Charts />
+        <PeersTable />
+        <TrustPanel />
+      </div>
+      <div className="column side">
+        <SettingsForm />
+        <MapEntryPanel />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+/** The map editor's actions against the fake API: edits, undo, export, "Add this relay", and errors kept in state. */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { headscaleSnippet, useMapStore } from '../../renderer/src/map/store.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import { FakeApi } from './fake-api.js';
+
+const INITIAL = useMapStore.getState();
+const MAP: DerpMap = {
+  Regions: {
+    '900': { RegionID: 900, RegionCode: 'fra', RegionName: 'Frankfurt', Nodes: [{ Name: '900a', RegionID: 900, HostName: 'a.example.com' }, { Name: '900b', RegionID: 900, HostName: 'b.example.com', IPv4: '203.0.113.2' }] },
+  },
+};
+
+function setup(over: Partial<Record<string, (...a: unknown[]) => unknown>> = {}) {
+  const api = new FakeApi({
+    'map.open': () => ({ map: structuredClone(MAP), format: 'yaml', text: 'text', path: '/etc/derp.yaml', issues: [] }),
+    'map.export': (m, f) => `${f}:${Object.keys((m as DerpMap).Regions).join(',')}`,
+    'relay.mapEntry': () => ({ yaml: '', json: JSON.stringify({ Regions: { '950': { RegionID: 950, RegionCode: 'me', RegionName: 'me', Nodes: [{ Name: '950a', RegionID: 950, HostName: 'me.example.com' }] } } }) }),
+    ...over,
+  });
+  useMapStore.getState().setApi(api);
+  return api;
+}
+const s = () => useMapStore.getState();
+const names = () => s().map!.Regions['900'].Nodes.map((n) => n.Name);
+
+beforeEach(() => useMapStore.setState(INITIAL, true));
+
+describe('map store', () => {
+  it('opens a map, selects its first region, and keeps the export current', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    expect(s().selectedRegion).toBe('900');
+    await expect.poll(() => s().exportText).toBe('yaml:900');
+    s().setExportFormat('headscale');
+    expect(s().exportText).toBe(headscaleSnippet('/etc/derp.yaml'));
+    s().setExportFormat('json');
+    s().addRegion();
+    await expect.poll(() => s().exportText).toBe('json:900,901');
+  });
+
+  it('moves, duplicates and deletes nodes, selecting where they land, with undo and redo', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().moveNode('900', 1, 0);
+    expect(names()).toEqual(['900b', '900a']);
+    expect(s().selectedNode).toBe(0);
+    s().moveNode('900', 0, -1); // out of range: nothing
+    expect(names()).toEqual(['900b', '900a']);
+    s().duplicateNode('900', 0);
+    expect(names()).toEqual(['900b', '900c', '900a']);
+    expect(s().map!.Regions['900'].Nodes[1].IPv4).toBe('203.0.113.2');
+    s().deleteNode('900', 2);
+    expect(names()).toEqual(['900b', '900c']);
+    expect(s().selectedNode).toBeNull();
+    s().undo();
+    s().undo();
+    expect(names()).toEqual(['900b', '900a']);
+    s().redo();
+    expect(names()).toEqual(['900b', '900c', '900a']);
+    s().addNode('900');
+    expect(names()).toEqual(['900b', '900c', '900a', '900d']);
+  });
+
+  it('sets and clears region and node fields, keeping the required ones', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().setNodeField('900', 1, 'IPv4', undefined);
+    expect('IPv4' in s().map!.Regions['900'].Nodes[1]).toBe(false);
+    s().setNodeField('900', 1, 'HostName', undefined);
+    expect(s().map!.Regions['900'].Nodes[1].HostName).toBe('');
+    s().setNodeField('900', 0, 'IPv4', '203.0.113.300');
+    expect(s().issues.some((i) => i.severity === 'error' && i.field === 'IPv4')).toBe(true);
+    s().setRegionField('900', 'RegionName', undefined);
+    expect('RegionName' in s().map!.Regions['900']).toBe(false);
+  });
+
+  it('duplicates a region under a fresh id and names, and deletes one', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().duplicateRegion('900');
+    const copy = s().map!.Regions['901'];
+    expect(copy.RegionCode).toBe('region901');
+    expect(copy.Nodes.map((n) => [n.Name, n.RegionID])).toEqual([
+      ['901a', 901],
+      ['901b', 901],
+    ]);
+    s().deleteRegion('900');
+    expect(Object.keys(s().map!.Regions)).toEqual(['901']);
+    expect(s().selectedRegion).toBeNull();
+  });
+
+  it('adds this relay from its map entry', async () => {
+    const api = setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(api.names()).toContain('relay.mapEntry');
+    expect(Object.keys(s().map!.Regions)).toEqual(['900', '950']);
+  });
+
+  it('puts failed calls in the message instead of leaving unhandled rejections', async () => {
+    const api = setup({ 'map.diff': () => Promise.reject(new Error('file changed')), 'map.save': () => Promise.reject(new Error('read-only')) });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    api.answers['relay.mapEntry'] = () => Promise.reject(new Error('relay has no settings'));
+    await s().addThisRelay();
+    expect(s().message).toEqual({ kind: 'error', text: 'Cannot add this relay: relay has no settings' });
+    await s().previewSave();
+    expect(s().message).toEqual({ kind: 'error', text: 'Cannot compare with the file: file changed' });
+    await s().save();
+    expect(s().message).toEqual({ kind: 'error', text: 'Not saved: read-only' });
+    api.answers['map.open'] = () => Promise.reject(new Error('no such file'));
+    await s().open({ kind: 'file', path: '/nope' });
+    expect(s().message).toEqual({ kind: 'error', text: 'no such file' });
+  });
+});
