@@ -23,7 +23,13 @@ export interface LoadFigure {
   cpuSecPerGB: number;
 }
 
-function figure(results: WorkerResult[], pairs: number, size: number, cpuSeconds: number, windowSeconds: number): LoadFigure {
+function figure(
+  results: WorkerResult[],
+  pairs: number,
+  size: number,
+  cpuSeconds: number,
+  windowSeconds: number,
+): LoadFigure {
   const elapsed = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
   const received = sum(results, 'received');
   const sent = sum(results, 'sent');
@@ -41,7 +47,14 @@ function figure(results: WorkerResult[], pairs: number, size: number, cpuSeconds
 }
 
 /** Runs the tasks, reading the relay's CPU time at the start and end of the measured window (after `skipMs`). */
-async function measured(cpu: () => number, tasks: WorkerTask[], pairs: number, size: number, skipMs: number, durationMs: number): Promise<LoadFigure> {
+async function measured(
+  cpu: () => number,
+  tasks: WorkerTask[],
+  pairs: number,
+  size: number,
+  skipMs: number,
+  durationMs: number,
+): Promise<LoadFigure> {
   let cpu0 = NaN;
   let cpu1 = NaN;
   const timers: NodeJS.Timeout[] = [];
@@ -54,12 +67,31 @@ async function measured(cpu: () => number, tasks: WorkerTask[], pairs: number, s
 }
 
 export function closedLoop(relay: RelayProcess, pairs: number, size: number, durationMs: number): Promise<LoadFigure> {
-  return measured(relay.cpuSeconds, Array.from({ length: pairs }, () => ({ kind: 'flood' as const, url: relay.url, size, durationMs })), pairs, size, 0, durationMs);
+  return measured(
+    relay.cpuSeconds,
+    Array.from({ length: pairs }, () => ({ kind: 'flood' as const, url: relay.url, size, durationMs })),
+    pairs,
+    size,
+    0,
+    durationMs,
+  );
 }
 
 /** `pps` packets/s offered in all, split evenly over the pairs. */
-export function openLoop(relay: RelayProcess, pairs: number, size: number, pps: number, durationMs: number): Promise<LoadFigure> {
-  const tasks = Array.from({ length: pairs }, () => ({ kind: 'paced' as const, url: relay.url, size, pps: pps / pairs, durationMs }));
+export function openLoop(
+  relay: RelayProcess,
+  pairs: number,
+  size: number,
+  pps: number,
+  durationMs: number,
+): Promise<LoadFigure> {
+  const tasks = Array.from({ length: pairs }, () => ({
+    kind: 'paced' as const,
+    url: relay.url,
+    size,
+    pps: pps / pairs,
+    durationMs,
+  }));
   return measured(relay.cpuSeconds, tasks, pairs, size, WARMUP_MS, durationMs);
 }
 
@@ -75,7 +107,11 @@ export interface ZeroLoss {
  * Finds the zero-loss rate: grow from `guess` by 1.5x until a trial loses packets, then bisect down to `resolution`
  * (a fraction of the rate). `trial` runs one full open-loop load at the given offered rate.
  */
-export async function zeroLossSearch(trial: (pps: number) => Promise<LoadFigure>, guess: number, resolution = 0.03): Promise<ZeroLoss> {
+export async function zeroLossSearch(
+  trial: (pps: number) => Promise<LoadFigure>,
+  guess: number,
+  resolution = 0.03,
+): Promise<ZeroLoss> {
   const trials: LoadFigure[] = [];
   const run = async (pps: number) => {
     const f = await trial(pps);
@@ -120,6 +156,11 @@ export async function startPipeServer(): Promise<PipeServer> {
 
 /** The same closed-loop load as `closedLoop`, through the pipe. */
 export function pipeClosedLoop(pipe: PipeServer, pairs: number, size: number, durationMs: number): Promise<LoadFigure> {
-  const tasks = Array.from({ length: pairs }, () => ({ kind: 'pipe-flood' as const, port: pipe.port, size, durationMs }));
+  const tasks = Array.from({ length: pairs }, () => ({
+    kind: 'pipe-flood' as const,
+    port: pipe.port,
+    size,
+    durationMs,
+  }));
   return measured(pipe.cpuSeconds, tasks, pairs, size, 0, durationMs);
 }

@@ -12,7 +12,9 @@ const DIST = path.resolve(import.meta.dirname);
 /** The relay under test: this build's, or another build's `dist/cli.mjs` (DERPDESK_BENCH_RELAY_CLI) under the same load. */
 export const RELAY_CLI = path.resolve(process.env.DERPDESK_BENCH_RELAY_CLI ?? path.join(DIST, 'cli.mjs'));
 /** DERPDESK_BENCH_PROFILE=<dir> writes a V8 CPU profile of the relay and of every load process there. */
-const PROFILE = process.env.DERPDESK_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.DERPDESK_BENCH_PROFILE)}`] : [];
+const PROFILE = process.env.DERPDESK_BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.DERPDESK_BENCH_PROFILE)}`]
+  : [];
 
 export interface RelayProcess {
   child: ChildProcess;
@@ -110,12 +112,15 @@ export function startWorker(task: WorkerTask): Worker {
     readyReject(e);
     resultReject(e);
   };
-  child.on('message', (m: { ready?: Record<string, unknown>; result?: WorkerResult; error?: string; round?: number }) => {
-    if (m.ready) readyResolve(m.ready);
-    if (m.round !== undefined) child.emit('round', m.round);
-    if (m.result) resultResolve(m.result);
-    if (m.error) fail(new Error(`bench worker (${task.kind}): ${m.error}`));
-  });
+  child.on(
+    'message',
+    (m: { ready?: Record<string, unknown>; result?: WorkerResult; error?: string; round?: number }) => {
+      if (m.ready) readyResolve(m.ready);
+      if (m.round !== undefined) child.emit('round', m.round);
+      if (m.result) resultResolve(m.result);
+      if (m.error) fail(new Error(`bench worker (${task.kind}): ${m.error}`));
+    },
+  );
   child.on('exit', (code) => code !== 0 && fail(new Error(`bench worker (${task.kind}) exited with ${code}`)));
   ready.catch(() => {});
   result.catch(() => {});
@@ -131,4 +136,5 @@ export async function runWorkers(tasks: WorkerTask[], onGo?: () => void): Promis
   return Promise.all(workers.map((w) => w.result));
 }
 
-export const sum = (rs: WorkerResult[], k: 'sent' | 'received' | 'bytesReceived'): number => rs.reduce((n, r) => n + (r[k] ?? 0), 0);
+export const sum = (rs: WorkerResult[], k: 'sent' | 'received' | 'bytesReceived'): number =>
+  rs.reduce((n, r) => n + (r[k] ?? 0), 0);

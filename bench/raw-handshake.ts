@@ -25,12 +25,18 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
   return new Promise((resolve, reject) => {
-    const s: net.Socket = secure ? tls.connect({ host: url.hostname, port, rejectUnauthorized: false }) : net.connect({ host: url.hostname, port });
+    const s: net.Socket = secure
+      ? tls.connect({ host: url.hostname, port, rejectUnauthorized: false })
+      : net.connect({ host: url.hostname, port });
     s.setNoDelay(true);
     let got = Buffer.alloc(0);
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`handshake timed out after ${timeoutMs} ms with ${got.length} bytes received (local port ${s.localPort})`));
+      reject(
+        new Error(
+          `handshake timed out after ${timeoutMs} ms with ${got.length} bytes received (local port ${s.localPort})`,
+        ),
+      );
     }, timeoutMs);
     const onData = (d: Buffer) => {
       got = Buffer.concat([got, d]);

@@ -2,7 +2,17 @@
  * Relay benchmarks: the relay runs as `derpdesk relay` in its own process; load comes from separate worker
  * processes (bench/worker.ts). Throughput counts packets delivered to receivers, not packets offered.
  */
-import { closedLoop, openLoop, pipeClosedLoop, startPipeServer, zeroLossSearch, ZERO_LOSS_DELIVERY, type LoadFigure, type PipeServer, type ZeroLoss } from './load.js';
+import {
+  closedLoop,
+  openLoop,
+  pipeClosedLoop,
+  startPipeServer,
+  zeroLossSearch,
+  ZERO_LOSS_DELIVERY,
+  type LoadFigure,
+  type PipeServer,
+  type ZeroLoss,
+} from './load.js';
 import { runWorkers, startRelayProcess, startWorker, sum, type RelayProcess } from './process.js';
 import { chartSvg } from './svg.js';
 import type { BenchResult } from './types.js';
@@ -36,7 +46,8 @@ async function idleMemory(dataDir: string, o: RelayBenchOptions): Promise<Array<
     let have = 0;
     for (const n of o.idleClients) {
       // Up to 2500 clients per load process keeps each under its file-descriptor limit.
-      for (let left = n - have; left > 0; left -= 2500) holders.push(startWorker({ kind: 'idle', url: relay.url, clients: Math.min(2500, left) }));
+      for (let left = n - have; left > 0; left -= 2500)
+        holders.push(startWorker({ kind: 'idle', url: relay.url, clients: Math.min(2500, left) }));
       await Promise.all(holders.map((h) => h.ready));
       have = n;
       await new Promise((r) => setTimeout(r, 500));
@@ -73,7 +84,10 @@ async function stalledReceiver(dataDir: string, o: RelayBenchOptions): Promise<A
     const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
     o.log(`  stalled receiver: RSS ${mib(rss[0])}, +${mib(rss[1] - rss[0])}, then +${mib(rss[2] - rss[1])}`);
     return [
-      { figure: `relay RSS growth while the first ${stallBytes >> 20} MiB of 1200-byte packets go to a receiver that never reads`, value: mib(rss[1] - rss[0]) },
+      {
+        figure: `relay RSS growth while the first ${stallBytes >> 20} MiB of 1200-byte packets go to a receiver that never reads`,
+        value: mib(rss[1] - rss[0]),
+      },
       { figure: `relay RSS growth during the next ${stallBytes >> 20} MiB`, value: mib(rss[2] - rss[1]) },
     ];
   } finally {
@@ -96,7 +110,12 @@ async function handshakes(relay: RelayProcess, count: number): Promise<{ rate: n
   const procs = 2;
   let cpu0 = 0;
   let t0 = 0;
-  const tasks = Array.from({ length: procs }, () => ({ kind: 'handshakes' as const, url: relay.url, count: Math.ceil(count / procs), concurrency: 32 }));
+  const tasks = Array.from({ length: procs }, () => ({
+    kind: 'handshakes' as const,
+    url: relay.url,
+    count: Math.ceil(count / procs),
+    concurrency: 32,
+  }));
   const rs = await runWorkers(tasks, () => {
     cpu0 = relay.cpuSeconds();
     t0 = performance.now();
@@ -116,20 +135,45 @@ interface LatencyPoint {
   loadDelivered: number;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 /**
  * Round trips at 500/s beside `loadPps` packets/s of 1200-byte open-loop load from PAIRS processes; through the
  * relay, or (idle only) through the plain TCP pipe.
  */
-async function latencyAt(via: RelayProcess | PipeServer, label: string, loadPps: number, durationMs: number): Promise<LatencyPoint> {
+async function latencyAt(
+  via: RelayProcess | PipeServer,
+  label: string,
+  loadPps: number,
+  durationMs: number,
+): Promise<LatencyPoint> {
   const relay = 'url' in via ? via : null;
-  const load: WorkerTask[] = relay && loadPps > 0 ? Array.from({ length: PAIRS }, () => ({ kind: 'paced' as const, url: relay.url, size: 1200, pps: loadPps / PAIRS, durationMs })) : [];
-  const probeTask: WorkerTask = relay ? { kind: 'latency', url: relay.url, rate: 500, durationMs } : { kind: 'latency', pipePort: (via as PipeServer).port, rate: 500, durationMs };
+  const load: WorkerTask[] =
+    relay && loadPps > 0
+      ? Array.from({ length: PAIRS }, () => ({
+          kind: 'paced' as const,
+          url: relay.url,
+          size: 1200,
+          pps: loadPps / PAIRS,
+          durationMs,
+        }))
+      : [];
+  const probeTask: WorkerTask = relay
+    ? { kind: 'latency', url: relay.url, rate: 500, durationMs }
+    : { kind: 'latency', pipePort: (via as PipeServer).port, rate: 500, durationMs };
   const [probe, ...rest] = await runWorkers([probeTask, ...load]);
   const rtts = probe.rtts ?? [];
   const sent = sum(rest, 'sent');
-  return { label, loadPps, p50: quantile(rtts, 0.5), p99: quantile(rtts, 0.99), p999: quantile(rtts, 0.999), samples: rtts.length, loadDelivered: sent ? sum(rest, 'received') / sent : 1 };
+  return {
+    label,
+    loadPps,
+    p50: quantile(rtts, 0.5),
+    p99: quantile(rtts, 0.99),
+    p999: quantile(rtts, 0.999),
+    samples: rtts.length,
+    loadDelivered: sent ? sum(rest, 'received') / sent : 1,
+  };
 }
 
 function zeroLossRow(transport: string, z: ZeroLoss, ceiling: LoadFigure | undefined): Record<string, string | number> {
@@ -148,15 +192,26 @@ function zeroLossRow(transport: string, z: ZeroLoss, ceiling: LoadFigure | undef
   };
 }
 
-async function zeroLossAll(relay: RelayProcess, transport: string, sizes: number[], guesses: Map<number, number>, o: RelayBenchOptions): Promise<Map<number, ZeroLoss>> {
+async function zeroLossAll(
+  relay: RelayProcess,
+  transport: string,
+  sizes: number[],
+  guesses: Map<number, number>,
+  o: RelayBenchOptions,
+): Promise<Map<number, ZeroLoss>> {
   const out = new Map<number, ZeroLoss>();
   for (const size of sizes) {
     o.log(`  zero-loss search, ${transport}, ${size} bytes…`);
-    const z = await zeroLossSearch(async (pps) => {
-      const f = await openLoop(relay, PAIRS, size, pps, o.durationMs);
-      o.log(`    offered ${Math.round(f.offeredPps)}/s: delivered ${pct(f.delivered)}, relay CPU ${f.relayCpuPct.toFixed(0)}%`);
-      return f;
-    }, guesses.get(size) ?? 100_000);
+    const z = await zeroLossSearch(
+      async (pps) => {
+        const f = await openLoop(relay, PAIRS, size, pps, o.durationMs);
+        o.log(
+          `    offered ${Math.round(f.offeredPps)}/s: delivered ${pct(f.delivered)}, relay CPU ${f.relayCpuPct.toFixed(0)}%`,
+        );
+        return f;
+      },
+      guesses.get(size) ?? 100_000,
+    );
     out.set(size, z);
   }
   return out;
@@ -192,9 +247,13 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
     for (const c of cases) {
       const f = await closedLoop(relay, c.pairs, c.size, o.durationMs);
       closed.push(f);
-      o.log(`  ${c.size} B × ${c.pairs}: ${Math.round(f.pps)} packets/s, ${f.mbps.toFixed(1)} MB/s (pipe ${ceilingAt(c.pairs, c.size)!.mbps.toFixed(1)} MB/s)`);
+      o.log(
+        `  ${c.size} B × ${c.pairs}: ${Math.round(f.pps)} packets/s, ${f.mbps.toFixed(1)} MB/s (pipe ${ceilingAt(c.pairs, c.size)!.mbps.toFixed(1)} MB/s)`,
+      );
     }
-    const guesses = new Map(o.sizes.map((s) => [s, closed.find((f) => f.size === s && f.pairs === PAIRS)?.pps ?? 100_000]));
+    const guesses = new Map(
+      o.sizes.map((s) => [s, closed.find((f) => f.size === s && f.pairs === PAIRS)?.pps ?? 100_000]),
+    );
     zero = await zeroLossAll(relay, 'TCP', o.sizes, guesses, o);
     o.log('latency vs load…');
     const ref = zero.get(1200)?.best.offeredPps ?? 0;
@@ -216,7 +275,13 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
   try {
     tlsHs = await handshakes(tlsRelay, o.handshakes);
     o.log(`  handshakes ${Math.round(tlsHs.rate)}/s, relay CPU ${tlsHs.relayCpuPct.toFixed(0)}%`);
-    tlsZero = await zeroLossAll(tlsRelay, 'TLS', tlsSizes, new Map(tlsSizes.map((s) => [s, zero.get(s)!.best.pps * 0.6])), o);
+    tlsZero = await zeroLossAll(
+      tlsRelay,
+      'TLS',
+      tlsSizes,
+      new Map(tlsSizes.map((s) => [s, zero.get(s)!.best.pps * 0.6])),
+      o,
+    );
     tlsIdle = await latencyAt(tlsRelay, 'idle, TLS', 0, o.durationMs);
   } finally {
     await tlsRelay.stop();
@@ -231,15 +296,25 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
     xLabel: 'sender/receiver pairs (one process each)',
     yLabel: 'MB/s delivered',
     series: [
-      { name: 'derpdesk relay', points: closed.filter((f) => f.size === size).map((f): [number, number] => [f.pairs, f.mbps]) },
-      { name: 'plain TCP pipe (ceiling)', dashed: true, points: ceiling.filter((f) => f.size === size).map((f): [number, number] => [f.pairs, f.mbps]) },
+      {
+        name: 'derpdesk relay',
+        points: closed.filter((f) => f.size === size).map((f): [number, number] => [f.pairs, f.mbps]),
+      },
+      {
+        name: 'plain TCP pipe (ceiling)',
+        dashed: true,
+        points: ceiling.filter((f) => f.size === size).map((f): [number, number] => [f.pairs, f.mbps]),
+      },
     ],
   }));
   const latencyPanel = {
     title: 'Round trip beside 1200-byte load (8 pairs)',
     xLabel: 'offered load, % of the zero-loss rate',
     yLabel: 'round trip, ms',
-    series: (['p50', 'p99', 'p999'] as const).map((q) => ({ name: q === 'p999' ? 'p99.9' : q, points: latency.map((p, i): [number, number] => [LOAD_SHARES[i] * 100, p[q]]) })),
+    series: (['p50', 'p99', 'p999'] as const).map((q) => ({
+      name: q === 'p999' ? 'p99.9' : q,
+      points: latency.map((p, i): [number, number] => [LOAD_SHARES[i] * 100, p[q]]),
+    })),
   };
   return [
     {
@@ -264,8 +339,14 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
         'of ceiling': pct(f.mbps / ceilingAt(f.pairs, f.size)!.mbps),
         'relay CPU': `${f.relayCpuPct.toFixed(0)}%`,
       })),
-      chart: { file: 'benchmarks-throughput.svg', alt: 'Throughput vs pairs, relay and plain TCP pipe', svg: chartSvg(throughputPanels) },
-      notes: ['Closed loop: the offered load follows what the relay delivers, so it shows capacity, not loss; the window, not the relay, limits it where the open-loop zero-loss rate is higher.'],
+      chart: {
+        file: 'benchmarks-throughput.svg',
+        alt: 'Throughput vs pairs, relay and plain TCP pipe',
+        svg: chartSvg(throughputPanels),
+      },
+      notes: [
+        'Closed loop: the offered load follows what the relay delivers, so it shows capacity, not loss; the window, not the relay, limits it where the open-loop zero-loss rate is higher.',
+      ],
     },
     {
       title: 'Round-trip latency (64-byte echo at 500/s beside 1200-byte open-loop load from 8 processes)',
@@ -278,7 +359,11 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
         'load delivered': pct(p.loadDelivered),
         samples: p.samples,
       })),
-      chart: { file: 'benchmarks-latency.svg', alt: 'Round-trip latency vs offered load', svg: chartSvg([latencyPanel]) },
+      chart: {
+        file: 'benchmarks-latency.svg',
+        alt: 'Round-trip latency vs offered load',
+        svg: chartSvg([latencyPanel]),
+      },
       notes: [
         'Round trip = client A -> relay -> client B -> relay -> client A, all on loopback; the pipe row sends the same frames A -> pipe -> B -> pipe -> A through the plain TCP pipe, the floor for this machine. derper idle p99 per the issue: about 0.45 ms.',
         'The probe runs at normal priority, the load at nice 10; the first 500 ms are not recorded.',
@@ -291,7 +376,9 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
         { transport: 'TCP', 'handshakes/s': Math.round(hs!.rate), 'relay CPU': `${hs!.relayCpuPct.toFixed(0)}%` },
         { transport: 'TLS', 'handshakes/s': Math.round(tlsHs!.rate), 'relay CPU': `${tlsHs!.relayCpuPct.toFixed(0)}%` },
       ],
-      notes: ['The load side prepares every client key and sealed ClientInfo before the clock starts, so the figure is the relay\'s: HTTP upgrade, X25519, ServerInfo, registration, close.'],
+      notes: [
+        "The load side prepares every client key and sealed ClientInfo before the clock starts, so the figure is the relay's: HTTP upgrade, X25519, ServerInfo, registration, close.",
+      ],
     },
   ];
 }

@@ -7,7 +7,9 @@ import type { BenchResult } from './types.js';
 
 function commitOf(dir: string): string {
   try {
-    return execSync('git rev-parse --short HEAD', { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync('git rev-parse --short HEAD', { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     // Not a git checkout (e.g. an unpacked release).
     return 'uncommitted';

@@ -11,7 +11,16 @@ export async function benchStun(dataDir: string, durationMs: number): Promise<Be
     const port = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]);
     const cpu0 = relay.cpuSeconds();
     const t0 = performance.now();
-    const results = await runWorkers(Array.from({ length: 2 }, () => ({ kind: 'stun' as const, host: '127.0.0.1', port, sockets: 4, window: 32, durationMs })));
+    const results = await runWorkers(
+      Array.from({ length: 2 }, () => ({
+        kind: 'stun' as const,
+        host: '127.0.0.1',
+        port,
+        sockets: 4,
+        window: 32,
+        durationMs,
+      })),
+    );
     const wall = (performance.now() - t0) / 1000;
     const cpu = relay.cpuSeconds() - cpu0;
     const secs = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
@@ -25,7 +34,9 @@ export async function benchStun(dataDir: string, durationMs: number): Promise<Be
         { figure: 'server CPU (share of one core)', value: `${(serverCpu * 100).toFixed(0)}%` },
         { figure: 'responses per second per server core', value: Math.round(rate / Math.max(serverCpu, 0.01)) },
       ],
-      notes: ['The load processes share the 2 cores with the server; the per-core figure divides by the CPU time the server actually used.'],
+      notes: [
+        'The load processes share the 2 cores with the server; the per-core figure divides by the CPU time the server actually used.',
+      ],
     };
   } finally {
     await relay.stop();

@@ -41,7 +41,9 @@ function panelSvg(p: Panel, ox: number): string {
   const yMax = yTicks.at(-1)!;
   const px = (x: number) => ox + M.left + ((x - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const py = (y: number) => M.top + (1 - y / yMax) * (H - M.top - M.bottom);
-  const out: string[] = [`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`];
+  const out: string[] = [
+    `<text x="${ox + W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`,
+  ];
   for (const t of yTicks) {
     out.push(`<line x1="${ox + M.left}" x2="${ox + W - M.right}" y1="${py(t)}" y2="${py(t)}" stroke="#e5e7eb"/>`);
     out.push(`<text x="${ox + M.left - 6}" y="${py(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
@@ -49,15 +51,22 @@ function panelSvg(p: Panel, ox: number): string {
   for (const t of xTicks) out.push(`<text x="${px(t)}" y="${H - M.bottom + 16}" text-anchor="middle">${fmt(t)}</text>`);
   out.push(`<line x1="${ox + M.left}" x2="${ox + W - M.right}" y1="${py(0)}" y2="${py(0)}" stroke="#6b7280"/>`);
   out.push(`<text x="${ox + (M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle">${esc(p.xLabel)}</text>`);
-  out.push(`<text transform="translate(${ox + 14} ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(${ox + 14} ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`,
+  );
   p.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = s.points.filter(([, y]) => Number.isFinite(y));
     const d = pts.map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
-    for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
+    out.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+    );
+    for (const [x, y] of pts)
+      out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = M.top + 4 + i * 15;
-    out.push(`<line x1="${ox + M.left + 8}" x2="${ox + M.left + 26}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
+    out.push(
+      `<line x1="${ox + M.left + 8}" x2="${ox + M.left + 26}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+    );
     out.push(`<text x="${ox + M.left + 30}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   return out.join('\n');

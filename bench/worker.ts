@@ -81,7 +81,11 @@ async function derpLink(url: string, size: number): Promise<Link> {
 }
 
 /** A one-way byte stream through the pipe server, cut into `frameLen`-byte frames for `onFrame`. */
-async function pipeOneWay(port: number, frameLen: number, onFrame: (frames: number, last: Buffer) => void): Promise<{ tx: net.Socket; rx: net.Socket }> {
+async function pipeOneWay(
+  port: number,
+  frameLen: number,
+  onFrame: (frames: number, last: Buffer) => void,
+): Promise<{ tx: net.Socket; rx: net.Socket }> {
   const id = randomBytes(8);
   const open = (role: number) =>
     new Promise<net.Socket>((resolve, reject) => {
@@ -226,7 +230,9 @@ function pipeServer(): void {
 async function idle(task: Extract<WorkerTask, { kind: 'idle' }>): Promise<void> {
   const clients: DerpClient[] = [];
   for (let i = 0; i < task.clients; i += 50) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(50, task.clients - i) }, () => connect(task.url)))));
+    clients.push(
+      ...(await Promise.all(Array.from({ length: Math.min(50, task.clients - i) }, () => connect(task.url)))),
+    );
   }
   send({ ready: {} });
   await go();
@@ -267,7 +273,7 @@ async function stall(task: Extract<WorkerTask, { kind: 'stall' }>): Promise<void
   const payload = Buffer.alloc(1200, 7);
   for (let round = 1; round <= task.rounds; round++) {
     await go();
-    for (let sent = 0; sent < task.bytes; ) {
+    for (let sent = 0; sent < task.bytes;) {
       tx.cork();
       for (let i = 0; i < 64; i++, sent += payload.length) tx.send(kp.publicKey, payload);
       tx.uncork();
@@ -392,7 +398,15 @@ async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<
   await sleep(WARMUP_MS + task.durationMs);
   clearInterval(timer);
   await sleep(200);
-  send({ result: { sent, received: rtts.length, bytesReceived: 0, elapsedMs: performance.now() - t0 - WARMUP_MS, rtts: rtts.sort((x, y) => x - y) } });
+  send({
+    result: {
+      sent,
+      received: rtts.length,
+      bytesReceived: 0,
+      elapsedMs: performance.now() - t0 - WARMUP_MS,
+      rtts: rtts.sort((x, y) => x - y),
+    },
+  });
   echo.close();
 }
 

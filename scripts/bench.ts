@@ -40,5 +40,9 @@ if (!quick) {
   writeFileSync(path.join(outDir, 'benchmarks.md'), md);
   for (const r of results) if (r.chart) writeFileSync(path.join(outDir, r.chart.file), r.chart.svg);
   // Machine-readable copy for `npm run bench:compare` against a later run.
-  writeFileSync(path.join(outDir, 'benchmarks.json'), JSON.stringify({ at: new Date().toISOString(), results: results.map(({ chart: _chart, ...r }) => r) }, null, 2) + '\n');
+  writeFileSync(
+    path.join(outDir, 'benchmarks.json'),
+    JSON.stringify({ at: new Date().toISOString(), results: results.map(({ chart: _chart, ...r }) => r) }, null, 2) +
+      '\n',
+  );
 }

@@ -15,7 +15,12 @@ await Promise.all([
   build({
     ...node,
     format: 'esm',
-    entryPoints: { cli: 'electron/cli/main.ts', bench: 'scripts/bench.ts', 'bench-worker': 'bench/worker.ts', 'map-worker': 'electron/app/map-worker.ts' },
+    entryPoints: {
+      cli: 'electron/cli/main.ts',
+      bench: 'scripts/bench.ts',
+      'bench-worker': 'bench/worker.ts',
+      'map-worker': 'electron/app/map-worker.ts',
+    },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
@@ -42,5 +47,14 @@ await Promise.all([
       ...entry,
     }),
   ),
-  build({ ...node, target: 'chrome140', packages: undefined, format: 'cjs', entryPoints: { preload: 'electron/preload/index.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+  build({
+    ...node,
+    target: 'chrome140',
+    packages: undefined,
+    format: 'cjs',
+    entryPoints: { preload: 'electron/preload/index.ts' },
+    outdir: 'dist/electron',
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+  }),
 ]);

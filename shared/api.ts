@@ -9,7 +9,23 @@ import type { MapIssue } from './derpmap/validate.js';
 import type { CheckReport, NodeReport } from './diagnostics.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
-import { anything, arg, array, boolean, number, object, oneOf, record, string, takes, variant, type ArgsOf, type Infer, type ResultOf, type Validator } from './validate-args.js';
+import {
+  anything,
+  arg,
+  array,
+  boolean,
+  number,
+  object,
+  oneOf,
+  record,
+  string,
+  takes,
+  variant,
+  type ArgsOf,
+  type Infer,
+  type ResultOf,
+  type Validator,
+} from './validate-args.js';
 
 export type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 export type { RelaySettings, SettingsErrors } from './settings.js';
@@ -128,7 +144,20 @@ const derpMapShape = object(
                 CanPort80: boolean(),
                 extra: extraFields,
               },
-              { optional: ['CertName', 'IPv4', 'IPv6', 'STUNPort', 'STUNOnly', 'DERPPort', 'InsecureForTests', 'STUNTestIP', 'CanPort80', 'extra'] },
+              {
+                optional: [
+                  'CertName',
+                  'IPv4',
+                  'IPv6',
+                  'STUNPort',
+                  'STUNOnly',
+                  'DERPPort',
+                  'InsecureForTests',
+                  'STUNTestIP',
+                  'CanPort80',
+                  'extra',
+                ],
+              },
             ),
             { max: MAX_NODES_PER_REGION },
           ),
@@ -157,14 +186,64 @@ export const derpMap: Validator<DerpMap> = derpMapShape;
 export const editedDerpMap: Validator<DerpMap> = (() => {
   const any = anything();
   const node = object(
-    { Name: any, RegionID: any, HostName: any, CertName: any, IPv4: any, IPv6: any, STUNPort: any, STUNOnly: any, DERPPort: any, InsecureForTests: any, STUNTestIP: any, CanPort80: any, extra: extraFields },
-    { optional: ['Name', 'RegionID', 'HostName', 'CertName', 'IPv4', 'IPv6', 'STUNPort', 'STUNOnly', 'DERPPort', 'InsecureForTests', 'STUNTestIP', 'CanPort80', 'extra'] },
+    {
+      Name: any,
+      RegionID: any,
+      HostName: any,
+      CertName: any,
+      IPv4: any,
+      IPv6: any,
+      STUNPort: any,
+      STUNOnly: any,
+      DERPPort: any,
+      InsecureForTests: any,
+      STUNTestIP: any,
+      CanPort80: any,
+      extra: extraFields,
+    },
+    {
+      optional: [
+        'Name',
+        'RegionID',
+        'HostName',
+        'CertName',
+        'IPv4',
+        'IPv6',
+        'STUNPort',
+        'STUNOnly',
+        'DERPPort',
+        'InsecureForTests',
+        'STUNTestIP',
+        'CanPort80',
+        'extra',
+      ],
+    },
   );
   const region = object(
-    { RegionID: any, RegionCode: any, RegionName: any, Latitude: any, Longitude: any, Avoid: any, NoMeasureNoHome: any, Nodes: array(node, { max: MAX_NODES_PER_REGION }), extra: extraFields },
-    { optional: ['RegionID', 'RegionCode', 'RegionName', 'Latitude', 'Longitude', 'Avoid', 'NoMeasureNoHome', 'extra'] },
+    {
+      RegionID: any,
+      RegionCode: any,
+      RegionName: any,
+      Latitude: any,
+      Longitude: any,
+      Avoid: any,
+      NoMeasureNoHome: any,
+      Nodes: array(node, { max: MAX_NODES_PER_REGION }),
+      extra: extraFields,
+    },
+    {
+      optional: ['RegionID', 'RegionCode', 'RegionName', 'Latitude', 'Longitude', 'Avoid', 'NoMeasureNoHome', 'extra'],
+    },
   );
-  const map = object({ HomeParams: object({ RegionScore: any }, { optional: ['RegionScore'] }), Regions: record(region, { max: MAX_REGIONS }), OmitDefaultRegions: any, extra: extraFields }, { optional: ['HomeParams', 'OmitDefaultRegions', 'extra'] });
+  const map = object(
+    {
+      HomeParams: object({ RegionScore: any }, { optional: ['RegionScore'] }),
+      Regions: record(region, { max: MAX_REGIONS }),
+      OmitDefaultRegions: any,
+      extra: extraFields,
+    },
+    { optional: ['HomeParams', 'OmitDefaultRegions', 'extra'] },
+  );
   return map as Validator<DerpMap>;
 })();
 
@@ -187,7 +266,8 @@ export const mapSaveRequest = object({
 });
 export type MapSaveRequest = Infer<typeof mapSaveRequest>;
 
-export type MapSaveResult = { ok: true; text: string; backup: string | null } | { ok: false; error: string; issues?: MapIssue[] };
+export type MapSaveResult =
+  { ok: true; text: string; backup: string | null } | { ok: false; error: string; issues?: MapIssue[] };
 
 /** The DERP map a headscale server hands its clients, assembled from its config.yaml. */
 export interface HeadscaleMerged {
@@ -278,7 +358,29 @@ export const settingsArg = object(
     rateBurstBytes: number(),
   },
   {
-    optional: ['listenAddr', 'tlsMode', 'tlsCertFile', 'tlsKeyFile', 'httpPort', 'stunEnabled', 'stunListen', 'regionId', 'regionCode', 'regionName', 'hostName', 'ipv4', 'ipv6', 'keyFile', 'allowKeysFile', 'verifyClientUrl', 'verifyFailOpen', 'meshKeyFile', 'meshWith', 'rateLimitBytesPerSec', 'rateBurstBytes'],
+    optional: [
+      'listenAddr',
+      'tlsMode',
+      'tlsCertFile',
+      'tlsKeyFile',
+      'httpPort',
+      'stunEnabled',
+      'stunListen',
+      'regionId',
+      'regionCode',
+      'regionName',
+      'hostName',
+      'ipv4',
+      'ipv6',
+      'keyFile',
+      'allowKeysFile',
+      'verifyClientUrl',
+      'verifyFailOpen',
+      'meshKeyFile',
+      'meshWith',
+      'rateLimitBytesPerSec',
+      'rateBurstBytes',
+    ],
   },
 );
 /** Compile-time: every setting is checked, with its type. */
@@ -326,7 +428,9 @@ export const CALLS = {
 };
 
 /** Calls: name -> argument tuple and result, from CALLS. */
-export type ApiCalls = { [K in keyof typeof CALLS]: { args: ArgsOf<(typeof CALLS)[K]>; result: ResultOf<(typeof CALLS)[K]> } };
+export type ApiCalls = {
+  [K in keyof typeof CALLS]: { args: ArgsOf<(typeof CALLS)[K]>; result: ResultOf<(typeof CALLS)[K]> };
+};
 
 /** Events pushed to the renderer: at most a few per second, never per packet. */
 export interface ApiEvents {
@@ -345,7 +449,13 @@ export type CallResult<K extends CallName> = ApiCalls[K]['result'];
 
 export const CALL_NAMES = Object.keys(CALLS) as readonly CallName[];
 
-export const EVENT_NAMES = ['relay.state', 'stats.sample', 'peers.snapshot', 'diagnostics.progress', 'diagnostics.done'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'relay.state',
+  'stats.sample',
+  'peers.snapshot',
+  'diagnostics.progress',
+  'diagnostics.done',
+] as const satisfies readonly EventName[];
 
 /** What the renderer holds: the same shape whether it talks to Electron's preload or the WebSocket bridge. */
 export interface DerpdeskApi {

@@ -2,7 +2,20 @@
 
 export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
-export type StepName = 'dns' | 'tcp4' | 'tcp6' | 'tls' | 'http-probe' | 'derp' | 'derp-keys' | 'derp-roundtrip' | 'stun4' | 'stun6' | 'captive-portal' | 'mesh' | 'bandwidth';
+export type StepName =
+  | 'dns'
+  | 'tcp4'
+  | 'tcp6'
+  | 'tls'
+  | 'http-probe'
+  | 'derp'
+  | 'derp-keys'
+  | 'derp-roundtrip'
+  | 'stun4'
+  | 'stun6'
+  | 'captive-portal'
+  | 'mesh'
+  | 'bandwidth';
 
 export interface StepResult {
   step: StepName;

@@ -78,14 +78,21 @@ export function checkListenAddr(v: string, allowEmptyHost = true): string | null
   if (!m) return 'use host:port, :port or [ipv6]:port';
   const host = m[1] ?? m[2] ?? '';
   if (m[1] !== undefined && !isIPv6(host)) return `"${host}" is not an IPv6 address`;
-  if (m[2] !== undefined && host !== '' && !isIPv4(host) && !HOSTNAME.test(host)) return `"${host}" is not an IP address or host name`;
+  if (m[2] !== undefined && host !== '' && !isIPv4(host) && !HOSTNAME.test(host))
+    return `"${host}" is not an IP address or host name`;
   if (!allowEmptyHost && host === '') return 'give an address';
   if (Number(m[3]) > 65535) return `port ${m[3]} is out of range (0-65535)`;
   return null;
 }
 
 /** The settings that name files: the services hold each of them to the same file policy as any other path. */
-export const SETTINGS_PATH_FIELDS = ['tlsCertFile', 'tlsKeyFile', 'keyFile', 'allowKeysFile', 'meshKeyFile'] as const satisfies ReadonlyArray<keyof RelaySettings>;
+export const SETTINGS_PATH_FIELDS = [
+  'tlsCertFile',
+  'tlsKeyFile',
+  'keyFile',
+  'allowKeysFile',
+  'meshKeyFile',
+] as const satisfies ReadonlyArray<keyof RelaySettings>;
 
 const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
 
@@ -103,9 +110,13 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
     if (!s.tlsCertFile.trim()) e.tlsCertFile = 'TLS needs a certificate file (PEM)';
     if (!s.tlsKeyFile.trim()) e.tlsKeyFile = 'TLS needs a private key file (PEM)';
   }
-  if (!Number.isInteger(s.httpPort) || s.httpPort < -1 || s.httpPort > 65535) e.httpPort = 'a port from 0 to 65535, or -1 to disable';
+  if (!Number.isInteger(s.httpPort) || s.httpPort < -1 || s.httpPort > 65535)
+    e.httpPort = 'a port from 0 to 65535, or -1 to disable';
   if (s.stunEnabled) {
-    const addrs = s.stunListen.split(',').map((a) => a.trim()).filter(Boolean);
+    const addrs = s.stunListen
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     if (addrs.length === 0) e.stunListen = 'give at least one address, e.g. 0.0.0.0:3478';
     for (const a of addrs) {
       const err = checkListenAddr(a);
@@ -115,23 +126,27 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
       }
     }
   }
-  if (!Number.isInteger(s.regionId) || s.regionId < 1) e.regionId = 'a positive whole number (900-999 for your own regions)';
+  if (!Number.isInteger(s.regionId) || s.regionId < 1)
+    e.regionId = 'a positive whole number (900-999 for your own regions)';
   if (!s.regionCode.trim()) e.regionCode = 'a short code such as "myderp"';
   else if (!/^[A-Za-z0-9_-]+$/.test(s.regionCode)) e.regionCode = 'letters, digits, "-" and "_" only';
   if (!s.regionName.trim()) e.regionName = 'a human-readable name';
   if (!HOSTNAME.test(s.hostName) && !isIPv4(s.hostName) && !isIPv6(s.hostName)) e.hostName = 'a DNS name or IP address';
   if (s.ipv4 && s.ipv4 !== 'none' && !isIPv4(s.ipv4)) e.ipv4 = 'an IPv4 address, "none", or empty';
   if (s.ipv6 && s.ipv6 !== 'none' && !isIPv6(s.ipv6)) e.ipv6 = 'an IPv6 address, "none", or empty';
-  if (s.verifyClientUrl && !/^https?:\/\/[^\s/]+/.test(s.verifyClientUrl)) e.verifyClientUrl = 'an http:// or https:// URL, e.g. https://headscale.example.com/verify';
-  if (s.meshWith.trim() && !s.meshKeyFile.trim()) e.meshKeyFile = 'meshing needs the region\'s mesh key file';
-  if (!Number.isFinite(s.rateLimitBytesPerSec) || s.rateLimitBytesPerSec < 0) e.rateLimitBytesPerSec = '0 (off) or a positive number of bytes per second';
+  if (s.verifyClientUrl && !/^https?:\/\/[^\s/]+/.test(s.verifyClientUrl))
+    e.verifyClientUrl = 'an http:// or https:// URL, e.g. https://headscale.example.com/verify';
+  if (s.meshWith.trim() && !s.meshKeyFile.trim()) e.meshKeyFile = "meshing needs the region's mesh key file";
+  if (!Number.isFinite(s.rateLimitBytesPerSec) || s.rateLimitBytesPerSec < 0)
+    e.rateLimitBytesPerSec = '0 (off) or a positive number of bytes per second';
   if (!Number.isFinite(s.rateBurstBytes) || s.rateBurstBytes < 0) e.rateBurstBytes = '0 or a positive number of bytes';
   for (const k of Object.keys(DEFAULT_SETTINGS) as Array<keyof RelaySettings>) {
     const v = s[k];
     if (typeof v === 'string' && CONTROL_CHAR.test(v)) e[k] = 'no line breaks or other control characters';
   }
   for (const k of SETTINGS_PATH_FIELDS) {
-    if (!e[k] && s[k] !== '' && !isAbsolutePath(s[k])) e[k] = 'a full path, e.g. /etc/derp/' + (k === 'allowKeysFile' ? 'allow.txt' : 'file');
+    if (!e[k] && s[k] !== '' && !isAbsolutePath(s[k]))
+      e[k] = 'a full path, e.g. /etc/derp/' + (k === 'allowKeysFile' ? 'allow.txt' : 'file');
   }
   return e;
 }
@@ -157,10 +172,12 @@ export function checkAllowListText(text: string): string[] {
   const problems: string[] = [];
   text.split('\n').forEach((raw, i) => {
     if (raw.includes('\r')) problems.push(`line ${i + 1}: carriage return; use Unix line endings`);
-    else if (CONTROL_CHAR.test(raw.replace(/\t/g, ' '))) problems.push(`line ${i + 1}: control character; only text is allowed`);
+    else if (CONTROL_CHAR.test(raw.replace(/\t/g, ' ')))
+      problems.push(`line ${i + 1}: control character; only text is allowed`);
     else {
       const line = raw.replace(/#.*/, '').trim();
-      if (line && !NODE_KEY_LINE.test(line)) problems.push(`line ${i + 1}: expected nodekey: followed by 64 hex characters`);
+      if (line && !NODE_KEY_LINE.test(line))
+        problems.push(`line ${i + 1}: expected nodekey: followed by 64 hex characters`);
     }
   });
   return problems;

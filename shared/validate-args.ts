@@ -23,7 +23,8 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 const problem = (path: string, message: string): Problem => ({ path, message });
 const validator = <T>(check: (value: unknown, path: string) => Problem | null): Validator<T> => ({ check });
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const quote = (v: unknown) => JSON.stringify(v);
 
 /** UTF-8 length without Buffer (the renderer and the preload have none). */
@@ -44,7 +45,8 @@ function utf8Bytes(s: string): number {
 export function string(opts: { maxBytes?: number } = {}): Validator<string> {
   return validator((v, path) => {
     if (typeof v !== 'string') return problem(path, 'must be a string');
-    if (opts.maxBytes !== undefined && (v.length > opts.maxBytes || utf8Bytes(v) > opts.maxBytes)) return problem(path, `must be at most ${opts.maxBytes} bytes`);
+    if (opts.maxBytes !== undefined && (v.length > opts.maxBytes || utf8Bytes(v) > opts.maxBytes))
+      return problem(path, `must be at most ${opts.maxBytes} bytes`);
     return null;
   });
 }
@@ -71,17 +73,24 @@ export function anything(): Validator<unknown> {
 
 /** One of a few literal values. */
 export function oneOf<const L extends readonly (string | number | boolean)[]>(...values: L): Validator<L[number]> {
-  return validator((v, path) => ((values as readonly unknown[]).includes(v) ? null : problem(path, `must be one of ${values.map(quote).join(', ')}`)));
+  return validator((v, path) =>
+    (values as readonly unknown[]).includes(v) ? null : problem(path, `must be one of ${values.map(quote).join(', ')}`),
+  );
 }
 
 type Shape = Record<string, Validator<unknown>>;
-type ObjectOf<S extends Shape, O extends keyof S> = Simplify<{ [K in Exclude<keyof S, O>]: Infer<S[K]> } & { [K in O]?: Infer<S[K]> }>;
+type ObjectOf<S extends Shape, O extends keyof S> = Simplify<
+  { [K in Exclude<keyof S, O>]: Infer<S[K]> } & { [K in O]?: Infer<S[K]> }
+>;
 
 /**
  * A plain object with exactly these fields: the `optional` ones may be absent or undefined, the others must be
  * present, and a field not in the shape is refused (nothing unexpected reaches a service).
  */
-export function object<S extends Shape, O extends keyof S & string = never>(shape: S, opts: { optional?: readonly O[] } = {}): Validator<ObjectOf<S, NoInfer<O>>> {
+export function object<S extends Shape, O extends keyof S & string = never>(
+  shape: S,
+  opts: { optional?: readonly O[] } = {},
+): Validator<ObjectOf<S, NoInfer<O>>> {
   const optional = new Set<string>(opts.optional ?? []);
   return validator((v, path) => {
     if (!isPlainObject(v)) return problem(path, 'must be an object');
@@ -127,18 +136,24 @@ export function array<T>(of: Validator<T>, opts: { max?: number } = {}): Validat
   });
 }
 
-type VariantOf<K extends string, C extends Record<string, Validator<object>>> = { [T in keyof C & string]: Simplify<{ [P in K]: T } & Infer<C[T]>> }[keyof C & string];
+type VariantOf<K extends string, C extends Record<string, Validator<object>>> = {
+  [T in keyof C & string]: Simplify<{ [P in K]: T } & Infer<C[T]>>;
+}[keyof C & string];
 
 /**
  * A tagged union: `key` picks the case, whose validator checks the other fields. E.g.
  * `variant('kind', { file: object({ path: string() }), url: object({ url: string() }) })`.
  */
-export function variant<K extends string, C extends Record<string, Validator<object>>>(key: K, cases: C): Validator<VariantOf<K, C>> {
+export function variant<K extends string, C extends Record<string, Validator<object>>>(
+  key: K,
+  cases: C,
+): Validator<VariantOf<K, C>> {
   const tags = Object.keys(cases);
   return validator((v, path) => {
     if (!isPlainObject(v)) return problem(path, 'must be an object');
     const tag = v[key];
-    if (typeof tag !== 'string' || !Object.hasOwn(cases, tag)) return problem(`${path}.${key}`, `must be one of ${tags.map(quote).join(', ')}`);
+    if (typeof tag !== 'string' || !Object.hasOwn(cases, tag))
+      return problem(`${path}.${key}`, `must be one of ${tags.map(quote).join(', ')}`);
     const rest: Record<string, unknown> = { ...v };
     delete rest[key];
     return cases[tag].check(rest, path);
@@ -175,7 +190,11 @@ export type ResultOf<S> = S extends { readonly __result?: () => infer R } ? R : 
  * What is wrong with a call's arguments, as one message naming the call and the argument path
  * (`map.export: argument 2 (format) must be one of "yaml", "json"`), or null when they fit.
  */
-export function argumentsProblem(call: string, spec: { readonly args: readonly Arg<unknown>[] }, args: unknown): string | null {
+export function argumentsProblem(
+  call: string,
+  spec: { readonly args: readonly Arg<unknown>[] },
+  args: unknown,
+): string | null {
   if (!Array.isArray(args) || args.length !== spec.args.length) return `${call} takes ${spec.args.length} argument(s)`;
   for (let i = 0; i < spec.args.length; i++) {
     const p = spec.args[i].value.check(args[i], spec.args[i].name);

@@ -58,16 +58,37 @@ export class DiagnosticsService {
       label = src.label;
     } else {
       const opened = await openMap(src);
-      target = { map: opened.map, scheme: 'https', label: src.kind === 'file' ? src.path : src.kind === 'url' ? src.url : 'pasted map' };
+      target = {
+        map: opened.map,
+        scheme: 'https',
+        label: src.kind === 'file' ? src.path : src.kind === 'url' ? src.url : 'pasted map',
+      };
       label = target.label;
     }
     const previous = (await this.load()).find((h) => h.entry.label === label)?.report.summary.preferredRegion ?? null;
     const ctl = new AbortController();
     this.running.set(runId, ctl);
-    void runChecks(target.map, { previousPreferred: previous, region: req.region, node: req.node, bandwidthBytes: req.bandwidthBytes, scheme: target.scheme, signal: ctl.signal, onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }) })
+    void runChecks(target.map, {
+      previousPreferred: previous,
+      region: req.region,
+      node: req.node,
+      bandwidthBytes: req.bandwidthBytes,
+      scheme: target.scheme,
+      signal: ctl.signal,
+      onStep: (node) => this.events.emit('diagnostics.progress', { runId, node: structuredClone(node) }),
+    })
       .then(async (report) => {
         const steps = report.nodes.flatMap((n) => n.steps);
-        const entry: CheckHistoryEntry = { id: runId, label, startedAt: report.startedAt, finishedAt: report.finishedAt, nodes: report.nodes.length, fails: steps.filter((s) => s.status === 'fail').length, warns: steps.filter((s) => s.status === 'warn').length, regionLatencyMs: report.summary.regionLatencyMs };
+        const entry: CheckHistoryEntry = {
+          id: runId,
+          label,
+          startedAt: report.startedAt,
+          finishedAt: report.finishedAt,
+          nodes: report.nodes.length,
+          fails: steps.filter((s) => s.status === 'fail').length,
+          warns: steps.filter((s) => s.status === 'warn').length,
+          regionLatencyMs: report.summary.regionLatencyMs,
+        };
         const h = await this.load();
         h.unshift({ entry, report });
         h.length = Math.min(h.length, MAX_HISTORY);
@@ -97,10 +118,24 @@ export class DiagnosticsService {
     const s = await this.get(id);
     if (!s) throw new Error(`no diagnostics run ${id}`);
     if (format === 'json') return JSON.stringify(s.report, null, 2) + '\n';
-    const rows = s.report.nodes.flatMap((n) => n.steps.map((st) => [String(n.regionId), n.regionCode, n.node, n.host, st.step, st.status, st.ms === undefined ? '' : String(st.ms), st.detail, st.advice ?? '']));
+    const rows = s.report.nodes.flatMap((n) =>
+      n.steps.map((st) => [
+        String(n.regionId),
+        n.regionCode,
+        n.node,
+        n.host,
+        st.step,
+        st.status,
+        st.ms === undefined ? '' : String(st.ms),
+        st.detail,
+        st.advice ?? '',
+      ]),
+    );
     if (format === 'csv') {
       const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-      return ['region,code,node,host,step,status,ms,detail,advice', ...rows.map((r) => r.map(q).join(','))].join('\n') + '\n';
+      return (
+        ['region,code,node,host,step,status,ms,detail,advice', ...rows.map((r) => r.map(q).join(','))].join('\n') + '\n'
+      );
     }
     const cell = (v: string) => v.replace(/\|/g, '\\|');
     return [

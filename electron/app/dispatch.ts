@@ -30,7 +30,9 @@ function checkTextSize(name: CallName, args: unknown[]): void {
     const v = stack.pop();
     if (typeof v === 'string') {
       if (v.length > MAX_TEXT_INPUT_BYTES || Buffer.byteLength(v) > MAX_TEXT_INPUT_BYTES) {
-        throw new BadRequestError(`${name}: a text argument is over ${MAX_TEXT_INPUT_BYTES / (1024 * 1024)} MiB; derpdesk handles maps and lists up to that size`);
+        throw new BadRequestError(
+          `${name}: a text argument is over ${MAX_TEXT_INPUT_BYTES / (1024 * 1024)} MiB; derpdesk handles maps and lists up to that size`,
+        );
       }
     } else if (Array.isArray(v)) {
       for (const x of v) stack.push(x);

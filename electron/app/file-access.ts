@@ -67,11 +67,15 @@ export class RootsPolicy implements FileAccess {
     const realRoots = await Promise.all(this.roots.map(resolveReal));
     if (realRoots.some((root) => isInside(real, root))) return real;
     const shown = real === path.resolve(file) ? file : `${file} (a link to ${real})`;
-    throw new FileAccessError(`${shown} is outside the folders derpdesk host may use (${this.roots.join(', ')}); start it with --files-root DIR to allow another`);
+    throw new FileAccessError(
+      `${shown} is outside the folders derpdesk host may use (${this.roots.join(', ')}); start it with --files-root DIR to allow another`,
+    );
   }
 
   async choose(): Promise<string | null> {
-    throw new FileAccessError(`derpdesk host has no file dialog; type the full path of a file inside ${this.roots.join(', ')}`);
+    throw new FileAccessError(
+      `derpdesk host has no file dialog; type the full path of a file inside ${this.roots.join(', ')}`,
+    );
   }
 }
 
@@ -95,7 +99,9 @@ export class GrantsPolicy implements FileAccess {
     const real = await resolveReal(file);
     if (origin === 'settings' || (origin === 'reference' && intent === 'read')) return real;
     if (this.granted.has(real) || isInside(real, await resolveReal(path.resolve(this.dataDir)))) return real;
-    throw new FileAccessError(`${file} was not chosen in a file dialog; use Browse… to pick it (derpdesk opens and saves only files you pick)`);
+    throw new FileAccessError(
+      `${file} was not chosen in a file dialog; use Browse… to pick it (derpdesk opens and saves only files you pick)`,
+    );
   }
 
   async choose(req: ChooseFileRequest): Promise<string | null> {
@@ -109,10 +115,15 @@ export class GrantsPolicy implements FileAccess {
 /** Refuses `real` when it is one of the files derpdesk keeps its own state or secrets in. */
 export async function refuseAppFiles(real: string, appFiles: string[]): Promise<void> {
   const reals = await Promise.all(appFiles.map(resolveReal));
-  if (reals.some((f) => isInside(real, f))) throw new FileAccessError(`${real} is one of derpdesk's own files (settings, keys, certificates or history); the editors do not open or write it`);
+  if (reals.some((f) => isInside(real, f)))
+    throw new FileAccessError(
+      `${real} is one of derpdesk's own files (settings, keys, certificates or history); the editors do not open or write it`,
+    );
 }
 
 /** What the data directory holds that no editor may read or overwrite: settings, the relay key, certificates, history. */
 export function dataDirAppFiles(dataDir: string): string[] {
-  return ['settings.json', 'settings.json.bak', 'derper.key', 'certs', 'diagnostics-history.json'].map((f) => path.join(dataDir, f));
+  return ['settings.json', 'settings.json.bak', 'derper.key', 'certs', 'diagnostics-history.json'].map((f) =>
+    path.join(dataDir, f),
+  );
 }

@@ -25,7 +25,10 @@ const SETTINGS_PATH_INTENT: Record<(typeof SETTINGS_PATH_FIELDS)[number], FileIn
 
 export function createFileRules(dataDir: string, files: FileAccess, settings: SettingsStore): FileRules {
   // The relay's secrets, wherever the settings put them, are never editor files, nor is the app's own state.
-  const appFilesOf = (s: RelaySettings) => [...dataDirAppFiles(dataDir), ...[s.keyFile, s.tlsKeyFile, s.meshKeyFile].filter(Boolean)];
+  const appFilesOf = (s: RelaySettings) => [
+    ...dataDirAppFiles(dataDir),
+    ...[s.keyFile, s.tlsKeyFile, s.meshKeyFile].filter(Boolean),
+  ];
   const guard = createPathGuard(files, async () => appFilesOf((await settings.load()).settings));
   const settingsPathErrors = async (s: RelaySettings): Promise<SettingsErrors> => {
     const errors: SettingsErrors = {};

@@ -12,7 +12,8 @@ import { parseMap } from '../derpmap/formats.js';
 /** Why `text` may not be written as `map` to `file`, or null when it may. */
 export function renderedMapProblem(text: string, map: DerpMap, file: string): string | null {
   const control = /[\u0000-\u0008\u000b-\u001f\u007f]/.exec(text);
-  if (control) return `refused to write ${file}: line ${lineOf(text, control.index)} holds a control character, which a DERP map never needs`;
+  if (control)
+    return `refused to write ${file}: line ${lineOf(text, control.index)} holds a control character, which a DERP map never needs`;
   let reread: DerpMap;
   try {
     reread = parseMap(text, file).map;
@@ -26,10 +27,12 @@ export function renderedMapProblem(text: string, map: DerpMap, file: string): st
   let spanning: number | null = null;
   visit(doc, {
     Scalar(_key, node) {
-      if (spanning === null && isScalar(node) && node.range && text.slice(node.range[0], node.range[1]).includes('\n')) spanning = node.range[0];
+      if (spanning === null && isScalar(node) && node.range && text.slice(node.range[0], node.range[1]).includes('\n'))
+        spanning = node.range[0];
     },
   });
-  if (spanning !== null) return `refused to write ${file}: the value at line ${lineOf(text, spanning)} runs over several lines; DERP map values fit on one line`;
+  if (spanning !== null)
+    return `refused to write ${file}: the value at line ${lineOf(text, spanning)} runs over several lines; DERP map values fit on one line`;
   return null;
 }
 
@@ -40,7 +43,9 @@ function lineOf(text: string, offset: number): number {
 /** JSON with object keys sorted: two plain values are the same data exactly when these strings are equal. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+    typeof x === 'object' && x !== null && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
   );
 }
 

@@ -15,11 +15,20 @@ import { openedFileProblem } from './map-content.js';
 import { mapWork } from './map-work.js';
 import { readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
 
-export async function openMap(src: MapSourceSpec, guard: PathGuard = refuseAllPaths, origin: PathOrigin = 'request'): Promise<OpenedMap> {
+export async function openMap(
+  src: MapSourceSpec,
+  guard: PathGuard = refuseAllPaths,
+  origin: PathOrigin = 'request',
+): Promise<OpenedMap> {
   if (src.kind === 'url') {
     const fetched = await fetchMapText(src.url);
     const parsed = await mapWork().run('open', fetched.text, fetched.name, true);
-    return { map: parsed.map, format: parsed.format, text: parsed.canonicalJson ?? fetched.text, issues: parsed.issues };
+    return {
+      map: parsed.map,
+      format: parsed.format,
+      text: parsed.canonicalJson ?? fetched.text,
+      issues: parsed.issues,
+    };
   }
   const text = src.kind === 'file' ? await readExistingMapFile(src.path, guard, origin) : src.text;
   // Checked here too so that an oversized text is refused before it is copied to the worker.
@@ -27,7 +36,13 @@ export async function openMap(src: MapSourceSpec, guard: PathGuard = refuseAllPa
   const loaded = await mapWork().run('open', text, src.kind === 'file' ? src.path : (src.name ?? ''));
   const notAMap = src.kind === 'file' ? openedFileProblem(loaded.map, src.path) : null;
   if (notAMap) throw new Error(notAMap);
-  return { map: loaded.map, format: loaded.format, text, ...(src.kind === 'file' ? { path: src.path } : {}), issues: loaded.issues };
+  return {
+    map: loaded.map,
+    format: loaded.format,
+    text,
+    ...(src.kind === 'file' ? { path: src.path } : {}),
+    issues: loaded.issues,
+  };
 }
 
 export async function mapDiff(req: MapSaveRequest): Promise<string> {
@@ -39,7 +54,12 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
   const real = await guard(req.path, 'write', 'request').catch((err: Error) => err);
   if (real instanceof Error) return { ok: false, error: real.message };
   const errors = (await mapWork().run('validate', req.map)).filter((i) => i.severity === 'error');
-  if (errors.length > 0) return { ok: false, error: `the map has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before saving`, issues: errors };
+  if (errors.length > 0)
+    return {
+      ok: false,
+      error: `the map has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before saving`,
+      issues: errors,
+    };
   let onDisk: string | null = null;
   try {
     onDisk = (await readGuardedText(real, guard, 'request', MAX_MAP_BYTES)).text;
@@ -47,7 +67,10 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
     return { ok: false, error: (err as Error).message };
   }
   if (onDisk !== null && onDisk !== req.baseText) {
-    return { ok: false, error: `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)` };
+    return {
+      ok: false,
+      error: `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)`,
+    };
   }
   const rendered = await mapWork().run('renderForSave', req);
   if (!rendered.ok) return { ok: false, error: rendered.error };

@@ -45,12 +45,27 @@ export function buildMapEntry(s: RelaySettings, ports: ListeningPorts, certName?
   const region = { RegionID: s.regionId, RegionCode: s.regionCode, RegionName: s.regionName, Nodes: [node] };
   const json = JSON.stringify({ Regions: { [String(s.regionId)]: region } }, null, 2);
 
-  const y: string[] = ['regions:', `  ${s.regionId}:`, `    regionid: ${s.regionId}`, `    regioncode: ${yamlString(s.regionCode)}`, `    regionname: ${yamlString(s.regionName)}`, '    nodes:'];
-  y.push(`      - name: ${yamlString(node.Name)}`, `        regionid: ${s.regionId}`, `        hostname: ${yamlString(s.hostName)}`);
+  const y: string[] = [
+    'regions:',
+    `  ${s.regionId}:`,
+    `    regionid: ${s.regionId}`,
+    `    regioncode: ${yamlString(s.regionCode)}`,
+    `    regionname: ${yamlString(s.regionName)}`,
+    '    nodes:',
+  ];
+  y.push(
+    `      - name: ${yamlString(node.Name)}`,
+    `        regionid: ${s.regionId}`,
+    `        hostname: ${yamlString(s.hostName)}`,
+  );
   if (node.CertName) y.push(`        certname: ${yamlString(node.CertName)}`);
   if (node.IPv4) y.push(`        ipv4: ${yamlString(node.IPv4)}`);
   if (node.IPv6) y.push(`        ipv6: ${yamlString(node.IPv6)}`);
-  y.push(`        stunport: ${node.STUNPort ?? 0}`, `        stunonly: false`, `        derpport: ${node.DERPPort ?? 0}`);
+  y.push(
+    `        stunport: ${node.STUNPort ?? 0}`,
+    `        stunonly: false`,
+    `        derpport: ${node.DERPPort ?? 0}`,
+  );
   if (node.InsecureForTests) y.push('        insecurefortests: true');
   if (node.CanPort80) y.push('        canport80: true');
   return { yaml: y.join('\n') + '\n', json: json + '\n' };
@@ -58,6 +73,9 @@ export function buildMapEntry(s: RelaySettings, ports: ListeningPorts, certName?
 
 /** Quotes a YAML scalar when it could be read as something other than a plain string. */
 function yamlString(v: string): string {
-  const plain = /^[A-Za-z0-9._-]+$/.test(v) && !/^(true|false|yes|no|on|off|null|~)$/i.test(v) && !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v);
+  const plain =
+    /^[A-Za-z0-9._-]+$/.test(v) &&
+    !/^(true|false|yes|no|on|off|null|~)$/i.test(v) &&
+    !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v);
   return plain ? v : JSON.stringify(v);
 }

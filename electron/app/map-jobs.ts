@@ -21,7 +21,8 @@ export interface ParsedMap {
 /** The new text: YAML edits the text that was opened (comments survive), JSON is written canonically. */
 function render(req: { map: DerpMap; format: MapFormat; baseText: string }): string {
   checkMapSize(req.baseText, 'the opened text');
-  const sameFormatYaml = req.format === 'yaml' && req.baseText.trim() !== '' && !req.baseText.trimStart().startsWith('{');
+  const sameFormatYaml =
+    req.format === 'yaml' && req.baseText.trim() !== '' && !req.baseText.trimStart().startsWith('{');
   const text = serializeMap(req.map, req.format, sameFormatYaml ? req.baseText : undefined);
   checkMapSize(text, 'the edited map');
   return text;
@@ -35,7 +36,12 @@ export const mapJobs = {
   },
   open: (text: string, name: string, rewriteJson = false): ParsedMap => {
     const { map, format } = parseMap(text, name);
-    return { map, format, issues: validateMap(map), ...(rewriteJson && format === 'json' ? { canonicalJson: serializeMap(map, 'json') } : {}) };
+    return {
+      map,
+      format,
+      issues: validateMap(map),
+      ...(rewriteJson && format === 'json' ? { canonicalJson: serializeMap(map, 'json') } : {}),
+    };
   },
   validate: (map: DerpMap): MapIssue[] => validateMap(map),
   /** The text a save writes, refused unless it reads back as exactly the map being saved (map-content.ts). */

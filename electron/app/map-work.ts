@@ -80,7 +80,9 @@ export class MapWork {
   run<K extends MapJobName>(name: K, ...args: Parameters<MapJobs[K]>): Promise<ReturnType<MapJobs[K]>> {
     if (this.closed) return Promise.reject(new MapWorkError('the map worker was stopped'));
     if (this.queue.length >= this.maxQueued) {
-      return Promise.reject(new MapWorkError(`the map worker already has ${this.queue.length} jobs waiting; try again when they finish`));
+      return Promise.reject(
+        new MapWorkError(`the map worker already has ${this.queue.length} jobs waiting; try again when they finish`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ name, args, resolve: resolve as (v: unknown) => void, reject });
@@ -100,13 +102,19 @@ export class MapWork {
   }
 
   private spawn(): Worker {
-    if (!existsSync(this.workerFile)) throw new MapWorkError(`the map worker ${this.workerFile} is missing; build it with node scripts/build.mjs`);
+    if (!existsSync(this.workerFile))
+      throw new MapWorkError(`the map worker ${this.workerFile} is missing; build it with node scripts/build.mjs`);
     const w = new Worker(this.workerFile, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
     w.on('message', (reply: JobReply) => {
       if (this.running?.id !== reply.id) return;
       this.finish(reply.ok ? reply.value : null, reply.ok ? null : rebuildError(reply.error));
     });
-    w.on('error', (err: Error & { code?: string }) => this.lose(w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needed more than ${this.maxHeapMb} MB` : `failed: ${err.message}`));
+    w.on('error', (err: Error & { code?: string }) =>
+      this.lose(
+        w,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needed more than ${this.maxHeapMb} MB` : `failed: ${err.message}`,
+      ),
+    );
     w.on('exit', (code) => this.lose(w, `exited with code ${code}`));
     return w;
   }
@@ -115,7 +123,11 @@ export class MapWork {
   private lose(w: Worker, why: string): void {
     if (this.worker !== w) return;
     this.worker = null;
-    if (this.running) this.finish(null, new MapWorkError(`the map ${this.running.name} job ${why}; the map is too large or too complex`));
+    if (this.running)
+      this.finish(
+        null,
+        new MapWorkError(`the map ${this.running.name} job ${why}; the map is too large or too complex`),
+      );
   }
 
   /** Runs the next job: its arguments are encoded a slice at a time, before the job's clock starts. */
@@ -153,7 +165,12 @@ export class MapWork {
     const timer = setTimeout(() => {
       this.worker = null;
       void w.terminate();
-      this.finish(null, new MapWorkError(`the map ${job.name} job took longer than ${this.timeoutMs / 1000} s and was stopped; the map is too large or too complex`));
+      this.finish(
+        null,
+        new MapWorkError(
+          `the map ${job.name} job took longer than ${this.timeoutMs / 1000} s and was stopped; the map is too large or too complex`,
+        ),
+      );
     }, this.timeoutMs);
     this.running = { ...job, id, timer };
     // A waiting job keeps the process alive; an idle worker must not.

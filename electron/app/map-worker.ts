@@ -11,7 +11,9 @@ export interface JobRequest {
   args: Packed;
 }
 
-export type JobReply = { id: number; ok: true; value: Packed } | { id: number; ok: false; error: { name: string; message: string; line?: number; column?: number } };
+export type JobReply =
+  | { id: number; ok: true; value: Packed }
+  | { id: number; ok: false; error: { name: string; message: string; line?: number; column?: number } };
 
 if (!parentPort) throw new Error('map-worker runs as a worker thread (see map-work.ts), not on its own');
 // Map work is background work: when the cores are busy, the relay's thread goes first. On Linux the nice value
@@ -25,10 +27,18 @@ const port = parentPort;
 port.on('message', ({ id, name, args }: JobRequest) => {
   let reply: JobReply;
   try {
-    reply = { id, ok: true, value: pack((mapJobs[name] as (...a: unknown[]) => unknown)(...(fromPieces(unpack(args)) as unknown[]))) };
+    reply = {
+      id,
+      ok: true,
+      value: pack((mapJobs[name] as (...a: unknown[]) => unknown)(...(fromPieces(unpack(args)) as unknown[]))),
+    };
   } catch (err) {
     const e = err as Error & { line?: number; column?: number };
-    reply = { id, ok: false, error: { name: e.constructor?.name ?? 'Error', message: e.message, line: e.line, column: e.column } };
+    reply = {
+      id,
+      ok: false,
+      error: { name: e.constructor?.name ?? 'Error', message: e.message, line: e.line, column: e.column },
+    };
   }
   port.postMessage(reply, reply.ok ? transferList(reply.value) : []);
 });

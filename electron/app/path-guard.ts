@@ -28,7 +28,12 @@ export function createPathGuard(files: FileAccess, appFiles: () => Promise<strin
  * The text of a guarded file. A missing file gives null (callers decide whether that is an error); every other
  * failure is an Error whose message says which file and why.
  */
-export async function readGuardedText(file: string, guard: PathGuard, origin: PathOrigin, maxBytes: number): Promise<{ real: string; text: string | null }> {
+export async function readGuardedText(
+  file: string,
+  guard: PathGuard,
+  origin: PathOrigin,
+  maxBytes: number,
+): Promise<{ real: string; text: string | null }> {
   const real = await guard(file, 'read', origin);
   try {
     return { real, text: await readTextFileBounded(real, maxBytes, { noFollow: true }) };

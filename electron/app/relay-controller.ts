@@ -62,7 +62,12 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
   trust(): TrustSnapshot {
     const r = this.relay;
     const c = r?.derp.stats().counters;
-    return { denied: r?.derp.deniedClients() ?? [], mesh: r?.mesh.map((l) => l.status()) ?? [], forwardedIn: c?.packetsForwardedIn ?? 0, forwardedOut: c?.packetsForwardedOut ?? 0 };
+    return {
+      denied: r?.derp.deniedClients() ?? [],
+      mesh: r?.mesh.map((l) => l.status()) ?? [],
+      forwardedIn: c?.packetsForwardedIn ?? 0,
+      forwardedOut: c?.packetsForwardedOut ?? 0,
+    };
   }
 
   history(): StatsSample[] {
@@ -73,7 +78,10 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
   listening(): { derpPort: number; stunPort: number | null } | null {
     if (!this.relay) return null;
     const stunUrl = this.stun?.endpoints()[0]?.url;
-    return { derpPort: this.relay.endpoints[0].port, stunPort: stunUrl ? Number(/:(\d+)$/.exec(stunUrl)?.[1] ?? 3478) : null };
+    return {
+      derpPort: this.relay.endpoints[0].port,
+      stunPort: stunUrl ? Number(/:(\d+)$/.exec(stunUrl)?.[1] ?? 3478) : null,
+    };
   }
 
   private setState(s: RelayState): RelayState {
@@ -97,7 +105,11 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     if (this.state.status === 'running') return this.state;
     const errors = validateSettings(s);
     const bad = Object.entries(errors);
-    if (bad.length > 0) return this.setState({ status: 'failed', error: `settings are invalid: ${bad.map(([k, v]) => `${k}: ${v}`).join('; ')}` });
+    if (bad.length > 0)
+      return this.setState({
+        status: 'failed',
+        error: `settings are invalid: ${bad.map(([k, v]) => `${k}: ${v}`).join('; ')}`,
+      });
     this.setState({ status: 'starting' });
     let certName: string | undefined;
     try {
@@ -117,14 +129,27 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
         keyFile: s.keyFile || path.join(this.dataDir, 'derper.key'),
         logger: this.logger,
         meshKey,
-        meshWith: s.meshWith.split(',').map((m) => m.trim()).filter(Boolean),
-        admissionCheck: createAdmissionCheck({ allowList, verifyUrl: s.verifyClientUrl ? { url: s.verifyClientUrl, failOpen: s.verifyFailOpen } : undefined, logger: this.logger }),
-        rateConfig: { PerClientRateLimitBytesPerSec: s.rateLimitBytesPerSec, PerClientRateBurstBytes: s.rateBurstBytes },
+        meshWith: s.meshWith
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean),
+        admissionCheck: createAdmissionCheck({
+          allowList,
+          verifyUrl: s.verifyClientUrl ? { url: s.verifyClientUrl, failOpen: s.verifyFailOpen } : undefined,
+          logger: this.logger,
+        }),
+        rateConfig: {
+          PerClientRateLimitBytesPerSec: s.rateLimitBytesPerSec,
+          PerClientRateBurstBytes: s.rateBurstBytes,
+        },
         extraVarz: () => this.stun?.varz() ?? [],
       });
       if (s.stunEnabled && this.startStun) {
         this.stun = await this.startStun(
-          s.stunListen.split(',').map((a) => a.trim()).filter(Boolean),
+          s.stunListen
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
           this.logger,
         );
       }
@@ -133,8 +158,17 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       this.relay = null;
       return this.setState({ status: 'failed', error: (err as Error).message });
     }
-    const endpoints: Endpoint[] = [...this.relay.endpoints.map((e) => ({ role: e.role, url: e.url })), ...(this.stun?.endpoints() ?? [])];
-    return this.setState({ status: 'running', endpoints, publicKey: this.relay.publicKey, startedAt: Date.now(), ...(certName ? { certName } : {}) });
+    const endpoints: Endpoint[] = [
+      ...this.relay.endpoints.map((e) => ({ role: e.role, url: e.url })),
+      ...(this.stun?.endpoints() ?? []),
+    ];
+    return this.setState({
+      status: 'running',
+      endpoints,
+      publicKey: this.relay.publicKey,
+      startedAt: Date.now(),
+      ...(certName ? { certName } : {}),
+    });
   }
 
   private async doStop(): Promise<RelayState> {

@@ -26,7 +26,8 @@ export class SettingsStore {
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read settings ${this.file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`cannot read settings ${this.file}: ${(err as Error).message}`);
       this.current = { settings: withDefaults(undefined), file: this.file };
       return this.current;
     }
@@ -34,14 +35,19 @@ export class SettingsStore {
     let problem: string | null = null;
     try {
       parsed = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problem = 'the file does not hold a JSON object';
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        problem = 'the file does not hold a JSON object';
     } catch (err) {
       problem = `the file is not valid JSON (${(err as Error).message})`;
     }
     if (problem) {
       const keptAs = `${this.file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await fs.rename(this.file, keptAs);
-      this.current = { settings: withDefaults(undefined), file: this.file, loadProblem: { message: `Settings could not be read: ${problem}. Defaults are in use.`, keptAs } };
+      this.current = {
+        settings: withDefaults(undefined),
+        file: this.file,
+        loadProblem: { message: `Settings could not be read: ${problem}. Defaults are in use.`, keptAs },
+      };
       return this.current;
     }
     this.current = { settings: withDefaults(parsed), file: this.file };
@@ -52,13 +58,19 @@ export class SettingsStore {
    * Validates and writes the settings; missing fields take their defaults. `checkPaths` adds per-field errors for paths the caller may not use (the
    * file policy); it runs inside the queue so that a check and its write are never interleaved with another save.
    */
-  save(settings: Partial<RelaySettings>, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
+  save(
+    settings: Partial<RelaySettings>,
+    checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>,
+  ): Promise<SaveSettingsResult> {
     const run = this.saving.then(() => this.saveNow(settings, checkPaths));
     this.saving = run.catch(() => {});
     return run;
   }
 
-  private async saveNow(settings: Partial<RelaySettings>, checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>): Promise<SaveSettingsResult> {
+  private async saveNow(
+    settings: Partial<RelaySettings>,
+    checkPaths?: (s: RelaySettings) => Promise<SettingsErrors>,
+  ): Promise<SaveSettingsResult> {
     const clean = withDefaults(settings);
     const errors = validateSettings(clean);
     if (Object.keys(errors).length === 0 && checkPaths) Object.assign(errors, await checkPaths(clean));

@@ -105,7 +105,14 @@ const RAW_PATH_SPAN = 1;
 const RAW_TEXT_SPAN = 2;
 
 function spansOf(pieces: Encoded[]): Array<[kind: number, text: string]> {
-  return pieces.flatMap((p): Array<[number, string]> => (typeof p === 'string' ? [[JSON_SPAN, p]] : [[RAW_PATH_SPAN, JSON.stringify(p[0])], [RAW_TEXT_SPAN, p[1]]]));
+  return pieces.flatMap((p): Array<[number, string]> =>
+    typeof p === 'string'
+      ? [[JSON_SPAN, p]]
+      : [
+          [RAW_PATH_SPAN, JSON.stringify(p[0])],
+          [RAW_TEXT_SPAN, p[1]],
+        ],
+  );
 }
 
 /** Writes pieces into one buffer, yielding after each so a caller can spread the work over turns. */

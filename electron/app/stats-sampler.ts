@@ -41,7 +41,8 @@ export class StatsRing {
   add(now: CounterSnapshot): StatsSample {
     const p = this.prev;
     const secs = p ? Math.max((now.at - p.at) / 1000, 0.001) : 1;
-    const rate = (cur: number, before: number | undefined) => (before === undefined || cur < before ? cur : cur - before) / secs;
+    const rate = (cur: number, before: number | undefined) =>
+      (before === undefined || cur < before ? cur : cur - before) / secs;
     const sample: StatsSample = {
       t: now.at,
       bytesInPerSec: p ? rate(now.bytesIn, p.bytesIn) : 0,
@@ -61,6 +62,8 @@ export class StatsRing {
 
   /** Oldest first. */
   history(): StatsSample[] {
-    return this.slots.length < this.capacity ? [...this.slots] : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
+    return this.slots.length < this.capacity
+      ? [...this.slots]
+      : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
   }
 }

@@ -31,7 +31,9 @@ export interface ParsedFlags {
 
 export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const values: FlagValues = Object.fromEntries(specs.map((s) => [s.name, Array.isArray(s.default) ? [...s.default] : s.default]));
+  const values: FlagValues = Object.fromEntries(
+    specs.map((s) => [s.name, Array.isArray(s.default) ? [...s.default] : s.default]),
+  );
   const given = new Set<string>();
   let help = false;
   let i = 0;
@@ -67,7 +69,8 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): ParsedFlags {
         values[name] = Number(raw);
       } else if (spec.type === 'float') {
         const n = Number(raw);
-        if (raw.trim() === '' || Number.isNaN(n)) throw new UsageError(`invalid value "${raw}" for -${name}: not a number`);
+        if (raw.trim() === '' || Number.isNaN(n))
+          throw new UsageError(`invalid value "${raw}" for -${name}: not a number`);
         values[name] = n;
       } else if (spec.type === 'list') {
         // The first use replaces the default rather than adding to it.
@@ -87,7 +90,15 @@ export function formatUsage(usage: string, specs: FlagSpec[]): string {
     const arg = s.type === 'bool' ? '' : ` ${s.arg ?? s.type}`;
     lines.push(`  -${s.name}${arg}`);
     const def =
-      s.type === 'string' ? (s.default ? ` (default "${s.default}")` : '') : s.type === 'list' ? (s.default.length > 0 ? ` (default ${s.default.map((d) => `"${d}"`).join(' ')}; repeatable)` : ' (repeatable)') : ` (default ${s.default})`;
+      s.type === 'string'
+        ? s.default
+          ? ` (default "${s.default}")`
+          : ''
+        : s.type === 'list'
+          ? s.default.length > 0
+            ? ` (default ${s.default.map((d) => `"${d}"`).join(' ')}; repeatable)`
+            : ' (repeatable)'
+          : ` (default ${s.default})`;
     lines.push(`      ${s.help}${def}`);
   }
   return lines.join('\n') + '\n';

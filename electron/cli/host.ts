@@ -17,12 +17,47 @@ import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 
 export const HOST_FLAGS: FlagSpec[] = [
-  { name: 'listen', type: 'string', default: '127.0.0.1:7080', arg: 'addr', help: 'address for the web GUI and its API' },
-  { name: 'data-dir', type: 'string', default: '', arg: 'dir', help: `where settings and the relay key live (default ${defaultDataDir()})` },
-  { name: 'files-root', type: 'list', default: [], arg: 'dir', help: 'a folder whose files the GUI may open and save (maps, headscale config, allowlist); default: the data dir, /etc/headscale and /etc/derp' },
-  { name: 'allow-remote', type: 'bool', default: false, help: 'allow --listen on a non-loopback address, and serve the GUI over HTTPS only (self-signed unless --tls-cert/--tls-key)' },
-  { name: 'host-name', type: 'list', default: [], arg: 'names', help: 'a DNS name or public IP browsers use to reach this host (repeatable, or comma-separated); other Host headers are refused' },
-  { name: 'tls-cert', type: 'string', default: '', arg: 'file', help: 'PEM certificate to serve HTTPS with, instead of a self-signed one (with --tls-key)' },
+  {
+    name: 'listen',
+    type: 'string',
+    default: '127.0.0.1:7080',
+    arg: 'addr',
+    help: 'address for the web GUI and its API',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    default: '',
+    arg: 'dir',
+    help: `where settings and the relay key live (default ${defaultDataDir()})`,
+  },
+  {
+    name: 'files-root',
+    type: 'list',
+    default: [],
+    arg: 'dir',
+    help: 'a folder whose files the GUI may open and save (maps, headscale config, allowlist); default: the data dir, /etc/headscale and /etc/derp',
+  },
+  {
+    name: 'allow-remote',
+    type: 'bool',
+    default: false,
+    help: 'allow --listen on a non-loopback address, and serve the GUI over HTTPS only (self-signed unless --tls-cert/--tls-key)',
+  },
+  {
+    name: 'host-name',
+    type: 'list',
+    default: [],
+    arg: 'names',
+    help: 'a DNS name or public IP browsers use to reach this host (repeatable, or comma-separated); other Host headers are refused',
+  },
+  {
+    name: 'tls-cert',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: 'PEM certificate to serve HTTPS with, instead of a self-signed one (with --tls-key)',
+  },
   { name: 'tls-key', type: 'string', default: '', arg: 'file', help: 'PEM private key of --tls-cert' },
 ];
 
@@ -34,7 +69,8 @@ function parseHostNames(values: string[]): string[] {
     .map((n) => n.trim().toLowerCase())
     .filter(Boolean);
   for (const n of names) {
-    if (!isIP(n) && !isDnsName(n)) throw new UsageError(`--host-name "${n}" is not a DNS name or IP address (no scheme, port or path)`);
+    if (!isIP(n) && !isDnsName(n))
+      throw new UsageError(`--host-name "${n}" is not a DNS name or IP address (no scheme, port or path)`);
   }
   return names;
 }
@@ -67,12 +103,15 @@ export async function runHost(argv: string[]): Promise<number> {
     remote = !isLoopbackAddress(listen.host);
     allowRemote = Boolean(f.values['allow-remote']);
     if (remote && !allowRemote) {
-      throw new UsageError(`--listen ${f.values.listen} is not a loopback address; add --allow-remote if you mean it (anyone who can reach it and has the token controls the relay)`);
+      throw new UsageError(
+        `--listen ${f.values.listen} is not a loopback address; add --allow-remote if you mean it (anyone who can reach it and has the token controls the relay)`,
+      );
     }
     hostNames = parseHostNames(f.values['host-name'] as string[]);
     const cert = String(f.values['tls-cert']);
     const key = String(f.values['tls-key']);
-    if (Boolean(cert) !== Boolean(key)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate');
+    if (Boolean(cert) !== Boolean(key))
+      throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate');
     if (cert) tlsFiles = { certFile: path.resolve(cert), keyFile: path.resolve(key) };
     dataDir = String(f.values['data-dir']) || defaultDataDir();
     const extraRoots = (f.values['files-root'] as string[]).map((r) => path.resolve(r));
@@ -93,9 +132,16 @@ export async function runHost(argv: string[]): Promise<number> {
     return 1;
   }
   if (remote) {
-    process.stderr.write(`derpdesk host: WARNING: serving the GUI on ${listen.host}, reachable from other machines; keep the token secret, or prefer an SSH tunnel to a loopback address\n`);
+    process.stderr.write(
+      `derpdesk host: WARNING: serving the GUI on ${listen.host}, reachable from other machines; keep the token secret, or prefer an SSH tunnel to a loopback address\n`,
+    );
   }
-  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files: new RootsPolicy(filesRoots) });
+  const services = createAppServices({
+    dataDir,
+    logger: consoleLogger,
+    startStun: startStunRunner,
+    files: new RootsPolicy(filesRoots),
+  });
   let host;
   try {
     host = await startHost({
@@ -112,8 +158,12 @@ export async function runHost(argv: string[]): Promise<number> {
     return 1;
   }
   if (tls) {
-    const origin = tlsFiles ? `from ${tls.certFile}` : `self-signed, ${tls.created ? 'created' : 'kept'} in ${tls.certFile}`;
-    process.stdout.write(`derpdesk host: TLS certificate (${origin}) SHA-256 fingerprint:\n  ${tls.fingerprint}\nderpdesk host: compare it with the one your browser shows before you accept the certificate\n`);
+    const origin = tlsFiles
+      ? `from ${tls.certFile}`
+      : `self-signed, ${tls.created ? 'created' : 'kept'} in ${tls.certFile}`;
+    process.stdout.write(
+      `derpdesk host: TLS certificate (${origin}) SHA-256 fingerprint:\n  ${tls.fingerprint}\nderpdesk host: compare it with the one your browser shows before you accept the certificate\n`,
+    );
   }
   process.stdout.write(`derpdesk host: open ${host.url}\n`);
   return new Promise<number>((resolve) => {

@@ -7,7 +7,7 @@ import { runRelay } from './relay.js';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   relay: { run: runRelay, help: 'run a DERP relay (derper-compatible flags)' },
   host: { run: runHost, help: 'run the app without a display and serve its GUI to a browser' },
-  check: { run: runCheck, help: 'check connectivity to a DERP map\'s nodes or one relay' },
+  check: { run: runCheck, help: "check connectivity to a DERP map's nodes or one relay" },
   map: { run: runMap, help: 'validate or convert DERP maps (headscale derp.yaml, Tailscale JSON)' },
 };
 

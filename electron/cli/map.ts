@@ -9,14 +9,20 @@ import { MAX_MAP_BYTES } from '../../shared/limits.js';
 const USAGE = `Usage:
   derpdesk map validate FILE            check a derp.yaml or DERPMap JSON; exit 1 when it has errors
   derpdesk map convert FILE --to FORMAT write FILE as yaml (headscale derp.yaml) or json (Tailscale DERPMap) to stdout`;
-const FLAGS: FlagSpec[] = [{ name: 'to', type: 'string', default: '', arg: 'yaml|json', help: 'output format for convert' }];
+const FLAGS: FlagSpec[] = [
+  { name: 'to', type: 'string', default: '', arg: 'yaml|json', help: 'output format for convert' },
+];
 
 async function load(file: string) {
   let text: string;
   try {
     text = await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    throw new UsageError(err instanceof FileReadError ? err.message : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      err instanceof FileReadError
+        ? err.message
+        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseMap(text, file);
 }
@@ -29,16 +35,24 @@ export async function runMap(argv: string[]): Promise<number> {
       return sub ? 0 : 2;
     }
     // Flags may follow the file name here (`convert FILE --to json`).
-    const file = rest.find((a) => !a.startsWith('-') && rest[rest.indexOf(a) - 1] !== '--to' && rest[rest.indexOf(a) - 1] !== '-to');
-    const f = parseFlags(FLAGS, rest.filter((a) => a !== file));
+    const file = rest.find(
+      (a) => !a.startsWith('-') && rest[rest.indexOf(a) - 1] !== '--to' && rest[rest.indexOf(a) - 1] !== '-to',
+    );
+    const f = parseFlags(
+      FLAGS,
+      rest.filter((a) => a !== file),
+    );
     if (!file) throw new UsageError('name a map file');
     if (sub === 'validate') {
       const { map, format } = await load(file);
       const issues = validateMap(map);
       const errors = issues.filter((i) => i.severity === 'error');
-      for (const i of issues) process.stdout.write(`${i.severity === 'error' ? 'error  ' : 'warning'} ${i.path}: ${i.message}\n`);
+      for (const i of issues)
+        process.stdout.write(`${i.severity === 'error' ? 'error  ' : 'warning'} ${i.path}: ${i.message}\n`);
       const regions = Object.keys(map.Regions).length;
-      process.stdout.write(`${file}: ${format.toUpperCase()}, ${regions} region${regions === 1 ? '' : 's'}, ${errors.length} error${errors.length === 1 ? '' : 's'}, ${issues.length - errors.length} warning${issues.length - errors.length === 1 ? '' : 's'}\n`);
+      process.stdout.write(
+        `${file}: ${format.toUpperCase()}, ${regions} region${regions === 1 ? '' : 's'}, ${errors.length} error${errors.length === 1 ? '' : 's'}, ${issues.length - errors.length} warning${issues.length - errors.length === 1 ? '' : 's'}\n`,
+      );
       return errors.length > 0 ? 1 : 0;
     }
     if (sub === 'convert') {

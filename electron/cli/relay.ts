@@ -20,24 +20,119 @@ import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 
 export const RELAY_FLAGS: FlagSpec[] = [
-  { name: 'a', type: 'string', default: ':443', arg: 'addr', help: 'listen address: ":port", "ip:port" or "[ipv6]:port"; without an IP, all IPv4 and IPv6 addresses' },
-  { name: 'http-port', type: 'int', default: 80, arg: 'port', help: 'plain-HTTP port beside a TLS listener (captive-portal checks, redirect to https); -1 disables it' },
-  { name: 'c', type: 'string', default: '', arg: 'file', help: `server private key file, derper's JSON or headscale's privkey: form; created when missing (default <data dir>/derper.key)` },
-  { name: 'certmode', type: 'string', default: 'letsencrypt', arg: 'mode', help: 'TLS certificate mode: "manual" (files in -certdir; with an IP -hostname and no files, a self-signed certificate is made, as derper does), "self-signed" (made once in -certdir and reused; clients pin it with the printed CertName) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet' },
-  { name: 'certdir', type: 'string', default: '', arg: 'dir', help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual (default <data dir>/certs)' },
-  { name: 'hostname', type: 'string', default: os.hostname(), arg: 'name', help: 'the relay\'s host name; names the certificate files in -certdir' },
+  {
+    name: 'a',
+    type: 'string',
+    default: ':443',
+    arg: 'addr',
+    help: 'listen address: ":port", "ip:port" or "[ipv6]:port"; without an IP, all IPv4 and IPv6 addresses',
+  },
+  {
+    name: 'http-port',
+    type: 'int',
+    default: 80,
+    arg: 'port',
+    help: 'plain-HTTP port beside a TLS listener (captive-portal checks, redirect to https); -1 disables it',
+  },
+  {
+    name: 'c',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: `server private key file, derper's JSON or headscale's privkey: form; created when missing (default <data dir>/derper.key)`,
+  },
+  {
+    name: 'certmode',
+    type: 'string',
+    default: 'letsencrypt',
+    arg: 'mode',
+    help: 'TLS certificate mode: "manual" (files in -certdir; with an IP -hostname and no files, a self-signed certificate is made, as derper does), "self-signed" (made once in -certdir and reused; clients pin it with the printed CertName) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet',
+  },
+  {
+    name: 'certdir',
+    type: 'string',
+    default: '',
+    arg: 'dir',
+    help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual (default <data dir>/certs)',
+  },
+  {
+    name: 'hostname',
+    type: 'string',
+    default: os.hostname(),
+    arg: 'name',
+    help: "the relay's host name; names the certificate files in -certdir",
+  },
   { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
   { name: 'stun', type: 'bool', default: true, help: 'also run a STUN server' },
-  { name: 'stun-port', type: 'int', default: 3478, arg: 'port', help: 'the UDP port for STUN, on the host of -a (all IPv4 and IPv6 addresses when -a names none)' },
-  { name: 'mesh-psk-file', type: 'string', default: '', arg: 'file', help: 'file holding the region\'s mesh key (64 hex characters); peers with it skip verification and rate limits' },
-  { name: 'mesh-with', type: 'string', default: '', arg: 'peers', help: 'comma-separated peer servers to mesh with: host, host/dialhost (dialled as https://dialhost/derp) or a full URL' },
-  { name: 'verify-client-url', type: 'string', default: '', arg: 'url', help: 'admission controller: POST {"NodePublic","Source"}, admit on 200 {"Allow":true} (headscale serves this at /verify)' },
-  { name: 'verify-client-url-fail-open', type: 'bool', default: true, help: 'admit clients when the verify URL cannot be reached (transport errors only)' },
-  { name: 'allow-keys-file', type: 'string', default: '', arg: 'file', help: 'admit only node keys listed in this file (nodekey:<hex> per line, # comments); re-read when it changes' },
-  { name: 'rate-config', type: 'string', default: '', arg: 'file', help: 'per-client receive rate limits, derper\'s JSON ({"PerClientRateLimitBytesPerSec":…,"PerClientRateBurstBytes":…}); re-read when it changes' },
-  { name: 'accept-connection-limit', type: 'float', default: Infinity, arg: 'per-second', help: 'new connections accepted per second (beyond the burst, extra connections are closed)' },
-  { name: 'accept-connection-burst', type: 'int', default: Number.MAX_SAFE_INTEGER, arg: 'n', help: 'burst of new connections allowed above -accept-connection-limit' },
-  { name: 'stun-listen', type: 'string', default: '', arg: 'addrs', help: 'explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale\'s stun_listen_addr); overrides -stun-port' },
+  {
+    name: 'stun-port',
+    type: 'int',
+    default: 3478,
+    arg: 'port',
+    help: 'the UDP port for STUN, on the host of -a (all IPv4 and IPv6 addresses when -a names none)',
+  },
+  {
+    name: 'mesh-psk-file',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: "file holding the region's mesh key (64 hex characters); peers with it skip verification and rate limits",
+  },
+  {
+    name: 'mesh-with',
+    type: 'string',
+    default: '',
+    arg: 'peers',
+    help: 'comma-separated peer servers to mesh with: host, host/dialhost (dialled as https://dialhost/derp) or a full URL',
+  },
+  {
+    name: 'verify-client-url',
+    type: 'string',
+    default: '',
+    arg: 'url',
+    help: 'admission controller: POST {"NodePublic","Source"}, admit on 200 {"Allow":true} (headscale serves this at /verify)',
+  },
+  {
+    name: 'verify-client-url-fail-open',
+    type: 'bool',
+    default: true,
+    help: 'admit clients when the verify URL cannot be reached (transport errors only)',
+  },
+  {
+    name: 'allow-keys-file',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: 'admit only node keys listed in this file (nodekey:<hex> per line, # comments); re-read when it changes',
+  },
+  {
+    name: 'rate-config',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: 'per-client receive rate limits, derper\'s JSON ({"PerClientRateLimitBytesPerSec":…,"PerClientRateBurstBytes":…}); re-read when it changes',
+  },
+  {
+    name: 'accept-connection-limit',
+    type: 'float',
+    default: Infinity,
+    arg: 'per-second',
+    help: 'new connections accepted per second (beyond the burst, extra connections are closed)',
+  },
+  {
+    name: 'accept-connection-burst',
+    type: 'int',
+    default: Number.MAX_SAFE_INTEGER,
+    arg: 'n',
+    help: 'burst of new connections allowed above -accept-connection-limit',
+  },
+  {
+    name: 'stun-listen',
+    type: 'string',
+    default: '',
+    arg: 'addrs',
+    help: "explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale's stun_listen_addr); overrides -stun-port",
+  },
 ];
 
 const USAGE = 'Usage: derpdesk relay [flags]\n\nRuns a DERP relay compatible with Tailscale clients and derper.';
@@ -75,7 +170,8 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
   if (!['letsencrypt', 'manual', 'self-signed', 'none'].includes(certmode)) {
     throw new UsageError(`unsupported -certmode "${certmode}" (use manual, self-signed or none)`);
   }
-  const wantsTls = !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual' || certmode === 'self-signed');
+  const wantsTls =
+    !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual' || certmode === 'self-signed');
   let tls: TlsFiles | null = null;
   let selfSigned: RelayPlan['selfSigned'] = null;
   if (wantsTls) {
@@ -89,14 +185,19 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new UsageError(`-hostname "${host}" is not a valid host name`);
     tls = { certFile: path.join(certdir, `${host}.crt`), keyFile: path.join(certdir, `${host}.key`) };
     // derper's rule: manual mode with an IP host name and no certificate files means a self-signed certificate.
-    if (certmode === 'self-signed' || (isIP(host) && !existsSync(tls.certFile) && !existsSync(tls.keyFile))) selfSigned = { certdir, hostname: host };
+    if (certmode === 'self-signed' || (isIP(host) && !existsSync(tls.certFile) && !existsSync(tls.keyFile)))
+      selfSigned = { certdir, hostname: host };
   }
   const httpPort = Number(v['http-port']);
   if (httpPort < -1 || httpPort > 65535) throw new UsageError(`-http-port ${httpPort} is out of range (-1 to 65535)`);
-  const meshWith = String(v['mesh-with']).split(',').map((m) => m.trim()).filter(Boolean);
+  const meshWith = String(v['mesh-with'])
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   if (meshWith.length > 0 && !v['mesh-psk-file']) throw new UsageError('-mesh-with needs -mesh-psk-file');
   const verifyClientUrl = String(v['verify-client-url']);
-  if (verifyClientUrl && !/^https?:\/\//.test(verifyClientUrl)) throw new UsageError(`-verify-client-url "${verifyClientUrl}" is not an http(s) URL`);
+  if (verifyClientUrl && !/^https?:\/\//.test(verifyClientUrl))
+    throw new UsageError(`-verify-client-url "${verifyClientUrl}" is not an http(s) URL`);
   return {
     addr,
     tls,
@@ -162,7 +263,9 @@ export async function runRelay(argv: string[]): Promise<number> {
   try {
     const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
     const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, consoleLogger) : undefined;
-    await allowList?.load().catch((e: Error) => Promise.reject(new KeyFileError(`cannot read allowlist: ${e.message}`)));
+    await allowList
+      ?.load()
+      .catch((e: Error) => Promise.reject(new KeyFileError(`cannot read allowlist: ${e.message}`)));
     const admissionCheck = createAdmissionCheck({
       allowList,
       verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
@@ -170,10 +273,25 @@ export async function runRelay(argv: string[]): Promise<number> {
     });
     if (plan.selfSigned) {
       const where = plan.selfSigned.certdir;
-      createdCert = (await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: Error) => Promise.reject(new KeyFileError(`cannot create a self-signed certificate in ${where}: ${e.message}`)))).created;
+      createdCert = (
+        await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: Error) =>
+          Promise.reject(new KeyFileError(`cannot create a self-signed certificate in ${where}: ${e.message}`)),
+        )
+      ).created;
     }
-    const rateConfig = plan.rateConfigFile ? await loadRateConfig(plan.rateConfigFile).catch((e: Error) => Promise.reject(new KeyFileError(`cannot use -rate-config: ${e.message}`))) : undefined;
-    service = await RelayService.start({ ...plan, rateConfig, meshKey, meshWith: plan.meshWith, admissionCheck, extraVarz: () => (stun ? stunVarz(stun.stats) : []) });
+    const rateConfig = plan.rateConfigFile
+      ? await loadRateConfig(plan.rateConfigFile).catch((e: Error) =>
+          Promise.reject(new KeyFileError(`cannot use -rate-config: ${e.message}`)),
+        )
+      : undefined;
+    service = await RelayService.start({
+      ...plan,
+      rateConfig,
+      meshKey,
+      meshWith: plan.meshWith,
+      admissionCheck,
+      extraVarz: () => (stun ? stunVarz(stun.stats) : []),
+    });
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
@@ -182,12 +300,19 @@ export async function runRelay(argv: string[]): Promise<number> {
     try {
       await stun.start(plan.stun);
     } catch (err) {
-      process.stderr.write(`derpdesk relay: ${(err as Error).message} (use -stun-port, -stun-listen, or -stun=false)\n`);
+      process.stderr.write(
+        `derpdesk relay: ${(err as Error).message} (use -stun-port, -stun-listen, or -stun=false)\n`,
+      );
       await service.stop(null);
       return 1;
     }
     for (const why of stun.skipped) process.stdout.write(`derpdesk relay: ${why}; STUN continues without it\n`);
-    process.stdout.write(`derpdesk relay: STUN listening on ${stun.addresses().map((a) => formatHostPort(a.host, a.port)).join(', ')}\n`);
+    process.stdout.write(
+      `derpdesk relay: STUN listening on ${stun
+        .addresses()
+        .map((a) => formatHostPort(a.host, a.port))
+        .join(', ')}\n`,
+    );
   }
   if (plan.tls) {
     const cert = await describeCert(plan.tls.certFile);

@@ -12,8 +12,11 @@ const ZERO16 = new Uint8Array(16);
 const SIGMA = new TextEncoder().encode('expand 32-byte k');
 const BOX_OVERHEAD = nacl.box.overheadLength;
 // tweetnacl exports its primitives as `lowlevel` but its typings omit them.
-const hsalsa20 = (nacl as unknown as { lowlevel: { crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): void } })
-  .lowlevel.crypto_core_hsalsa20;
+const hsalsa20 = (
+  nacl as unknown as {
+    lowlevel: { crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): void };
+  }
+).lowlevel.crypto_core_hsalsa20;
 
 export class BoxError extends Error {}
 

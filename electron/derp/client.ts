@@ -57,7 +57,10 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
   readonly upgradeHeaderKey: string | null;
   onPacket: PacketHandler | null = null;
   private closed = false;
-  private readonly pendingPings = new Map<string, { resolve: (ms: number) => void; reject: (e: Error) => void; sentAt: bigint }>();
+  private readonly pendingPings = new Map<
+    string,
+    { resolve: (ms: number) => void; reject: (e: Error) => void; sentAt: bigint }
+  >();
   private readonly stream: DerpStream;
   private readonly reader: FrameReader;
   private step: HandshakeStep = 'serverKey';
@@ -77,7 +80,9 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
     this.publicKey = keyPair.publicKey;
     this.stream = dialed.stream;
     this.upgradeHeaderKey = dialed.upgradeHeaderKey;
-    this.reader = new FrameReader(this.onFrame, MAX_FRAME_SIZE, (err) => this.fail(new DerpClientError(err.message, { cause: err })));
+    this.reader = new FrameReader(this.onFrame, MAX_FRAME_SIZE, (err) =>
+      this.fail(new DerpClientError(err.message, { cause: err })),
+    );
     const closedEarly = dialed.closedEarlyMessage;
     dialed.attach({
       onData: (chunk) => this.reader.push(chunk),
@@ -96,7 +101,10 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     const host = new URL(opts.url).host;
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DerpClientError(`DERP handshake with ${host} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => deadline.abort(new DerpClientError(`DERP handshake with ${host} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onAbort = () => deadline.abort(new DerpClientError('connect aborted'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -147,9 +155,11 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
 
   /** Handshake step: the server's first frame carries the DERP magic and its public key. */
   private receiveServerKey(type: number, buf: Buffer, start: number, end: number): boolean {
-    if (type !== FrameType.ServerKey) return this.fail(new DerpClientError(`expected ServerKey frame, got type 0x${type.toString(16)}`)), false;
+    if (type !== FrameType.ServerKey)
+      return (this.fail(new DerpClientError(`expected ServerKey frame, got type 0x${type.toString(16)}`)), false);
     const serverKey = decodeServerKey(buf, start, end);
-    if (serverKey === null) return this.fail(new DerpClientError('ServerKey frame lacks the DERP magic: not a DERP server')), false;
+    if (serverKey === null)
+      return (this.fail(new DerpClientError('ServerKey frame lacks the DERP magic: not a DERP server')), false);
     this.serverPublicKey = serverKey;
     this.sendClientInfo();
     this.step = 'serverInfo';
@@ -169,12 +179,16 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
 
   /** Handshake step: the server's boxed ServerInfo; once it opens, the session is in steady state. */
   private receiveServerInfo(type: number, buf: Buffer, start: number, end: number): boolean {
-    if (type !== FrameType.ServerInfo) return this.fail(new DerpClientError(`expected ServerInfo frame, got type 0x${type.toString(16)}`)), false;
+    if (type !== FrameType.ServerInfo)
+      return (this.fail(new DerpClientError(`expected ServerInfo frame, got type 0x${type.toString(16)}`)), false);
     let info: ServerInfo;
     try {
       info = decodeServerInfo(openWithShared(this.shared!, buf.subarray(start, end)));
     } catch (err) {
-      return this.fail(new DerpClientError(`ServerInfo does not open: ${(err as Error).message}`, { cause: err })), false;
+      return (
+        this.fail(new DerpClientError(`ServerInfo does not open: ${(err as Error).message}`, { cause: err })),
+        false
+      );
     }
     this.serverInfo = info;
     this.shared = null;
@@ -261,7 +275,8 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
   }
 
   send(dst: Uint8Array, packet: Uint8Array): boolean {
-    if (packet.length > MAX_PACKET_SIZE) throw new DerpClientError(`packet of ${packet.length} bytes exceeds ${MAX_PACKET_SIZE}`);
+    if (packet.length > MAX_PACKET_SIZE)
+      throw new DerpClientError(`packet of ${packet.length} bytes exceeds ${MAX_PACKET_SIZE}`);
     return this.write(encodePacketFrame(FrameType.SendPacket, dst, packet, 0, packet.length));
   }
 
@@ -338,4 +353,3 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
     this.emit('close', err);
   }
 }
-

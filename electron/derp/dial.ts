@@ -100,7 +100,9 @@ function dialSocket(url: URL, secure: boolean, opts: DialOptions, signal: AbortS
   const closedEarlyMessage = `connection to ${url.host} closed during the handshake`;
 
   return new Promise<DialedStream>((resolve, reject) => {
-    const socket: net.Socket = secure ? tls.connect({ host: connectHost, port, ...tlsOptions(opts, host) }) : net.connect({ host: connectHost, port });
+    const socket: net.Socket = secure
+      ? tls.connect({ host: connectHost, port, ...tlsOptions(opts, host) })
+      : net.connect({ host: connectHost, port });
     socket.setNoDelay(true);
     socket.on('end', () => socket.end());
     const early = new EarlyEvents();
@@ -168,7 +170,11 @@ function dialSocket(url: URL, secure: boolean, opts: DialOptions, signal: AbortS
       replyHead = '';
       const reply = parseUpgradeReply(head);
       if (!reply.ok) {
-        fail(new DerpClientError(`DERP upgrade refused: ${reply.statusLine}${rest.length ? `: ${rest.toString('utf8').trim().slice(0, 200)}` : ''}`));
+        fail(
+          new DerpClientError(
+            `DERP upgrade refused: ${reply.statusLine}${rest.length ? `: ${rest.toString('utf8').trim().slice(0, 200)}` : ''}`,
+          ),
+        );
         return;
       }
       connected(reply.serverKeyHex, rest);
@@ -181,7 +187,14 @@ function dialSocket(url: URL, secure: boolean, opts: DialOptions, signal: AbortS
         fail(pinErr);
         return;
       }
-      socket.write(upgradeRequest({ path: url.pathname || DERP_PATH, host: url.host, fastStart: opts.fastStart, idealNode: opts.idealNode }));
+      socket.write(
+        upgradeRequest({
+          path: url.pathname || DERP_PATH,
+          host: url.host,
+          fastStart: opts.fastStart,
+          idealNode: opts.idealNode,
+        }),
+      );
       // With fast start the server answers with DERP frames straight away.
       if (opts.fastStart) connected(null, null);
     });
@@ -210,7 +223,9 @@ function dialWebSocket(url: URL, secure: boolean, opts: DialOptions, signal: Abo
     const onEarlyError = (err: Error) => early.error(wrap(err));
     sock.on('error', onError);
     sock.on('close', onClose);
-    sock.on('unexpected-response', (_req, res) => fail(new DerpClientError(`WebSocket upgrade refused: HTTP ${res.statusCode}`)));
+    sock.on('unexpected-response', (_req, res) =>
+      fail(new DerpClientError(`WebSocket upgrade refused: HTTP ${res.statusCode}`)),
+    );
     sock.on('upgrade', (res) => {
       const pinErr = checkPin(res.socket as tls.TLSSocket, opts.certName);
       if (pinErr) fail(pinErr);
@@ -302,7 +317,8 @@ function tlsOptions(opts: DialOptions, host: string): tls.ConnectionOptions {
     ca: opts.ca,
     // A pin replaces chain validation (that is how self-signed relays on bare IPs work); it is checked on connect.
     rejectUnauthorized: !(pinned || opts.insecureSkipVerify),
-    checkServerIdentity: (_h, cert) => (pinned || opts.insecureSkipVerify ? undefined : tls.checkServerIdentity(verifyName, cert)),
+    checkServerIdentity: (_h, cert) =>
+      pinned || opts.insecureSkipVerify ? undefined : tls.checkServerIdentity(verifyName, cert),
   };
 }
 
@@ -312,7 +328,9 @@ function checkPin(socket: tls.TLSSocket, certName: string | undefined): DerpClie
   const cert = socket.getPeerCertificate();
   const got = cert?.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
   const want = certName.slice('sha256-raw:'.length).toLowerCase();
-  return got === want ? null : new DerpClientError(`TLS certificate pin mismatch: server sent sha256-raw:${got}, expected ${certName}`);
+  return got === want
+    ? null
+    : new DerpClientError(`TLS certificate pin mismatch: server sent sha256-raw:${got}, expected ${certName}`);
 }
 
 function fixedLookup(address: string) {

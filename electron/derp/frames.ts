@@ -133,7 +133,10 @@ export function encodePeerGone(key: Uint8Array, reason: number): Buffer {
 /** A PeerGone payload, or null when it is too short to hold a key. A missing reason means "disconnected". */
 export function decodePeerGone(buf: Buffer, start: number, end: number): { key: Buffer; reason: number } | null {
   if (end - start < KEY_LEN) return null;
-  return { key: Buffer.from(buf.subarray(start, start + KEY_LEN)), reason: end - start > KEY_LEN ? buf[start + KEY_LEN] : PeerGoneReason.Disconnected };
+  return {
+    key: Buffer.from(buf.subarray(start, start + KEY_LEN)),
+    reason: end - start > KEY_LEN ? buf[start + KEY_LEN] : PeerGoneReason.Disconnected,
+  };
 }
 
 export function encodePeerPresent(key: Uint8Array, ip16: Uint8Array, port: number, flags: number): Buffer {
@@ -183,19 +186,17 @@ export function encodeRestarting(reconnectInMs: number, tryForMs: number): Buffe
 }
 
 /** A Restarting payload, or null when it is shorter than its two numbers. */
-export function decodeRestarting(buf: Buffer, start: number, end: number): { reconnectInMs: number; tryForMs: number } | null {
+export function decodeRestarting(
+  buf: Buffer,
+  start: number,
+  end: number,
+): { reconnectInMs: number; tryForMs: number } | null {
   if (end - start < 8) return null;
   return { reconnectInMs: buf.readUInt32BE(start), tryForMs: buf.readUInt32BE(start + 4) };
 }
 
 /** RecvPacket (server to client) or SendPacket (client to server): key then packet, copied once. */
-export function encodePacketFrame(
-  type: number,
-  key: Uint8Array,
-  src: Uint8Array,
-  start: number,
-  end: number,
-): Buffer {
+export function encodePacketFrame(type: number, key: Uint8Array, src: Uint8Array, start: number, end: number): Buffer {
   const len = KEY_LEN + (end - start);
   const out = Buffer.allocUnsafe(FRAME_HEADER_LEN + len);
   writeFrameHeader(out, 0, type, len);

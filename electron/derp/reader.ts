@@ -11,7 +11,9 @@ export class FrameTooLargeError extends Error {
     readonly frameLength: number,
     readonly limit: number,
   ) {
-    super(`frame type 0x${frameType.toString(16).padStart(2, '0')} of ${frameLength} bytes exceeds the limit of ${limit}`);
+    super(
+      `frame type 0x${frameType.toString(16).padStart(2, '0')} of ${frameLength} bytes exceeds the limit of ${limit}`,
+    );
   }
 }
 

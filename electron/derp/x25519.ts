@@ -14,11 +14,17 @@ const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 const PLACEHOLDER_X = Buffer.alloc(KEY_LEN).toString('base64url');
 
 function importPublic(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 export function importPrivate(raw: Uint8Array): KeyObject {
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
+  return createPrivateKey({
+    key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: PLACEHOLDER_X },
+    format: 'jwk',
+  });
 }
 
 /** The X25519 shared point of a prepared private key and a raw public key. */
@@ -39,5 +45,7 @@ function nativeWorks(): boolean {
 export const NATIVE_X25519 = nativeWorks();
 
 export function publicFromPrivate(privateKey: Uint8Array): Buffer {
-  return NATIVE_X25519 ? sharedPoint(importPrivate(privateKey), BASE_POINT) : Buffer.from(nacl.scalarMult.base(Uint8Array.from(privateKey)));
+  return NATIVE_X25519
+    ? sharedPoint(importPrivate(privateKey), BASE_POINT)
+    : Buffer.from(nacl.scalarMult.base(Uint8Array.from(privateKey)));
 }

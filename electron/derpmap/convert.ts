@@ -2,7 +2,13 @@
  * Between plain objects (parsed JSON or YAML) and the DerpMap model. Keys are matched case-insensitively on
  * read, as Go's encoding/json does; unknown keys land in `extra` and are written back unchanged.
  */
-import { NODE_FIELDS, REGION_FIELDS, type DerpMap, type DerpNode, type DerpRegion } from '../../shared/derpmap/model.js';
+import {
+  NODE_FIELDS,
+  REGION_FIELDS,
+  type DerpMap,
+  type DerpNode,
+  type DerpRegion,
+} from '../../shared/derpmap/model.js';
 
 /** How a format spells the model's field names. */
 export type Naming = (field: string) => string;
@@ -75,7 +81,10 @@ function withExtra(out: Plain, extra: Plain | undefined): Plain {
 /** Field order follows tailcfg's struct order; unset fields are omitted (Go's omitempty). */
 export function mapToPlain(map: DerpMap, naming: Naming): Plain {
   const out: Plain = {};
-  if (map.HomeParams) out[naming('HomeParams')] = map.HomeParams.RegionScore ? { [naming('RegionScore')]: map.HomeParams.RegionScore } : {};
+  if (map.HomeParams)
+    out[naming('HomeParams')] = map.HomeParams.RegionScore
+      ? { [naming('RegionScore')]: map.HomeParams.RegionScore }
+      : {};
   const regions: Plain = {};
   for (const id of Object.keys(map.Regions).sort((a, b) => Number(a) - Number(b))) {
     const r = map.Regions[id];

@@ -20,9 +20,15 @@ export async function fetchMapText(url: string, opts: FetchOptions = {}): Promis
   const maxBytes = opts.maxBytes ?? MAX_MAP_BYTES;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000), headers: { Accept: 'application/json, application/yaml, */*' } });
+    res = await fetch(url, {
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      headers: { Accept: 'application/json, application/yaml, */*' },
+    });
   } catch (err) {
-    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+    const why =
+      (err as Error).name === 'TimeoutError'
+        ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`
+        : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
     throw new FetchMapError(`cannot fetch ${url}: ${why}`);
   }
   if (!res.ok) {
@@ -33,11 +39,16 @@ export async function fetchMapText(url: string, opts: FetchOptions = {}): Promis
   let size = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    if (size > maxBytes) throw new FetchMapError(`cannot fetch ${url}: larger than ${maxBytes} bytes, which no DERP map is`);
+    if (size > maxBytes)
+      throw new FetchMapError(`cannot fetch ${url}: larger than ${maxBytes} bytes, which no DERP map is`);
     chunks.push(Buffer.from(chunk));
   }
   const path = new URL(url).pathname;
-  const name = /\.ya?ml$/i.test(path) ? path : (res.headers.get('content-type') ?? '').includes('yaml') ? 'map.yaml' : path;
+  const name = /\.ya?ml$/i.test(path)
+    ? path
+    : (res.headers.get('content-type') ?? '').includes('yaml')
+      ? 'map.yaml'
+      : path;
   return { text: Buffer.concat(chunks).toString('utf8'), name };
 }
 

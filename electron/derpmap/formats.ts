@@ -78,7 +78,8 @@ function editInPlace(source: string, plain: unknown): string | null {
   if (!doc || doc.errors.length > 0) return null;
   const edits: Array<() => void> = [];
   const walk = (node: unknown, value: unknown): boolean => {
-    if (Array.isArray(value)) return isSeq(node) && node.items.length === value.length && value.every((v, i) => walk(node.items[i], v));
+    if (Array.isArray(value))
+      return isSeq(node) && node.items.length === value.length && value.every((v, i) => walk(node.items[i], v));
     if (typeof value === 'object' && value !== null) {
       if (!isMap(node)) return false;
       const obj = value as Record<string, unknown>;
@@ -88,7 +89,13 @@ function editInPlace(source: string, plain: unknown): string | null {
     }
     if (!isScalar(node) || !node.srcToken) return false;
     if (node.value === value) return true;
-    if (typeof value === 'string' && value !== String(Number(value)) && !/^(true|false|null|~|yes|no)$/i.test(value) && /^[\w.\-:/@]+$/.test(value) && !/^[-?:]/.test(value)) {
+    if (
+      typeof value === 'string' &&
+      value !== String(Number(value)) &&
+      !/^(true|false|null|~|yes|no)$/i.test(value) &&
+      /^[\w.\-:/@]+$/.test(value) &&
+      !/^[-?:]/.test(value)
+    ) {
       const tok = node.srcToken;
       edits.push(() => CST.setScalarValue(tok, value));
       return true;
@@ -155,6 +162,7 @@ function yamlKey(k: string): string | number {
 
 function yamlValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(yamlValue);
-  if (typeof v === 'object' && v !== null) return new Map(Object.entries(v).map(([k, x]) => [yamlKey(k), yamlValue(x)]));
+  if (typeof v === 'object' && v !== null)
+    return new Map(Object.entries(v).map(([k, x]) => [yamlKey(k), yamlValue(x)]));
   return v;
 }

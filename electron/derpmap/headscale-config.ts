@@ -35,8 +35,12 @@ export interface HeadscaleConfig {
 export function parseHeadscaleConfig(text: string, file = 'config.yaml'): HeadscaleConfig {
   const all = (parseYamlInput(text, file) ?? {}) as Record<string, unknown>;
   const derp = all.derp;
-  if (derp !== undefined && (typeof derp !== 'object' || derp === null || Array.isArray(derp))) throw new MapParseError(`${file}: "derp" must be a section (a map)`);
-  return { serverUrl: typeof all.server_url === 'string' ? all.server_url : undefined, derp: (derp ?? {}) as HeadscaleDerpSection };
+  if (derp !== undefined && (typeof derp !== 'object' || derp === null || Array.isArray(derp)))
+    throw new MapParseError(`${file}: "derp" must be a section (a map)`);
+  return {
+    serverUrl: typeof all.server_url === 'string' ? all.server_url : undefined,
+    derp: (derp ?? {}) as HeadscaleDerpSection,
+  };
 }
 
 /** Replaces the derp section in the config's source; everything outside it keeps its bytes. */

@@ -54,7 +54,10 @@ function checkKeysAndAliases(doc: Document.Parsed, text: string, where: string):
       }
     },
   });
-  if (anchors > MAX_YAML_ANCHORS) throw new MapParseError(`${where}: more than ${MAX_YAML_ANCHORS} YAML anchors and aliases; a DERP map needs a handful — is this a YAML alias bomb?`);
+  if (anchors > MAX_YAML_ANCHORS)
+    throw new MapParseError(
+      `${where}: more than ${MAX_YAML_ANCHORS} YAML anchors and aliases; a DERP map needs a handful — is this a YAML alias bomb?`,
+    );
   if (duplicate) throw duplicate;
 }
 
@@ -72,7 +75,9 @@ export function parseYamlInput(text: string, where: string): unknown {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
   } catch (err) {
     if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count')) {
-      throw new MapParseError(`${where}: YAML aliases expand more than ${MAX_ALIAS_EXPANSIONS} times — is this a YAML alias bomb?`);
+      throw new MapParseError(
+        `${where}: YAML aliases expand more than ${MAX_ALIAS_EXPANSIONS} times — is this a YAML alias bomb?`,
+      );
     }
     if (err instanceof RangeError) throw new MapParseError(`${where}: nested too deeply to be a DERP map`);
     throw new MapParseError(`${where}: ${(err as Error).message}`);

@@ -6,7 +6,18 @@
 import dgram from 'node:dgram';
 import type { CheckReport, CheckSummary, NodeReport, StepResult } from '../../shared/diagnostics.js';
 import { DEFAULT_DERP_PORT, DEFAULT_STUN_PORT, regionsInOrder, type DerpMap } from '../../shared/derpmap/model.js';
-import { checkBandwidth, checkCaptivePortal, checkDerp, checkDns, checkHttpProbe, checkMeshPair, checkStun, checkTcp, checkTls, type NodeTarget } from './steps.js';
+import {
+  checkBandwidth,
+  checkCaptivePortal,
+  checkDerp,
+  checkDns,
+  checkHttpProbe,
+  checkMeshPair,
+  checkStun,
+  checkTcp,
+  checkTls,
+  type NodeTarget,
+} from './steps.js';
 
 /**
  * The most a bandwidth test may move through one node: enough for a stable MB/s figure on fast links, small
@@ -36,13 +47,18 @@ export interface CheckOptions {
 
 export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<CheckReport> {
   const startedAt = Date.now();
-  const regions = regionsInOrder(map).filter((r) => !opts.region || String(r.RegionID) === opts.region || r.RegionCode === opts.region);
-  if (regions.length === 0) throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
+  const regions = regionsInOrder(map).filter(
+    (r) => !opts.region || String(r.RegionID) === opts.region || r.RegionCode === opts.region,
+  );
+  if (regions.length === 0)
+    throw new Error(opts.region ? `no region "${opts.region}" in the map` : 'the map has no regions');
   const jobs = regions.flatMap((r) => r.Nodes.filter((n) => !opts.node || n.Name === opts.node).map((n) => ({ r, n })));
   if (jobs.length === 0) throw new Error(`no node "${opts.node}" in the map`);
   const bw = opts.bandwidthBytes;
   if (bw !== undefined && !(Number.isFinite(bw) && bw >= 0 && bw <= MAX_BANDWIDTH_BYTES)) {
-    throw new Error(`bandwidth test of ${bw} bytes refused: the most is ${MAX_BANDWIDTH_BYTES} bytes (${MAX_BANDWIDTH_BYTES >> 20} MiB) per node`);
+    throw new Error(
+      `bandwidth test of ${bw} bytes refused: the most is ${MAX_BANDWIDTH_BYTES} bytes (${MAX_BANDWIDTH_BYTES >> 20} MiB) per node`,
+    );
   }
   // One socket per family for every STUN probe of the run, so mapped ports can be compared across servers.
   const udp4 = dgram.createSocket('udp4');
@@ -57,14 +73,28 @@ export async function runChecks(map: DerpMap, opts: CheckOptions = {}): Promise<
 
 type Job = { r: ReturnType<typeof regionsInOrder>[number]; n: DerpMap['Regions'][string]['Nodes'][number] };
 
-async function runJobs(map: DerpMap, opts: CheckOptions, startedAt: number, regions: ReturnType<typeof regionsInOrder>, jobs: Job[], udp4: dgram.Socket, udp6: dgram.Socket): Promise<CheckReport> {
+async function runJobs(
+  map: DerpMap,
+  opts: CheckOptions,
+  startedAt: number,
+  regions: ReturnType<typeof regionsInOrder>,
+  jobs: Job[],
+  udp4: dgram.Socket,
+  udp6: dgram.Socket,
+): Promise<CheckReport> {
   udp6.on('error', () => {});
   await new Promise<void>((res) => udp4.bind(0, res));
   await new Promise<void>((res) => {
     udp6.once('error', () => res());
     udp6.bind(0, res);
   });
-  const reports: NodeReport[] = jobs.map(({ r, n }) => ({ regionId: r.RegionID, regionCode: r.RegionCode, node: n.Name, host: n.HostName, steps: [] }));
+  const reports: NodeReport[] = jobs.map(({ r, n }) => ({
+    regionId: r.RegionID,
+    regionCode: r.RegionCode,
+    node: n.Name,
+    host: n.HostName,
+    steps: [],
+  }));
   const targets: NodeTarget[] = [];
   const addrs: Array<string | null> = [];
   let next = 0;
@@ -120,7 +150,12 @@ async function runJobs(map: DerpMap, opts: CheckOptions, startedAt: number, regi
       }
     }
   }
-  return { startedAt, finishedAt: Date.now(), nodes: reports, summary: summarise(map, reports, opts.previousPreferred ?? null) };
+  return {
+    startedAt,
+    finishedAt: Date.now(),
+    nodes: reports,
+    summary: summarise(map, reports, opts.previousPreferred ?? null),
+  };
 }
 
 /** netcheck's MappingVariesByDestIP: the same local socket seen at different public ports by different servers. */
@@ -135,12 +170,18 @@ function mappingVaries(stun4: StepResult[]): boolean | null {
 const STICKY_FACTOR = 1.5;
 
 export function summarise(map: DerpMap, nodes: NodeReport[], previousPreferred: number | null = null): CheckSummary {
-  const stun = nodes.flatMap((n) => n.steps.filter((s) => (s.step === 'stun4' || s.step === 'stun6') && s.status !== 'fail' && s.status !== 'skip').map((s) => ({ n, s })));
+  const stun = nodes.flatMap((n) =>
+    n.steps
+      .filter((s) => (s.step === 'stun4' || s.step === 'stun6') && s.status !== 'fail' && s.status !== 'skip')
+      .map((s) => ({ n, s })),
+  );
   const v4 = stun.filter((x) => x.s.step === 'stun4');
   const v6 = stun.filter((x) => x.s.step === 'stun6');
   const latency: Record<string, number> = {};
   for (const n of nodes) {
-    const stunMs = n.steps.filter((s) => s.step.startsWith('stun') && s.status !== 'fail' && s.ms !== undefined).map((s) => s.ms!);
+    const stunMs = n.steps
+      .filter((s) => s.step.startsWith('stun') && s.status !== 'fail' && s.ms !== undefined)
+      .map((s) => s.ms!);
     const ping = n.steps.find((s) => s.step === 'derp-roundtrip')?.data?.pingMs as number | undefined;
     const best = stunMs.length ? Math.min(...stunMs) : ping;
     if (best !== undefined) latency[n.regionId] = Math.min(latency[n.regionId] ?? Infinity, best);
@@ -161,7 +202,11 @@ export function summarise(map: DerpMap, nodes: NodeReport[], previousPreferred: 
     const old = latency[previousPreferred];
     if (old !== undefined && old <= latency[preferred] * STICKY_FACTOR) preferred = previousPreferred;
   }
-  const problems = nodes.flatMap((n) => n.steps.filter((s) => s.status === 'fail' || s.status === 'warn').map((s) => `${n.regionCode}/${n.node} ${s.step}: ${s.detail}${s.advice ? ` (${s.advice})` : ''}`));
+  const problems = nodes.flatMap((n) =>
+    n.steps
+      .filter((s) => s.status === 'fail' || s.status === 'warn')
+      .map((s) => `${n.regionCode}/${n.node} ${s.step}: ${s.detail}${s.advice ? ` (${s.advice})` : ''}`),
+  );
   return {
     udp: stun.length > 0,
     publicIPv4: (v4[0]?.s.data?.address as string) ?? null,

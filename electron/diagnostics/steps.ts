@@ -61,9 +61,29 @@ export async function checkDns(t: NodeTarget): Promise<{ step: StepResult; v4: s
   const [v4, v6] = await Promise.all([pick(4, n.IPv4), pick(6, n.IPv6)]);
   const ms = since(t0);
   if (!v4 && !v6) {
-    return { v4, v6, step: { step: 'dns', status: 'fail', ms, detail: `${n.HostName} has no IPv4 or IPv6 address`, advice: 'check the DNS records of HostName, or set IPv4/IPv6 in the DERP map' } };
+    return {
+      v4,
+      v6,
+      step: {
+        step: 'dns',
+        status: 'fail',
+        ms,
+        detail: `${n.HostName} has no IPv4 or IPv6 address`,
+        advice: 'check the DNS records of HostName, or set IPv4/IPv6 in the DERP map',
+      },
+    };
   }
-  return { v4, v6, step: { step: 'dns', status: 'ok', ms, detail: `IPv4 ${v4 ?? '—'}, IPv6 ${v6 ?? '—'}`, data: { ipv4: v4 ?? '', ipv6: v6 ?? '' } } };
+  return {
+    v4,
+    v6,
+    step: {
+      step: 'dns',
+      status: 'ok',
+      ms,
+      detail: `IPv4 ${v4 ?? '—'}, IPv6 ${v6 ?? '—'}`,
+      data: { ipv4: v4 ?? '', ipv6: v6 ?? '' },
+    },
+  };
 }
 
 export function checkTcp(addr: string | null, t: NodeTarget, family: 4 | 6): Promise<StepResult> {
@@ -72,14 +92,42 @@ export function checkTcp(addr: string | null, t: NodeTarget, family: 4 | 6): Pro
   const t0 = performance.now();
   return new Promise((resolve) => {
     const s = net.connect({ host: addr, port: t.port });
-    const timer = setTimeout(() => done({ step, status: 'fail', ms: since(t0), detail: `no TCP connection to ${addr}:${t.port} within ${t.timeoutMs} ms`, advice: `check that the relay listens on port ${t.port} and that firewalls allow it` }), t.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done({
+          step,
+          status: 'fail',
+          ms: since(t0),
+          detail: `no TCP connection to ${addr}:${t.port} within ${t.timeoutMs} ms`,
+          advice: `check that the relay listens on port ${t.port} and that firewalls allow it`,
+        }),
+      t.timeoutMs,
+    );
     const done = (r: StepResult) => {
       clearTimeout(timer);
       s.destroy();
       resolve(r);
     };
-    s.once('connect', () => done({ step, status: 'ok', ms: since(t0), detail: `connected to ${net.isIPv6(addr) ? `[${addr}]` : addr}:${t.port}` }));
-    s.once('error', (e: NodeJS.ErrnoException) => done({ step, status: 'fail', ms: since(t0), detail: `TCP to ${addr}:${t.port}: ${e.code ?? e.message}`, advice: e.code === 'ECONNREFUSED' ? 'nothing listens there: is the relay running, on this port?' : 'check routing and firewalls' }));
+    s.once('connect', () =>
+      done({
+        step,
+        status: 'ok',
+        ms: since(t0),
+        detail: `connected to ${net.isIPv6(addr) ? `[${addr}]` : addr}:${t.port}`,
+      }),
+    );
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      done({
+        step,
+        status: 'fail',
+        ms: since(t0),
+        detail: `TCP to ${addr}:${t.port}: ${e.code ?? e.message}`,
+        advice:
+          e.code === 'ECONNREFUSED'
+            ? 'nothing listens there: is the relay running, on this port?'
+            : 'check routing and firewalls',
+      }),
+    );
   });
 }
 
@@ -92,14 +140,31 @@ export function checkTls(addr: string | null, t: NodeTarget): Promise<StepResult
   const name = n.CertName && !pin ? n.CertName : n.HostName;
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const s = tls.connect({ host: addr, port: t.port, servername: net.isIP(name) ? undefined : name, ca: t.ca, rejectUnauthorized: false });
-    const timer = setTimeout(() => done({ step: 'tls', status: 'fail', ms: since(t0), detail: `no TLS handshake within ${t.timeoutMs} ms` }), t.timeoutMs);
+    const s = tls.connect({
+      host: addr,
+      port: t.port,
+      servername: net.isIP(name) ? undefined : name,
+      ca: t.ca,
+      rejectUnauthorized: false,
+    });
+    const timer = setTimeout(
+      () => done({ step: 'tls', status: 'fail', ms: since(t0), detail: `no TLS handshake within ${t.timeoutMs} ms` }),
+      t.timeoutMs,
+    );
     const done = (r: StepResult) => {
       clearTimeout(timer);
       s.destroy();
       resolve(r);
     };
-    s.once('error', (e) => done({ step: 'tls', status: 'fail', ms: since(t0), detail: `TLS handshake failed: ${e.message}`, advice: 'the port may not speak TLS (a plain HTTP relay?) or the server refused the handshake' }));
+    s.once('error', (e) =>
+      done({
+        step: 'tls',
+        status: 'fail',
+        ms: since(t0),
+        detail: `TLS handshake failed: ${e.message}`,
+        advice: 'the port may not speak TLS (a plain HTTP relay?) or the server refused the handshake',
+      }),
+    );
     s.once('secureConnect', () => {
       const ms = since(t0);
       const peer = s.getPeerCertificate();
@@ -109,18 +174,71 @@ export function checkTls(addr: string | null, t: NodeTarget): Promise<StepResult
       const notAfter = new Date(cert.validTo);
       const notBefore = new Date(cert.validFrom);
       const days = Math.floor((notAfter.getTime() - Date.now()) / 86_400_000);
-      const data = { subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), notAfter: notAfter.toISOString(), fingerprint: `sha256-raw:${fp}` };
+      const data = {
+        subject: cert.subject.replace(/\n/g, ', '),
+        issuer: cert.issuer.replace(/\n/g, ', '),
+        notAfter: notAfter.toISOString(),
+        fingerprint: `sha256-raw:${fp}`,
+      };
       const base = `${data.subject}, issued by ${data.issuer}, expires ${notAfter.toISOString().slice(0, 10)}`;
-      if (Date.now() > notAfter.getTime()) return done({ step: 'tls', status: 'fail', ms, detail: `certificate expired on ${notAfter.toISOString().slice(0, 10)} (${base})`, advice: 'renew the certificate', data });
-      if (Date.now() < notBefore.getTime()) return done({ step: 'tls', status: 'fail', ms, detail: `certificate not valid before ${notBefore.toISOString()}`, advice: "check the server's clock and the certificate's dates", data });
+      if (Date.now() > notAfter.getTime())
+        return done({
+          step: 'tls',
+          status: 'fail',
+          ms,
+          detail: `certificate expired on ${notAfter.toISOString().slice(0, 10)} (${base})`,
+          advice: 'renew the certificate',
+          data,
+        });
+      if (Date.now() < notBefore.getTime())
+        return done({
+          step: 'tls',
+          status: 'fail',
+          ms,
+          detail: `certificate not valid before ${notBefore.toISOString()}`,
+          advice: "check the server's clock and the certificate's dates",
+          data,
+        });
       if (pin) {
-        if (fp !== pin) return done({ step: 'tls', status: 'fail', ms, detail: `certificate does not match the pin: server sends sha256-raw:${fp}`, advice: 'update CertName in the DERP map to the new certificate, or restore the pinned one', data });
+        if (fp !== pin)
+          return done({
+            step: 'tls',
+            status: 'fail',
+            ms,
+            detail: `certificate does not match the pin: server sends sha256-raw:${fp}`,
+            advice: 'update CertName in the DERP map to the new certificate, or restore the pinned one',
+            data,
+          });
       } else if (!n.InsecureForTests) {
         const nameErr = tls.checkServerIdentity(name, peer);
-        if (nameErr) return done({ step: 'tls', status: 'fail', ms, detail: `certificate is not valid for ${name}: ${nameErr.message}`, advice: 'use a certificate for HostName (or CertName), or pin it with sha256-raw:', data });
-        if (!s.authorized) return done({ step: 'tls', status: 'fail', ms, detail: `certificate is not trusted: ${String(s.authorizationError)}`, advice: 'use a certificate from a public CA, or a self-signed one pinned with CertName sha256-raw:', data });
+        if (nameErr)
+          return done({
+            step: 'tls',
+            status: 'fail',
+            ms,
+            detail: `certificate is not valid for ${name}: ${nameErr.message}`,
+            advice: 'use a certificate for HostName (or CertName), or pin it with sha256-raw:',
+            data,
+          });
+        if (!s.authorized)
+          return done({
+            step: 'tls',
+            status: 'fail',
+            ms,
+            detail: `certificate is not trusted: ${String(s.authorizationError)}`,
+            advice: 'use a certificate from a public CA, or a self-signed one pinned with CertName sha256-raw:',
+            data,
+          });
       }
-      if (days < CERT_WARN_DAYS) return done({ step: 'tls', status: 'warn', ms, detail: `certificate expires in ${days} days (${base})`, advice: 'renew it soon', data });
+      if (days < CERT_WARN_DAYS)
+        return done({
+          step: 'tls',
+          status: 'warn',
+          ms,
+          detail: `certificate expires in ${days} days (${base})`,
+          advice: 'renew it soon',
+          data,
+        });
       done({ step: 'tls', status: 'ok', ms, detail: pin ? `pinned certificate matches (${base})` : base, data });
     });
   });
@@ -133,17 +251,39 @@ export async function checkHttpProbe(addr: string | null, t: NodeTarget): Promis
   try {
     const res = (await fetchVia(url, addr, t)).status;
     const ms = since(t0);
-    return res === 200 ? { step: 'http-probe', status: 'ok', ms, detail: `/derp/probe answered in ${ms} ms` } : { step: 'http-probe', status: 'warn', ms, detail: `/derp/probe answered HTTP ${res}`, advice: 'clients without UDP use this endpoint to measure latency' };
+    return res === 200
+      ? { step: 'http-probe', status: 'ok', ms, detail: `/derp/probe answered in ${ms} ms` }
+      : {
+          step: 'http-probe',
+          status: 'warn',
+          ms,
+          detail: `/derp/probe answered HTTP ${res}`,
+          advice: 'clients without UDP use this endpoint to measure latency',
+        };
   } catch (err) {
     return { step: 'http-probe', status: 'fail', ms: since(t0), detail: `/derp/probe: ${(err as Error).message}` };
   }
 }
 
 /** GET through a fixed address (the node's IPv4/IPv6 may differ from DNS), with the node's TLS rules. */
-function fetchVia(url: string, addr: string, t: NodeTarget, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+function fetchVia(
+  url: string,
+  addr: string,
+  t: NodeTarget,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const opts = { host: addr, port: Number(u.port), path: u.pathname, method: 'GET', headers: { Host: u.host, ...headers }, timeout: t.timeoutMs, rejectUnauthorized: false, servername: net.isIP(u.hostname) ? undefined : u.hostname };
+    const opts = {
+      host: addr,
+      port: Number(u.port),
+      path: u.pathname,
+      method: 'GET',
+      headers: { Host: u.host, ...headers },
+      timeout: t.timeoutMs,
+      rejectUnauthorized: false,
+      servername: net.isIP(u.hostname) ? undefined : u.hostname,
+    };
     const req = (u.protocol === 'https:' ? https : http).request(opts, (res) => {
       res.resume();
       resolve({ status: res.statusCode ?? 0, headers: res.headers });
@@ -162,10 +302,27 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
   try {
     a = await DerpClient.connect({ ...clientOptions(t, addr), isProber: true });
   } catch (err) {
-    return [{ step: 'derp', status: 'fail', ms: since(t0), detail: `DERP handshake failed: ${(err as Error).message}`, advice: 'is this a DERP relay (derper, headscale, derpdesk) at this port, and does it admit unknown clients (verify-clients)?' }];
+    return [
+      {
+        step: 'derp',
+        status: 'fail',
+        ms: since(t0),
+        detail: `DERP handshake failed: ${(err as Error).message}`,
+        advice:
+          'is this a DERP relay (derper, headscale, derpdesk) at this port, and does it admit unknown clients (verify-clients)?',
+      },
+    ];
   }
   const serverKey = a.serverPublicKey.toString('hex');
-  const out: StepResult[] = [{ step: 'derp', status: 'ok', ms: since(t0), detail: `handshake done, server key nodekey:${serverKey}`, data: { serverKey } }];
+  const out: StepResult[] = [
+    {
+      step: 'derp',
+      status: 'ok',
+      ms: since(t0),
+      detail: `handshake done, server key nodekey:${serverKey}`,
+      data: { serverKey },
+    },
+  ];
   try {
     const keys = new Set([serverKey]);
     for (let i = 0; i < 3; i++) {
@@ -175,7 +332,14 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
     }
     out.push(
       keys.size > 1
-        ? { step: 'derp-keys', status: 'warn', detail: `${keys.size} different server keys in 4 connections: behind a load balancer?`, advice: 'each DERP node must be one server: clients connected to different servers behind one name cannot reach each other unless they mesh', data: { keys: [...keys] } }
+        ? {
+            step: 'derp-keys',
+            status: 'warn',
+            detail: `${keys.size} different server keys in 4 connections: behind a load balancer?`,
+            advice:
+              'each DERP node must be one server: clients connected to different servers behind one name cannot reach each other unless they mesh',
+            data: { keys: [...keys] },
+          }
         : { step: 'derp-keys', status: 'ok', detail: 'the same server key on every connection' },
     );
     const b = await DerpClient.connect({ ...clientOptions(t, addr), isProber: true });
@@ -191,9 +355,20 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
     try {
       const rtt = await arrived;
       const ping = await a.ping(t.timeoutMs);
-      out.push({ step: 'derp-roundtrip', status: 'ok', ms: rtt, detail: `packet relayed in ${rtt} ms; ping ${ping.toFixed(1)} ms`, data: { pingMs: ping } });
+      out.push({
+        step: 'derp-roundtrip',
+        status: 'ok',
+        ms: rtt,
+        detail: `packet relayed in ${rtt} ms; ping ${ping.toFixed(1)} ms`,
+        data: { pingMs: ping },
+      });
     } catch (err) {
-      out.push({ step: 'derp-roundtrip', status: 'fail', detail: `packet between two clients: ${(err as Error).message}`, advice: 'the relay accepts clients but does not forward between them' });
+      out.push({
+        step: 'derp-roundtrip',
+        status: 'fail',
+        detail: `packet between two clients: ${(err as Error).message}`,
+        advice: 'the relay accepts clients but does not forward between them',
+      });
     }
     b.close();
   } catch (err) {
@@ -204,17 +379,40 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
   return out;
 }
 
-export async function checkStun(addr: string | null, t: NodeTarget, family: 4 | 6, socket?: import('node:dgram').Socket): Promise<StepResult> {
+export async function checkStun(
+  addr: string | null,
+  t: NodeTarget,
+  family: 4 | 6,
+  socket?: import('node:dgram').Socket,
+): Promise<StepResult> {
   const step = family === 4 ? 'stun4' : 'stun6';
   if (t.stunPort === -1) return { step, status: 'skip', detail: 'STUN disabled (STUNPort -1)' };
   if (!addr) return { step, status: 'skip', detail: `no IPv${family} address` };
   const t0 = performance.now();
   try {
-    const r = await stunProbe({ host: addr, port: t.stunPort, timeoutMs: Math.min(1000, t.timeoutMs), retries: 3, socket });
+    const r = await stunProbe({
+      host: addr,
+      port: t.stunPort,
+      timeoutMs: Math.min(1000, t.timeoutMs),
+      retries: 3,
+      socket,
+    });
     const lost = r.attempts - 1;
-    return { step, status: lost > 0 ? 'warn' : 'ok', ms: Math.round(r.rttMs * 10) / 10, detail: `public address ${r.mappedAddress}:${r.mappedPort}, ${r.rttMs.toFixed(1)} ms${lost ? `, ${lost} of ${r.attempts} requests lost` : ''}`, data: { address: r.mappedAddress, port: r.mappedPort, server: `${addr}:${t.stunPort}` } };
+    return {
+      step,
+      status: lost > 0 ? 'warn' : 'ok',
+      ms: Math.round(r.rttMs * 10) / 10,
+      detail: `public address ${r.mappedAddress}:${r.mappedPort}, ${r.rttMs.toFixed(1)} ms${lost ? `, ${lost} of ${r.attempts} requests lost` : ''}`,
+      data: { address: r.mappedAddress, port: r.mappedPort, server: `${addr}:${t.stunPort}` },
+    };
   } catch (err) {
-    return { step, status: 'fail', ms: since(t0), detail: (err as Error).message, advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP` };
+    return {
+      step,
+      status: 'fail',
+      ms: since(t0),
+      detail: (err as Error).message,
+      advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP`,
+    };
   }
 }
 
@@ -224,14 +422,39 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
   const challenge = 'ts_derpdesk-check';
   const t0 = performance.now();
   try {
-    const { status, headers } = await fetchVia(`http://${t.node.HostName}:${t.captivePort ?? 80}/generate_204`, addr, t, { 'X-Tailscale-Challenge': challenge });
+    const { status, headers } = await fetchVia(
+      `http://${t.node.HostName}:${t.captivePort ?? 80}/generate_204`,
+      addr,
+      t,
+      { 'X-Tailscale-Challenge': challenge },
+    );
     const ms = since(t0);
     const resp = headers['x-tailscale-response'];
-    if (status !== 204) return { step: 'captive-portal', status: 'fail', ms, detail: `/generate_204 answered HTTP ${status}`, advice: 'a captive portal or proxy is in the way, or port 80 is another server' };
-    if (resp !== `response ${challenge}`) return { step: 'captive-portal', status: 'warn', ms, detail: '204 without the X-Tailscale-Response challenge answer', advice: 'Tailscale clients expect the challenge to be echoed (derper and derpdesk do it; headscale does not)' };
+    if (status !== 204)
+      return {
+        step: 'captive-portal',
+        status: 'fail',
+        ms,
+        detail: `/generate_204 answered HTTP ${status}`,
+        advice: 'a captive portal or proxy is in the way, or port 80 is another server',
+      };
+    if (resp !== `response ${challenge}`)
+      return {
+        step: 'captive-portal',
+        status: 'warn',
+        ms,
+        detail: '204 without the X-Tailscale-Response challenge answer',
+        advice: 'Tailscale clients expect the challenge to be echoed (derper and derpdesk do it; headscale does not)',
+      };
     return { step: 'captive-portal', status: 'ok', ms, detail: '204 with the challenge answered' };
   } catch (err) {
-    return { step: 'captive-portal', status: 'fail', ms: since(t0), detail: `http://…/generate_204: ${(err as Error).message}`, advice: 'port 80 is not reachable: clear CanPort80 in the map, or open port 80' };
+    return {
+      step: 'captive-portal',
+      status: 'fail',
+      ms: since(t0),
+      detail: `http://…/generate_204: ${(err as Error).message}`,
+      advice: 'port 80 is not reachable: clear CanPort80 in the map, or open port 80',
+    };
   }
 }
 
@@ -239,7 +462,12 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
  * derpprobe's mesh probe: a client on `from` sends to a client on `to`; the packet arrives only if the two servers
  * mesh (or are the same server).
  */
-export async function checkMeshPair(from: NodeTarget, fromAddr: string | null, to: NodeTarget, toAddr: string | null): Promise<StepResult> {
+export async function checkMeshPair(
+  from: NodeTarget,
+  fromAddr: string | null,
+  to: NodeTarget,
+  toAddr: string | null,
+): Promise<StepResult> {
   const label = `${from.node.Name} -> ${to.node.Name}`;
   if (!fromAddr || !toAddr) return { step: 'mesh', status: 'skip', detail: `${label}: no address` };
   const t0 = performance.now();
@@ -269,7 +497,13 @@ export async function checkMeshPair(from: NodeTarget, fromAddr: string | null, t
   } catch (err) {
     const msg = (err as Error).message;
     return msg === 'timeout'
-      ? { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: a packet to a client on ${to.node.Name} never arrived`, advice: 'the two nodes do not mesh: give both the same mesh key and list each in the other\'s -mesh-with' }
+      ? {
+          step: 'mesh',
+          status: 'fail',
+          ms: since(t0),
+          detail: `${label}: a packet to a client on ${to.node.Name} never arrived`,
+          advice: "the two nodes do not mesh: give both the same mesh key and list each in the other's -mesh-with",
+        }
       : { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: ${msg}` };
   } finally {
     a?.close();
@@ -314,9 +548,20 @@ export async function checkBandwidth(addr: string | null, t: NodeTarget, bytes: 
     });
     const secs = (performance.now() - t0) / 1000;
     const mbps = (total * PACKET) / secs / 1e6;
-    return { step: 'bandwidth', status: 'ok', ms: Math.round(secs * 1000), detail: `${((total * PACKET) / 1e6).toFixed(1)} MB through the relay at ${mbps.toFixed(1)} MB/s`, data: { mbps } };
+    return {
+      step: 'bandwidth',
+      status: 'ok',
+      ms: Math.round(secs * 1000),
+      detail: `${((total * PACKET) / 1e6).toFixed(1)} MB through the relay at ${mbps.toFixed(1)} MB/s`,
+      data: { mbps },
+    };
   } catch (err) {
-    return { step: 'bandwidth', status: 'fail', detail: `bandwidth test: ${(err as Error).message}`, advice: 'the relay drops or throttles bulk traffic (rate limits, a slow link, or a small send queue)' };
+    return {
+      step: 'bandwidth',
+      status: 'fail',
+      detail: `bandwidth test: ${(err as Error).message}`,
+      advice: 'the relay drops or throttles bulk traffic (rate limits, a slow link, or a small send queue)',
+    };
   } finally {
     a?.close();
     b?.close();

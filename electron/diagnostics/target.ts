@@ -20,12 +20,21 @@ export async function resolveTarget(arg: string, stunPort = 3478): Promise<Check
     const host = u.hostname.replace(/^\[|\]$/g, '');
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const map: DerpMap = {
-      Regions: { '900': { RegionID: 900, RegionCode: 'target', RegionName: host, Nodes: [{ Name: host, RegionID: 900, HostName: host, DERPPort: port, STUNPort: stunPort }] } },
+      Regions: {
+        '900': {
+          RegionID: 900,
+          RegionCode: 'target',
+          RegionName: host,
+          Nodes: [{ Name: host, RegionID: 900, HostName: host, DERPPort: port, STUNPort: stunPort }],
+        },
+      },
     };
     return { map, scheme: u.protocol === 'https:' ? 'https' : 'http', label: `${u.protocol}//${u.host}` };
   }
   const text = await readTextFileBounded(arg, MAX_MAP_BYTES).catch((e: NodeJS.ErrnoException) =>
-    Promise.reject(new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${e.code ?? e.message}`, { cause: e })),
+    Promise.reject(
+      new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${e.code ?? e.message}`, { cause: e }),
+    ),
   );
   return { map: parseMap(text, arg).map, scheme: 'https', label: arg };
 }

@@ -7,7 +7,13 @@ import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_CLOSE_UNAUTHORIZED, EVENT_NAMES, type BridgeAuthed, type BridgeMessage, type EventName } from '../../shared/api.js';
+import {
+  BRIDGE_CLOSE_UNAUTHORIZED,
+  EVENT_NAMES,
+  type BridgeAuthed,
+  type BridgeMessage,
+  type EventName,
+} from '../../shared/api.js';
 import { dispatch } from '../app/dispatch.js';
 import type { AppServices } from '../app/services.js';
 import { refuseOnSocket } from './responses.js';
@@ -50,7 +56,11 @@ function send(ws: WebSocket, msg: BridgeMessage | BridgeAuthed): void {
     text = JSON.stringify(msg);
   } catch (err) {
     if (!('id' in msg)) return;
-    text = JSON.stringify({ id: msg.id, ok: false, error: `the result could not be sent: ${(err as Error).message}` } satisfies BridgeMessage);
+    text = JSON.stringify({
+      id: msg.id,
+      ok: false,
+      error: `the result could not be sent: ${(err as Error).message}`,
+    } satisfies BridgeMessage);
   }
   ws.send(text);
 }
@@ -60,7 +70,9 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const deadlineMs = opts.authDeadlineMs ?? AUTH_DEADLINE_MS;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // A broken handshake (bad key, version or subprotocol list) is refused with the same headers as every answer.
-  wss.on('wsClientError', (err, socket, req) => refuseOnSocket(socket, opts.tls, req.method === 'GET' ? 400 : 405, `not a WebSocket handshake: ${err.message}`));
+  wss.on('wsClientError', (err, socket, req) =>
+    refuseOnSocket(socket, opts.tls, req.method === 'GET' ? 400 : 405, `not a WebSocket handshake: ${err.message}`),
+  );
   const sockets = new Set<WebSocket>();
   const authed = new Set<WebSocket>();
   /** Upgrades accepted and not yet authenticated, counted from before the handshake completes. */
@@ -79,7 +91,11 @@ export function createBridge(opts: BridgeOptions): Bridge {
     const m = (typeof msg === 'object' && msg !== null ? msg : {}) as Record<string, unknown>;
     const id = typeof m.id === 'number' ? m.id : -1;
     if (inFlight.n >= MAX_CALLS_IN_FLIGHT) {
-      send(ws, { id, ok: false, error: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight; wait for answers before sending more` });
+      send(ws, {
+        id,
+        ok: false,
+        error: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight; wait for answers before sending more`,
+      });
       return;
     }
     inFlight.n++;
@@ -95,7 +111,10 @@ export function createBridge(opts: BridgeOptions): Bridge {
     sockets.add(ws);
     let isAuthed = false;
     const inFlight = { n: 0 };
-    const deadline = setTimeout(() => ws.close(BRIDGE_CLOSE_UNAUTHORIZED, `no access token within ${deadlineMs} ms`), deadlineMs);
+    const deadline = setTimeout(
+      () => ws.close(BRIDGE_CLOSE_UNAUTHORIZED, `no access token within ${deadlineMs} ms`),
+      deadlineMs,
+    );
     ws.on('close', () => {
       clearTimeout(deadline);
       sockets.delete(ws);
@@ -127,7 +146,12 @@ export function createBridge(opts: BridgeOptions): Bridge {
   return {
     accept(req, socket, head) {
       if (unauthenticated >= MAX_UNAUTHENTICATED) {
-        refuseOnSocket(socket, opts.tls, 503, 'too many connections waiting to authenticate; try again in a few seconds');
+        refuseOnSocket(
+          socket,
+          opts.tls,
+          503,
+          'too many connections waiting to authenticate; try again in a few seconds',
+        );
         return;
       }
       unauthenticated++;

@@ -61,7 +61,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     try {
       const v = checkRequest(req, guard);
       if (!v.ok) return refuse(res, tls, v.status, v.reason);
-      serveStatic(opts.staticDir, v.path, req, res, tls).catch(() => refuse(res, tls, 500, 'internal error while serving a file'));
+      serveStatic(opts.staticDir, v.path, req, res, tls).catch(() =>
+        refuse(res, tls, 500, 'internal error while serving a file'),
+      );
     } catch {
       refuse(res, tls, 500, 'internal error');
     }
@@ -94,13 +96,20 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     if (err.code === 'HPE_HEADER_OVERFLOW') return refuseOnSocket(socket, tls, 431, 'request headers too large');
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refuseOnSocket(socket, tls, 408, 'request not complete in time');
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+      return refuseOnSocket(socket, tls, 408, 'request not complete in time');
     refuseOnSocket(socket, tls, 400, 'malformed HTTP request');
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE' ? `address ${formatHostPort(opts.host, opts.port)} is already in use` : `cannot listen on ${formatHostPort(opts.host, opts.port)}: ${err.message}`)),
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `address ${formatHostPort(opts.host, opts.port)} is already in use`
+            : `cannot listen on ${formatHostPort(opts.host, opts.port)}: ${err.message}`,
+        ),
+      ),
     );
     server.listen(opts.port, opts.host, () => resolve());
   });

@@ -89,15 +89,23 @@ export function servesName(name: string, localAddress: string | undefined, hostN
 
 export function checkRequest(req: http.IncomingMessage, opts: GuardOptions): Verdict {
   const path = parseRequestPath(req.url);
-  if (path === null) return { ok: false, status: 400, reason: 'malformed request target: expected /path with valid %-escapes' };
+  if (path === null)
+    return { ok: false, status: 400, reason: 'malformed request target: expected /path with valid %-escapes' };
   const host = req.headers.host;
   const name = hostHeaderName(host);
   if (name === null) return { ok: false, status: 400, reason: 'missing or malformed Host header' };
   if (!servesName(name, req.socket.localAddress, opts.hostNames)) {
-    return { ok: false, status: 421, reason: `this derpdesk host does not serve "${name}"; start it with --host-name ${name} if that name is yours` };
+    return {
+      ok: false,
+      status: 421,
+      reason: `this derpdesk host does not serve "${name}"; start it with --host-name ${name} if that name is yours`,
+    };
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `${opts.tls ? 'https' : 'http'}://${host!.trim().toLowerCase()}`) {
+  if (
+    origin !== undefined &&
+    origin.toLowerCase() !== `${opts.tls ? 'https' : 'http'}://${host!.trim().toLowerCase()}`
+  ) {
     return { ok: false, status: 403, reason: 'cross-origin request refused' };
   }
   return { ok: true, path };

@@ -34,7 +34,9 @@ export function refuse(res: http.ServerResponse, tls: boolean, status: number, m
     res.destroy();
     return;
   }
-  res.writeHead(status, { ...securityHeaders(tls), 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(`${message}\n`);
+  res
+    .writeHead(status, { ...securityHeaders(tls), 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+    .end(`${message}\n`);
 }
 
 const REASONS: Record<number, string> = {
@@ -52,7 +54,15 @@ const REASONS: Record<number, string> = {
 /** The same refusal written straight to a socket: an upgrade request or one the HTTP parser gave up on. */
 export function refuseOnSocket(socket: Duplex, tls: boolean, status: number, message: string): void {
   const body = `${message}\n`;
-  const headers = { ...securityHeaders(tls), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
-  const head = [`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const headers = {
+    ...securityHeaders(tls),
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  const head = [
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
   socket.end(`${head}\r\n\r\n${body}`);
 }

@@ -16,7 +16,13 @@ const MIME: Record<string, string> = {
 };
 
 /** Answers `urlPath` (already decoded and checked by the request guard) from `staticDir`; never rejects. */
-export async function serveStatic(staticDir: string, urlPath: string, req: http.IncomingMessage, res: http.ServerResponse, tls: boolean): Promise<void> {
+export async function serveStatic(
+  staticDir: string,
+  urlPath: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  tls: boolean,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...securityHeaders(tls), Allow: 'GET, HEAD' }).end();
     return;
@@ -32,6 +38,9 @@ export async function serveStatic(staticDir: string, urlPath: string, req: http.
     if (rel === '/index.html') return refuse(res, tls, 500, 'the renderer is not built: run `npm run build` first');
     return refuse(res, tls, 404, 'not found');
   }
-  res.writeHead(200, { ...securityHeaders(tls), 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+  res.writeHead(200, {
+    ...securityHeaders(tls),
+    'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+  });
   res.end(body);
 }

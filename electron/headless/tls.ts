@@ -36,15 +36,21 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
     ({ certFile, keyFile, created } = await loadOrCreateSelfSigned(dir, source.name));
   }
   const [cert, key] = await Promise.all([
-    fs.readFile(certFile).catch((err: Error) => Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${err.message}`))),
-    fs.readFile(keyFile).catch((err: Error) => Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${err.message}`))),
+    fs
+      .readFile(certFile)
+      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${err.message}`))),
+    fs
+      .readFile(keyFile)
+      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${err.message}`))),
   ]);
   let fingerprint: string;
   try {
     fingerprint = new X509Certificate(cert).fingerprint256;
     createSecureContext({ cert, key });
   } catch (err) {
-    throw new Error(`the TLS certificate ${certFile} and key ${keyFile} are unusable (${(err as Error).message}); give a PEM certificate and its matching PEM private key`);
+    throw new Error(
+      `the TLS certificate ${certFile} and key ${keyFile} are unusable (${(err as Error).message}); give a PEM certificate and its matching PEM private key`,
+    );
   }
   return { cert, key, certFile, fingerprint, created };
 }

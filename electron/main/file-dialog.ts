@@ -9,16 +9,27 @@ const ALL_FILES: FileFilter = { name: 'All files', extensions: ['*'] };
 
 const PURPOSES: Record<FilePurpose, { title: string; filter: FileFilter }> = {
   map: { title: 'DERP map', filter: { name: 'DERP map (YAML or JSON)', extensions: ['yaml', 'yml', 'json'] } },
-  'headscale-config': { title: 'headscale config', filter: { name: 'headscale config (YAML)', extensions: ['yaml', 'yml'] } },
+  'headscale-config': {
+    title: 'headscale config',
+    filter: { name: 'headscale config (YAML)', extensions: ['yaml', 'yml'] },
+  },
   allowlist: { title: 'Allowlist file', filter: { name: 'Text', extensions: ['txt', 'list'] } },
   key: { title: 'Key file', filter: { name: 'Key', extensions: ['key', 'json', 'pem'] } },
   certificate: { title: 'TLS certificate or key', filter: { name: 'PEM', extensions: ['pem', 'crt', 'key'] } },
 };
 
 /** Shows the dialog over `parent` (when there is one); resolves to the picked path or null when cancelled. */
-export async function showFileDialog(dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>, parent: BaseWindow | null, req: ChooseFileRequest): Promise<string | null> {
+export async function showFileDialog(
+  dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>,
+  parent: BaseWindow | null,
+  req: ChooseFileRequest,
+): Promise<string | null> {
   const { title, filter } = PURPOSES[req.purpose];
-  const common = { title: `${req.mode === 'open' ? 'Open' : 'Save'} ${title}`, filters: [filter, ALL_FILES], ...(req.defaultPath ? { defaultPath: req.defaultPath } : {}) };
+  const common = {
+    title: `${req.mode === 'open' ? 'Open' : 'Save'} ${title}`,
+    filters: [filter, ALL_FILES],
+    ...(req.defaultPath ? { defaultPath: req.defaultPath } : {}),
+  };
   if (req.mode === 'open') {
     const options = { ...common, properties: ['openFile' as const] };
     const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);

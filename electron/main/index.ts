@@ -22,7 +22,10 @@ const appUrl = pathToFileURL(indexHtml).href;
 installLastResort(consoleLogger, {
   name: 'derpdesk',
   exit: (code) => {
-    dialog.showErrorBox('derpdesk stopped after an internal error', 'The relay was stopped. Start derpdesk from a terminal to see the details, and please report them.');
+    dialog.showErrorBox(
+      'derpdesk stopped after an internal error',
+      'The relay was stopped. Start derpdesk from a terminal to see the details, and please report them.',
+    );
     app.exit(code);
   },
 });
@@ -32,44 +35,51 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
 
-app.whenReady().then(() => {
-  const dataDir = app.getPath('userData');
-  const files = new GrantsPolicy(dataDir, (req) => showFileDialog(dialog, win, req));
-  const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files });
-  installSessionGuards(session.defaultSession);
-  registerIpc(ipcMain, services, (frame) => !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl));
-  forwardEvents(services, () => win?.webContents ?? null);
+app
+  .whenReady()
+  .then(() => {
+    const dataDir = app.getPath('userData');
+    const files = new GrantsPolicy(dataDir, (req) => showFileDialog(dialog, win, req));
+    const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files });
+    installSessionGuards(session.defaultSession);
+    registerIpc(
+      ipcMain,
+      services,
+      (frame) => !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl),
+    );
+    forwardEvents(services, () => win?.webContents ?? null);
 
-  const createWindow = () => {
-    win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
-    installWindowGuards(win.webContents, appUrl, (url) => void shell.openExternal(url));
-    win.once('ready-to-show', () => win?.show());
-    win.on('closed', () => (win = null));
-    void win.loadFile(indexHtml);
-  };
-  createWindow();
+    const createWindow = () => {
+      win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
+      installWindowGuards(win.webContents, appUrl, (url) => void shell.openExternal(url));
+      win.once('ready-to-show', () => win?.show());
+      win.on('closed', () => (win = null));
+      void win.loadFile(indexHtml);
+    };
+    createWindow();
 
-  app.on('second-instance', () => {
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
+    app.on('second-instance', () => {
+      if (win) {
+        if (win.isMinimized()) win.restore();
+        win.focus();
+      }
+    });
+    app.on('activate', () => {
+      if (!win) createWindow();
+    });
+    let disposed = false;
+    app.on('before-quit', (event) => {
+      if (disposed) return;
+      event.preventDefault();
+      disposed = true;
+      void services.dispose().finally(() => app.quit());
+    });
+  })
+  .catch((err: unknown) => {
+    consoleLogger.warn(`derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    dialog.showErrorBox('derpdesk could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
   });
-  app.on('activate', () => {
-    if (!win) createWindow();
-  });
-  let disposed = false;
-  app.on('before-quit', (event) => {
-    if (disposed) return;
-    event.preventDefault();
-    disposed = true;
-    void services.dispose().finally(() => app.quit());
-  });
-}).catch((err: unknown) => {
-  consoleLogger.warn(`derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  dialog.showErrorBox('derpdesk could not start', err instanceof Error ? err.message : String(err));
-  app.exit(1);
-});
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

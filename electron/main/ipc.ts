@@ -9,7 +9,11 @@ import type { AppServices } from '../app/services.js';
 
 export type FrameCheck = (frame: WebFrameMain | null | undefined) => boolean;
 
-export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, services: Pick<AppServices, 'handlers'>, isTrusted: FrameCheck): () => void {
+export function registerIpc(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  services: Pick<AppServices, 'handlers'>,
+  isTrusted: FrameCheck,
+): () => void {
   for (const name of CALL_NAMES) {
     ipcMain.handle(channelOf(name), async (event, ...args: unknown[]) => {
       if (!isTrusted(event.senderFrame)) throw new Error(`refused ${name}: the sender is not the derpdesk window`);

@@ -3,11 +3,19 @@
  * subscription per event, nothing else of ipcRenderer.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CALL_NAMES, EVENT_NAMES, channelOf, type CallName, type DerpdeskApi, type EventName } from '../../shared/api.js';
+import {
+  CALL_NAMES,
+  EVENT_NAMES,
+  channelOf,
+  type CallName,
+  type DerpdeskApi,
+  type EventName,
+} from '../../shared/api.js';
 
 const api: DerpdeskApi = {
   call: (name, ...args) => {
-    if (!(CALL_NAMES as readonly string[]).includes(name)) return Promise.reject(new Error(`unknown call ${String(name)}`));
+    if (!(CALL_NAMES as readonly string[]).includes(name))
+      return Promise.reject(new Error(`unknown call ${String(name)}`));
     return ipcRenderer.invoke(channelOf(name as CallName), ...args);
   },
   on: (event, listener) => {

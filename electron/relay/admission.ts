@@ -54,7 +54,9 @@ export class AllowList {
     const next = parseAllowList(await readTextFileBounded(this.file, MAX_TEXT_INPUT_BYTES));
     this.mtimeMs = mtimeMs;
     this.snapshot = next;
-    this.logger.info(`admission: allowlist ${this.file}: ${next.keys.size} keys${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`);
+    this.logger.info(
+      `admission: allowlist ${this.file}: ${next.keys.size} keys${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`,
+    );
   }
 
   async current(): Promise<AllowListSnapshot> {
@@ -66,7 +68,9 @@ export class AllowList {
         if (st.mtimeMs !== this.mtimeMs) await this.read(st.mtimeMs);
       } catch (err) {
         // Keep the last good list: a file being replaced must not let everyone in or lock everyone out.
-        this.logger.warn(`admission: cannot re-read allowlist ${this.file} (${(err as Error).message}); keeping the previous list`);
+        this.logger.warn(
+          `admission: cannot re-read allowlist ${this.file} (${(err as Error).message}); keeping the previous list`,
+        );
       }
     }
     return this.snapshot;
@@ -91,7 +95,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Go's http.Client re-sends a POST as a bodiless GET after these; 307 and 308 keep the method and body. */
 const REDIRECT_TO_GET = new Set([301, 302, 303]);
 
-type VerifyExchange = { kind: 'answer'; res: Response } | { kind: 'unreachable'; why: string } | { kind: 'refused'; why: string };
+type VerifyExchange =
+  { kind: 'answer'; res: Response } | { kind: 'unreachable'; why: string } | { kind: 'refused'; why: string };
 
 /**
  * POSTs to the controller and follows redirects as derper's Go client does (up to 10; 301/302/303 turn the POST
@@ -112,18 +117,25 @@ async function exchange(opts: VerifyUrlOptions, json: string, signal: AbortSigna
         redirect: 'manual',
       });
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? 'timed out' : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+      const why =
+        (err as Error).name === 'TimeoutError'
+          ? 'timed out'
+          : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
       return { kind: 'unreachable', why };
     }
     if (!REDIRECT_STATUSES.has(res.status)) return { kind: 'answer', res };
     await res.body?.cancel();
-    if (hops >= MAX_VERIFY_REDIRECTS) return { kind: 'refused', why: `admission controller redirected more than ${MAX_VERIFY_REDIRECTS} times` };
+    if (hops >= MAX_VERIFY_REDIRECTS)
+      return { kind: 'refused', why: `admission controller redirected more than ${MAX_VERIFY_REDIRECTS} times` };
     const location = res.headers.get('location');
     let next: URL;
     try {
       next = new URL(location ?? '', url);
     } catch {
-      return { kind: 'refused', why: `admission controller answered ${res.status} with an unusable Location "${location}"` };
+      return {
+        kind: 'refused',
+        why: `admission controller answered ${res.status} with an unusable Location "${location}"`,
+      };
     }
     if (location === null || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
       return { kind: 'refused', why: `admission controller answered ${res.status} without an http(s) Location` };
@@ -153,7 +165,11 @@ async function readCapped(res: Response, max: number): Promise<string | null> {
 }
 
 /** derper's admission-controller request: POST {"NodePublic","Source"}, admitted only on 200 with {"Allow":true}. */
-export async function verifyViaUrl(opts: VerifyUrlOptions, req: AdmissionRequest, logger: Logger): Promise<string | null> {
+export async function verifyViaUrl(
+  opts: VerifyUrlOptions,
+  req: AdmissionRequest,
+  logger: Logger,
+): Promise<string | null> {
   const key = formatNodePublic(req.key);
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 5000);
   const r = await exchange(opts, JSON.stringify({ NodePublic: key, Source: req.remoteAddress }), signal);
@@ -176,14 +192,17 @@ export async function verifyViaUrl(opts: VerifyUrlOptions, req: AdmissionRequest
   } catch (err) {
     return `admission controller's answer could not be read (${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message})`;
   }
-  if (text === null) return `admission controller's answer is longer than ${MAX_VERIFY_ANSWER_BYTES} bytes; it should be {"Allow":true} or {"Allow":false}`;
+  if (text === null)
+    return `admission controller's answer is longer than ${MAX_VERIFY_ANSWER_BYTES} bytes; it should be {"Allow":true} or {"Allow":false}`;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return 'admission controller answered with something that is not JSON';
   }
-  return (body as { Allow?: unknown })?.Allow === true ? null : `admission controller: ${key}/${req.remoteAddress} not allowed`;
+  return (body as { Allow?: unknown })?.Allow === true
+    ? null
+    : `admission controller: ${key}/${req.remoteAddress} not allowed`;
 }
 
 export interface AdmissionConfig {

@@ -274,7 +274,10 @@ export class ClientConnection {
       this.shared = this.host.boxKey.sharedKey(key);
       info = decodeClientInfo(openWithShared(this.shared, buf.subarray(start + KEY_LEN, end)));
     } catch (err) {
-      const why = err instanceof BoxError || !(err instanceof SyntaxError) ? 'does not open (sealed to another server key, or corrupted)' : `is not valid JSON (${(err as Error).message})`;
+      const why =
+        err instanceof BoxError || !(err instanceof SyntaxError)
+          ? 'does not open (sealed to another server key, or corrupted)'
+          : `is not valid JSON (${(err as Error).message})`;
       this.failHandshake(`ClientInfo from ${formatNodePublic(key)} ${why}`);
       return false;
     }
@@ -383,7 +386,8 @@ export class ClientConnection {
     if (!this.canMesh) return this.fail('ForwardPacket from a client without the mesh key: insufficient permissions');
     const pktStart = start + 2 * KEY_LEN;
     if (pktStart > end) return this.fail('short ForwardPacket frame');
-    if (end - pktStart > MAX_PACKET_SIZE) return this.fail(`ForwardPacket of ${end - pktStart} bytes exceeds the ${MAX_PACKET_SIZE}-byte limit`);
+    if (end - pktStart > MAX_PACKET_SIZE)
+      return this.fail(`ForwardPacket of ${end - pktStart} bytes exceeds the ${MAX_PACKET_SIZE}-byte limit`);
     this.countIn(end - pktStart);
     this.host.noteForwardedIn();
     const srcKey = Buffer.from(buf.subarray(start, start + KEY_LEN));
@@ -442,7 +446,11 @@ export class ClientConnection {
     }
     // While the socket has room and nothing waits in the rings, frames join this turn's batch; only a backed-up
     // receiver's packets go to the rings, where the oldest give way.
-    if (this.disco.length === 0 && this.packets.length === 0 && this.outBytes + frame.length <= WRITE_HIGH_WATER - this.transport.bufferedBytes) {
+    if (
+      this.disco.length === 0 &&
+      this.packets.length === 0 &&
+      this.outBytes + frame.length <= WRITE_HIGH_WATER - this.transport.bufferedBytes
+    ) {
       this.out.push(frame);
       this.outBytes += frame.length;
       if (this.outBytes >= EARLY_FLUSH_BYTES) {
@@ -476,7 +484,12 @@ export class ClientConnection {
   }
 
   hasQueued(): boolean {
-    return (this.control !== null && this.control.length > 0) || this.out.length > 0 || this.disco.length > 0 || this.packets.length > 0;
+    return (
+      (this.control !== null && this.control.length > 0) ||
+      this.out.length > 0 ||
+      this.disco.length > 0 ||
+      this.packets.length > 0
+    );
   }
 
   /** Counts a packet for this client that will never be written, here and in the server's totals. */
@@ -543,7 +556,12 @@ export class ClientConnection {
     this.state = 'closed';
     for (const f of this.disco.clear()) this.noteDrop('gone_disconnected', true, f.length - RECV_FRAME_OVERHEAD);
     for (const f of this.packets.clear()) this.noteDrop('gone_disconnected', false, f.length - RECV_FRAME_OVERHEAD);
-    for (const f of this.out) this.noteDrop('gone_disconnected', looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length), f.length - RECV_FRAME_OVERHEAD);
+    for (const f of this.out)
+      this.noteDrop(
+        'gone_disconnected',
+        looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length),
+        f.length - RECV_FRAME_OVERHEAD,
+      );
     this.out = [];
     this.control = null;
     this.lastSrc = null;

@@ -3,7 +3,13 @@
  * headscale's bare `privkey:<hex>` file; created (mode 0600) in derper's form when missing.
  */
 import { promises as fs } from 'node:fs';
-import { formatNodePrivate, generateKeyPair, keyPairFromPrivate, parseNodePrivate, type NodeKeyPair } from '../derp/keys.js';
+import {
+  formatNodePrivate,
+  generateKeyPair,
+  keyPairFromPrivate,
+  parseNodePrivate,
+  type NodeKeyPair,
+} from '../derp/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 
@@ -21,7 +27,8 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
       throw new KeyFileError(`${file}: not valid JSON; expected {"PrivateKey":"privkey:<64 hex>"}`);
     }
     const pk = (parsed as { PrivateKey?: unknown }).PrivateKey;
-    if (typeof pk !== 'string') throw new KeyFileError(`${file}: no "PrivateKey" string; expected {"PrivateKey":"privkey:<64 hex>"}`);
+    if (typeof pk !== 'string')
+      throw new KeyFileError(`${file}: no "PrivateKey" string; expected {"PrivateKey":"privkey:<64 hex>"}`);
     keyText = pk;
   } else {
     keyText = trimmed;
@@ -48,7 +55,9 @@ export async function loadOrCreateServerKey(file: string): Promise<LoadedServerK
     if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`, { cause: err });
     const pair = generateKeyPair();
     try {
-      await writeFileAtomic(file, JSON.stringify({ PrivateKey: formatNodePrivate(pair.privateKey) }) + '\n', { mode: 0o600 });
+      await writeFileAtomic(file, JSON.stringify({ PrivateKey: formatNodePrivate(pair.privateKey) }) + '\n', {
+        mode: 0o600,
+      });
     } catch (werr) {
       throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`, { cause: werr });
     }

@@ -75,7 +75,14 @@ export class MeshLink implements PacketForwarder {
   constructor(
     private readonly server: DerpServer,
     readonly url: string,
-    private readonly opts: { keyPair: NodeKeyPair; meshKey: string; certName?: string; ca?: string | Buffer; insecure?: boolean; logger: Logger },
+    private readonly opts: {
+      keyPair: NodeKeyPair;
+      meshKey: string;
+      certName?: string;
+      ca?: string | Buffer;
+      insecure?: boolean;
+      logger: Logger;
+    },
   ) {}
 
   get name(): string {
@@ -96,7 +103,13 @@ export class MeshLink implements PacketForwarder {
   }
 
   status(): MeshLinkStatus {
-    return { url: this.url, state: this.state, remoteClients: this.present.size, forwardedOut: this.forwardedOut, lastError: this.lastError };
+    return {
+      url: this.url,
+      state: this.state,
+      remoteClients: this.present.size,
+      forwardedOut: this.forwardedOut,
+      lastError: this.lastError,
+    };
   }
 
   forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void {

@@ -18,7 +18,13 @@ export const MIN_RATE_BURST = MAX_PACKET_SIZE + KEY_LEN;
 /** The config as derper applies it: per-client 0 disables everything; bursts raised to a frame; global >= per-client. */
 export function normalizeRateConfig(rc: RateConfig): Required<RateConfig> {
   const per = rc.PerClientRateLimitBytesPerSec ?? 0;
-  if (per <= 0) return { PerClientRateLimitBytesPerSec: 0, PerClientRateBurstBytes: 0, GlobalRateLimitBytesPerSec: 0, GlobalRateBurstBytes: 0 };
+  if (per <= 0)
+    return {
+      PerClientRateLimitBytesPerSec: 0,
+      PerClientRateBurstBytes: 0,
+      GlobalRateLimitBytesPerSec: 0,
+      GlobalRateBurstBytes: 0,
+    };
   const global = rc.GlobalRateLimitBytesPerSec ?? 0;
   return {
     PerClientRateLimitBytesPerSec: per,
@@ -38,8 +44,14 @@ export async function loadRateConfig(file: string): Promise<Required<RateConfig>
   }
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`${file}: expected a JSON object`);
   const rc = parsed as Record<string, unknown>;
-  for (const k of ['PerClientRateLimitBytesPerSec', 'PerClientRateBurstBytes', 'GlobalRateLimitBytesPerSec', 'GlobalRateBurstBytes']) {
-    if (rc[k] !== undefined && (typeof rc[k] !== 'number' || (rc[k] as number) < 0)) throw new Error(`${file}: ${k} must be a non-negative number`);
+  for (const k of [
+    'PerClientRateLimitBytesPerSec',
+    'PerClientRateBurstBytes',
+    'GlobalRateLimitBytesPerSec',
+    'GlobalRateBurstBytes',
+  ]) {
+    if (rc[k] !== undefined && (typeof rc[k] !== 'number' || (rc[k] as number) < 0))
+      throw new Error(`${file}: ${k} must be a non-negative number`);
   }
   return normalizeRateConfig(rc as RateConfig);
 }

@@ -50,21 +50,31 @@ export async function loadOrCreateSelfSigned(certdir: string, hostname: string):
   try {
     const pem = await fs.readFile(certFile);
     await fs.access(keyFile);
-    return { certFile, keyFile, certName: certNameOf(pem), created: false, notAfter: new Date(new X509Certificate(pem).validTo) };
+    return {
+      certFile,
+      keyFile,
+      certName: certNameOf(pem),
+      created: false,
+      notAfter: new Date(new X509Certificate(pem).validTo),
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: webcrypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '7f'),
+    serialNumber: webcrypto
+      .getRandomValues(new Uint8Array(8))
+      .reduce((s, b) => s + b.toString(16).padStart(2, '0'), '7f'),
     name: `CN=${hostname}`,
     notBefore: new Date(Date.now() - 3_600_000),
     notAfter,
     signingAlgorithm: ALG,
     keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
     extensions: [
-      new x509.SubjectAlternativeNameExtension([isIP(hostname) ? { type: 'ip', value: hostname } : { type: 'dns', value: hostname }]),
+      new x509.SubjectAlternativeNameExtension([
+        isIP(hostname) ? { type: 'ip', value: hostname } : { type: 'dns', value: hostname },
+      ]),
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),

@@ -19,7 +19,15 @@ import {
 } from '../derp/frames.js';
 import type { ClientInfo } from '../derp/info.js';
 import { formatNodePublic, isHexKey, type NodeKeyPair } from '../derp/keys.js';
-import { DROP_REASONS, type DeniedClient, type DropReason, type PeerInfo, type RelayCounters, type RelayGauges, type RelayStats } from '../../shared/relay.js';
+import {
+  DROP_REASONS,
+  type DeniedClient,
+  type DropReason,
+  type PeerInfo,
+  type RelayCounters,
+  type RelayGauges,
+  type RelayStats,
+} from '../../shared/relay.js';
 import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { normalizeRateConfig, type RateConfig } from './rate-config.js';
@@ -233,7 +241,8 @@ export class DerpServer implements ConnectionHost {
         this.clients.delete(conn.keyId);
         g.clientsLocal--;
         if (!this.meshRoutes.has(conn.keyId)) this.notePeerGone(conn.keyId, conn.key);
-        for (const watcher of this.watchers) if (watcher !== conn) watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
+        for (const watcher of this.watchers)
+          if (watcher !== conn) watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
         if (set.conns.length === 1) {
@@ -349,7 +358,12 @@ export class DerpServer implements ConnectionHost {
     const set = this.clients.get(buf.toString('latin1', dstStart, pktStart));
     const dst = set?.active;
     if (dst) {
-      dst.enqueuePacket(encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end), disco, srcKey.toString('latin1'), null);
+      dst.enqueuePacket(
+        encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end),
+        disco,
+        srcKey.toString('latin1'),
+        null,
+      );
       return;
     }
     if (set && set.conns.length > 1) {
@@ -364,19 +378,28 @@ export class DerpServer implements ConnectionHost {
   setRateLimits(rc: RateConfig): Required<RateConfig> {
     this.rateConfig = normalizeRateConfig(rc);
     const r = this.rateConfig;
-    this.globalLimiter = r.GlobalRateLimitBytesPerSec > 0 ? new TokenBucket(r.GlobalRateLimitBytesPerSec, r.GlobalRateBurstBytes) : null;
+    this.globalLimiter =
+      r.GlobalRateLimitBytesPerSec > 0 ? new TokenBucket(r.GlobalRateLimitBytesPerSec, r.GlobalRateBurstBytes) : null;
     for (const conn of this.conns) if (conn.state === 'active') this.applyRateLimit(conn);
     return r;
   }
 
   private applyRateLimit(conn: ClientConnection): void {
     const r = this.rateConfig;
-    conn.limiter = r.PerClientRateLimitBytesPerSec > 0 && !conn.canMesh ? new TokenBucket(r.PerClientRateLimitBytesPerSec, r.PerClientRateBurstBytes) : null;
+    conn.limiter =
+      r.PerClientRateLimitBytesPerSec > 0 && !conn.canMesh
+        ? new TokenBucket(r.PerClientRateLimitBytesPerSec, r.PerClientRateBurstBytes)
+        : null;
   }
 
   noteDenied(conn: ClientConnection, reason: string): void {
     this.count.clientsDenied++;
-    this.denials.push({ key: formatNodePublic(conn.key), remoteAddress: conn.transport.remoteAddress, reason, at: this.now() });
+    this.denials.push({
+      key: formatNodePublic(conn.key),
+      remoteAddress: conn.transport.remoteAddress,
+      reason,
+      at: this.now(),
+    });
     if (this.denials.length > MAX_DENIALS_KEPT) this.denials.shift();
   }
 
@@ -417,7 +440,8 @@ export class DerpServer implements ConnectionHost {
 
   /** Every route through `via`, e.g. when its link drops. */
   removeMeshRoutesVia(via: PacketForwarder): void {
-    for (const [id, routes] of [...this.meshRoutes]) if (routes.includes(via)) this.removeMeshRoute(Buffer.from(id, 'latin1'), via);
+    for (const [id, routes] of [...this.meshRoutes])
+      if (routes.includes(via)) this.removeMeshRoute(Buffer.from(id, 'latin1'), via);
   }
 
   noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
@@ -536,10 +560,14 @@ export class DerpServer implements ConnectionHost {
     const now = this.now();
     for (const conn of this.conns) {
       if (conn.state === 'handshake' || conn.state === 'verifying') {
-        if (now > conn.handshakeDeadline) conn.failHandshake(`no valid ClientInfo within ${this.handshakeTimeoutMs / 1000} s`);
+        if (now > conn.handshakeDeadline)
+          conn.failHandshake(`no valid ClientInfo within ${this.handshakeTimeoutMs / 1000} s`);
         continue;
       }
-      if (conn.stalledSince !== 0 && now - conn.stalledSince > (conn.canMesh ? this.meshWriteTimeoutMs : this.writeTimeoutMs)) {
+      if (
+        conn.stalledSince !== 0 &&
+        now - conn.stalledSince > (conn.canMesh ? this.meshWriteTimeoutMs : this.writeTimeoutMs)
+      ) {
         this.count.writeTimeouts++;
         conn.fail(`write timeout: the client has not read for ${((now - conn.stalledSince) / 1000).toFixed(1)} s`);
         continue;
@@ -627,7 +655,12 @@ export class DerpServer implements ConnectionHost {
 }
 
 function presentFrame(conn: ClientConnection): Buffer {
-  return encodePeerPresent(conn.key, ipTo16(conn.transport.remoteAddress), conn.transport.remotePort, conn.presentFlags());
+  return encodePeerPresent(
+    conn.key,
+    ipTo16(conn.transport.remoteAddress),
+    conn.transport.remotePort,
+    conn.presentFlags(),
+  );
 }
 
 /** The 16-byte form PeerPresent carries: IPv4 as ::ffff:a.b.c.d, unparsable addresses as zeros. */

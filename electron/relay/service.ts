@@ -44,7 +44,10 @@ export interface RelayServiceConfig {
   /** derper's -accept-connection-limit (per second) and -accept-connection-burst. */
   acceptLimit?: { perSecond: number; burst: number };
   /** Protocol timings; the defaults are derper's. */
-  timing?: Pick<DerpServerOptions, 'handshakeTimeoutMs' | 'writeTimeoutMs' | 'meshWriteTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'>;
+  timing?: Pick<
+    DerpServerOptions,
+    'handshakeTimeoutMs' | 'writeTimeoutMs' | 'meshWriteTimeoutMs' | 'keepAliveMs' | 'sendQueueDepth'
+  >;
   /** Extra Prometheus text appended to /debug/varz (STUN counters, ...). */
   extraVarz?: () => string[];
   /**
@@ -80,7 +83,11 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
     try {
       return await fs.readFile(file);
     } catch (err) {
-      throw new RelayStartError(`cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'file', { cause: err });
+      throw new RelayStartError(
+        `cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        'file',
+        { cause: err },
+      );
     }
   };
   return { cert: await read(tls.certFile, 'certificate'), key: await read(tls.keyFile, 'key') };
@@ -90,9 +97,26 @@ function listen(srv: AnyServer, host: string, port: number, what: string): Promi
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const where = formatHostPort(host || '*', port);
-      if (err.code === 'EADDRINUSE') reject(new RelayStartError(`${what}: address ${where} is already in use (is another relay or web server running?)`, 'listen', { cause: err }));
-      else if (err.code === 'EACCES') reject(new RelayStartError(`${what}: permission denied binding ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, 'listen', { cause: err }));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new RelayStartError(`${what}: address ${where} is not available on this machine`, 'listen', { cause: err }));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new RelayStartError(
+            `${what}: address ${where} is already in use (is another relay or web server running?)`,
+            'listen',
+            { cause: err },
+          ),
+        );
+      else if (err.code === 'EACCES')
+        reject(
+          new RelayStartError(
+            `${what}: permission denied binding ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`,
+            'listen',
+            { cause: err },
+          ),
+        );
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(
+          new RelayStartError(`${what}: address ${where} is not available on this machine`, 'listen', { cause: err }),
+        );
       else reject(new RelayStartError(`${what}: cannot listen on ${where}: ${err.message}`, 'listen', { cause: err }));
     };
     srv.once('error', onError);
@@ -109,7 +133,12 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 }
 
@@ -117,7 +146,11 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  * Runs a request handler so that nothing it throws leaves the 'request' event: the client gets a 500 (or a closed
  * connection if the answer had started), and its next request on the connection gets a fresh handshake deadline.
  */
-function guardedRequests(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, guard: HandshakeGuard, log: Logger) {
+function guardedRequests(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  guard: HandshakeGuard,
+  log: Logger,
+) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     res.once('finish', () => guard.rearm(req.socket));
     try {
@@ -125,7 +158,10 @@ function guardedRequests(handler: (req: http.IncomingMessage, res: http.ServerRe
     } catch (err) {
       log.warn(`derp: HTTP ${req.method} handler failed: ${(err as Error).stack ?? String(err)}`);
       if (res.headersSent) res.destroy();
-      else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end('500 internal error\n');
+      else
+        res
+          .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+          .end('500 internal error\n');
     }
   };
 }
@@ -148,7 +184,11 @@ function planMesh(cfg: RelayServiceConfig): Array<{ url: string; certName?: stri
     try {
       return meshPeerUrl(entry);
     } catch (err) {
-      throw new RelayStartError(`mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`, 'file', { cause: err });
+      throw new RelayStartError(
+        `mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`,
+        'file',
+        { cause: err },
+      );
     }
   });
 }
@@ -173,18 +213,33 @@ export class RelayService {
     const meshPeers = planMesh(cfg);
     const key = await loadOrCreateServerKey(cfg.keyFile);
     if (key.looseMode !== undefined) {
-      log.warn(`key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`);
+      log.warn(
+        `key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`,
+      );
     }
     const tls = cfg.tls ? await readTls(cfg.tls) : null;
-    const derp = new DerpServer({ ...cfg.timing, keyPair: key, logger: log, meshKey: cfg.meshKey, admissionCheck: cfg.admissionCheck });
+    const derp = new DerpServer({
+      ...cfg.timing,
+      keyPair: key,
+      logger: log,
+      meshKey: cfg.meshKey,
+      admissionCheck: cfg.admissionCheck,
+    });
     if (cfg.rateConfig) derp.setRateLimits(cfg.rateConfig);
     const maxPerIp = cfg.maxHandshakesPerIp ?? DEFAULT_MAX_HANDSHAKES_PER_IP;
-    const onTimeout = (who: string) => derp.log.warnKeyed('handshake deadline', `derp: ${who}: handshake: not done within ${derp.handshakeTimeoutMs / 1000} s of connecting; closing this connection`);
+    const onTimeout = (who: string) =>
+      derp.log.warnKeyed(
+        'handshake deadline',
+        `derp: ${who}: handshake: not done within ${derp.handshakeTimeoutMs / 1000} s of connecting; closing this connection`,
+      );
     const guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
-    const varz = () => renderDerpVarz(derp.stats(), [...handshakeGuardVarz(guard.counters), ...(cfg.extraVarz?.() ?? [])]);
+    const varz = () =>
+      renderDerpVarz(derp.stats(), [...handshakeGuardVarz(guard.counters), ...(cfg.extraVarz?.() ?? [])]);
     const handlers = createDerpHttp({ server: derp, varz, onHandshakeDone: guard.done });
 
-    const main: AnyServer = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }) : http.createServer();
+    const main: AnyServer = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
+      : http.createServer();
     main.on('connection', guard.onConnection);
     main.on('request', guardedRequests(handlers.onRequest, guard, log));
     main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
@@ -212,25 +267,41 @@ export class RelayService {
       const a = await listen(main, listenAt.host, listenAt.port, 'relay');
       servers.push(main);
       const scheme = tls ? 'https' : 'http';
-      endpoints.push({ role: 'derp', scheme, host: a.address, port: a.port, url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp` });
+      endpoints.push({
+        role: 'derp',
+        scheme,
+        host: a.address,
+        port: a.port,
+        url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp`,
+      });
       if (tls && cfg.httpPort >= 0) {
         const port80Guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
         const port80 = http.createServer(
-          guardedRequests((req, res) => {
-            if ((req.url ?? '').split('?')[0] === '/generate_204') {
-              serveNoContent(req, res);
-              return;
-            }
-            const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-            res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
-            res.end();
-          }, port80Guard, log),
+          guardedRequests(
+            (req, res) => {
+              if ((req.url ?? '').split('?')[0] === '/generate_204') {
+                serveNoContent(req, res);
+                return;
+              }
+              const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+              res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
+              res.end();
+            },
+            port80Guard,
+            log,
+          ),
         );
         port80.on('connection', port80Guard.onConnection);
         port80.on('clientError', onClientError);
         const b = await listen(port80, listenAt.host, cfg.httpPort, 'HTTP port');
         servers.push(port80);
-        endpoints.push({ role: 'http-port', scheme: 'http', host: b.address, port: b.port, url: `http://${urlHost(listenAt.host)}:${b.port}/generate_204` });
+        endpoints.push({
+          role: 'http-port',
+          scheme: 'http',
+          host: b.address,
+          port: b.port,
+          url: `http://${urlHost(listenAt.host)}:${b.port}/generate_204`,
+        });
       }
     } catch (err) {
       await derp.close();
@@ -238,7 +309,16 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    const mesh = meshPeers.map((peer) => new MeshLink(derp, peer.url, { keyPair: key, meshKey: cfg.meshKey!, certName: peer.certName, ca: cfg.meshCa, logger: log }));
+    const mesh = meshPeers.map(
+      (peer) =>
+        new MeshLink(derp, peer.url, {
+          keyPair: key,
+          meshKey: cfg.meshKey!,
+          certName: peer.certName,
+          ca: cfg.meshCa,
+          logger: log,
+        }),
+    );
     for (const link of mesh) link.start();
     return new RelayService(derp, endpoints, key.created, servers, mesh);
   }

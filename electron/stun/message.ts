@@ -52,7 +52,8 @@ export function framingError(buf: Buffer): string | null {
   if (buf[0] & 0xc0) return 'top two bits of the message type are not zero';
   const length = buf.readUInt16BE(2);
   if (length % 4 !== 0) return `message length ${length} is not a multiple of 4`;
-  if (HEADER_LEN + length !== buf.length) return `message length ${length} does not match the datagram (${buf.length - HEADER_LEN} bytes after the header)`;
+  if (HEADER_LEN + length !== buf.length)
+    return `message length ${length} does not match the datagram (${buf.length - HEADER_LEN} bytes after the header)`;
   let off = HEADER_LEN;
   while (off < buf.length) {
     if (buf.length - off < 4) return 'truncated attribute header';
@@ -78,9 +79,14 @@ export function parseMessage(buf: Buffer): ParseResult {
   const err = framingError(buf);
   if (err) return { ok: false, reason: err };
   const hasCookie = hasMagicCookie(buf);
-  const header: StunHeader = { type: buf.readUInt16BE(0), length: buf.length - HEADER_LEN, hasCookie, txid: Buffer.from(buf.subarray(hasCookie ? 8 : 4, HEADER_LEN)) };
+  const header: StunHeader = {
+    type: buf.readUInt16BE(0),
+    length: buf.length - HEADER_LEN,
+    hasCookie,
+    txid: Buffer.from(buf.subarray(hasCookie ? 8 : 4, HEADER_LEN)),
+  };
   const attrs: StunAttribute[] = [];
-  for (let off = HEADER_LEN; off < buf.length; ) {
+  for (let off = HEADER_LEN; off < buf.length;) {
     const alen = buf.readUInt16BE(off + 2);
     attrs.push({ type: buf.readUInt16BE(off), value: buf.subarray(off + 4, off + 4 + alen) });
     off += 4 + alen + ((4 - (alen % 4)) % 4);
@@ -177,10 +183,14 @@ function readAddress(v: Buffer, xor: Buffer | null): MappedAddress | null {
 }
 
 /** The mapped address of a Binding Success Response whose transaction id is `txid`, or a reason. */
-export function parseBindingResponse(buf: Buffer, txid: Buffer): { ok: true; addr: MappedAddress } | { ok: false; reason: string } {
+export function parseBindingResponse(
+  buf: Buffer,
+  txid: Buffer,
+): { ok: true; addr: MappedAddress } | { ok: false; reason: string } {
   const m = parseMessage(buf);
   if (!m.ok) return m;
-  if (m.header.type !== BINDING_SUCCESS) return { ok: false, reason: `not a Binding Success Response (type 0x${m.header.type.toString(16)})` };
+  if (m.header.type !== BINDING_SUCCESS)
+    return { ok: false, reason: `not a Binding Success Response (type 0x${m.header.type.toString(16)})` };
   if (!m.header.hasCookie || !m.header.txid.equals(txid)) return { ok: false, reason: 'transaction id does not match' };
   let fallback: MappedAddress | null = null;
   for (const a of m.attrs) {

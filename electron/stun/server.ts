@@ -46,7 +46,16 @@ export function allAddresses(port: number): StunListen[] {
 }
 
 export class StunServer {
-  readonly stats: StunStats = { success: 0, notStun: 0, writeError: 0, readError: 0, ipv4: 0, ipv6: 0, droppedSourcePortZero: 0, droppedRateLimited: 0 };
+  readonly stats: StunStats = {
+    success: 0,
+    notStun: 0,
+    writeError: 0,
+    readError: 0,
+    ipv4: 0,
+    ipv6: 0,
+    droppedSourcePortZero: 0,
+    droppedRateLimited: 0,
+  };
   private readonly sockets: dgram.Socket[] = [];
   private readonly limiter: SourceLimiter;
 
@@ -81,7 +90,13 @@ export class StunServer {
       sock.once('error', (err: NodeJS.ErrnoException) => {
         sock.close();
         const where = formatHostPort(l.host, l.port);
-        reject(new Error(err.code === 'EADDRINUSE' ? `STUN: address ${where} is already in use` : `STUN: cannot listen on ${where}: ${err.message}`));
+        reject(
+          new Error(
+            err.code === 'EADDRINUSE'
+              ? `STUN: address ${where} is already in use`
+              : `STUN: cannot listen on ${where}: ${err.message}`,
+          ),
+        );
       });
       sock.bind(l.port, l.host, () => {
         sock.removeAllListeners('error');

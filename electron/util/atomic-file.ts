@@ -37,11 +37,17 @@ export async function resolveWriteTarget(file: string): Promise<string> {
 }
 
 /** Writes `data` to `file` atomically; returns the real path written (different from `file` through a symlink). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<string> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<string> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const target = await resolveWriteTarget(file);
   const dir = path.dirname(target);
-  const existing = await fs.stat(target).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+  const existing = await fs
+    .stat(target)
+    .catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, opts.mode ?? 0o644);
   try {

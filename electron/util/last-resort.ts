@@ -40,7 +40,9 @@ export function installLastResort(logger: Logger, opts: LastResortOptions): () =
 
   const fatal = (what: string, reason: unknown): void => {
     logger.warn(`${opts.name}: fatal: ${what}: ${describe(reason)}`);
-    logger.warn(`${opts.name}: exiting with status ${EXIT_SOFTWARE} because the process state is unknown; a supervisor should restart it`);
+    logger.warn(
+      `${opts.name}: exiting with status ${EXIT_SOFTWARE} because the process state is unknown; a supervisor should restart it`,
+    );
     exit(EXIT_SOFTWARE);
   };
 
@@ -56,7 +58,9 @@ export function installLastResort(logger: Logger, opts: LastResortOptions): () =
       fatal(`more than ${maxRejections} unhandled promise rejections within a minute, the latest`, reason);
       return;
     }
-    logger.warn(`${opts.name}: unhandled promise rejection (still serving; please report this as a bug): ${describe(reason)}`);
+    logger.warn(
+      `${opts.name}: unhandled promise rejection (still serving; please report this as a bug): ${describe(reason)}`,
+    );
   };
 
   process.on('uncaughtException', onException);

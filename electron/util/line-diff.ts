@@ -22,17 +22,34 @@ function lineCount(text: string): number {
   return text === '' || text.endsWith('\n') ? n : n + 1;
 }
 
-export function unifiedDiff(before: string, after: string, name = 'file', context = 2, limits: DiffLimits = {}): string {
-  const tooLarge = mapSizeProblem(before, 'the text before the change', MAX_MAP_BYTES, Buffer.byteLength) ?? mapSizeProblem(after, 'the text after the change', MAX_MAP_BYTES, Buffer.byteLength);
+export function unifiedDiff(
+  before: string,
+  after: string,
+  name = 'file',
+  context = 2,
+  limits: DiffLimits = {},
+): string {
+  const tooLarge =
+    mapSizeProblem(before, 'the text before the change', MAX_MAP_BYTES, Buffer.byteLength) ??
+    mapSizeProblem(after, 'the text after the change', MAX_MAP_BYTES, Buffer.byteLength);
   if (tooLarge) throw new Error(tooLarge);
   if (before === after) return '';
   const { maxChangedLines, timeoutMs } = { ...DEFAULT_DIFF_LIMITS, ...limits };
   const header = [`--- ${name}`, `+++ ${name}`];
-  const patch = structuredPatch(name, name, before, after, undefined, undefined, { context, maxEditLength: maxChangedLines, timeout: timeoutMs });
+  const patch = structuredPatch(name, name, before, after, undefined, undefined, {
+    context,
+    maxEditLength: maxChangedLines,
+    timeout: timeoutMs,
+  });
   if (!patch) {
     const removed = lineCount(before);
     const added = lineCount(after);
-    return [...header, `the files differ throughout (${removed} lines removed, ${added} added): too many changes to list line by line`].join('\n') + '\n';
+    return (
+      [
+        ...header,
+        `the files differ throughout (${removed} lines removed, ${added} added): too many changes to list line by line`,
+      ].join('\n') + '\n'
+    );
   }
   const out = [...header];
   for (const h of patch.hunks) {

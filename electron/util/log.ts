@@ -15,7 +15,11 @@ export const silentLogger: Logger = { info: () => {}, warn: () => {} };
  * Hostile clients can produce a log line per connection; this caps each message class at `burst` lines per
  * `windowMs` and reports how many were suppressed.
  */
-export function rateLimitedLogger(base: Logger, burst = 5, windowMs = 30_000): Logger & { warnKeyed(key: string, msg: string): void } {
+export function rateLimitedLogger(
+  base: Logger,
+  burst = 5,
+  windowMs = 30_000,
+): Logger & { warnKeyed(key: string, msg: string): void } {
   const windows = new Map<string, { start: number; count: number; suppressed: number }>();
   const warnKeyed = (key: string, msg: string) => {
     const now = Date.now();

@@ -22,14 +22,27 @@ export function formatBytes(n: number): string {
  * The file's text, or a FileReadError saying why not. Errors from opening the file (ENOENT, EACCES) are thrown
  * as they are, so callers can tell a missing file from a refused one.
  */
-export async function readTextFileBounded(file: string, maxBytes: number, opts: { noFollow?: boolean } = {}): Promise<string> {
+export async function readTextFileBounded(
+  file: string,
+  maxBytes: number,
+  opts: { noFollow?: boolean } = {},
+): Promise<string> {
   // O_NONBLOCK: opening a FIFO that has no writer would otherwise hang here, before fstat could refuse it.
   // noFollow: for a path already resolved and checked, a link put there since is refused (ELOOP), not followed.
-  const handle = await fs.open(file, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (opts.noFollow ? (fsc.O_NOFOLLOW ?? 0) : 0));
+  const handle = await fs.open(
+    file,
+    fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (opts.noFollow ? (fsc.O_NOFOLLOW ?? 0) : 0),
+  );
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new FileReadError(`${file} is not a regular file (a directory, device or pipe); give the path of a text file`);
-    if (st.size > maxBytes) throw new FileReadError(`${file} is ${formatBytes(st.size)}; derpdesk reads files of at most ${formatBytes(maxBytes)}`);
+    if (!st.isFile())
+      throw new FileReadError(
+        `${file} is not a regular file (a directory, device or pipe); give the path of a text file`,
+      );
+    if (st.size > maxBytes)
+      throw new FileReadError(
+        `${file} is ${formatBytes(st.size)}; derpdesk reads files of at most ${formatBytes(maxBytes)}`,
+      );
     // The size can change between fstat and the reads (a file still being written): count while reading too.
     const chunks: Buffer[] = [];
     let total = 0;
@@ -39,13 +52,18 @@ export async function readTextFileBounded(file: string, maxBytes: number, opts: 
       const { bytesRead } = await handle.read(chunk, 0, CHUNK, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxBytes) throw new FileReadError(`${file} grew past ${formatBytes(maxBytes)} while it was read; derpdesk reads files of at most that size`);
+      if (total > maxBytes)
+        throw new FileReadError(
+          `${file} grew past ${formatBytes(maxBytes)} while it was read; derpdesk reads files of at most that size`,
+        );
       chunks.push(chunk.subarray(0, bytesRead));
     }
     try {
       return utf8.decode(Buffer.concat(chunks, total));
     } catch {
-      throw new FileReadError(`${file} is not valid UTF-8 text; save it as UTF-8 and open it again (derpdesk does not rewrite bytes it cannot read)`);
+      throw new FileReadError(
+        `${file} is not valid UTF-8 text; save it as UTF-8 and open it again (derpdesk does not rewrite bytes it cannot read)`,
+      );
     }
   } finally {
     await handle.close();

@@ -21,7 +21,8 @@ function pageFromHash(): PageId {
 const BRIDGE_TEXT: Record<Exclude<BridgeStatus, 'open'>, string> = {
   connecting: 'Connecting to the derpdesk host…',
   closed: 'Disconnected from the derpdesk host; reconnecting… If the host was restarted, open the new URL it printed.',
-  refused: 'The derpdesk host refused this page: the access token is wrong or has expired. Open the URL that derpdesk host printed.',
+  refused:
+    'The derpdesk host refused this page: the access token is wrong or has expired. Open the URL that derpdesk host printed.',
 };
 
 export function App({ transport }: { transport: Transport }) {
@@ -58,8 +59,8 @@ export function App({ transport }: { transport: Transport }) {
       <main className="gate" data-testid="no-token">
         <h1>derpdesk</h1>
         <p>
-          This page needs an access token. Open the URL printed by <code>derpdesk host</code> when it started: it contains the access token (it ends in{' '}
-          <code>#token=…</code>).
+          This page needs an access token. Open the URL printed by <code>derpdesk host</code> when it started: it
+          contains the access token (it ends in <code>#token=…</code>).
         </p>
       </main>
     );

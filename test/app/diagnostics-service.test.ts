@@ -24,10 +24,14 @@ describe('diagnostics service', () => {
     s.events.on('diagnostics.progress', (p) => progress.push(p));
     s.events.on('diagnostics.done', (d) => done.push(d));
     try {
-      const { runId } = await s.handlers['diagnostics.run']({ source: { kind: 'relay', url: `http://127.0.0.1:${relay.port}`, stunPort: -1 } });
+      const { runId } = await s.handlers['diagnostics.run']({
+        source: { kind: 'relay', url: `http://127.0.0.1:${relay.port}`, stunPort: -1 },
+      });
       await eventually(() => done.length === 1, 15_000, 'run done');
       expect(done[0]).toMatchObject({ runId, entry: { id: runId, nodes: 1, fails: 0 } });
-      expect(progress.filter((p) => p.runId === runId).map((p) => p.node.steps.at(-1)!.step)).toContain('derp-roundtrip');
+      expect(progress.filter((p) => p.runId === runId).map((p) => p.node.steps.at(-1)!.step)).toContain(
+        'derp-roundtrip',
+      );
       expect((await s.handlers['diagnostics.history']()).map((h) => h.id)).toEqual([runId]);
       expect(JSON.parse(readFileSync(path.join(dir, 'diagnostics-history.json'), 'utf8'))[0].entry.id).toBe(runId);
       const csv = await s.handlers['diagnostics.export'](runId, 'csv');
@@ -42,6 +46,8 @@ describe('diagnostics service', () => {
   });
 
   it('reports a run that cannot start as an error', async () => {
-    await expect(s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } })).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: ENOENT`);
+    await expect(
+      s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } }),
+    ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: ENOENT`);
   });
 });

@@ -54,7 +54,10 @@ describe('map editor API', () => {
   });
 
   it('opens pasted JSON and exports it as YAML', async () => {
-    const opened = await h['map.open']({ kind: 'text', text: '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}' });
+    const opened = await h['map.open']({
+      kind: 'text',
+      text: '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}',
+    });
     expect(opened.format).toBe('json');
     expect(await h['map.export'](opened.map, 'yaml')).toMatch(/^regions:\n {2}900:\n/);
   });
@@ -63,7 +66,9 @@ describe('map editor API', () => {
 describe('unified diff', () => {
   it('is empty for equal texts and shows hunks with context', () => {
     expect(unifiedDiff('a\nb\n', 'a\nb\n')).toBe('');
-    expect(unifiedDiff('1\n2\n3\n4\n5\n6\n7\n', '1\n2\n3\nX\n5\n6\n7\n', 'f', 1)).toBe('--- f\n+++ f\n@@ -3,3 +3,3 @@\n 3\n-4\n+X\n 5\n');
+    expect(unifiedDiff('1\n2\n3\n4\n5\n6\n7\n', '1\n2\n3\nX\n5\n6\n7\n', 'f', 1)).toBe(
+      '--- f\n+++ f\n@@ -3,3 +3,3 @@\n 3\n-4\n+X\n 5\n',
+    );
   });
 });
 

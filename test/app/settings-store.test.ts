@@ -34,7 +34,13 @@ describe('SettingsStore', () => {
     const store = new SettingsStore(dir);
     await store.save(DEFAULT_SETTINGS);
     const before = readFileSync(store.file, 'utf8');
-    const r = await store.save({ ...DEFAULT_SETTINGS, listenAddr: 'nope', regionId: 0, ipv4: '300.1.1.1', tlsMode: 'manual' });
+    const r = await store.save({
+      ...DEFAULT_SETTINGS,
+      listenAddr: 'nope',
+      regionId: 0,
+      ipv4: '300.1.1.1',
+      tlsMode: 'manual',
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toEqual({
@@ -70,9 +76,15 @@ describe('validateSettings', () => {
     for (const listenAddr of [':443', '0.0.0.0:3340', '[::]:443', '[::1]:0', 'derp.example.com:443']) {
       expect(validateSettings({ ...DEFAULT_SETTINGS, listenAddr })).toEqual({});
     }
-    expect(validateSettings({ ...DEFAULT_SETTINGS, listenAddr: '[zz::1]:443' }).listenAddr).toBe('"zz::1" is not an IPv6 address');
-    expect(validateSettings({ ...DEFAULT_SETTINGS, listenAddr: ':70000' }).listenAddr).toBe('port 70000 is out of range (0-65535)');
-    expect(validateSettings({ ...DEFAULT_SETTINGS, stunListen: '127.0.0.1:3478, bad' }).stunListen).toBe('bad: use host:port, :port or [ipv6]:port');
+    expect(validateSettings({ ...DEFAULT_SETTINGS, listenAddr: '[zz::1]:443' }).listenAddr).toBe(
+      '"zz::1" is not an IPv6 address',
+    );
+    expect(validateSettings({ ...DEFAULT_SETTINGS, listenAddr: ':70000' }).listenAddr).toBe(
+      'port 70000 is out of range (0-65535)',
+    );
+    expect(validateSettings({ ...DEFAULT_SETTINGS, stunListen: '127.0.0.1:3478, bad' }).stunListen).toBe(
+      'bad: use host:port, :port or [ipv6]:port',
+    );
     expect(validateSettings({ ...DEFAULT_SETTINGS, ipv6: '2001:db8::1', ipv4: 'none' })).toEqual({});
   });
 });
@@ -80,7 +92,9 @@ describe('validateSettings', () => {
 describe('SettingsStore under concurrent saves', () => {
   it('100 parallel saves leave disk and memory equal, the last call winning', async () => {
     const store = new SettingsStore(dir);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.save({ ...DEFAULT_SETTINGS, regionName: `save ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.save({ ...DEFAULT_SETTINGS, regionName: `save ${i}` })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     const onDisk = JSON.parse(readFileSync(store.file, 'utf8'));
     expect(onDisk.regionName).toBe('save 99');
@@ -101,13 +115,25 @@ describe('SettingsStore under concurrent saves', () => {
 
 describe('settings validation of paths and text', () => {
   it('wants absolute paths without control characters in every path field', () => {
-    expect(validateSettings({ ...DEFAULT_SETTINGS, allowKeysFile: 'allow.txt', keyFile: '/k\n', meshKeyFile: '/etc/derp/mesh\0', tlsCertFile: '../c.pem' })).toEqual({
+    expect(
+      validateSettings({
+        ...DEFAULT_SETTINGS,
+        allowKeysFile: 'allow.txt',
+        keyFile: '/k\n',
+        meshKeyFile: '/etc/derp/mesh\0',
+        tlsCertFile: '../c.pem',
+      }),
+    ).toEqual({
       allowKeysFile: 'a full path, e.g. /etc/derp/allow.txt',
       keyFile: 'no line breaks or other control characters',
       meshKeyFile: 'no line breaks or other control characters',
       tlsCertFile: 'a full path, e.g. /etc/derp/file',
     });
-    expect(validateSettings({ ...DEFAULT_SETTINGS, allowKeysFile: '/etc/derp/allow.txt', keyFile: 'C:\\derp\\key.json' })).toEqual({});
-    expect(validateSettings({ ...DEFAULT_SETTINGS, regionName: 'two\nlines' })).toEqual({ regionName: 'no line breaks or other control characters' });
+    expect(
+      validateSettings({ ...DEFAULT_SETTINGS, allowKeysFile: '/etc/derp/allow.txt', keyFile: 'C:\\derp\\key.json' }),
+    ).toEqual({});
+    expect(validateSettings({ ...DEFAULT_SETTINGS, regionName: 'two\nlines' })).toEqual({
+      regionName: 'no line breaks or other control characters',
+    });
   });
 });

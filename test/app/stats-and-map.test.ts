@@ -3,7 +3,16 @@ import { buildMapEntry } from '../../electron/app/map-entry.js';
 import { StatsRing, type CounterSnapshot } from '../../electron/app/stats-sampler.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
-const snap = (at: number, n: number): CounterSnapshot => ({ at, bytesIn: n * 1000, bytesOut: n * 900, packetsIn: n * 10, packetsOut: n * 9, drops: n, clients: 3, stunRequests: n * 2 });
+const snap = (at: number, n: number): CounterSnapshot => ({
+  at,
+  bytesIn: n * 1000,
+  bytesOut: n * 900,
+  packetsIn: n * 10,
+  packetsOut: n * 9,
+  drops: n,
+  clients: 3,
+  stunRequests: n * 2,
+});
 
 describe('StatsRing', () => {
   it('turns counters into per-second rates and keeps the last 300 samples, oldest first', () => {
@@ -30,14 +39,45 @@ describe('StatsRing', () => {
 
 describe('DERP map entry', () => {
   it('writes headscale YAML and Tailscale JSON for this relay', () => {
-    const s = { ...DEFAULT_SETTINGS, regionId: 901, regionCode: 'home', regionName: 'Home relay', hostName: 'derp.example.com', ipv4: '203.0.113.7', tlsMode: 'manual' as const, httpPort: 80 };
+    const s = {
+      ...DEFAULT_SETTINGS,
+      regionId: 901,
+      regionCode: 'home',
+      regionName: 'Home relay',
+      hostName: 'derp.example.com',
+      ipv4: '203.0.113.7',
+      tlsMode: 'manual' as const,
+      httpPort: 80,
+    };
     const e = buildMapEntry(s, { derpPort: 443, stunPort: 3478 });
     expect(JSON.parse(e.json)).toEqual({
-      Regions: { '901': { RegionID: 901, RegionCode: 'home', RegionName: 'Home relay', Nodes: [{ Name: '901a', RegionID: 901, HostName: 'derp.example.com', IPv4: '203.0.113.7', CanPort80: true }] } },
+      Regions: {
+        '901': {
+          RegionID: 901,
+          RegionCode: 'home',
+          RegionName: 'Home relay',
+          Nodes: [{ Name: '901a', RegionID: 901, HostName: 'derp.example.com', IPv4: '203.0.113.7', CanPort80: true }],
+        },
+      },
     });
     expect(e.yaml).toBe(
-      ['regions:', '  901:', '    regionid: 901', '    regioncode: home', '    regionname: "Home relay"', '    nodes:', '      - name: 901a', '        regionid: 901',
-        '        hostname: derp.example.com', '        ipv4: 203.0.113.7', '        stunport: 0', '        stunonly: false', '        derpport: 0', '        canport80: true', ''].join('\n'),
+      [
+        'regions:',
+        '  901:',
+        '    regionid: 901',
+        '    regioncode: home',
+        '    regionname: "Home relay"',
+        '    nodes:',
+        '      - name: 901a',
+        '        regionid: 901',
+        '        hostname: derp.example.com',
+        '        ipv4: 203.0.113.7',
+        '        stunport: 0',
+        '        stunonly: false',
+        '        derpport: 0',
+        '        canport80: true',
+        '',
+      ].join('\n'),
     );
   });
 

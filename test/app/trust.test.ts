@@ -22,10 +22,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function app(name: string, over: Partial<RelaySettings>): Promise<{ s: AppServices; url: string; state: Awaited<ReturnType<AppServices['handlers']['relay.start']>> }> {
+async function app(
+  name: string,
+  over: Partial<RelaySettings>,
+): Promise<{ s: AppServices; url: string; state: Awaited<ReturnType<AppServices['handlers']['relay.start']>> }> {
   const s = createAppServices({ dataDir: path.join(dir, name), logger: silentLogger, files: new RootsPolicy([dir]) });
   all.push(s);
-  const saved = await s.handlers['settings.save']({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunEnabled: false, ...over });
+  const saved = await s.handlers['settings.save']({
+    ...DEFAULT_SETTINGS,
+    listenAddr: '127.0.0.1:0',
+    stunEnabled: false,
+    ...over,
+  });
   if (!saved.ok) throw new Error(JSON.stringify(saved.errors));
   const state = await s.handlers['relay.start']();
   if (state.status !== 'running') throw new Error(JSON.stringify(state));
@@ -42,14 +50,21 @@ describe('trust from the app', () => {
     const trust = await s.handlers['trust.get']();
     expect(trust.denied.map((d) => d.key)).toEqual([formatNodePublic(alice.publicKey)]);
 
-    expect(await s.handlers['allowlist.save']('nodekey:nope\n')).toEqual({ ok: false, problems: ['line 1: expected nodekey: followed by 64 hex characters'] });
+    expect(await s.handlers['allowlist.save']('nodekey:nope\n')).toEqual({
+      ok: false,
+      problems: ['line 1: expected nodekey: followed by 64 hex characters'],
+    });
     expect(await s.handlers['allowlist.save'](`# alice\n${formatNodePublic(alice.publicKey)}`)).toEqual({ ok: true });
     expect((await s.handlers['allowlist.get']())?.text).toBe(`# alice\n${formatNodePublic(alice.publicKey)}\n`);
-    await eventually(async () => {
-      const c = await DerpClient.connect({ url, keyPair: alice, timeoutMs: 2000 }).catch(() => null);
-      c?.close();
-      return c !== null;
-    }, 5000, 'alice admitted after the edit');
+    await eventually(
+      async () => {
+        const c = await DerpClient.connect({ url, keyPair: alice, timeoutMs: 2000 }).catch(() => null);
+        c?.close();
+        return c !== null;
+      },
+      5000,
+      'alice admitted after the edit',
+    );
   });
 
   it('makes a self-signed certificate and puts its pin in the DERP map entry', async () => {
@@ -75,13 +90,25 @@ describe('trust from the app', () => {
     const saved = await a.s.handlers['settings.get']();
     await a.s.handlers['settings.save']({ ...saved.settings, listenAddr: new URL(a.url).host, meshWith: b.url });
     await a.s.handlers['relay.start']();
-    await eventually(async () => (await a.s.handlers['trust.get']()).mesh.every((l) => l.state === 'up'), 5000, 'a linked');
-    await eventually(async () => (await b.s.handlers['trust.get']()).mesh.every((l) => l.state === 'up'), 8000, 'b linked');
+    await eventually(
+      async () => (await a.s.handlers['trust.get']()).mesh.every((l) => l.state === 'up'),
+      5000,
+      'a linked',
+    );
+    await eventually(
+      async () => (await b.s.handlers['trust.get']()).mesh.every((l) => l.state === 'up'),
+      8000,
+      'b linked',
+    );
     const ca = await DerpClient.connect({ url: a.url });
     const cb = await DerpClient.connect({ url: b.url });
     const got: string[] = [];
     cb.onPacket = (_s, p) => void got.push(p.toString());
-    await eventually(async () => (await a.s.handlers['trust.get']()).mesh[0].remoteClients >= 1, 5000, 'remote client known');
+    await eventually(
+      async () => (await a.s.handlers['trust.get']()).mesh[0].remoteClients >= 1,
+      5000,
+      'remote client known',
+    );
     ca.send(cb.publicKey, Buffer.from('across the mesh'));
     await eventually(() => got.includes('across the mesh'), 5000, 'forwarded packet');
     expect((await a.s.handlers['trust.get']()).forwardedOut).toBe(1);

@@ -1,6 +1,19 @@
 /** The argument validator combinators: what each accepts, what it refuses, and the path its problem names. */
 import { describe, expect, it } from 'vitest';
-import { anything, arg, argumentsProblem, array, boolean, number, object, oneOf, record, string, takes, variant } from '../../shared/validate-args.js';
+import {
+  anything,
+  arg,
+  argumentsProblem,
+  array,
+  boolean,
+  number,
+  object,
+  oneOf,
+  record,
+  string,
+  takes,
+  variant,
+} from '../../shared/validate-args.js';
 
 const problemOf = (v: { check(x: unknown, p: string): unknown }, x: unknown) => v.check(x, 'a');
 
@@ -37,16 +50,26 @@ describe('validators', () => {
     expect(problemOf(o, {})).toEqual({ path: 'a.p', message: 'is missing' });
     expect(problemOf(o, { p: 'x', q: 'y' })).toEqual({ path: 'a.q', message: 'must be a number' });
     expect(problemOf(o, { p: 'x', r: 1 })).toEqual({ path: 'a', message: 'has an unknown field "r"' });
-    expect(problemOf(o, JSON.parse('{"p":"x","__proto__":{"polluted":true}}'))).toEqual({ path: 'a', message: 'has an unknown field "__proto__"' });
-    for (const bad of [null, [], 'x', 1]) expect(problemOf(o, bad)).toEqual({ path: 'a', message: 'must be an object' });
+    expect(problemOf(o, JSON.parse('{"p":"x","__proto__":{"polluted":true}}'))).toEqual({
+      path: 'a',
+      message: 'has an unknown field "__proto__"',
+    });
+    for (const bad of [null, [], 'x', 1])
+      expect(problemOf(o, bad)).toEqual({ path: 'a', message: 'must be an object' });
   });
 
   it('array and record: each item by index or key, and a size cap', () => {
     expect(problemOf(array(number(), { max: 2 }), [1, 'x'])).toEqual({ path: 'a[1]', message: 'must be a number' });
-    expect(problemOf(array(number(), { max: 2 }), [1, 2, 3])).toEqual({ path: 'a', message: 'must have at most 2 items' });
+    expect(problemOf(array(number(), { max: 2 }), [1, 2, 3])).toEqual({
+      path: 'a',
+      message: 'must have at most 2 items',
+    });
     expect(problemOf(array(number()), {})).toEqual({ path: 'a', message: 'must be a list' });
     expect(problemOf(record(number()), { '900': 'x' })).toEqual({ path: 'a.900', message: 'must be a number' });
-    expect(problemOf(record(number(), { max: 1 }), { x: 1, y: 2 })).toEqual({ path: 'a', message: 'must have at most 1 entries' });
+    expect(problemOf(record(number(), { max: 1 }), { x: 1, y: 2 })).toEqual({
+      path: 'a',
+      message: 'must have at most 1 entries',
+    });
   });
 
   it('variant: the tag picks the case; the case checks the rest', () => {
@@ -62,6 +85,8 @@ describe('validators', () => {
     expect(argumentsProblem('x.export', spec, ['a', 'json'])).toBeNull();
     expect(argumentsProblem('x.export', spec, ['a'])).toBe('x.export takes 2 argument(s)');
     expect(argumentsProblem('x.export', spec, 'a')).toBe('x.export takes 2 argument(s)');
-    expect(argumentsProblem('x.export', spec, ['a', 'pdf'])).toBe('x.export: argument 2 (format) must be one of "json", "csv"');
+    expect(argumentsProblem('x.export', spec, ['a', 'pdf'])).toBe(
+      'x.export: argument 2 (format) must be one of "json", "csv"',
+    );
   });
 });

@@ -10,7 +10,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-compare-'));
 
 function results(pps: number, p99: string, rss: string, trials: number): BenchResult[] {
   return [
-    { title: 'Zero-loss', rows: [{ transport: 'TCP', 'packet bytes': 1200, 'zero-loss packets/s': pps, 'p99 ms': p99, trials }] },
+    {
+      title: 'Zero-loss',
+      rows: [{ transport: 'TCP', 'packet bytes': 1200, 'zero-loss packets/s': pps, 'p99 ms': p99, trials }],
+    },
     { title: 'Memory', rows: [{ figure: 'RSS per idle client', value: rss }] },
   ];
 }

@@ -11,8 +11,43 @@ describe('benchmark charts', () => {
 
   it('draws one line per series and one marker per finite point, side by side, with text escaped', () => {
     const svg = chartSvg([
-      { title: 'A & B', xLabel: 'pairs', yLabel: 'MB/s', series: [{ name: 'relay', points: [[1, 10], [8, 40]] }, { name: 'pipe <ceiling>', dashed: true, points: [[1, 20], [8, NaN]] }] },
-      { title: 'latency', xLabel: 'load %', yLabel: 'ms', series: [{ name: 'p99', points: [[0, 0.4], [50, 2], [90, 9]] }] },
+      {
+        title: 'A & B',
+        xLabel: 'pairs',
+        yLabel: 'MB/s',
+        series: [
+          {
+            name: 'relay',
+            points: [
+              [1, 10],
+              [8, 40],
+            ],
+          },
+          {
+            name: 'pipe <ceiling>',
+            dashed: true,
+            points: [
+              [1, 20],
+              [8, NaN],
+            ],
+          },
+        ],
+      },
+      {
+        title: 'latency',
+        xLabel: 'load %',
+        yLabel: 'ms',
+        series: [
+          {
+            name: 'p99',
+            points: [
+              [0, 0.4],
+              [50, 2],
+              [90, 9],
+            ],
+          },
+        ],
+      },
     ]);
     const doc = new new Window().DOMParser().parseFromString(svg, 'image/svg+xml');
     const root = doc.documentElement;

@@ -10,7 +10,16 @@ function device(capacity: number) {
   const trial = async (pps: number): Promise<LoadFigure> => {
     offered.push(pps);
     const delivered = Math.min(1, capacity / pps);
-    return { pairs: 8, size: 1200, offeredPps: pps, pps: pps * delivered, mbps: 0, delivered, relayCpuPct: 0, cpuSecPerGB: 0 };
+    return {
+      pairs: 8,
+      size: 1200,
+      offeredPps: pps,
+      pps: pps * delivered,
+      mbps: 0,
+      delivered,
+      relayCpuPct: 0,
+      cpuSecPerGB: 0,
+    };
   };
   return { trial, offered };
 }
@@ -35,7 +44,16 @@ describe('zero-loss search', () => {
   });
 
   it('gives up, saying so, when even a tiny rate loses packets', async () => {
-    const lossy = async (pps: number): Promise<LoadFigure> => ({ pairs: 8, size: 100, offeredPps: pps, pps: pps / 2, mbps: 0, delivered: 0.5, relayCpuPct: 0, cpuSecPerGB: 0 });
+    const lossy = async (pps: number): Promise<LoadFigure> => ({
+      pairs: 8,
+      size: 100,
+      offeredPps: pps,
+      pps: pps / 2,
+      mbps: 0,
+      delivered: 0.5,
+      relayCpuPct: 0,
+      cpuSecPerGB: 0,
+    });
     await expect(zeroLossSearch(lossy, 100_000)).rejects.toThrow(/no rate down to \d+ packets\/s delivered 99%/);
   });
 });

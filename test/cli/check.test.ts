@@ -16,7 +16,11 @@ describe('derpdesk check', () => {
     } finally {
       await relay.stop();
     }
-    const down = await runCli(['check', `http://127.0.0.1:${relay.port}`, '-stun-port', '-1', '-timeout', '500'], {}, 20_000);
+    const down = await runCli(
+      ['check', `http://127.0.0.1:${relay.port}`, '-stun-port', '-1', '-timeout', '500'],
+      {},
+      20_000,
+    );
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/FAIL tcp4 .*ECONNREFUSED/);
     expect(down.stdout).toContain('Problems:');

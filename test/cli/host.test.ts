@@ -21,7 +21,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `derpdesk host` on a free loopback port until `use` is done, then stops it and expects a clean exit. */
 async function withHost(args: string[], use: (h: { url: URL; output: () => string }) => Promise<void>): Promise<void> {
-  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data'), ...args], /open (https?:\/\/\S+)/);
+  const started = await startCli(
+    ['host', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data'), ...args],
+    /open (https?:\/\/\S+)/,
+  );
   try {
     await use({ url: new URL(started.match[1]), output: started.output });
     expect(started.child.exitCode, started.output()).toBeNull();
@@ -44,14 +47,17 @@ function peerFingerprint(port: number): Promise<{ fingerprint: string; der: Buff
 
 function httpsGet(url: string, ca: string): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    https.get(url, { ca }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers });
-    }).on('error', reject);
+    https
+      .get(url, { ca }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      })
+      .on('error', reject);
   });
 }
 
-const pemOf = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+const pemOf = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
 
 describe('derpdesk host', () => {
   it('refuses a non-loopback --listen without --allow-remote, with exit code 2', async () => {
@@ -65,11 +71,25 @@ describe('derpdesk host', () => {
   it('documents its flags', async () => {
     const r = await runCli(['host', '--help']);
     expect(r.code).toBe(0);
-    for (const f of ['-listen addr', '-data-dir dir', '-allow-remote', '-host-name names', '-tls-cert file', '-tls-key file']) expect(r.stdout).toContain(f);
+    for (const f of [
+      '-listen addr',
+      '-data-dir dir',
+      '-allow-remote',
+      '-host-name names',
+      '-tls-cert file',
+      '-tls-key file',
+    ])
+      expect(r.stdout).toContain(f);
   });
 
   it('rejects bad --host-name values and a lone --tls-cert or --tls-key', async () => {
-    for (const args of [['--host-name', 'https://relay.example.com'], ['--host-name', 'relay.example.com:443'], ['--host-name', 'a b'], ['--tls-cert', 'x.pem'], ['--tls-key', 'x.key']]) {
+    for (const args of [
+      ['--host-name', 'https://relay.example.com'],
+      ['--host-name', 'relay.example.com:443'],
+      ['--host-name', 'a b'],
+      ['--tls-cert', 'x.pem'],
+      ['--tls-key', 'x.key'],
+    ]) {
       const r = await runCli(['host', '--listen', '127.0.0.1:0', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/--host-name|--tls-cert and --tls-key go together/);
@@ -80,7 +100,8 @@ describe('derpdesk host', () => {
     await withHost([], async ({ url }) => {
       expect(url.protocol).toBe('http:');
       const port = Number(url.port);
-      const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+      const upgrade =
+        'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
       for (const target of ['/%', '/%zz', '/assets/%E0%A4%A', 'http://[', '/api%', 'http://[/api']) {
         for (const extra of ['', upgrade]) {
           const a = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`);
@@ -108,7 +129,10 @@ describe('derpdesk host', () => {
       expect((await rawRequest(Number(url.port), 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).status).toBe(0);
 
       // The bridge over wss://, token in the first message.
-      const ws = new WebSocket(`wss://127.0.0.1:${url.port}/api`, { ca: pemOf(peer.der), origin: `https://127.0.0.1:${url.port}` });
+      const ws = new WebSocket(`wss://127.0.0.1:${url.port}/api`, {
+        ca: pemOf(peer.der),
+        origin: `https://127.0.0.1:${url.port}`,
+      });
       const answer = await new Promise<unknown[]>((resolve, reject) => {
         const got: unknown[] = [];
         ws.on('open', () => ws.send(JSON.stringify({ auth: new URLSearchParams(url.hash.slice(1)).get('token') })));
@@ -130,7 +154,7 @@ describe('derpdesk host', () => {
     });
   });
 
-  it('serves the operator\'s certificate with --tls-cert/--tls-key, and names a mismatched pair', async () => {
+  it("serves the operator's certificate with --tls-cert/--tls-key, and names a mismatched pair", async () => {
     const own = await loadOrCreateSelfSigned(path.join(dir, 'own'), '127.0.0.1');
     const other = await loadOrCreateSelfSigned(path.join(dir, 'other'), 'localhost');
     await withHost(['--tls-cert', own.certFile, '--tls-key', own.keyFile], async ({ url, output }) => {
@@ -138,7 +162,17 @@ describe('derpdesk host', () => {
       expect(output()).toContain(`from ${own.certFile}`);
       expect(output()).toContain((await peerFingerprint(Number(url.port))).fingerprint);
     });
-    const r = await runCli(['host', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data'), '--tls-cert', own.certFile, '--tls-key', other.keyFile]);
+    const r = await runCli([
+      'host',
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--tls-cert',
+      own.certFile,
+      '--tls-key',
+      other.keyFile,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('are unusable');
     expect(r.stderr).toContain('matching PEM private key');

@@ -21,7 +21,18 @@ describe('derpdesk relay flags', () => {
   it('documents every derper flag it takes in --help', async () => {
     const r = await runCli(['relay', '--help'], env);
     expect(r.code).toBe(0);
-    for (const f of ['-a addr', '-http-port', '-c file', '-certmode', '-certdir', '-hostname', '-dev', '-stun', '-stun-port']) expect(r.stdout).toContain(f);
+    for (const f of [
+      '-a addr',
+      '-http-port',
+      '-c file',
+      '-certmode',
+      '-certdir',
+      '-hostname',
+      '-dev',
+      '-stun',
+      '-stun-port',
+    ])
+      expect(r.stdout).toContain(f);
   });
 
   it('exits 2 with a clear message for unknown flags, bad values and unusable files', async () => {
@@ -39,7 +50,10 @@ describe('derpdesk relay flags', () => {
     const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], env);
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain(`${keyFile}: node private key must start with "privkey:"`);
-    const noCert = await runCli(['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', tmp, '-hostname', 'nothere'], env);
+    const noCert = await runCli(
+      ['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', tmp, '-hostname', 'nothere'],
+      env,
+    );
     expect(noCert.code).toBe(2);
     expect(noCert.stderr).toContain(`cannot read TLS certificate ${path.join(tmp, 'nothere.crt')}: ENOENT`);
   });
@@ -56,7 +70,7 @@ describe('derpdesk relay flags', () => {
 });
 
 describe('derpdesk relay running', () => {
-  it('creates a derper-format key file (0600), reuses it on restart, and reads headscale\'s bare form', async () => {
+  it("creates a derper-format key file (0600), reuses it on restart, and reads headscale's bare form", async () => {
     const keyFile = path.join(tmp, 'k1', 'derper.key');
     const first = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], READY, env);
     const text = readFileSync(keyFile, 'utf8');
@@ -98,11 +112,29 @@ describe('derpdesk relay running', () => {
   it('serves TLS from -certmode manual files and captive-portal checks on -http-port', async () => {
     const certdir = path.join(tmp, 'certs');
     mkdirSync(certdir, { recursive: true });
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=relay.test', '-addext', 'subjectAltName=DNS:relay.test,IP:127.0.0.1',
-      '-keyout', path.join(certdir, 'relay.test.key'), '-out', path.join(certdir, 'relay.test.crt'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=relay.test',
+        '-addext',
+        'subjectAltName=DNS:relay.test,IP:127.0.0.1',
+        '-keyout',
+        path.join(certdir, 'relay.test.key'),
+        '-out',
+        path.join(certdir, 'relay.test.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
     const port80 = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as net.AddressInfo).port;
@@ -110,7 +142,20 @@ describe('derpdesk relay running', () => {
       });
     });
     const r = await startCli(
-      ['relay', '-a', '127.0.0.1:0', '-stun=false', '-certmode', 'manual', '-certdir', certdir, '-hostname', 'relay.test', '-http-port', String(port80)],
+      [
+        'relay',
+        '-a',
+        '127.0.0.1:0',
+        '-stun=false',
+        '-certmode',
+        'manual',
+        '-certdir',
+        certdir,
+        '-hostname',
+        'relay.test',
+        '-http-port',
+        String(port80),
+      ],
       READY,
       env,
     );
@@ -119,8 +164,12 @@ describe('derpdesk relay running', () => {
     const c = await DerpClient.connect({ url: `https://127.0.0.1:${r.match[2]}/derp`, ca, certName: 'relay.test' });
     expect(await c.ping()).toBeGreaterThan(0);
     c.close();
-    await expect(DerpClient.connect({ url: `https://127.0.0.1:${r.match[2]}/derp`, certName: 'relay.test', timeoutMs: 2000 })).rejects.toThrow(/self.signed|unable to verify/i);
-    const res = await fetch(`http://127.0.0.1:${port80}/generate_204`, { headers: { 'X-Tailscale-Challenge': 'ts_x' } });
+    await expect(
+      DerpClient.connect({ url: `https://127.0.0.1:${r.match[2]}/derp`, certName: 'relay.test', timeoutMs: 2000 }),
+    ).rejects.toThrow(/self.signed|unable to verify/i);
+    const res = await fetch(`http://127.0.0.1:${port80}/generate_204`, {
+      headers: { 'X-Tailscale-Challenge': 'ts_x' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('x-tailscale-response')).toBe('response ts_x');
     const redirect = await fetch(`http://127.0.0.1:${port80}/derp`, { redirect: 'manual' });
@@ -131,7 +180,11 @@ describe('derpdesk relay running', () => {
   });
 
   it('runs STUN beside the relay on -stun-listen addresses and exports its counters in /debug/varz', async () => {
-    const r = await startCli(['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0,[::1]:0'], /STUN listening on 127\.0\.0\.1:(\d+), \[::1\]:(\d+)/, env);
+    const r = await startCli(
+      ['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0,[::1]:0'],
+      /STUN listening on 127\.0\.0\.1:(\d+), \[::1\]:(\d+)/,
+      env,
+    );
     const relayPort = /listening on http:\/\/[^\s]+:(\d+)\/derp/.exec(r.output())![1];
     const v4 = await stunProbe({ host: '127.0.0.1', port: Number(r.match[1]) });
     const v6 = await stunProbe({ host: '::1', port: Number(r.match[2]) });
@@ -155,7 +208,20 @@ describe('derpdesk relay running', () => {
 
   it('makes a self-signed certificate for an IP host name, reuses it, and prints the CertName clients pin', async () => {
     const certdir = path.join(tmp, 'ss');
-    const args = ['relay', '-a', '127.0.0.1:0', '-stun=false', '-http-port', '-1', '-certmode', 'manual', '-certdir', certdir, '-hostname', '127.0.0.1'];
+    const args = [
+      'relay',
+      '-a',
+      '127.0.0.1:0',
+      '-stun=false',
+      '-http-port',
+      '-1',
+      '-certmode',
+      'manual',
+      '-certdir',
+      certdir,
+      '-hostname',
+      '127.0.0.1',
+    ];
     const first = await startCli(args, /DERP map node \(clients pin the certificate by CertName\): (\{.*\})/, env);
     expect(first.output()).toContain('created self-signed certificate');
     const node = JSON.parse(first.match[1]) as { CertName: string; DERPPort: number; IPv4: string };
@@ -166,7 +232,9 @@ describe('derpdesk relay running', () => {
     expect(await c.ping()).toBeGreaterThan(0);
     c.close();
     const wrongPin = 'sha256-raw:' + '0'.repeat(64);
-    await expect(DerpClient.connect({ url: `https://127.0.0.1:${node.DERPPort}/derp`, certName: wrongPin, timeoutMs: 2000 })).rejects.toThrow('TLS certificate pin mismatch');
+    await expect(
+      DerpClient.connect({ url: `https://127.0.0.1:${node.DERPPort}/derp`, certName: wrongPin, timeoutMs: 2000 }),
+    ).rejects.toThrow('TLS certificate pin mismatch');
     first.child.kill('SIGTERM');
     await waitExit(first.child);
 
@@ -177,7 +245,7 @@ describe('derpdesk relay running', () => {
     await waitExit(second.child);
   });
 
-  it('takes derper\'s mesh and verification flags, and checks them', async () => {
+  it("takes derper's mesh and verification flags, and checks them", async () => {
     const noKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-mesh-with', 'derp2.example.com'], env);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('-mesh-with needs -mesh-psk-file');
@@ -188,7 +256,10 @@ describe('derpdesk relay running', () => {
     expect(bad.stderr).toContain(`${badKey}: a mesh key is 64 hex characters`);
     const badUrl = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-verify-client-url', 'ftp://x'], env);
     expect(badUrl.code).toBe(2);
-    const noList = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-allow-keys-file', path.join(tmp, 'missing.txt')], env);
+    const noList = await runCli(
+      ['relay', '-a', '127.0.0.1:0', '-stun=false', '-allow-keys-file', path.join(tmp, 'missing.txt')],
+      env,
+    );
     expect(noList.code).toBe(2);
     expect(noList.stderr).toContain('cannot read allowlist');
     // A mistyped path to a device or a pipe is refused at once, not read until memory runs out.
@@ -207,7 +278,14 @@ describe('derpdesk relay running', () => {
     await sleep(1200);
     writeFileSync(file, '{"PerClientRateLimitBytesPerSec": 50000, "PerClientRateBurstBytes": 1}');
     utimesSync(file, new Date(), new Date(Date.now() + 10_000));
-    await eventually(() => r.output().includes('rate config applied: {"PerClientRateLimitBytesPerSec":50000,"PerClientRateBurstBytes":65568'), 5000, 'reload');
+    await eventually(
+      () =>
+        r
+          .output()
+          .includes('rate config applied: {"PerClientRateLimitBytesPerSec":50000,"PerClientRateBurstBytes":65568'),
+      5000,
+      'reload',
+    );
     writeFileSync(file, '{"PerClientRateLimitBytesPerSec": -1}');
     utimesSync(file, new Date(), new Date(Date.now() + 20_000));
     await eventually(() => r.output().includes('keeping the previous rate limits'), 5000, 'refusal');

@@ -16,7 +16,9 @@ describe('NaCl box', () => {
     for (let i = 0; i < 20; i++) {
       const a = nacl.box.keyPair();
       const b = nacl.box.keyPair();
-      expect(Buffer.from(new BoxPrivateKey(a.secretKey).sharedKey(b.publicKey))).toEqual(Buffer.from(nacl.box.before(b.publicKey, a.secretKey)));
+      expect(Buffer.from(new BoxPrivateKey(a.secretKey).sharedKey(b.publicKey))).toEqual(
+        Buffer.from(nacl.box.before(b.publicKey, a.secretKey)),
+      );
     }
   });
 
@@ -28,7 +30,9 @@ describe('NaCl box', () => {
     expect(Buffer.from(opened!).toString()).toBe('{"version":2}');
     const nonce = nacl.randomBytes(24);
     const theirs = Buffer.concat([nonce, nacl.box(Buffer.from('hi'), nonce, b.publicKey, a.secretKey)]);
-    expect(Buffer.from(openWithShared(new BoxPrivateKey(b.secretKey).sharedKey(a.publicKey), theirs)).toString()).toBe('hi');
+    expect(Buffer.from(openWithShared(new BoxPrivateKey(b.secretKey).sharedKey(a.publicKey), theirs)).toString()).toBe(
+      'hi',
+    );
   });
 
   it('refuses boxes sealed to another key, tampered or truncated', () => {
@@ -48,7 +52,9 @@ describe('key text forms', () => {
     expect(parseNodePublic(formatNodePublic(kp.publicKey))).toEqual(kp.publicKey);
     expect(parseNodePrivate(formatNodePrivate(kp.privateKey))).toEqual(kp.privateKey);
     expect(parseNodePublicLoose(kp.publicKey.toString('hex'))).toEqual(kp.publicKey);
-    expect(() => parseNodePublic('nodekey:abc')).toThrow('node public key must be "nodekey:" followed by 64 hex characters');
+    expect(() => parseNodePublic('nodekey:abc')).toThrow(
+      'node public key must be "nodekey:" followed by 64 hex characters',
+    );
     expect(() => parseNodePrivate(formatNodePublic(kp.publicKey))).toThrow('must start with "privkey:"');
     expect(shortKey(Buffer.alloc(32))).toBe('[AAAAA]');
   });

@@ -28,30 +28,44 @@ const serverKey = Buffer.alloc(32, 5);
 
 describe('DerpClient.connect failures', () => {
   it('names a refused upgrade with its status line and body', async () => {
-    const url = await scripted((s) => s.end('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 33\r\n\r\nDERP requires connection upgrade\n'));
-    await expect(DerpClient.connect({ url })).rejects.toThrow('DERP upgrade refused: HTTP/1.1 426 Upgrade Required: DERP requires connection upgrade');
+    const url = await scripted((s) =>
+      s.end('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 33\r\n\r\nDERP requires connection upgrade\n'),
+    );
+    await expect(DerpClient.connect({ url })).rejects.toThrow(
+      'DERP upgrade refused: HTTP/1.1 426 Upgrade Required: DERP requires connection upgrade',
+    );
   });
 
   it('says "not a DERP server" when the first frame lacks the magic, even in the same write as the 101', async () => {
     const bad = encodeServerKey(serverKey);
     bad[5] = 0;
     const url = await scripted((s) => s.write(Buffer.concat([Buffer.from(upgradeResponse(serverKey), 'latin1'), bad])));
-    await expect(DerpClient.connect({ url })).rejects.toThrow('ServerKey frame lacks the DERP magic: not a DERP server');
+    await expect(DerpClient.connect({ url })).rejects.toThrow(
+      'ServerKey frame lacks the DERP magic: not a DERP server',
+    );
   });
 
   it('says which frame it expected', async () => {
     const url = await scripted((s) => s.write(encodeFrame(FrameType.KeepAlive)));
-    await expect(DerpClient.connect({ url, fastStart: true })).rejects.toThrow('expected ServerKey frame, got type 0x6');
+    await expect(DerpClient.connect({ url, fastStart: true })).rejects.toThrow(
+      'expected ServerKey frame, got type 0x6',
+    );
   });
 
   it('reports a server that hangs up after ServerKey as closed during the handshake', async () => {
-    const url = await scripted((s) => s.end(Buffer.concat([Buffer.from(upgradeResponse(serverKey), 'latin1'), encodeServerKey(serverKey)])));
-    await expect(DerpClient.connect({ url })).rejects.toThrow(/^connection to 127\.0\.0\.1:\d+ closed during the handshake$/);
+    const url = await scripted((s) =>
+      s.end(Buffer.concat([Buffer.from(upgradeResponse(serverKey), 'latin1'), encodeServerKey(serverKey)])),
+    );
+    await expect(DerpClient.connect({ url })).rejects.toThrow(
+      /^connection to 127\.0\.0\.1:\d+ closed during the handshake$/,
+    );
   });
 
   it('times out a server that never answers, and stops when aborted', async () => {
     const url = await scripted(() => {});
-    await expect(DerpClient.connect({ url, timeoutMs: 200 })).rejects.toThrow(/^DERP handshake with 127\.0\.0\.1:\d+ timed out after 200 ms$/);
+    await expect(DerpClient.connect({ url, timeoutMs: 200 })).rejects.toThrow(
+      /^DERP handshake with 127\.0\.0\.1:\d+ timed out after 200 ms$/,
+    );
     const abort = new AbortController();
     const pending = DerpClient.connect({ url, signal: abort.signal });
     abort.abort();

@@ -19,9 +19,22 @@ import {
 describe('frame layouts', () => {
   it('uses the frame type numbers of DERP v2', () => {
     expect(FrameType).toEqual({
-      ServerKey: 1, ClientInfo: 2, ServerInfo: 3, SendPacket: 4, RecvPacket: 5, KeepAlive: 6, NotePreferred: 7,
-      PeerGone: 8, PeerPresent: 9, ForwardPacket: 10, WatchConns: 16, ClosePeer: 17, Ping: 18, Pong: 19,
-      Health: 20, Restarting: 21,
+      ServerKey: 1,
+      ClientInfo: 2,
+      ServerInfo: 3,
+      SendPacket: 4,
+      RecvPacket: 5,
+      KeepAlive: 6,
+      NotePreferred: 7,
+      PeerGone: 8,
+      PeerPresent: 9,
+      ForwardPacket: 10,
+      WatchConns: 16,
+      ClosePeer: 17,
+      Ping: 18,
+      Pong: 19,
+      Health: 20,
+      Restarting: 21,
     });
   });
 
@@ -40,9 +53,9 @@ describe('frame layouts', () => {
     expect(encodePeerGone(key, 1).toString('hex')).toBe('0800000021' + '07'.repeat(32) + '01');
     expect(encodeRestarting(1500, 30000).toString('hex')).toBe('1500000008' + '000005dc' + '00007530');
     const pkt = Buffer.from('xyz');
-    expect(encodePacketFrame(FrameType.RecvPacket, key, Buffer.concat([Buffer.from('..'), pkt]), 2, 5).toString('hex')).toBe(
-      '0500000023' + '07'.repeat(32) + '78797a',
-    );
+    expect(
+      encodePacketFrame(FrameType.RecvPacket, key, Buffer.concat([Buffer.from('..'), pkt]), 2, 5).toString('hex'),
+    ).toBe('0500000023' + '07'.repeat(32) + '78797a');
   });
 
   it('encodes PeerPresent as key, 16-byte IP, big-endian port, flags', () => {

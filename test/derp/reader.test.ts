@@ -5,12 +5,21 @@ import { frame } from '../helpers/relay.js';
 function collect(maxLen = 1 << 20) {
   const frames: Array<[number, string]> = [];
   const errors: Error[] = [];
-  const r = new FrameReader((t, b, s, e) => void frames.push([t, b.toString('hex', s, e)]), maxLen, (e) => errors.push(e));
+  const r = new FrameReader(
+    (t, b, s, e) => void frames.push([t, b.toString('hex', s, e)]),
+    maxLen,
+    (e) => errors.push(e),
+  );
   return { r, frames, errors };
 }
 
 describe('FrameReader', () => {
-  const stream = Buffer.concat([frame(4, Buffer.from('hello')), frame(6), frame(0x12, Buffer.alloc(8, 9)), frame(4, Buffer.alloc(3000, 1))]);
+  const stream = Buffer.concat([
+    frame(4, Buffer.from('hello')),
+    frame(6),
+    frame(0x12, Buffer.alloc(8, 9)),
+    frame(4, Buffer.alloc(3000, 1)),
+  ]);
 
   it('parses frames whole, or split at every possible byte boundary', () => {
     const whole = collect();

@@ -22,21 +22,45 @@ describe('the DERP upgrade', () => {
   it('answers 101 with the protocol version and the server key in hex', () => {
     const key = Buffer.alloc(32, 0xab);
     const reply = upgradeResponse(key);
-    expect(reply).toBe(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: 2\r\nDerp-Public-Key: ${'ab'.repeat(32)}\r\n\r\n`);
+    expect(reply).toBe(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: 2\r\nDerp-Public-Key: ${'ab'.repeat(32)}\r\n\r\n`,
+    );
     expect(parseUpgradeReply(reply.slice(0, -4))).toEqual({ ok: true, serverKeyHex: 'ab'.repeat(32) });
   });
 
   it('reads a refusal as its status line and a 101 without a key as keyless', () => {
-    expect(parseUpgradeReply('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0')).toEqual({ ok: false, statusLine: 'HTTP/1.1 426 Upgrade Required' });
+    expect(parseUpgradeReply('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0')).toEqual({
+      ok: false,
+      statusLine: 'HTTP/1.1 426 Upgrade Required',
+    });
     expect(parseUpgradeReply('')).toEqual({ ok: false, statusLine: 'no HTTP status line' });
-    expect(parseUpgradeReply('HTTP/1.1 101 Switching Protocols\r\nderp-public-key: ' + 'CD'.repeat(32))).toEqual({ ok: true, serverKeyHex: 'cd'.repeat(32) });
-    expect(parseUpgradeReply('HTTP/1.1 101 Switching Protocols\r\nDerp-Public-Key: short')).toEqual({ ok: true, serverKeyHex: null });
+    expect(parseUpgradeReply('HTTP/1.1 101 Switching Protocols\r\nderp-public-key: ' + 'CD'.repeat(32))).toEqual({
+      ok: true,
+      serverKeyHex: 'cd'.repeat(32),
+    });
+    expect(parseUpgradeReply('HTTP/1.1 101 Switching Protocols\r\nDerp-Public-Key: short')).toEqual({
+      ok: true,
+      serverKeyHex: null,
+    });
   });
 
   it('matches the request headers the way the relay needs', () => {
-    expect([isDerpUpgrade('DERP'), isDerpUpgrade('derp'), isDerpUpgrade('websocket'), isDerpUpgrade(undefined)]).toEqual([true, true, false, false]);
+    expect([
+      isDerpUpgrade('DERP'),
+      isDerpUpgrade('derp'),
+      isDerpUpgrade('websocket'),
+      isDerpUpgrade(undefined),
+    ]).toEqual([true, true, false, false]);
     expect([isWebSocketUpgrade('WebSocket'), isWebSocketUpgrade('DERP')]).toEqual([true, false]);
-    expect([offersDerpSubprotocol('chat, derp'), offersDerpSubprotocol('derpy'), offersDerpSubprotocol(undefined)]).toEqual([true, false, false]);
-    expect([isNotIdeal({ 'ideal-node': 'x' }), isNotIdeal({ 'ideal-node': '' }), isNotIdeal({})]).toEqual([true, false, false]);
+    expect([
+      offersDerpSubprotocol('chat, derp'),
+      offersDerpSubprotocol('derpy'),
+      offersDerpSubprotocol(undefined),
+    ]).toEqual([true, false, false]);
+    expect([isNotIdeal({ 'ideal-node': 'x' }), isNotIdeal({ 'ideal-node': '' }), isNotIdeal({})]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -29,9 +29,13 @@ function timed<T>(f: () => T): { ms: number; error: unknown } {
 describe('map size limit', () => {
   it('says how large the text is and what the limit is', () => {
     expect(mapSizeProblem('x'.repeat(MAX_MAP_BYTES))).toBeNull();
-    expect(mapSizeProblem('x'.repeat(Math.round(10.2 * 1024 * 1024)))).toBe('the map is 10.2 MiB; a DERP map is at most 4 MiB — is this the right file?');
+    expect(mapSizeProblem('x'.repeat(Math.round(10.2 * 1024 * 1024)))).toBe(
+      'the map is 10.2 MiB; a DERP map is at most 4 MiB — is this the right file?',
+    );
     // UTF-8 counts: 1.5 Mi three-byte characters are 4.5 MiB.
-    expect(mapSizeProblem('€'.repeat(1.5 * 1024 * 1024), 'pasted text')).toBe('pasted text is 4.5 MiB; a DERP map is at most 4 MiB — is this the right file?');
+    expect(mapSizeProblem('€'.repeat(1.5 * 1024 * 1024), 'pasted text')).toBe(
+      'pasted text is 4.5 MiB; a DERP map is at most 4 MiB — is this the right file?',
+    );
   });
 
   it('refuses an oversized map before parsing it, in either format', () => {
@@ -46,20 +50,26 @@ describe('YAML resource limits', () => {
   it('names an alias bomb as one instead of expanding it', () => {
     const { ms, error } = timed(() => parseMap(billionLaughs(9), 'derp.yaml'));
     expect(error).toBeInstanceOf(MapParseError);
-    expect((error as Error).message).toBe('derp.yaml: YAML aliases expand more than 100 times — is this a YAML alias bomb?');
+    expect((error as Error).message).toBe(
+      'derp.yaml: YAML aliases expand more than 100 times — is this a YAML alias bomb?',
+    );
     expect(ms).toBeLessThan(1000);
     expect(() => parseHeadscaleConfig(billionLaughs(9))).toThrow('is this a YAML alias bomb?');
   });
 
   it('refuses thousands of anchors, whose resolution would be quadratic', () => {
-    const text = 'regions:\n' + Array.from({ length: 100_000 }, (_, i) => `  k${i}: &a${i} ${i}\n  j${i}: *a${i}\n`).join('');
+    const text =
+      'regions:\n' + Array.from({ length: 100_000 }, (_, i) => `  k${i}: &a${i} ${i}\n  j${i}: *a${i}\n`).join('');
     const { ms, error } = timed(() => parseMap(text, 'derp.yaml'));
-    expect((error as Error).message).toBe('derp.yaml: more than 1000 YAML anchors and aliases; a DERP map needs a handful — is this a YAML alias bomb?');
+    expect((error as Error).message).toBe(
+      'derp.yaml: more than 1000 YAML anchors and aliases; a DERP map needs a handful — is this a YAML alias bomb?',
+    );
     expect(ms).toBeLessThan(15_000);
   });
 
   it('still allows a few shared defaults', () => {
-    const text = 'regions:\n  900:\n    regionid: &id 900\n    nodes:\n      - {name: a, regionid: *id, hostname: a.example.com}\n      - {name: b, regionid: *id, hostname: b.example.com}\n';
+    const text =
+      'regions:\n  900:\n    regionid: &id 900\n    nodes:\n      - {name: a, regionid: *id, hostname: a.example.com}\n      - {name: b, regionid: *id, hostname: b.example.com}\n';
     expect(parseMap(text, 'derp.yaml').map.Regions['900'].Nodes.map((n) => n.RegionID)).toEqual([900, 900]);
   });
 

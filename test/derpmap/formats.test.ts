@@ -14,9 +14,30 @@ describe('headscale derp.yaml', () => {
     const { map, format } = parseMap(text, 'derp.yaml');
     expect(format).toBe('yaml');
     expect(Object.keys(map.Regions)).toEqual(['900', '901']);
-    expect(map.Regions['900']).toMatchObject({ RegionID: 900, RegionCode: 'fra', RegionName: 'Frankfurt self-hosted', Latitude: 50.11, Longitude: 8.68 });
-    expect(map.Regions['900'].Nodes[0]).toEqual({ Name: '900a', RegionID: 900, HostName: 'derp-fra-1.example.com', IPv4: '203.0.113.10', IPv6: '2001:db8::10', STUNPort: 0, STUNOnly: false, DERPPort: 0 });
-    expect(map.Regions['901'].Nodes[0]).toMatchObject({ CertName: expect.stringMatching(/^sha256-raw:/), STUNPort: -1, DERPPort: 8443, CanPort80: true, extra: { futurefield: 'keep me' } });
+    expect(map.Regions['900']).toMatchObject({
+      RegionID: 900,
+      RegionCode: 'fra',
+      RegionName: 'Frankfurt self-hosted',
+      Latitude: 50.11,
+      Longitude: 8.68,
+    });
+    expect(map.Regions['900'].Nodes[0]).toEqual({
+      Name: '900a',
+      RegionID: 900,
+      HostName: 'derp-fra-1.example.com',
+      IPv4: '203.0.113.10',
+      IPv6: '2001:db8::10',
+      STUNPort: 0,
+      STUNOnly: false,
+      DERPPort: 0,
+    });
+    expect(map.Regions['901'].Nodes[0]).toMatchObject({
+      CertName: expect.stringMatching(/^sha256-raw:/),
+      STUNPort: -1,
+      DERPPort: 8443,
+      CanPort80: true,
+      extra: { futurefield: 'keep me' },
+    });
   });
 
   it('writes back byte for byte when nothing changed', () => {
@@ -33,14 +54,23 @@ describe('headscale derp.yaml', () => {
     const a = text.split('\n');
     const b = out.split('\n');
     expect(b.length).toBe(a.length);
-    expect(b.filter((l, i) => l !== a[i])).toEqual(['    regionname: "Frankfurt, DE"', '        ipv4: 203.0.113.12', '        derpport: 443']);
+    expect(b.filter((l, i) => l !== a[i])).toEqual([
+      '    regionname: "Frankfurt, DE"',
+      '        ipv4: 203.0.113.12',
+      '        derpport: 443',
+    ]);
     expect(parseMap(out, 'derp.yaml').map).toEqual(loaded.map);
   });
 
   it('keeps comments and order when regions are added or removed, with integer region keys', () => {
     const loaded = parseMap(text, 'derp.yaml');
     loaded.map.Regions['900'].Nodes[1].IPv4 = '203.0.113.12';
-    loaded.map.Regions['902'] = { RegionID: 902, RegionCode: 'nyc', RegionName: 'New York', Nodes: [{ Name: '902a', RegionID: 902, HostName: 'derp-nyc.example.com' }] };
+    loaded.map.Regions['902'] = {
+      RegionID: 902,
+      RegionCode: 'nyc',
+      RegionName: 'New York',
+      Nodes: [{ Name: '902a', RegionID: 902, HostName: 'derp-nyc.example.com' }],
+    };
     delete loaded.map.Regions['901'];
     const out = serializeMap(loaded.map, 'yaml', loaded.source);
     expect(out).toContain('# derp.yaml for our headscale tailnet');
@@ -70,13 +100,22 @@ describe('Tailscale JSON', () => {
     const fromYaml = parseMap(fixture('headscale-derp.yaml'), 'derp.yaml').map;
     const json = serializeMap(fromYaml, 'json');
     const parsed = JSON.parse(json);
-    expect(parsed.Regions['901'].Nodes[0]).toMatchObject({ Name: '901a', HostName: '198.51.100.7', STUNPort: -1, DERPPort: 8443, CanPort80: true, futurefield: 'keep me' });
+    expect(parsed.Regions['901'].Nodes[0]).toMatchObject({
+      Name: '901a',
+      HostName: '198.51.100.7',
+      STUNPort: -1,
+      DERPPort: 8443,
+      CanPort80: true,
+      futurefield: 'keep me',
+    });
     expect(parseMap(json, 'map.json').map).toEqual(fromYaml);
     expect(parseMap(serializeMap(fromYaml, 'yaml'), 'x.yaml').map).toEqual(fromYaml);
   });
 
   it('reads omitDefaultRegions and HomeParams, and is case-insensitive like Go', () => {
-    const m = parseMap('{"HomeParams":{"RegionScore":{"900":0.5}},"omitDefaultRegions":true,"regions":{"900":{"regionid":900,"RegionCode":"x","Nodes":[]}}}').map;
+    const m = parseMap(
+      '{"HomeParams":{"RegionScore":{"900":0.5}},"omitDefaultRegions":true,"regions":{"900":{"regionid":900,"RegionCode":"x","Nodes":[]}}}',
+    ).map;
     expect(m.OmitDefaultRegions).toBe(true);
     expect(m.HomeParams?.RegionScore).toEqual({ '900': 0.5 });
     expect(m.Regions['900'].RegionID).toBe(900);
@@ -124,7 +163,7 @@ describe('validation', () => {
 `);
     const msgs = validateMap(map).map((i) => `${i.severity} ${i.path}: ${i.message}`);
     expect(msgs).toEqual([
-      'warning Regions.5.RegionID: region 5 is outside 900-999, the range reserved for your own regions; it may clash with Tailscale\'s',
+      "warning Regions.5.RegionID: region 5 is outside 900-999, the range reserved for your own regions; it may clash with Tailscale's",
       'warning Regions.5.RegionName: region 5 has no RegionName (clients show it to users)',
       'error Regions.5.Latitude: Latitude must be between -90 and 90',
       'warning Regions.5.Nodes: region 5 has a single node: no failover within the region',
@@ -144,8 +183,12 @@ describe('validation', () => {
   });
 
   it('warns that a single region is a single point of failure', () => {
-    const { map } = parseMap('{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}');
-    expect(validateMap(map).map((i) => i.message)).toContain('only one region: if its relay is down, clients that need a relay cannot connect (a single point of failure)');
+    const { map } = parseMap(
+      '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}',
+    );
+    expect(validateMap(map).map((i) => i.message)).toContain(
+      'only one region: if its relay is down, clients that need a relay cannot connect (a single point of failure)',
+    );
   });
 });
 
@@ -187,12 +230,16 @@ describe('a large multi-region map', () => {
     const edited = structuredClone(back.map);
     edited.Regions['915'].Nodes[2].HostName = 'moved.example.net';
     const out = serializeMap(edited, 'yaml', back.source);
-    expect(out.split('\n').filter((l, i) => l !== yaml.split('\n')[i])).toEqual(['        hostname: moved.example.net']);
+    expect(out.split('\n').filter((l, i) => l !== yaml.split('\n')[i])).toEqual([
+      '        hostname: moved.example.net',
+    ]);
   });
 
   it('handles edge shapes: no regions, IPv6-only nodes, STUN-only nodes', () => {
     expect(validateMap(parseMap('regions: {}\n').map).map((i) => i.message)).toEqual(['the map has no regions']);
-    const m = parseMap('regions:\n  900:\n    regionid: 900\n    regioncode: v6\n    regionname: V6\n    nodes:\n      - name: s\n        regionid: 900\n        hostname: stun.example.com\n        ipv4: none\n        ipv6: "2001:db8::1"\n        stunonly: true\n').map;
+    const m = parseMap(
+      'regions:\n  900:\n    regionid: 900\n    regioncode: v6\n    regionname: V6\n    nodes:\n      - name: s\n        regionid: 900\n        hostname: stun.example.com\n        ipv4: none\n        ipv6: "2001:db8::1"\n        stunonly: true\n',
+    ).map;
     expect(validateMap(m).filter((i) => i.severity === 'error')).toEqual([]);
   });
 });

@@ -15,7 +15,12 @@ describe('headscale config.yaml', () => {
   it('reads the derp section and server_url', () => {
     const c = parseHeadscaleConfig(fixture('headscale-config.yaml'));
     expect(c.serverUrl).toBe('https://hs.example.com:8443');
-    expect(c.derp.server).toMatchObject({ enabled: true, region_id: 999, stun_listen_addr: '0.0.0.0:3478', ipv4: '198.51.100.1' });
+    expect(c.derp.server).toMatchObject({
+      enabled: true,
+      region_id: 999,
+      stun_listen_addr: '0.0.0.0:3478',
+      ipv4: '198.51.100.1',
+    });
     expect(c.derp.urls).toEqual(['https://controlplane.tailscale.com/derpmap/default']);
     expect(c.derp.paths).toEqual(['/etc/headscale/derp.yaml']);
   });
@@ -23,7 +28,11 @@ describe('headscale config.yaml', () => {
   it('edits the derp section and leaves every other byte of the file alone', () => {
     const text = fixture('headscale-config.yaml');
     const c = parseHeadscaleConfig(text);
-    const out = updateHeadscaleConfig(text, { ...c.derp, server: { ...c.derp.server, region_id: 998 }, auto_update_enabled: false });
+    const out = updateHeadscaleConfig(text, {
+      ...c.derp,
+      server: { ...c.derp.server, region_id: 998 },
+      auto_update_enabled: false,
+    });
     const changed = out.split('\n').filter((l, i) => l !== text.split('\n')[i]);
     expect(changed).toEqual(['    region_id: 998', '  auto_update_enabled: false']);
     expect(out).toContain('  magic_dns: true   # keep me exactly\n');
@@ -32,21 +41,50 @@ describe('headscale config.yaml', () => {
 
 describe('merging like headscale', () => {
   const map = (id: number, host: string) =>
-    parseMap(JSON.stringify({ Regions: { [id]: { RegionID: id, RegionCode: `r${id}`, RegionName: host, Nodes: [{ Name: `${id}a`, RegionID: id, HostName: host }] } } })).map;
+    parseMap(
+      JSON.stringify({
+        Regions: {
+          [id]: {
+            RegionID: id,
+            RegionCode: `r${id}`,
+            RegionName: host,
+            Nodes: [{ Name: `${id}a`, RegionID: id, HostName: host }],
+          },
+        },
+      }),
+    ).map;
 
   it('takes urls, then paths, the last region with an id winning, and the embedded region last', () => {
     const c = parseHeadscaleConfig(fixture('headscale-config.yaml'));
     const merged = mergeMaps(
       [
-        { origin: 'https://controlplane.tailscale.com/derpmap/default', map: { Regions: { ...map(1, 'derp1.tailscale.com').Regions, ...map(900, 'old.example.com').Regions } } },
-        { origin: '/etc/headscale/derp.yaml', map: { Regions: { ...map(900, 'new.example.com').Regions, ...map(999, 'shadowed.example.com').Regions } } },
+        {
+          origin: 'https://controlplane.tailscale.com/derpmap/default',
+          map: { Regions: { ...map(1, 'derp1.tailscale.com').Regions, ...map(900, 'old.example.com').Regions } },
+        },
+        {
+          origin: '/etc/headscale/derp.yaml',
+          map: { Regions: { ...map(900, 'new.example.com').Regions, ...map(999, 'shadowed.example.com').Regions } },
+        },
       ],
       embeddedRegion(c),
     );
     expect(Object.keys(merged.map.Regions)).toEqual(['1', '900', '999']);
     expect(merged.map.Regions['900'].Nodes[0].HostName).toBe('new.example.com');
-    expect(merged.origins).toEqual({ '1': 'https://controlplane.tailscale.com/derpmap/default', '900': '/etc/headscale/derp.yaml', '999': 'headscale embedded DERP server' });
-    expect(merged.map.Regions['999'].Nodes[0]).toEqual({ Name: '999', RegionID: 999, HostName: 'hs.example.com', IPv4: '198.51.100.1', STUNPort: 3478, STUNOnly: false, DERPPort: 8443 });
+    expect(merged.origins).toEqual({
+      '1': 'https://controlplane.tailscale.com/derpmap/default',
+      '900': '/etc/headscale/derp.yaml',
+      '999': 'headscale embedded DERP server',
+    });
+    expect(merged.map.Regions['999'].Nodes[0]).toEqual({
+      Name: '999',
+      RegionID: 999,
+      HostName: 'hs.example.com',
+      IPv4: '198.51.100.1',
+      STUNPort: 3478,
+      STUNOnly: false,
+      DERPPort: 8443,
+    });
   });
 
   it('adds no embedded region when the server is off', () => {
@@ -59,7 +97,12 @@ describe('fetching a map', () => {
   let base: string;
   beforeAll(async () => {
     srv = http.createServer((req, res) => {
-      if (req.url === '/derpmap/default') res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"Regions":{"1":{"RegionID":1,"RegionCode":"nyc","RegionName":"New York City","Nodes":[{"Name":"1a","RegionID":1,"HostName":"derp1.example.com"}]}}}');
+      if (req.url === '/derpmap/default')
+        res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(
+            '{"Regions":{"1":{"RegionID":1,"RegionCode":"nyc","RegionName":"New York City","Nodes":[{"Name":"1a","RegionID":1,"HostName":"derp1.example.com"}]}}}',
+          );
       else if (req.url === '/huge') res.writeHead(200).end(Buffer.alloc(2 << 20, 0x20));
       else if (req.url === '/slow') setTimeout(() => res.end('{}'), 2000);
       else res.writeHead(404).end();

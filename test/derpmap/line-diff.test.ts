@@ -28,18 +28,24 @@ describe('unifiedDiff', () => {
     const d = unifiedDiff(before, after, 'derp.yaml', 2, { maxChangedLines: 1000 });
     expect(performance.now() - started).toBeLessThan(5_000);
     const lines = before.split('\n').length - 1;
-    expect(d).toBe(`--- derp.yaml\n+++ derp.yaml\nthe files differ throughout (${lines} lines removed, ${lines} added): too many changes to list line by line\n`);
+    expect(d).toBe(
+      `--- derp.yaml\n+++ derp.yaml\nthe files differ throughout (${lines} lines removed, ${lines} added): too many changes to list line by line\n`,
+    );
   });
 
   it('stops at its time limit however few changes it was allowed', () => {
     const before = bigDerpYaml(MAX_MAP_BYTES - 1, 'one');
     const after = bigDerpYaml(MAX_MAP_BYTES - 1, 'two');
     const started = performance.now();
-    expect(unifiedDiff(before, after, 'derp.yaml', 2, { maxChangedLines: 1e9, timeoutMs: 200 })).toContain('the files differ throughout');
+    expect(unifiedDiff(before, after, 'derp.yaml', 2, { maxChangedLines: 1e9, timeoutMs: 200 })).toContain(
+      'the files differ throughout',
+    );
     expect(performance.now() - started).toBeLessThan(3_000);
   });
 
   it('refuses input over the map size limit before diffing', () => {
-    expect(() => unifiedDiff('x'.repeat(MAX_MAP_BYTES + 1), '')).toThrow('the text before the change is 4194305 bytes; a DERP map is at most 4 MiB — is this the right file?');
+    expect(() => unifiedDiff('x'.repeat(MAX_MAP_BYTES + 1), '')).toThrow(
+      'the text before the change is 4194305 bytes; a DERP map is at most 4 MiB — is this the right file?',
+    );
   });
 });

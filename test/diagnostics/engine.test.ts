@@ -36,7 +36,16 @@ beforeAll(async () => {
 });
 
 function oneNode(node: Partial<DerpNode>): DerpMap {
-  return { Regions: { '900': { RegionID: 900, RegionCode: 't', RegionName: 'T', Nodes: [{ Name: '900a', RegionID: 900, HostName: '127.0.0.1', ...node }] } } };
+  return {
+    Regions: {
+      '900': {
+        RegionID: 900,
+        RegionCode: 't',
+        RegionName: 'T',
+        Nodes: [{ Name: '900a', RegionID: 900, HostName: '127.0.0.1', ...node }],
+      },
+    },
+  };
 }
 const step = (steps: StepResult[], name: string) => steps.find((s) => s.step === name)!;
 
@@ -45,7 +54,9 @@ describe('diagnostics', () => {
     const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http' });
     const steps = r.nodes[0].steps;
     expect(steps.filter((s) => s.status === 'fail' || s.status === 'warn')).toEqual([]);
-    expect(step(steps, 'derp').detail).toBe(`handshake done, server key nodekey:${plain.service.derp.publicKey.toString('hex')}`);
+    expect(step(steps, 'derp').detail).toBe(
+      `handshake done, server key nodekey:${plain.service.derp.publicKey.toString('hex')}`,
+    );
     expect(step(steps, 'derp-roundtrip').status).toBe('ok');
     expect(step(steps, 'stun4').detail).toMatch(/^public address 127\.0\.0\.1:\d+/);
     expect(r.summary).toMatchObject({ udp: true, publicIPv4: '127.0.0.1', preferredRegion: 900, problems: [] });
@@ -87,7 +98,9 @@ describe('diagnostics', () => {
       up.on('error', () => c.destroy());
     });
     await new Promise<void>((res) => lb.listen(0, '127.0.0.1', res));
-    const r = await runChecks(oneNode({ DERPPort: (lb.address() as net.AddressInfo).port, STUNPort: -1 }), { scheme: 'http' });
+    const r = await runChecks(oneNode({ DERPPort: (lb.address() as net.AddressInfo).port, STUNPort: -1 }), {
+      scheme: 'http',
+    });
     const keys = step(r.nodes[0].steps, 'derp-keys');
     expect(keys.status).toBe('warn');
     expect(keys.detail).toBe('2 different server keys in 4 connections: behind a load balancer?');
@@ -102,8 +115,13 @@ describe('diagnostics', () => {
       const good = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1, CertName: cert.certName }));
       expect(step(good.nodes[0].steps, 'tls').detail).toMatch(/^pinned certificate matches/);
       expect(step(good.nodes[0].steps, 'derp-roundtrip').status).toBe('ok');
-      const wrong = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1, CertName: 'sha256-raw:' + '0'.repeat(64) }));
-      expect(step(wrong.nodes[0].steps, 'tls')).toMatchObject({ status: 'fail', detail: `certificate does not match the pin: server sends ${cert.certName}` });
+      const wrong = await runChecks(
+        oneNode({ DERPPort: tlsRelay.port, STUNPort: -1, CertName: 'sha256-raw:' + '0'.repeat(64) }),
+      );
+      expect(step(wrong.nodes[0].steps, 'tls')).toMatchObject({
+        status: 'fail',
+        detail: `certificate does not match the pin: server sends ${cert.certName}`,
+      });
       const unpinned = await runChecks(oneNode({ DERPPort: tlsRelay.port, STUNPort: -1 }));
       expect(step(unpinned.nodes[0].steps, 'tls').detail).toMatch(/^certificate is not trusted/);
     } finally {
@@ -116,13 +134,25 @@ describe('diagnostics', () => {
     const make = async (name: string, notBefore: Date, notAfter: Date) => {
       const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
       const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-      const c = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=127.0.0.1', notBefore, notAfter, signingAlgorithm: alg, keys: keys as never, extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }])] });
+      const c = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: '01',
+        name: 'CN=127.0.0.1',
+        notBefore,
+        notAfter,
+        signingAlgorithm: alg,
+        keys: keys as never,
+        extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }])],
+      });
       const pk = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
       const certFile = path.join(dir, `${name}.crt`);
       const keyFile = path.join(dir, `${name}.key`);
       writeFileSync(certFile, c.toString('pem'));
       writeFileSync(keyFile, `-----BEGIN PRIVATE KEY-----\n${pk}\n-----END PRIVATE KEY-----\n`);
-      return { certFile, keyFile, pin: `sha256-raw:${Buffer.from(await webcrypto.subtle.digest('SHA-256', c.rawData)).toString('hex')}` };
+      return {
+        certFile,
+        keyFile,
+        pin: `sha256-raw:${Buffer.from(await webcrypto.subtle.digest('SHA-256', c.rawData)).toString('hex')}`,
+      };
     };
     const day = 86_400_000;
     for (const [name, from, to, status, text] of [
@@ -152,8 +182,14 @@ describe('diagnostics', () => {
     });
     const relay = await startRelay({ tls: { certFile: cert.certFile, keyFile: cert.keyFile }, httpPort: port80 });
     try {
-      const r = await runChecks(oneNode({ DERPPort: relay.port, STUNPort: -1, CertName: cert.certName, CanPort80: true }), { captivePort: port80 });
-      expect(step(r.nodes[0].steps, 'captive-portal')).toMatchObject({ status: 'ok', detail: '204 with the challenge answered' });
+      const r = await runChecks(
+        oneNode({ DERPPort: relay.port, STUNPort: -1, CertName: cert.certName, CanPort80: true }),
+        { captivePort: port80 },
+      );
+      expect(step(r.nodes[0].steps, 'captive-portal')).toMatchObject({
+        status: 'ok',
+        detail: '204 with the challenge answered',
+      });
     } finally {
       await relay.stop();
     }
@@ -162,10 +198,19 @@ describe('diagnostics', () => {
   it('takes a relay URL, a map file, and a region filter', async () => {
     const t = await resolveTarget(`http://127.0.0.1:${plain.port}`, stunPort);
     expect(t.scheme).toBe('http');
-    expect(t.map.Regions['900'].Nodes[0]).toMatchObject({ HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: stunPort });
+    expect(t.map.Regions['900'].Nodes[0]).toMatchObject({
+      HostName: '127.0.0.1',
+      DERPPort: plain.port,
+      STUNPort: stunPort,
+    });
     const file = path.join(dir, 'two.json');
     const map = oneNode({ DERPPort: plain.port, STUNPort: stunPort });
-    map.Regions['901'] = { RegionID: 901, RegionCode: 'other', RegionName: 'O', Nodes: [{ Name: '901a', RegionID: 901, HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: -1 }] };
+    map.Regions['901'] = {
+      RegionID: 901,
+      RegionCode: 'other',
+      RegionName: 'O',
+      Nodes: [{ Name: '901a', RegionID: 901, HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: -1 }],
+    };
     writeFileSync(file, JSON.stringify(map));
     const fromFile = await resolveTarget(file);
     const r = await runChecks(fromFile.map, { scheme: 'http', region: 'other' });
@@ -190,13 +235,31 @@ describe('mesh check', () => {
     const lonely = await startRelay();
     try {
       const region = (ports: number[]): DerpMap => ({
-        Regions: { '900': { RegionID: 900, RegionCode: 'm', RegionName: 'M', Nodes: ports.map((p, i) => ({ Name: `900${'ab'[i]}`, RegionID: 900, HostName: '127.0.0.1', DERPPort: p, STUNPort: -1 })) } },
+        Regions: {
+          '900': {
+            RegionID: 900,
+            RegionCode: 'm',
+            RegionName: 'M',
+            Nodes: ports.map((p, i) => ({
+              Name: `900${'ab'[i]}`,
+              RegionID: 900,
+              HostName: '127.0.0.1',
+              DERPPort: p,
+              STUNPort: -1,
+            })),
+          },
+        },
       });
       const meshed = await runChecks(region([pa, pb]), { scheme: 'http', timeoutMs: 3000 });
-      expect(meshed.nodes.flatMap((n) => n.steps.filter((s) => s.step === 'mesh').map((s) => `${s.status} ${s.detail}`))).toEqual(['ok 900a -> 900b: packet delivered', 'ok 900b -> 900a: packet delivered']);
+      expect(
+        meshed.nodes.flatMap((n) => n.steps.filter((s) => s.step === 'mesh').map((s) => `${s.status} ${s.detail}`)),
+      ).toEqual(['ok 900a -> 900b: packet delivered', 'ok 900b -> 900a: packet delivered']);
       const broken = await runChecks(region([pa, lonely.port]), { scheme: 'http', timeoutMs: 800 });
       const mesh = broken.nodes[0].steps.find((s) => s.step === 'mesh')!;
-      expect(mesh).toMatchObject({ status: 'fail', detail: '900a -> 900b: a packet to a client on 900b never arrived' });
+      expect(mesh).toMatchObject({
+        status: 'fail',
+        detail: '900a -> 900b: a packet to a client on 900b never arrived',
+      });
       expect(mesh.advice).toContain('same mesh key');
     } finally {
       await Promise.all([a.stop(), b.stop(), lonely.stop()]);
@@ -210,7 +273,20 @@ describe('netcheck summary', () => {
     await second.start([{ host: '127.0.0.1', port: 0 }]);
     try {
       const map = oneNode({ DERPPort: plain.port, STUNPort: stunPort });
-      map.Regions['901'] = { RegionID: 901, RegionCode: 'b', RegionName: 'B', Nodes: [{ Name: '901a', RegionID: 901, HostName: '127.0.0.1', DERPPort: plain.port, STUNPort: second.addresses()[0].port }] };
+      map.Regions['901'] = {
+        RegionID: 901,
+        RegionCode: 'b',
+        RegionName: 'B',
+        Nodes: [
+          {
+            Name: '901a',
+            RegionID: 901,
+            HostName: '127.0.0.1',
+            DERPPort: plain.port,
+            STUNPort: second.addresses()[0].port,
+          },
+        ],
+      };
       const r = await runChecks(map, { scheme: 'http' });
       const mapped = r.nodes.map((n) => n.steps.find((s) => s.step === 'stun4')!.data!.port);
       expect(mapped[0]).toBe(mapped[1]);
@@ -227,7 +303,10 @@ describe('netcheck summary', () => {
 
 describe('bandwidth', () => {
   it('moves the requested bytes through the relay and reports MB/s', async () => {
-    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { scheme: 'http', bandwidthBytes: 4_000_000 });
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), {
+      scheme: 'http',
+      bandwidthBytes: 4_000_000,
+    });
     const bw = r.nodes[0].steps.find((s) => s.step === 'bandwidth')!;
     expect(bw.status).toBe('ok');
     expect(bw.detail).toMatch(/^4\.0 MB through the relay at [\d.]+ MB\/s$/);
@@ -238,10 +317,31 @@ describe('bandwidth', () => {
 describe('home region', () => {
   it('picks the lowest latency, weighs RegionScore, and sticks to the previous home unless another is 1.5x better', async () => {
     const { summarise } = await import('../../electron/diagnostics/engine.js');
-    const node = (regionId: number, ms: number) => ({ regionId, regionCode: `r${regionId}`, node: `${regionId}a`, host: 'h', steps: [{ step: 'stun4' as const, status: 'ok' as const, ms, detail: '', data: { address: '1.1.1.1', port: 1, server: `s${regionId}` } }] });
-    const map: DerpMap = { Regions: { '900': { RegionID: 900, RegionCode: 'a', RegionName: 'A', Nodes: [] }, '901': { RegionID: 901, RegionCode: 'b', RegionName: 'B', Nodes: [] } } };
+    const node = (regionId: number, ms: number) => ({
+      regionId,
+      regionCode: `r${regionId}`,
+      node: `${regionId}a`,
+      host: 'h',
+      steps: [
+        {
+          step: 'stun4' as const,
+          status: 'ok' as const,
+          ms,
+          detail: '',
+          data: { address: '1.1.1.1', port: 1, server: `s${regionId}` },
+        },
+      ],
+    });
+    const map: DerpMap = {
+      Regions: {
+        '900': { RegionID: 900, RegionCode: 'a', RegionName: 'A', Nodes: [] },
+        '901': { RegionID: 901, RegionCode: 'b', RegionName: 'B', Nodes: [] },
+      },
+    };
     expect(summarise(map, [node(900, 20), node(901, 15)]).preferredRegion).toBe(901);
-    expect(summarise({ ...map, HomeParams: { RegionScore: { '901': 2 } } }, [node(900, 20), node(901, 15)]).preferredRegion).toBe(900);
+    expect(
+      summarise({ ...map, HomeParams: { RegionScore: { '901': 2 } } }, [node(900, 20), node(901, 15)]).preferredRegion,
+    ).toBe(900);
     expect(summarise(map, [node(900, 20), node(901, 15)], 900).preferredRegion).toBe(900);
     expect(summarise(map, [node(900, 40), node(901, 15)], 900).preferredRegion).toBe(901);
   });
@@ -254,14 +354,18 @@ describe('diagnostics resources', () => {
     const before = udpSockets();
     for (let i = 0; i < 3; i++) {
       await runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http' });
-      await expect(runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http', region: 'nowhere' })).rejects.toThrow();
+      await expect(
+        runChecks(oneNode({ DERPPort: plain.port, STUNPort: stunPort }), { scheme: 'http', region: 'nowhere' }),
+      ).rejects.toThrow();
     }
     await new Promise((r) => setImmediate(r));
     expect(udpSockets()).toBe(before);
   });
 
   it('refuses a bandwidth test larger than the cap, naming the cap', async () => {
-    await expect(runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { scheme: 'http', bandwidthBytes: 65 * 2 ** 20 })).rejects.toThrow(
+    await expect(
+      runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { scheme: 'http', bandwidthBytes: 65 * 2 ** 20 }),
+    ).rejects.toThrow(
       `bandwidth test of ${65 * 2 ** 20} bytes refused: the most is ${64 * 2 ** 20} bytes (64 MiB) per node`,
     );
   });

@@ -17,7 +17,13 @@ let url: string;
 beforeAll(async () => {
   gui = await openGui({
     prefix: 'relay',
-    settings: { ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunListen: '127.0.0.1:0', hostName: 'derp.example.test', regionName: 'e2e relay' },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      listenAddr: '127.0.0.1:0',
+      stunListen: '127.0.0.1:0',
+      hostName: 'derp.example.test',
+      regionName: 'e2e relay',
+    },
   });
   ({ browser, page, url } = gui);
 }, 30_000);
@@ -41,7 +47,9 @@ describe('relay dashboard in Chromium', () => {
 
     await page.getByRole('switch', { name: 'Relay' }).click();
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
-    const derpUrl = /(http:\/\/\S+?\/derp)/.exec((await status.textContent()) ?? '')![1].replace('localhost', '127.0.0.1');
+    const derpUrl = /(http:\/\/\S+?\/derp)/
+      .exec((await status.textContent()) ?? '')![1]
+      .replace('localhost', '127.0.0.1');
 
     const clients = await Promise.all([0, 1, 2].map(() => DerpClient.connect({ url: derpUrl })));
     clients[0].notePreferred(true);
@@ -57,7 +65,9 @@ describe('relay dashboard in Chromium', () => {
     await expect.poll(() => page.getByTestId('peer-row').count(), { timeout: 5_000 }).toBe(3);
     const keyShown = clients[0].publicKey.toString('hex').slice(0, 8);
     await expect.poll(() => page.getByTestId('peers-table').textContent(), { timeout: 5_000 }).toContain(keyShown);
-    await expect.poll(async () => /[1-9]/.test((await page.getByTestId('current-rate').textContent()) ?? ''), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(async () => /[1-9]/.test((await page.getByTestId('current-rate').textContent()) ?? ''), { timeout: 10_000 })
+      .toBe(true);
     await page.waitForTimeout(2500);
     await shot('relay-running');
 
@@ -70,11 +80,17 @@ describe('relay dashboard in Chromium', () => {
   });
 
   it('shows the DERP map entry for this relay', async () => {
-    await expect.poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 }).toContain('derp.example.test');
+    await expect
+      .poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 })
+      .toContain('derp.example.test');
   });
 
   it('has navigation to the DERP map and Diagnostics pages', async () => {
-    for (const [name, file] of [['DERP map', 'derp-map'], ['Diagnostics', 'diagnostics'], ['Relay', 'relay-final']] as const) {
+    for (const [name, file] of [
+      ['DERP map', 'derp-map'],
+      ['Diagnostics', 'diagnostics'],
+      ['Relay', 'relay-final'],
+    ] as const) {
       await page.getByRole('link', { name }).click();
       await page.waitForTimeout(200);
       await shot(file);

@@ -25,7 +25,9 @@ describe('diagnostics page in Chromium', () => {
     await page.getByRole('link', { name: 'Diagnostics' }).click();
     await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
     await page.getByRole('button', { name: 'Run checks' }).click();
-    await expect.poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 }).toContain('Preferred region (home): 900');
+    await expect
+      .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 })
+      .toContain('Preferred region (home): 900');
     expect(await page.getByTestId('diag-results').textContent()).toContain('127.0.0.1');
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
@@ -35,11 +37,15 @@ describe('diagnostics page in Chromium', () => {
   it('re-runs one node, compares two runs, and charts latency over time', async () => {
     await page.getByRole('button', { name: '127.0.0.1', exact: true }).click();
     await page.getByRole('button', { name: 'Re-run this node' }).click();
-    await expect.poll(async () => (await page.getByTestId('diag-history').locator('li').count()), { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(async () => await page.getByTestId('diag-history').locator('li').count(), { timeout: 20_000 })
+      .toBe(2);
     await expect.poll(() => page.getByTestId('diag-summary').isVisible(), { timeout: 20_000 }).toBe(true);
     await expect.poll(() => page.getByTestId('diag-latency-chart').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'compare with shown run' }).click();
-    await expect.poll(() => page.getByTestId('diag-compare').textContent()).toMatch(/Changes since|No step changed status/);
+    await expect
+      .poll(() => page.getByTestId('diag-compare').textContent())
+      .toMatch(/Changes since|No step changed status/);
     await gui.shot('diagnostics-history');
   });
 });

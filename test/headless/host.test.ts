@@ -27,7 +27,14 @@ beforeAll(async () => {
   mkdirSync(web);
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>derpdesk</title>');
   services = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
-  host = await startHost({ services, staticDir: web, host: '127.0.0.1', port: 0, hostNames: ['derp.example.test'], authDeadlineMs: 300 });
+  host = await startHost({
+    services,
+    staticDir: web,
+    host: '127.0.0.1',
+    port: 0,
+    hostNames: ['derp.example.test'],
+    authDeadlineMs: 300,
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -56,8 +63,14 @@ describe('derpdesk host', () => {
       await rawRequest(host.port, 'GET /% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
       await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n'),
       await rawRequest(host.port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n'),
-      await rawRequest(host.port, 'GET /api HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
-      await rawRequest(host.port, 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+      await rawRequest(
+        host.port,
+        'GET /api HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      ),
+      await rawRequest(
+        host.port,
+        'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      ),
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 404, 400, 421, 405, 421, 404]);
     for (const a of answers) {
@@ -72,7 +85,10 @@ describe('derpdesk host', () => {
   it('answers malformed request targets with 400, on the page and the upgrade path, and keeps serving', async () => {
     const targets = ['/%', '/%zz', '/assets/%E0%A4%A', 'http://[', '/%00', '*', 'relay.example.com:443'];
     for (const t of targets) {
-      for (const upgrade of ['', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n']) {
+      for (const upgrade of [
+        '',
+        'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+      ]) {
         const a = await rawRequest(host.port, `GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgrade}\r\n`);
         expect(a.status, `${t} ${upgrade ? 'upgrade' : 'page'}`).toBe(400);
       }
@@ -81,18 +97,47 @@ describe('derpdesk host', () => {
   });
 
   it('answers only to its own names: loopback names on loopback, --host-name names, any port (SSH tunnels)', async () => {
-    const status = async (hostHeader: string) => (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`)).status;
-    for (const ok of ['127.0.0.1', `127.0.0.1:${host.port}`, 'localhost:9000', 'LOCALHOST', '[::1]:7080', '127.0.0.2', 'derp.example.test', 'DERP.example.test:443']) expect(await status(ok), ok).toBe(200);
-    for (const bad of ['evil.example', `evil.example:${host.port}`, '127.0.0.1.nip.io', 'localhost.evil.example', 'derp.example.test.evil.example', '10.0.0.1']) expect(await status(bad), bad).toBe(421);
-    for (const malformed of ['', 'a b', '[::1', '127.0.0.1:x', 'ex_ample.test', '-a.test']) expect(await status(malformed), malformed).toBe(400);
+    const status = async (hostHeader: string) =>
+      (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`)).status;
+    for (const ok of [
+      '127.0.0.1',
+      `127.0.0.1:${host.port}`,
+      'localhost:9000',
+      'LOCALHOST',
+      '[::1]:7080',
+      '127.0.0.2',
+      'derp.example.test',
+      'DERP.example.test:443',
+    ])
+      expect(await status(ok), ok).toBe(200);
+    for (const bad of [
+      'evil.example',
+      `evil.example:${host.port}`,
+      '127.0.0.1.nip.io',
+      'localhost.evil.example',
+      'derp.example.test.evil.example',
+      '10.0.0.1',
+    ])
+      expect(await status(bad), bad).toBe(421);
+    for (const malformed of ['', 'a b', '[::1', '127.0.0.1:x', 'ex_ample.test', '-a.test'])
+      expect(await status(malformed), malformed).toBe(400);
     expect((await rawRequest(host.port, 'GET / HTTP/1.1\r\n\r\n')).status).toBe(400);
   });
 
   it('refuses cross-origin requests and WebSockets from another origin; accepts its own origin', async () => {
     const own = `http://127.0.0.1:${host.port}`;
-    const page = async (origin: string) => (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: ${origin}\r\n\r\n`)).status;
+    const page = async (origin: string) =>
+      (await rawRequest(host.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: ${origin}\r\n\r\n`))
+        .status;
     expect(await page(own)).toBe(200);
-    for (const o of ['http://evil.example', 'null', `https://127.0.0.1:${host.port}`, `http://localhost:${host.port}`, `${own}.evil.example`]) expect(await page(o), o).toBe(403);
+    for (const o of [
+      'http://evil.example',
+      'null',
+      `https://127.0.0.1:${host.port}`,
+      `http://localhost:${host.port}`,
+      `${own}.evil.example`,
+    ])
+      expect(await page(o), o).toBe(403);
 
     const ws = (origin: string) =>
       new Promise<number>((resolve, reject) => {
@@ -111,15 +156,21 @@ describe('derpdesk host', () => {
 
   it('wants the token in the first message: no token, a wrong one, a call first, or silence close the socket with 4001', async () => {
     await expect(Bridge.open(host.port, 'wrong')).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
-    await expect(Bridge.open(host.port, host.token.slice(1) + 'x')).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
+    await expect(Bridge.open(host.port, host.token.slice(1) + 'x')).rejects.toThrow(
+      `closed ${BRIDGE_CLOSE_UNAUTHORIZED}`,
+    );
     await expect(Bridge.open(host.port, `${host.token}x`)).rejects.toThrow(`closed ${BRIDGE_CLOSE_UNAUTHORIZED}`);
-    const before = await wsClose(`ws://127.0.0.1:${host.port}/api`, [JSON.stringify({ id: 1, call: 'relay.getState', args: [] })]);
+    const before = await wsClose(`ws://127.0.0.1:${host.port}/api`, [
+      JSON.stringify({ id: 1, call: 'relay.getState', args: [] }),
+    ]);
     expect(before).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
     const silent = await wsClose(`ws://127.0.0.1:${host.port}/api`, []);
     expect(silent).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
     expect(silent.afterMs).toBeGreaterThanOrEqual(250);
     // The token in the URL, as older clients sent it, counts for nothing.
-    const inUrl = await wsClose(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, [JSON.stringify({ id: 1, call: 'relay.getState', args: [] })]);
+    const inUrl = await wsClose(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, [
+      JSON.stringify({ id: 1, call: 'relay.getState', args: [] }),
+    ]);
     expect(inUrl).toMatchObject({ code: BRIDGE_CLOSE_UNAUTHORIZED, received: [] });
   });
 
@@ -142,7 +193,15 @@ describe('derpdesk host', () => {
       const next = await open(url);
       await expect(open(url)).rejects.toThrow('HTTP 503');
       for (const ws of [...waiting, next]) ws.terminate();
-      await eventually(async () => (await open(url).then((ws) => (ws.terminate(), true), () => false)), 3000, 'a place after the waiting sockets closed');
+      await eventually(
+        async () =>
+          await open(url).then(
+            (ws) => (ws.terminate(), true),
+            () => false,
+          ),
+        3000,
+        'a place after the waiting sockets closed',
+      );
     } finally {
       await patient.close();
     }
@@ -153,21 +212,34 @@ describe('derpdesk host', () => {
     expect(await b.call('relay.getState')).toEqual({ id: 1, ok: true, result: { status: 'stopped' } });
     expect(await b.call('no.such.call')).toEqual({ id: 2, ok: false, error: 'unknown call "no.such.call"' });
     const bad = await b.call('settings.save', { listenAddr: 'x' });
-    expect(bad).toMatchObject({ ok: true, result: { ok: false, errors: { listenAddr: 'use host:port, :port or [ipv6]:port' } } });
+    expect(bad).toMatchObject({
+      ok: true,
+      result: { ok: false, errors: { listenAddr: 'use host:port, :port or [ipv6]:port' } },
+    });
     await eventually(() => b.events.some((e) => e.event === 'stats.sample'), 3000, 'a stats sample');
     b.ws.close();
   });
 
   it('starts the relay from the API, shows real peers, and stops it', async () => {
     const b = await Bridge.open(host.port, host.token);
-    const saved = await b.call('settings.save', { ...(((await b.call('settings.get')) as { result: { settings: object } }).result.settings), listenAddr: '127.0.0.1:0', stunEnabled: false });
+    const saved = await b.call('settings.save', {
+      ...((await b.call('settings.get')) as { result: { settings: object } }).result.settings,
+      listenAddr: '127.0.0.1:0',
+      stunEnabled: false,
+    });
     expect(saved).toMatchObject({ ok: true, result: { ok: true } });
     const started = (await b.call('relay.start')) as { result: { status: string; endpoints: Array<{ url: string }> } };
     expect(started.result.status).toBe('running');
-    expect(b.events.some((e) => e.event === 'relay.state' && (e.payload as { status: string }).status === 'starting')).toBe(true);
+    expect(
+      b.events.some((e) => e.event === 'relay.state' && (e.payload as { status: string }).status === 'starting'),
+    ).toBe(true);
     const url = started.result.endpoints[0].url.replace('localhost', '127.0.0.1');
     const c = await DerpClient.connect({ url });
-    await eventually(() => b.events.some((e) => e.event === 'peers.snapshot' && (e.payload as unknown[]).length === 1), 3000, 'peer in snapshot');
+    await eventually(
+      () => b.events.some((e) => e.event === 'peers.snapshot' && (e.payload as unknown[]).length === 1),
+      3000,
+      'peer in snapshot',
+    );
     const entry = (await b.call('relay.mapEntry')) as { result: { json: string } };
     expect(JSON.parse(entry.result.json).Regions['900'].Nodes[0].DERPPort).toBe(Number(new URL(url).port));
     expect(await b.call('relay.stop')).toMatchObject({ ok: true, result: { status: 'stopped' } });

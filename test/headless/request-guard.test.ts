@@ -9,7 +9,18 @@ describe('request guard', () => {
   it('decodes origin-form targets and nothing else', () => {
     expect(parseRequestPath('/assets/a%20b.js?x=%zz#f')).toBe('/assets/a b.js');
     expect(parseRequestPath('/%61pi')).toBe('/api');
-    for (const bad of [undefined, '', '*', 'http://[', 'http://127.0.0.1/', 'relay.example.com:443', '/%', '/%zz', '/assets/%E0%A4%A', '/a%00b']) {
+    for (const bad of [
+      undefined,
+      '',
+      '*',
+      'http://[',
+      'http://127.0.0.1/',
+      'relay.example.com:443',
+      '/%',
+      '/%zz',
+      '/assets/%E0%A4%A',
+      '/a%00b',
+    ]) {
       expect(parseRequestPath(bad), String(bad)).toBeNull();
     }
   });
@@ -18,12 +29,27 @@ describe('request guard', () => {
     expect(hostHeaderName('Relay.Example.com:443')).toBe('relay.example.com');
     expect(hostHeaderName('[::1]:7080')).toBe('::1');
     expect(hostHeaderName('127.0.0.1')).toBe('127.0.0.1');
-    for (const bad of [undefined, '', ':80', '[::1', '[nope]:1', '::1', 'a b', 'a_b.test', '-a.test', 'a.test.', 'h:99999', 'h:', 'h:1:2', 'h/x']) {
+    for (const bad of [
+      undefined,
+      '',
+      ':80',
+      '[::1',
+      '[nope]:1',
+      '::1',
+      'a b',
+      'a_b.test',
+      '-a.test',
+      'a.test.',
+      'h:99999',
+      'h:',
+      'h:1:2',
+      'h/x',
+    ]) {
       expect(hostHeaderName(bad), String(bad)).toBeNull();
     }
   });
 
-  it('answers to the address a connection arrived on, loopback names over loopback only, and the operator\'s names', () => {
+  it("answers to the address a connection arrived on, loopback names over loopback only, and the operator's names", () => {
     expect(servesName('10.0.0.5', '10.0.0.5', [])).toBe(true);
     expect(servesName('10.0.0.5', '::ffff:10.0.0.5', [])).toBe(true);
     expect(servesName('2001:db8::5', '2001:db8:0:0::5', [])).toBe(true);

@@ -20,7 +20,9 @@ export class Bridge {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/api`);
       ws.once('open', () => ws.send(JSON.stringify({ auth: token })));
-      ws.once('message', (d) => (JSON.parse(String(d)).authed === true ? resolve(new Bridge(ws)) : reject(new Error(`unexpected ${d}`))));
+      ws.once('message', (d) =>
+        JSON.parse(String(d)).authed === true ? resolve(new Bridge(ws)) : reject(new Error(`unexpected ${d}`)),
+      );
       ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason}`)));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);

@@ -12,7 +12,10 @@ export interface RunResult {
 
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -29,9 +32,17 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 }
 
 /** Starts a long-running command and waits until its output matches `ready`. */
-export function startCli(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ child: ChildProcess; output: () => string; match: RegExpMatchArray }> {
+export function startCli(
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ child: ChildProcess; output: () => string; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const t = setTimeout(() => {
       child.kill('SIGKILL');

@@ -35,9 +35,14 @@ export async function openGui(opts: GuiOptions): Promise<GuiSession> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), `derpdesk-e2e-${opts.prefix}-`));
   if (opts.settings) writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(opts.settings));
-  const started = await startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', dir, ...(opts.hostArgs ?? [])], /open (https?:\/\/\S+)/);
+  const started = await startCli(
+    ['host', '--listen', '127.0.0.1:0', '--data-dir', dir, ...(opts.hostArgs ?? [])],
+    /open (https?:\/\/\S+)/,
+  );
   const host: ChildProcess = started.child;
-  const browser = await launchChromium(typeof opts.browserArgs === 'function' ? opts.browserArgs(dir) : opts.browserArgs);
+  const browser = await launchChromium(
+    typeof opts.browserArgs === 'function' ? opts.browserArgs(dir) : opts.browserArgs,
+  );
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 1000 } });
   return {
     dir,

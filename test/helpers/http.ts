@@ -50,7 +50,11 @@ function parseAnswer(data: string): RawAnswer {
 }
 
 /** Opens a WebSocket, sends `messages`, and reports how and when the server closed it and what it sent first. */
-export function wsClose(url: string, messages: Array<string | Buffer>, timeoutMs = 7000): Promise<{ code: number; reason: string; received: string[]; afterMs: number }> {
+export function wsClose(
+  url: string,
+  messages: Array<string | Buffer>,
+  timeoutMs = 7000,
+): Promise<{ code: number; reason: string; received: string[]; afterMs: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const received: string[] = [];

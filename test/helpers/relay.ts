@@ -151,7 +151,9 @@ export async function rawHandshake(
   opts: { secretKey?: Uint8Array; info?: object; sealTo?: Uint8Array; fastStart?: boolean } = {},
 ): Promise<{ peer: RawPeer; publicKey: Uint8Array; secretKey: Uint8Array; serverKey: Buffer; serverInfo: unknown }> {
   const peer = await RawPeer.connect(port);
-  peer.write(`GET /derp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n${opts.fastStart ? 'Derp-Fast-Start: 1\r\n' : ''}\r\n`);
+  peer.write(
+    `GET /derp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n${opts.fastStart ? 'Derp-Fast-Start: 1\r\n' : ''}\r\n`,
+  );
   if (!opts.fastStart) await peer.readHttpHead();
   const sk = await peer.readFrame();
   if (sk.type !== 1) throw new Error(`expected ServerKey, got ${sk.type}`);
@@ -165,7 +167,13 @@ export async function rawHandshake(
   if (si.type !== 3) throw new Error(`expected ServerInfo, got ${si.type}`);
   const opened = nacl.box.open(si.payload.subarray(24), si.payload.subarray(0, 24), serverKey, kp.secretKey);
   if (!opened) throw new Error('ServerInfo does not open');
-  return { peer, publicKey: kp.publicKey, secretKey: kp.secretKey, serverKey: Buffer.from(serverKey), serverInfo: JSON.parse(Buffer.from(opened).toString()) };
+  return {
+    peer,
+    publicKey: kp.publicKey,
+    secretKey: kp.secretKey,
+    serverKey: Buffer.from(serverKey),
+    serverInfo: JSON.parse(Buffer.from(opened).toString()),
+  };
 }
 
 export function sendPacketFrame(dst: Uint8Array, packet: Uint8Array): Buffer {

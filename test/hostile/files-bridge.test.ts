@@ -24,7 +24,11 @@ beforeAll(async () => {
   mkdirSync(path.join(dir, 'maps'));
   writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html>');
   const dataDir = path.join(dir, 'data');
-  services = createAppServices({ dataDir, logger: silentLogger, files: new RootsPolicy([dataDir, path.join(dir, 'maps')]) });
+  services = createAppServices({
+    dataDir,
+    logger: silentLogger,
+    files: new RootsPolicy([dataDir, path.join(dir, 'maps')]),
+  });
   host = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
   bridge = await Bridge.open(host.port, host.token);
 });
@@ -44,7 +48,13 @@ async function call(name: string, ...args: unknown[]): Promise<Reply> {
 describe('a token holder', () => {
   it('cannot read /proc/self/environ through settings.save and allowlist.get', async () => {
     const saved = await call('settings.save', { ...DEFAULT_SETTINGS, allowKeysFile: '/proc/self/environ' });
-    expect(saved).toMatchObject({ ok: true, result: { ok: false, errors: { allowKeysFile: expect.stringContaining('is outside the folders derpdesk host may use') } } });
+    expect(saved).toMatchObject({
+      ok: true,
+      result: {
+        ok: false,
+        errors: { allowKeysFile: expect.stringContaining('is outside the folders derpdesk host may use') },
+      },
+    });
     const got = await call('allowlist.get');
     expect(got).toEqual({ id: got.id, ok: true, result: null });
     expect(JSON.stringify(got)).not.toContain('PATH=');
@@ -53,21 +63,34 @@ describe('a token holder', () => {
   it('cannot write ~/.bash_profile with a map whose plain scalar spans lines', async () => {
     const target = path.join(os.homedir(), '.bash_profile');
     const existed = existsSync(target);
-    const baseText = 'regions:\n  900:\n    regionid: 900\n    regioncode: x\n    regionname: X\n      echo pwned\n    nodes:\n      - name: 900a\n        regionid: 900\n        hostname: x.example.com\n';
+    const baseText =
+      'regions:\n  900:\n    regionid: 900\n    regioncode: x\n    regionname: X\n      echo pwned\n    nodes:\n      - name: 900a\n        regionid: 900\n        hostname: x.example.com\n';
     const opened = await call('map.open', { kind: 'text', text: baseText, name: 'x.yaml' });
     expect(opened.ok).toBe(true);
     const map = (opened as { result: { map: unknown } }).result.map;
     const outside = await call('map.save', { path: target, map, format: 'yaml', baseText });
-    expect(outside).toMatchObject({ ok: true, result: { ok: false, error: expect.stringContaining('is outside the folders derpdesk host may use') } });
+    expect(outside).toMatchObject({
+      ok: true,
+      result: { ok: false, error: expect.stringContaining('is outside the folders derpdesk host may use') },
+    });
     expect(existsSync(target)).toBe(existed);
     const inside = path.join(dir, 'maps', '.bash_profile');
     const multi = await call('map.save', { path: inside, map, format: 'yaml', baseText });
-    expect(multi).toMatchObject({ ok: true, result: { ok: false, error: expect.stringContaining('runs over several lines') } });
+    expect(multi).toMatchObject({
+      ok: true,
+      result: { ok: false, error: expect.stringContaining('runs over several lines') },
+    });
     expect(existsSync(inside)).toBe(false);
   });
 
   it('gets one error shape for malformed arguments', async () => {
-    expect(await call('map.headscale', { configPath: { length: 1 } })).toMatchObject({ ok: false, error: 'map.headscale: argument 1 (req.configPath) must be a string' });
-    expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toMatchObject({ ok: false, error: expect.stringContaining('derpdesk host has no file dialog') });
+    expect(await call('map.headscale', { configPath: { length: 1 } })).toMatchObject({
+      ok: false,
+      error: 'map.headscale: argument 1 (req.configPath) must be a string',
+    });
+    expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('derpdesk host has no file dialog'),
+    });
   });
 });

@@ -19,7 +19,11 @@ describe('server key file errors', () => {
   });
 
   it('does not echo a malformed key either', () => {
-    for (const text of [`{"PrivateKey":"privkey:${secret}zz"}`, `privkey:${secret.slice(2)}`, `{"PrivateKey":"nodekey:${secret}"}`]) {
+    for (const text of [
+      `{"PrivateKey":"privkey:${secret}zz"}`,
+      `privkey:${secret.slice(2)}`,
+      `{"PrivateKey":"nodekey:${secret}"}`,
+    ]) {
       let message = '';
       try {
         parseServerKeyFile(text, 'k.json');
@@ -34,6 +38,8 @@ describe('server key file errors', () => {
 
 describe('server key file reads', () => {
   it('refuses a device instead of reading it whole', async () => {
-    await expect(loadOrCreateServerKey('/dev/zero')).rejects.toThrow('cannot read key file /dev/zero: /dev/zero is not a regular file');
+    await expect(loadOrCreateServerKey('/dev/zero')).rejects.toThrow(
+      'cannot read key file /dev/zero: /dev/zero is not a regular file',
+    );
   });
 });

@@ -19,7 +19,9 @@ describe('readTextFileBounded', () => {
   it('refuses a file over the cap before reading it', async () => {
     const f = path.join(dir, 'big.yaml');
     writeFileSync(f, 'x'.repeat(2048));
-    await expect(readTextFileBounded(f, 1024)).rejects.toThrow(`${f} is 2048 bytes; derpdesk reads files of at most 1024 bytes`);
+    await expect(readTextFileBounded(f, 1024)).rejects.toThrow(
+      `${f} is 2048 bytes; derpdesk reads files of at most 1024 bytes`,
+    );
   });
 
   it('refuses /dev/zero and a FIFO with no writer quickly, without growing memory', async () => {
@@ -38,7 +40,9 @@ describe('readTextFileBounded', () => {
     writeFileSync(f, Buffer.from('regionname: Z\xfcrich\n', 'latin1'));
     const err = await readTextFileBounded(f, 1024).catch((e: Error) => e);
     expect(err).toBeInstanceOf(FileReadError);
-    expect((err as Error).message).toBe(`${f} is not valid UTF-8 text; save it as UTF-8 and open it again (derpdesk does not rewrite bytes it cannot read)`);
+    expect((err as Error).message).toBe(
+      `${f} is not valid UTF-8 text; save it as UTF-8 and open it again (derpdesk does not rewrite bytes it cannot read)`,
+    );
   });
 
   it('passes a missing file through as ENOENT', async () => {
@@ -53,6 +57,8 @@ describe('readTextFileBounded with noFollow', () => {
     writeFileSync(target, 'x\n');
     symlinkSync(target, path.join(dir, 'swapped.txt'));
     expect(await readTextFileBounded(path.join(dir, 'swapped.txt'), 1024)).toBe('x\n');
-    await expect(readTextFileBounded(path.join(dir, 'swapped.txt'), 1024, { noFollow: true })).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(readTextFileBounded(path.join(dir, 'swapped.txt'), 1024, { noFollow: true })).rejects.toMatchObject({
+      code: 'ELOOP',
+    });
   });
 });

@@ -13,15 +13,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('--files-root', () => {
   it('can be given several times, and defaults to none', () => {
     expect(parseFlags(HOST_FLAGS, []).values['files-root']).toEqual([]);
-    expect(parseFlags(HOST_FLAGS, ['--files-root', '/srv/a', '-files-root=/srv/b']).values['files-root']).toEqual(['/srv/a', '/srv/b']);
-    expect(formatUsage('u', HOST_FLAGS)).toContain('-files-root dir\n      a folder whose files the GUI may open and save');
+    expect(parseFlags(HOST_FLAGS, ['--files-root', '/srv/a', '-files-root=/srv/b']).values['files-root']).toEqual([
+      '/srv/a',
+      '/srv/b',
+    ]);
+    expect(formatUsage('u', HOST_FLAGS)).toContain(
+      '-files-root dir\n      a folder whose files the GUI may open and save',
+    );
   });
 
   it('must name a folder that exists', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await runHost(['--files-root', path.join(dir, 'nope')])).toBe(2);
-      expect(String(err.mock.calls[0][0])).toBe(`derpdesk host: --files-root ${path.join(dir, 'nope')}: no such folder\nRun "derpdesk host --help" for the flags.\n`);
+      expect(String(err.mock.calls[0][0])).toBe(
+        `derpdesk host: --files-root ${path.join(dir, 'nope')}: no such folder\nRun "derpdesk host --help" for the flags.\n`,
+      );
     } finally {
       err.mockRestore();
     }
@@ -39,8 +46,12 @@ describe('--files-root', () => {
     mkdirSync(a);
     mkdirSync(b);
     const policy: FileAccess = new RootsPolicy([a, b]);
-    expect(await policy.check(path.join(b, 'sub', 'new.yaml'), 'write', 'request')).toBe(path.join(b, 'sub', 'new.yaml'));
+    expect(await policy.check(path.join(b, 'sub', 'new.yaml'), 'write', 'request')).toBe(
+      path.join(b, 'sub', 'new.yaml'),
+    );
     expect(await policy.check(a, 'read', 'request')).toBe(a);
-    await expect(policy.check(`${a}-sibling/x`, 'read', 'request')).rejects.toThrow(`${a}-sibling/x is outside the folders derpdesk host may use (${a}, ${b}); start it with --files-root DIR to allow another`);
+    await expect(policy.check(`${a}-sibling/x`, 'read', 'request')).rejects.toThrow(
+      `${a}-sibling/x is outside the folders derpdesk host may use (${a}, ${b}); start it with --files-root DIR to allow another`,
+    );
   });
 });

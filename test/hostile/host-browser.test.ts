@@ -76,12 +76,16 @@ describe('derpdesk host in Chromium, over HTTP on loopback', () => {
     await page.close();
   });
 
-  it('keeps another site\'s page off the bridge, and its malformed requests do not bring the host down', async () => {
+  it("keeps another site's page off the bridge, and its malformed requests do not bring the host down", async () => {
     const page = await gui.browser.newPage();
     const handshakeErrors: string[] = [];
     page.on('websocket', (ws) => ws.on('socketerror', (e) => handshakeErrors.push(e)));
     await page.goto(`http://evil.test:${evilPort}/`);
-    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { report: { closed?: number } }).report.closed), { timeout: 10_000 }).toBeDefined();
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { report: { closed?: number } }).report.closed), {
+        timeout: 10_000,
+      })
+      .toBeDefined();
     const report = await page.evaluate(() => (globalThis as unknown as { report: object }).report);
     expect(report).toMatchObject({ opened: false, messages: [] });
     // Refused by the host's Origin check, not by anything in the browser.
@@ -103,7 +107,10 @@ describe('derpdesk host in Chromium, over HTTP on loopback', () => {
 function spkiPin(dir: string): string[] {
   const certDir = path.join(dir, HOST_CERT_DIR);
   const crt = readdirSync(certDir).find((f) => f.endsWith('.crt'))!;
-  const spki = new X509Certificate(readFileSync(path.join(certDir, crt))).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = new X509Certificate(readFileSync(path.join(certDir, crt))).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  });
   return [`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`];
 }
 

@@ -68,7 +68,11 @@ function percentile(values: number[], p: number): number {
 let url: string;
 const text = bigDerpYaml(MAX_MAP_BYTES - 1);
 beforeAll(async () => {
-  const saved = await app.handlers['settings.save']({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:0', stunEnabled: false });
+  const saved = await app.handlers['settings.save']({
+    ...DEFAULT_SETTINGS,
+    listenAddr: '127.0.0.1:0',
+    stunEnabled: false,
+  });
   if (!saved.ok) throw new Error(JSON.stringify(saved.errors));
   const state = await app.handlers['relay.start']();
   if (state.status !== 'running') throw new Error(JSON.stringify(state));
@@ -86,7 +90,12 @@ describe('relay latency while a large map is opened and diffed', () => {
       await new Promise((r) => setTimeout(r, 300));
       const opened = await app.handlers['map.open']({ kind: 'text', text, name: 'derp.yaml' });
       opened.map.Regions['700'].Nodes[0].HostName = 'moved.example.com';
-      return app.handlers['map.diff']({ path: 'derp.yaml', map: opened.map, format: opened.format, baseText: opened.text });
+      return app.handlers['map.diff']({
+        path: 'derp.yaml',
+        map: opened.map,
+        format: opened.format,
+        baseText: opened.text,
+      });
     })();
     const latencies = await handshakesDuring(url, work);
     const diff = await work;
@@ -94,7 +103,9 @@ describe('relay latency while a large map is opened and diffed', () => {
     expect(diff).toContain('-        hostname: derp-700-a.example.com\n+        hostname: moved.example.com\n');
     const p99 = percentile(latencies, 99);
     const idleP99 = percentile(idle, 99);
-    console.log(`with a busy thread: ${summary(idle)}; while a ${(text.length / 1024 / 1024).toFixed(2)} MiB map was opened and diffed: ${summary(latencies)}`);
+    console.log(
+      `with a busy thread: ${summary(idle)}; while a ${(text.length / 1024 / 1024).toFixed(2)} MiB map was opened and diffed: ${summary(latencies)}`,
+    );
     // On a quiet machine the baseline p99 is a few ms and this is the plain 50 ms bound; on a loaded one (shared
     // CI runners), the machine's own scheduling noise is not the map work's doing. Before the map worker, p99 was
     // the whole parse: seconds.

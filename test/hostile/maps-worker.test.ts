@@ -2,13 +2,22 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MapWork, MapWorkError, defaultWorkerFile } from '../../electron/app/map-work.js';
-import { fromPieces, fromPiecesSliced, pack, packSliced, toPieces, toPiecesSliced, unpack } from '../../electron/app/sliced-transfer.js';
+import {
+  fromPieces,
+  fromPiecesSliced,
+  pack,
+  packSliced,
+  toPieces,
+  toPiecesSliced,
+  unpack,
+} from '../../electron/app/sliced-transfer.js';
 import { MapParseError } from '../../electron/derpmap/formats.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { bigDerpYaml } from '../derpmap/big-map.js';
 
 const dist = path.resolve(import.meta.dirname, '../../dist');
-const small = '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}';
+const small =
+  '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}';
 const pools: MapWork[] = [];
 function pool(opts: ConstructorParameters<typeof MapWork>[0] = {}): MapWork {
   const p = new MapWork(opts);
@@ -19,7 +28,12 @@ afterAll(() => Promise.all(pools.map((p) => p.close())));
 
 describe('sliced transfer', () => {
   it('rebuilds values piece by piece, large or small', async () => {
-    const big = { a: Array.from({ length: 5000 }, (_, i) => ({ i, s: `v${i}`, n: [i, { deep: true }] })), b: 'x'.repeat(100_000), c: null, d: { e: {} } };
+    const big = {
+      a: Array.from({ length: 5000 }, (_, i) => ({ i, s: `v${i}`, n: [i, { deep: true }] })),
+      b: 'x'.repeat(100_000),
+      c: null,
+      d: { e: {} },
+    };
     const pieces = toPieces(big);
     expect(pieces.length).toBeGreaterThan(50);
     expect(fromPieces(pieces)).toEqual(big);
@@ -36,7 +50,11 @@ describe('sliced transfer', () => {
   });
 
   it('packs pieces into one transferable buffer, multi-byte text included', async () => {
-    const value = { map: { Regions: { '900': { RegionName: 'Zürich — 東京 🚀' } } }, text: 'ü'.repeat(20_000) + '🚀', list: Array.from({ length: 3000 }, (_, i) => `é${i}`) };
+    const value = {
+      map: { Regions: { '900': { RegionName: 'Zürich — 東京 🚀' } } },
+      text: 'ü'.repeat(20_000) + '🚀',
+      list: Array.from({ length: 3000 }, (_, i) => `é${i}`),
+    };
     expect(fromPieces(unpack(pack(value)))).toEqual(value);
     const packed = await packSliced(value);
     expect(packed.bytes.buffer.byteLength).toBe(packed.bytes.byteLength);
@@ -44,7 +62,9 @@ describe('sliced transfer', () => {
   });
 
   it('keeps a key named __proto__ as data, not as a prototype', () => {
-    const value = JSON.parse(`{"Regions":{"__proto__":{"polluted":true}},"list":[${Array(600).fill('{"__proto__":{"x":1}}').join(',')}]}`);
+    const value = JSON.parse(
+      `{"Regions":{"__proto__":{"polluted":true}},"list":[${Array(600).fill('{"__proto__":{"x":1}}').join(',')}]}`,
+    );
     const back = fromPieces(toPieces(value)) as Record<string, Record<string, unknown>>;
     expect(Object.keys(back.Regions)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -65,7 +85,9 @@ describe('map worker', () => {
   });
 
   it('passes parse errors back as MapParseError with their position', async () => {
-    const err = await pool().run('open', 'regions:\n  900: [\n', 'derp.yaml').catch((e: unknown) => e);
+    const err = await pool()
+      .run('open', 'regions:\n  900: [\n', 'derp.yaml')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MapParseError);
     expect(err).toMatchObject({ line: 3, message: expect.stringMatching(/^derp\.yaml:3:\d+: /) });
   });
@@ -74,7 +96,9 @@ describe('map worker', () => {
     const p = pool({ timeoutMs: 2000 });
     const slow = p.run('open', bigDerpYaml(MAX_MAP_BYTES - 1), 'derp.yaml');
     const next = p.run('open', small, 'm.json');
-    await expect(slow).rejects.toThrow('the map open job took longer than 2 s and was stopped; the map is too large or too complex');
+    await expect(slow).rejects.toThrow(
+      'the map open job took longer than 2 s and was stopped; the map is too large or too complex',
+    );
     await expect(next).resolves.toMatchObject({ format: 'json' });
   });
 
@@ -82,13 +106,17 @@ describe('map worker', () => {
     const p = pool({ maxQueued: 1 });
     const first = p.run('open', small, 'a.json');
     const second = p.run('open', small, 'b.json');
-    await expect(p.run('open', small, 'c.json')).rejects.toThrow(new MapWorkError('the map worker already has 1 jobs waiting; try again when they finish'));
+    await expect(p.run('open', small, 'c.json')).rejects.toThrow(
+      new MapWorkError('the map worker already has 1 jobs waiting; try again when they finish'),
+    );
     await expect(Promise.all([first, second])).resolves.toHaveLength(2);
   });
 
   it('fails a job that needs more memory than the worker may use, and recovers', async () => {
     const p = pool({ maxHeapMb: 16 });
-    await expect(p.run('open', bigDerpYaml(MAX_MAP_BYTES - 1), 'derp.yaml')).rejects.toThrow('the map open job needed more than 16 MB; the map is too large or too complex');
+    await expect(p.run('open', bigDerpYaml(MAX_MAP_BYTES - 1), 'derp.yaml')).rejects.toThrow(
+      'the map open job needed more than 16 MB; the map is too large or too complex',
+    );
     await expect(p.run('open', small, 'm.json')).resolves.toMatchObject({ format: 'json' });
   });
 

@@ -63,13 +63,29 @@ describe('STUN server under hostile datagrams', () => {
   it.each([
     ['IPv4', '4', '127.0.0.1', () => port4],
     ['IPv6', '6', '::1', () => port6],
-  ])('drops and counts a %s Binding Request from source port 0, and keeps answering', async (_name, family, host, port) => {
-    const before = server.stats.droppedSourcePortZero;
-    await run('python3', ['-c', RAW_UDP_FROM_PORT_ZERO, family, host, String(port()), encodeBindingRequest(randomBytes(12)).toString('hex')]);
-    await eventually(() => server.stats.droppedSourcePortZero === before + 1, 3000, 'the port-0 request to be counted');
-    expect(stunVarz(server.stats).join('')).toMatch(/^derpdesk_stun_requests_dropped\{reason="source_port_zero"\} [1-9]\d*$/m);
-    await answers(host, port());
-  });
+  ])(
+    'drops and counts a %s Binding Request from source port 0, and keeps answering',
+    async (_name, family, host, port) => {
+      const before = server.stats.droppedSourcePortZero;
+      await run('python3', [
+        '-c',
+        RAW_UDP_FROM_PORT_ZERO,
+        family,
+        host,
+        String(port()),
+        encodeBindingRequest(randomBytes(12)).toString('hex'),
+      ]);
+      await eventually(
+        () => server.stats.droppedSourcePortZero === before + 1,
+        3000,
+        'the port-0 request to be counted',
+      );
+      expect(stunVarz(server.stats).join('')).toMatch(
+        /^derpdesk_stun_requests_dropped\{reason="source_port_zero"\} [1-9]\d*$/m,
+      );
+      await answers(host, port());
+    },
+  );
 
   it('ignores 2000 seeded random datagrams (some STUN-shaped) and keeps answering', async () => {
     const rand = mulberry32(0x57a2);
@@ -96,11 +112,18 @@ describe('STUN server under hostile datagrams', () => {
     await new Promise<void>((r) => flood.bind(0, '127.0.0.3', r));
     let received = 0;
     flood.on('message', () => received++);
-    const before = { success: server.stats.success, limited: server.stats.droppedRateLimited, ipv4: server.stats.ipv4, notStun: server.stats.notStun };
+    const before = {
+      success: server.stats.success,
+      limited: server.stats.droppedRateLimited,
+      ipv4: server.stats.ipv4,
+      notStun: server.stats.notStun,
+    };
     const t0 = performance.now();
     const request = encodeBindingRequest(randomBytes(12));
     for (let i = 0; i < 1000; i += 25) {
-      await Promise.all(Array.from({ length: 25 }, () => new Promise<void>((r) => flood.send(request, port4, '127.0.0.1', () => r()))));
+      await Promise.all(
+        Array.from({ length: 25 }, () => new Promise<void>((r) => flood.send(request, port4, '127.0.0.1', () => r()))),
+      );
       // One poll phase for the server (it reads up to 32 datagrams a turn), so the kernel buffer does not overflow.
       await new Promise((r) => setImmediate(r));
     }
@@ -116,12 +139,16 @@ describe('STUN server under hostile datagrams', () => {
     expect(answered).toBeLessThanOrEqual(Math.ceil(burst + perSecond * elapsedS) + 1);
     expect(arrived).toBeGreaterThan(burst * 2);
     expect(server.stats.droppedRateLimited - before.limited).toBe(arrived - answered);
-    expect(stunVarz(server.stats).join('')).toMatch(/^derpdesk_stun_requests_dropped\{reason="rate_limited"\} [1-9]\d*$/m);
+    expect(stunVarz(server.stats).join('')).toMatch(
+      /^derpdesk_stun_requests_dropped\{reason="rate_limited"\} [1-9]\d*$/m,
+    );
     await answers('127.0.0.1', port4);
   });
 
   it("Debian's stun client still gets its mapped address after all of the above", async () => {
-    const r = await run('stun', [`127.0.0.1:${port4}`, '-v'], { timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    const r = await run('stun', [`127.0.0.1:${port4}`, '-v'], { timeout: 15_000 }).catch(
+      (e: { stdout: string; stderr: string }) => e,
+    );
     expect(r.stdout + r.stderr).toMatch(/MappedAddress = 127\.0\.0\.1:\d+/);
   });
 });

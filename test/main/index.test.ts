@@ -98,11 +98,15 @@ describe('electron/main/index.ts', () => {
     h.mainFrame.url = pathToFileURL(w.loaded[0]).href;
     h.picked = path.join(h.userData, '..', path.basename(h.userData) + '-picked.yaml');
     writeFileSync(h.picked, 'regions: {}\n');
-    const call = (name: Parameters<typeof channelOf>[0], ...args: unknown[]) => h.handlers.get(channelOf(name))!({ senderFrame: h.mainFrame }, ...args);
+    const call = (name: Parameters<typeof channelOf>[0], ...args: unknown[]) =>
+      h.handlers.get(channelOf(name))!({ senderFrame: h.mainFrame }, ...args);
     await expect(call('map.open', { kind: 'file', path: h.picked })).rejects.toThrow('was not chosen in a file dialog');
     expect(await call('files.canChoose')).toBe(true);
     expect(await call('files.choose', { mode: 'open', purpose: 'map' })).toBe(h.picked);
-    expect(electron.dialog.showOpenDialog).toHaveBeenCalledWith(expect.objectContaining({ webContents: expect.anything() }), expect.objectContaining({ title: 'Open DERP map' }));
+    expect(electron.dialog.showOpenDialog).toHaveBeenCalledWith(
+      expect.objectContaining({ webContents: expect.anything() }),
+      expect.objectContaining({ title: 'Open DERP map' }),
+    );
     expect(await call('map.open', { kind: 'file', path: h.picked })).toMatchObject({ format: 'yaml', path: h.picked });
     expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBeNull();
   });

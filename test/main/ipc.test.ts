@@ -47,16 +47,26 @@ describe('registerIpc', () => {
   it('serves calls from the app window', async () => {
     const state = await ipc.handlers.get(channelOf('relay.getState'))!({ senderFrame: trustedFrame });
     expect(state).toEqual({ status: 'stopped' });
-    const snap = (await ipc.handlers.get(channelOf('settings.get'))!({ senderFrame: trustedFrame })) as { file: string };
+    const snap = (await ipc.handlers.get(channelOf('settings.get'))!({ senderFrame: trustedFrame })) as {
+      file: string;
+    };
     expect(snap.file).toBe(path.join(dir, 'settings.json'));
   });
 
   it('refuses other senders and malformed arguments before any service runs', async () => {
     const spy = vi.spyOn(services.handlers, 'settings.save');
-    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: evilFrame }, {})).rejects.toThrow('the sender is not the derpdesk window');
-    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: null })).rejects.toThrow('not the derpdesk window');
-    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: trustedFrame }, 'x')).rejects.toThrow('settings.save: argument 1 (settings) must be an object');
-    await expect(ipc.handlers.get(channelOf('relay.start'))!({ senderFrame: trustedFrame }, 1)).rejects.toThrow('relay.start takes 0 argument(s)');
+    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: evilFrame }, {})).rejects.toThrow(
+      'the sender is not the derpdesk window',
+    );
+    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: null })).rejects.toThrow(
+      'not the derpdesk window',
+    );
+    await expect(ipc.handlers.get(channelOf('settings.save'))!({ senderFrame: trustedFrame }, 'x')).rejects.toThrow(
+      'settings.save: argument 1 (settings) must be an object',
+    );
+    await expect(ipc.handlers.get(channelOf('relay.start'))!({ senderFrame: trustedFrame }, 1)).rejects.toThrow(
+      'relay.start takes 0 argument(s)',
+    );
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -81,11 +91,20 @@ describe('event forwarding', () => {
 describe('window security', () => {
   it('isolates and sandboxes the renderer without Node', () => {
     const o = mainWindowOptions('/app/preload.cjs');
-    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, preload: '/app/preload.cjs' });
+    expect(o.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/app/preload.cjs',
+    });
   });
 
   it('blocks navigation away from the app and new windows; opens https links externally', () => {
-    const contents = new EventEmitter() as EventEmitter & { setWindowOpenHandler: (h: (d: { url: string }) => { action: string }) => void };
+    const contents = new EventEmitter() as EventEmitter & {
+      setWindowOpenHandler: (h: (d: { url: string }) => { action: string }) => void;
+    };
     let openHandler: ((d: { url: string }) => { action: string }) | null = null;
     contents.setWindowOpenHandler = (h) => (openHandler = h);
     const opened: string[] = [];
@@ -107,7 +126,10 @@ describe('window security', () => {
   it('denies every permission request', () => {
     let request: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
     let check: (() => boolean) | null = null;
-    installSessionGuards({ setPermissionRequestHandler: (h: never) => (request = h), setPermissionCheckHandler: (h: never) => (check = h) } as never);
+    installSessionGuards({
+      setPermissionRequestHandler: (h: never) => (request = h),
+      setPermissionCheckHandler: (h: never) => (check = h),
+    } as never);
     let granted: boolean | null = null;
     request!(null, 'media', (ok) => (granted = ok));
     expect(granted).toBe(false);

@@ -83,7 +83,10 @@ describe('verify-client-url', () => {
   let controller: http.Server;
   let base: string;
   const seen: Array<{ NodePublic: string; Source: string }> = [];
-  let answer: (key: string) => { status: number; body: string; delayMs?: number } = () => ({ status: 200, body: '{"Allow":true}' });
+  let answer: (key: string) => { status: number; body: string; delayMs?: number } = () => ({
+    status: 200,
+    body: '{"Allow":true}',
+  });
 
   beforeAll(async () => {
     controller = http.createServer((req, res) => {
@@ -102,10 +105,15 @@ describe('verify-client-url', () => {
   afterAll(() => new Promise<void>((r) => controller.close(() => r())));
 
   it('posts derper\'s request and admits only 200 with {"Allow":true}', async () => {
-    const relay = await startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url: base, failOpen: false }, logger: silentLogger }) });
+    const relay = await startRelay({
+      admissionCheck: createAdmissionCheck({ verifyUrl: { url: base, failOpen: false }, logger: silentLogger }),
+    });
     try {
       const ok = generateKeyPair();
-      answer = (k) => (k === formatNodePublic(ok.publicKey) ? { status: 200, body: '{"Allow":true}' } : { status: 200, body: '{"Allow":false}' });
+      answer = (k) =>
+        k === formatNodePublic(ok.publicKey)
+          ? { status: 200, body: '{"Allow":true}' }
+          : { status: 200, body: '{"Allow":false}' };
       expect(await admitted(relay.url, ok)).toBe(true);
       expect(seen.at(-1)).toEqual({ NodePublic: formatNodePublic(ok.publicKey), Source: '127.0.0.1' });
       expect(await admitted(relay.url)).toBe(false);
@@ -122,7 +130,9 @@ describe('verify-client-url', () => {
   it('fails open on transport errors only when told to', async () => {
     const unreachable = 'http://127.0.0.1:1/verify';
     for (const failOpen of [true, false]) {
-      const relay = await startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url: unreachable, failOpen }, logger: silentLogger }) });
+      const relay = await startRelay({
+        admissionCheck: createAdmissionCheck({ verifyUrl: { url: unreachable, failOpen }, logger: silentLogger }),
+      });
       try {
         expect(await admitted(relay.url)).toBe(failOpen);
       } finally {
@@ -131,7 +141,9 @@ describe('verify-client-url', () => {
     }
     // A refusal is not a transport error: fail-open does not admit it.
     answer = () => ({ status: 500, body: '' });
-    const relay = await startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url: base, failOpen: true }, logger: silentLogger }) });
+    const relay = await startRelay({
+      admissionCheck: createAdmissionCheck({ verifyUrl: { url: base, failOpen: true }, logger: silentLogger }),
+    });
     try {
       expect(await admitted(relay.url)).toBe(false);
     } finally {
@@ -141,10 +153,20 @@ describe('verify-client-url', () => {
 
   it('times out a slow controller after the configured time', async () => {
     answer = () => ({ status: 200, body: '{"Allow":true}', delayMs: 1500 });
-    const relay = await startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url: base, failOpen: false, timeoutMs: 300 }, logger: silentLogger }) });
+    const relay = await startRelay({
+      admissionCheck: createAdmissionCheck({
+        verifyUrl: { url: base, failOpen: false, timeoutMs: 300 },
+        logger: silentLogger,
+      }),
+    });
     try {
       expect(await admitted(relay.url)).toBe(false);
-      await eventually(() => relay.service.derp.deniedClients().some((d) => d.reason === 'admission controller unreachable (timed out)'), 2000, 'timeout denial');
+      await eventually(
+        () =>
+          relay.service.derp.deniedClients().some((d) => d.reason === 'admission controller unreachable (timed out)'),
+        2000,
+        'timeout denial',
+      );
     } finally {
       await relay.stop();
     }
@@ -165,7 +187,8 @@ describe('verify-client-url against a hostile or odd controller', () => {
       req.on('end', () => {
         const path = req.url ?? '/';
         if (path === '/verify' && req.method === 'POST') {
-          const allow = (JSON.parse(body) as { NodePublic: string }).NodePublic === formatNodePublic(allowedKey.publicKey);
+          const allow =
+            (JSON.parse(body) as { NodePublic: string }).NodePublic === formatNodePublic(allowedKey.publicKey);
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Allow: allow }));
         } else if (path === '/verify') {
           res.writeHead(405).end('POST only');
@@ -207,7 +230,8 @@ describe('verify-client-url against a hostile or odd controller', () => {
     res.end();
   }
 
-  const relayWith = (url: string, failOpen: boolean) => startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url, failOpen }, logger: silentLogger }) });
+  const relayWith = (url: string, failOpen: boolean) =>
+    startRelay({ admissionCheck: createAdmissionCheck({ verifyUrl: { url, failOpen }, logger: silentLogger }) });
 
   it('follows a 307 with the POST, as derper does', async () => {
     const relay = await relayWith(`${origin}/temporary`, false);
@@ -223,7 +247,9 @@ describe('verify-client-url against a hostile or odd controller', () => {
     const relay = await relayWith(`${origin}/found`, true);
     try {
       expect(await admitted(relay.url)).toBe(false);
-      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller answered 405 Method Not Allowed');
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe(
+        'admission controller answered 405 Method Not Allowed',
+      );
     } finally {
       await relay.stop();
     }
@@ -233,7 +259,9 @@ describe('verify-client-url against a hostile or odd controller', () => {
     const relay = await relayWith(`${origin}/loop`, true);
     try {
       expect(await admitted(relay.url)).toBe(false);
-      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller redirected more than 10 times');
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe(
+        'admission controller redirected more than 10 times',
+      );
     } finally {
       await relay.stop();
     }
@@ -244,7 +272,9 @@ describe('verify-client-url against a hostile or odd controller', () => {
     try {
       const rssBefore = process.memoryUsage().rss;
       expect(await admitted(relay.url)).toBe(false);
-      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe('admission controller\'s answer is longer than 4096 bytes; it should be {"Allow":true} or {"Allow":false}');
+      expect(relay.service.derp.deniedClients().at(-1)!.reason).toBe(
+        'admission controller\'s answer is longer than 4096 bytes; it should be {"Allow":true} or {"Allow":false}',
+      );
       await eventually(() => hugeBytesWritten >= 0, 5000, 'the controller to see the reader go away');
       // Socket buffers on both sides hold a few MB at most; a reader that read on would take all 50.
       expect(hugeBytesWritten).toBeLessThan(HUGE_BYTES / 4);
@@ -256,8 +286,13 @@ describe('verify-client-url against a hostile or odd controller', () => {
 
   it('keeps relaying between admitted clients while another is being refused', async () => {
     const friends = [generateKeyPair(), generateKeyPair()];
-    const viaHuge = createAdmissionCheck({ verifyUrl: { url: `${origin}/huge`, failOpen: true }, logger: silentLogger })!;
-    const relay = await startRelay({ admissionCheck: async (req) => (friends.some((f) => f.publicKey.equals(req.key)) ? null : viaHuge(req)) });
+    const viaHuge = createAdmissionCheck({
+      verifyUrl: { url: `${origin}/huge`, failOpen: true },
+      logger: silentLogger,
+    })!;
+    const relay = await startRelay({
+      admissionCheck: async (req) => (friends.some((f) => f.publicKey.equals(req.key)) ? null : viaHuge(req)),
+    });
     try {
       const a = await DerpClient.connect({ url: relay.url, keyPair: friends[0] });
       const refused = admitted(relay.url);

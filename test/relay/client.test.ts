@@ -36,7 +36,12 @@ describe('DerpClient', () => {
     for (const [j, b] of boxes.entries()) {
       expect(b.map((m) => m.data).sort()).toEqual([0, 1, 2].filter((i) => i !== j).map((i) => `${i}->${j}`));
     }
-    expect(relay.service.derp.peers().map((p) => p.transport).sort()).toEqual(['tcp', 'tcp', 'websocket']);
+    expect(
+      relay.service.derp
+        .peers()
+        .map((p) => p.transport)
+        .sort(),
+    ).toEqual(['tcp', 'tcp', 'websocket']);
     for (const c of clients) c.close();
     await eventually(() => relay.service.derp.peers().length === 0, 2000, 'peers gone');
   });
@@ -91,7 +96,9 @@ describe('DerpClient', () => {
     await eventually(() => present.includes(b.publicKey.toString('hex')), 2000, 'b present');
     b.close();
     await eventually(() => gone.includes(b.publicKey.toString('hex')), 2000, 'b gone');
-    expect(relay.service.derp.peers().find((p) => p.isMeshPeer)?.key).toBe(`nodekey:${watcher.publicKey.toString('hex')}`);
+    expect(relay.service.derp.peers().find((p) => p.isMeshPeer)?.key).toBe(
+      `nodekey:${watcher.publicKey.toString('hex')}`,
+    );
     a.close();
     watcher.close();
   });

@@ -41,7 +41,10 @@ describe('duplicate connections for one key', () => {
     await nextTurn();
     expect(older.packets().map((p) => p.text)).toEqual(['two']);
     expect(newer.packets()).toEqual([]);
-    const inactive = relay.server.peers().filter((p) => p.inactiveDuplicate).map((p) => p.id);
+    const inactive = relay.server
+      .peers()
+      .filter((p) => p.inactiveDuplicate)
+      .map((p) => p.id);
     expect(inactive).toEqual([newer.conn.id]);
 
     await older.close();
@@ -84,7 +87,8 @@ describe('PeerGone', () => {
     for (let i = 0; i < 5; i++) alice.send(nobody, disco(`probe ${i}`));
     alice.send(nobody, Buffer.from('not disco'));
     await nextTurn();
-    const notHere = () => alice.frames().filter((f) => f.type === FrameType.PeerGone && f.payload[KEY_LEN] === PeerGoneReason.NotHere);
+    const notHere = () =>
+      alice.frames().filter((f) => f.type === FrameType.PeerGone && f.payload[KEY_LEN] === PeerGoneReason.NotHere);
     const first = notHere();
     expect(first).toHaveLength(3);
     expect(first.every((f) => f.payload.subarray(0, KEY_LEN).equals(nobody))).toBe(true);
@@ -192,13 +196,15 @@ describe('timers on the injected clock', () => {
 });
 
 describe('forwarded packets', () => {
-  it('delivers a mesh peer\'s ForwardPacket under the original sender\'s key and never forwards it again', async () => {
+  it("delivers a mesh peer's ForwardPacket under the original sender's key and never forwards it again", async () => {
     relay = fakeRelay({ meshKey: MESH_KEY });
     const peer = await relay.connect({ info: { meshKey: MESH_KEY } });
     const bob = await relay.connect();
     const remote = generateKeyPair().publicKey;
     peer.transport.receive(encodeFrame(FrameType.ForwardPacket, remote, bob.key, Buffer.from('via mesh')));
-    peer.transport.receive(encodeFrame(FrameType.ForwardPacket, remote, generateKeyPair().publicKey, Buffer.from('lost')));
+    peer.transport.receive(
+      encodeFrame(FrameType.ForwardPacket, remote, generateKeyPair().publicKey, Buffer.from('lost')),
+    );
     await nextTurn();
     const got = bob.packets();
     expect(got.map((p) => [p.src.equals(remote), p.text])).toEqual([[true, 'via mesh']]);
@@ -213,7 +219,9 @@ describe('forwarded packets', () => {
     relay = fakeRelay({ meshKey: MESH_KEY });
     const mallory = await relay.connect();
     const bob = await relay.connect();
-    mallory.transport.receive(encodeFrame(FrameType.ForwardPacket, generateKeyPair().publicKey, bob.key, Buffer.from('forged')));
+    mallory.transport.receive(
+      encodeFrame(FrameType.ForwardPacket, generateKeyPair().publicKey, bob.key, Buffer.from('forged')),
+    );
     expect(mallory.transport.destroyed).toBe(true);
     await nextTurn();
     expect(bob.packets()).toEqual([]);

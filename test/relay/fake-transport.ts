@@ -3,7 +3,14 @@
  * feed it bytes, a clock the test moves by hand, and a fake client that does the DERP handshake over them.
  */
 import { BoxPrivateKey, openWithShared, sealWithShared } from '../../electron/derp/box.js';
-import { FRAME_HEADER_LEN, FrameType, KEY_LEN, MAGIC, encodeFrame, encodePacketFrame } from '../../electron/derp/frames.js';
+import {
+  FRAME_HEADER_LEN,
+  FrameType,
+  KEY_LEN,
+  MAGIC,
+  encodeFrame,
+  encodePacketFrame,
+} from '../../electron/derp/frames.js';
 import { encodeClientInfo, type ClientInfo } from '../../electron/derp/info.js';
 import { generateKeyPair, type NodeKeyPair } from '../../electron/derp/keys.js';
 import type { ClientConnection } from '../../electron/relay/connection.js';
@@ -97,7 +104,10 @@ export class FakeTransport implements Transport {
     while (this.written.length - pos >= FRAME_HEADER_LEN) {
       const len = this.written.readUInt32BE(pos + 1);
       if (this.written.length - pos < FRAME_HEADER_LEN + len) break;
-      out.push({ type: this.written[pos], payload: Buffer.from(this.written.subarray(pos + FRAME_HEADER_LEN, pos + FRAME_HEADER_LEN + len)) });
+      out.push({
+        type: this.written[pos],
+        payload: Buffer.from(this.written.subarray(pos + FRAME_HEADER_LEN, pos + FRAME_HEADER_LEN + len)),
+      });
       pos += FRAME_HEADER_LEN + len;
     }
     this.readPos = pos;
@@ -164,11 +174,16 @@ export function fakeRelay(opts: Partial<DerpServerOptions> = {}): FakeRelay {
     const conn = server.accept(transport, { onActive: () => activated() });
     if (!conn) throw new Error('server refused the connection');
     const [serverKeyFrame] = transport.takeFrames();
-    if (serverKeyFrame?.type !== FrameType.ServerKey || !serverKeyFrame.payload.subarray(0, MAGIC.length).equals(MAGIC)) {
+    if (
+      serverKeyFrame?.type !== FrameType.ServerKey ||
+      !serverKeyFrame.payload.subarray(0, MAGIC.length).equals(MAGIC)
+    ) {
       throw new Error('expected ServerKey first');
     }
     const shared = new BoxPrivateKey(keyPair.privateKey).sharedKey(serverKeyFrame.payload.subarray(MAGIC.length));
-    transport.receive(encodeFrame(FrameType.ClientInfo, keyPair.publicKey, sealWithShared(shared, encodeClientInfo(c.info ?? {}))));
+    transport.receive(
+      encodeFrame(FrameType.ClientInfo, keyPair.publicKey, sealWithShared(shared, encodeClientInfo(c.info ?? {}))),
+    );
     await active;
     const [serverInfo] = transport.takeFrames();
     if (serverInfo?.type !== FrameType.ServerInfo) throw new Error('expected ServerInfo after ClientInfo');

@@ -51,7 +51,9 @@ describe('handshake deadline from accept', () => {
 
   it('closes a slowloris sending its request headers one byte at a time', async () => {
     const p = await connectFrom('127.0.0.1');
-    const request = Buffer.from('GET /derp HTTP/1.1\r\nHost: relay\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nX-Padding: ' + 'a'.repeat(200));
+    const request = Buffer.from(
+      'GET /derp HTTP/1.1\r\nHost: relay\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nX-Padding: ' + 'a'.repeat(200),
+    );
     const t0 = Date.now();
     let i = 0;
     const drip = setInterval(() => {

@@ -12,18 +12,21 @@ afterAll(async () => {
 
 function get(path: string, opts: { method?: string; headers?: Record<string, string>; host?: string } = {}) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    const req = http.request({ host: opts.host ?? '127.0.0.1', port: relay.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: opts.host ?? '127.0.0.1', port: relay.port, path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 describe('relay HTTP endpoints', () => {
-  it('answers /derp without an upgrade with 426 and derper\'s body', async () => {
+  it("answers /derp without an upgrade with 426 and derper's body", async () => {
     const r = await get('/derp');
     expect(r.status).toBe(426);
     expect(r.body).toBe('DERP requires connection upgrade\n');
@@ -64,10 +67,16 @@ describe('relay HTTP endpoints', () => {
     expect((await get('/nope')).status).toBe(404);
   });
 
-  it('serves /debug/varz with derper\'s metric names to loopback clients', async () => {
+  it("serves /debug/varz with derper's metric names to loopback clients", async () => {
     const r = await get('/debug/varz');
     expect(r.status).toBe(200);
-    for (const name of ['derp_accepts', 'derp_current_connections', 'derp_bytes_received', 'derp_packets_sent', 'derp_peer_gone_not_here_frames']) {
+    for (const name of [
+      'derp_accepts',
+      'derp_current_connections',
+      'derp_bytes_received',
+      'derp_packets_sent',
+      'derp_peer_gone_not_here_frames',
+    ]) {
       expect(r.body).toMatch(new RegExp(`^${name} \\d+$`, 'm'));
     }
     expect(r.body).toContain('derp_packets_dropped{kind="disco",reason="unknown_dest"} 0');
@@ -90,13 +99,22 @@ describe('relay HTTP hardening', () => {
     expect((await get('/debug/varz')).status).toBe(200);
   });
 
-  it.each(['/%', '/%zz', '/derp%', 'http://[', 'http://[::1', '*', 'derp'])('answers 400 to the malformed target %s, plain and as an upgrade', async (target) => {
-    expect(await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
-  });
+  it.each(['/%', '/%zz', '/derp%', 'http://[', 'http://[::1', '*', 'derp'])(
+    'answers 400 to the malformed target %s, plain and as an upgrade',
+    async (target) => {
+      expect(await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(
+        /^HTTP\/1\.1 400 /,
+      );
+      expect(
+        await rawExchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n`),
+      ).toMatch(/^HTTP\/1\.1 400 /);
+    },
+  );
 
   it('serves an absolute-form target by its path, as Go does', async () => {
-    expect(await rawExchange(`GET http://relay.example/robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200 [\s\S]*Disallow: \//);
+    expect(
+      await rawExchange(`GET http://relay.example/robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 200 [\s\S]*Disallow: \//);
     const p = await RawPeer.connect(relay.port);
     p.write(`GET http://relay.example/derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n`);
     expect(await p.readHttpHead()).toMatch(/^HTTP\/1\.1 101 /);
@@ -104,7 +122,9 @@ describe('relay HTTP hardening', () => {
   });
 
   it('answers 431 to oversized headers and 400 to a broken request line', async () => {
-    expect(await rawExchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 << 10)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 << 10)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
     expect(await rawExchange('GARBAGE\x00\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
   });
 });

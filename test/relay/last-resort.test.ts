@@ -46,10 +46,19 @@ function run(script: string): Promise<{ code: number | null; stderr: string; std
 
 describe('installLastResort', () => {
   it('logs an asynchronous uncaught exception with its stack and exits 70', async () => {
-    const r = await run(child('throws', `setTimeout(function tickThatThrows() { throw new Error('boom in a timer'); }, 10);\nsetInterval(() => {}, 1000);\n`));
+    const r = await run(
+      child(
+        'throws',
+        `setTimeout(function tickThatThrows() { throw new Error('boom in a timer'); }, 10);\nsetInterval(() => {}, 1000);\n`,
+      ),
+    );
     expect(r.code).toBe(70);
-    expect(r.stderr).toMatch(/test child: fatal: uncaught exception: Error: boom in a timer\n\s+at Timeout\.tickThatThrows/);
-    expect(r.stderr).toContain('exiting with status 70 because the process state is unknown; a supervisor should restart it');
+    expect(r.stderr).toMatch(
+      /test child: fatal: uncaught exception: Error: boom in a timer\n\s+at Timeout\.tickThatThrows/,
+    );
+    expect(r.stderr).toContain(
+      'exiting with status 70 because the process state is unknown; a supervisor should restart it',
+    );
   });
 
   it('logs an unhandled rejection and keeps running, but exits 70 on a burst of them', async () => {
@@ -61,9 +70,13 @@ describe('installLastResort', () => {
           `setInterval(() => {}, 1000);\n`,
       ),
     );
-    expect(r.stderr).toMatch(/test child: unhandled promise rejection \(still serving; please report this as a bug\): Error: lost answer\n\s+at /);
+    expect(r.stderr).toMatch(
+      /test child: unhandled promise rejection \(still serving; please report this as a bug\): Error: lost answer\n\s+at /,
+    );
     expect(r.stdout).toBe('still serving\n');
-    expect(r.stderr).toContain('fatal: more than 3 unhandled promise rejections within a minute, the latest: Error: loop 2');
+    expect(r.stderr).toContain(
+      'fatal: more than 3 unhandled promise rejections within a minute, the latest: Error: loop 2',
+    );
     expect(r.code).toBe(70);
   });
 });

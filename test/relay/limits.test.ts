@@ -24,15 +24,30 @@ async function transferSeconds(url: string, total: number, meshKey?: string): Pr
 
 describe('rate limits', () => {
   it('normalises a config the way derper does', () => {
-    expect(normalizeRateConfig({ PerClientRateLimitBytesPerSec: 0, GlobalRateLimitBytesPerSec: 5 }).GlobalRateLimitBytesPerSec).toBe(0);
-    const r = normalizeRateConfig({ PerClientRateLimitBytesPerSec: 1000, PerClientRateBurstBytes: 10, GlobalRateLimitBytesPerSec: 10 });
-    expect(r).toEqual({ PerClientRateLimitBytesPerSec: 1000, PerClientRateBurstBytes: MIN_RATE_BURST, GlobalRateLimitBytesPerSec: 1000, GlobalRateBurstBytes: MIN_RATE_BURST });
+    expect(
+      normalizeRateConfig({ PerClientRateLimitBytesPerSec: 0, GlobalRateLimitBytesPerSec: 5 })
+        .GlobalRateLimitBytesPerSec,
+    ).toBe(0);
+    const r = normalizeRateConfig({
+      PerClientRateLimitBytesPerSec: 1000,
+      PerClientRateBurstBytes: 10,
+      GlobalRateLimitBytesPerSec: 10,
+    });
+    expect(r).toEqual({
+      PerClientRateLimitBytesPerSec: 1000,
+      PerClientRateBurstBytes: MIN_RATE_BURST,
+      GlobalRateLimitBytesPerSec: 1000,
+      GlobalRateBurstBytes: MIN_RATE_BURST,
+    });
   });
 
   it('paces a client to its per-client rate without dropping, and leaves mesh peers alone', async () => {
     const meshKey = 'ab'.repeat(32);
     const rate = 200_000;
-    const relay = await startRelay({ meshKey, rateConfig: { PerClientRateLimitBytesPerSec: rate, PerClientRateBurstBytes: 0 } });
+    const relay = await startRelay({
+      meshKey,
+      rateConfig: { PerClientRateLimitBytesPerSec: rate, PerClientRateBurstBytes: 0 },
+    });
     try {
       const total = 600_000;
       const limited = await transferSeconds(relay.url, total);
@@ -66,7 +81,9 @@ describe('rate limits', () => {
   it('closes connections beyond -accept-connection-limit/-burst', async () => {
     const relay = await startRelay({ acceptLimit: { perSecond: 1, burst: 2 } });
     try {
-      const results = await Promise.allSettled(Array.from({ length: 5 }, () => DerpClient.connect({ url: relay.url, timeoutMs: 2000 })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => DerpClient.connect({ url: relay.url, timeoutMs: 2000 })),
+      );
       expect(results.filter((r) => r.status === 'fulfilled').length).toBe(2);
       expect(relay.service.derp.stats().counters.acceptsRateLimited).toBe(3);
       for (const r of results) if (r.status === 'fulfilled') r.value.close();

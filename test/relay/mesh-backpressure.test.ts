@@ -50,7 +50,11 @@ let proxy: Awaited<ReturnType<typeof stallableProxy>>;
 beforeAll(async () => {
   peer = await startRelay({ meshKey: MESH_KEY });
   proxy = await stallableProxy(peer.port);
-  relay = await startRelay({ meshKey: MESH_KEY, meshWith: [`http://127.0.0.1:${proxy.port}/derp`], timing: { meshWriteTimeoutMs: MESH_WRITE_TIMEOUT_MS } });
+  relay = await startRelay({
+    meshKey: MESH_KEY,
+    meshWith: [`http://127.0.0.1:${proxy.port}/derp`],
+    timing: { meshWriteTimeoutMs: MESH_WRITE_TIMEOUT_MS },
+  });
   await eventually(() => relay.service.derp.stats().gauges.meshLinks === 1, 5000, 'mesh link up');
 });
 afterAll(async () => {
@@ -65,7 +69,11 @@ describe('mesh link to a peer that stops reading', () => {
     const here = await DerpClient.connect({ url: relay.url });
     let arrived = 0;
     there.onPacket = () => void arrived++;
-    await eventually(() => relay.service.derp.stats().gauges.clientsRemote === 1, 5000, 'the remote client to be known');
+    await eventually(
+      () => relay.service.derp.stats().gauges.clientsRemote === 1,
+      5000,
+      'the remote client to be known',
+    );
     here.send(there.publicKey, Buffer.from('before'));
     await eventually(() => arrived === 1, 3000, 'a forwarded packet');
 
@@ -84,15 +92,27 @@ describe('mesh link to a peer that stops reading', () => {
       const d = relay.service.derp.stats().counters.dropped;
       return d.gone_disconnected.other.packets + d.unknown_dest.other.packets;
     };
-    await eventually(() => accepted() + dropped() + droppedAfterCut() === total, 5000, 'every packet forwarded or dropped');
+    await eventually(
+      () => accepted() + dropped() + droppedAfterCut() === total,
+      5000,
+      'every packet forwarded or dropped',
+    );
     // The link's own buffer plus what the kernel's socket buffers hold on loopback (a few MB each way).
     expect(accepted() * payload.length).toBeLessThan(MESH_QUEUE_BYTES + (16 << 20));
     expect(dropped()).toBeGreaterThan(0);
     expect(dropped() + droppedAfterCut()).toBeGreaterThan(total / 2);
 
-    await eventually(() => relay.service.derp.stats().counters.writeTimeouts >= 1, MESH_WRITE_TIMEOUT_MS * 4, 'the mesh write timeout');
+    await eventually(
+      () => relay.service.derp.stats().counters.writeTimeouts >= 1,
+      MESH_WRITE_TIMEOUT_MS * 4,
+      'the mesh write timeout',
+    );
     expect(relay.logs.some((l) => /mesh: link to .* down \(write timeout/.test(l))).toBe(true);
-    await eventually(() => relay.service.mesh[0].status().state === 'up' && relay.service.derp.stats().gauges.clientsRemote === 1, 5000, 'the link to be redialled');
+    await eventually(
+      () => relay.service.mesh[0].status().state === 'up' && relay.service.derp.stats().gauges.clientsRemote === 1,
+      5000,
+      'the link to be redialled',
+    );
     const before = arrived;
     here.send(there.publicKey, Buffer.from('after'));
     await eventually(() => arrived > before, 3000, 'forwarding after the redial');

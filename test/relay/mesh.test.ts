@@ -25,12 +25,20 @@ beforeAll(async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
   const urls = ports.map((p) => `http://127.0.0.1:${p}/derp`);
   relays = await Promise.all(
-    ports.map((p, i) => startRelay({ addr: `127.0.0.1:${p}`, meshKey: MESH_KEY, meshWith: urls.filter((_, j) => j !== i) })),
+    ports.map((p, i) =>
+      startRelay({ addr: `127.0.0.1:${p}`, meshKey: MESH_KEY, meshWith: urls.filter((_, j) => j !== i) }),
+    ),
   );
   await eventually(() => relays.every((r) => r.service.derp.stats().gauges.meshLinks === 2), 5000, 'full mesh');
   clients = await Promise.all(relays.map((r) => DerpClient.connect({ url: r.url })));
-  clients.forEach((c, i) => (c.onPacket = (src, p) => void inbox[i].push(`${src.toString('hex').slice(0, 8)}:${p.toString()}`)));
-  await eventually(() => relays.every((r) => r.service.derp.stats().gauges.clientsRemote === 2), 5000, 'remote clients known');
+  clients.forEach(
+    (c, i) => (c.onPacket = (src, p) => void inbox[i].push(`${src.toString('hex').slice(0, 8)}:${p.toString()}`)),
+  );
+  await eventually(
+    () => relays.every((r) => r.service.derp.stats().gauges.clientsRemote === 2),
+    5000,
+    'remote clients known',
+  );
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -44,7 +52,9 @@ describe('mesh of three relays', () => {
     }
     await eventually(() => inbox.every((b) => b.length === 2), 5000, 'all six packets');
     for (const [j, box] of inbox.entries()) {
-      const expected = [0, 1, 2].filter((i) => i !== j).map((i) => `${clients[i].publicKey.toString('hex').slice(0, 8)}:${i}->${j}`);
+      const expected = [0, 1, 2]
+        .filter((i) => i !== j)
+        .map((i) => `${clients[i].publicKey.toString('hex').slice(0, 8)}:${i}->${j}`);
       expect(box.sort()).toEqual(expected.sort());
     }
     const c = relays[0].service.derp.stats().counters;

@@ -5,7 +5,15 @@
 import nacl from 'tweetnacl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
-import { RawPeer, eventually, frame, rawHandshake, sendPacketFrame, startRelay, type TestRelay } from '../helpers/relay.js';
+import {
+  RawPeer,
+  eventually,
+  frame,
+  rawHandshake,
+  sendPacketFrame,
+  startRelay,
+  type TestRelay,
+} from '../helpers/relay.js';
 
 let relay: TestRelay;
 let alice: DerpClient;
@@ -44,9 +52,16 @@ describe('bad input harms only its own connection', () => {
     const kp = nacl.box.keyPair();
     const wrong = nacl.box.keyPair().publicKey;
     const nonce = nacl.randomBytes(24);
-    p.write(frame(2, Buffer.concat([kp.publicKey, nonce, nacl.box(Buffer.from('{"version":2}'), nonce, wrong, kp.secretKey)])));
+    p.write(
+      frame(
+        2,
+        Buffer.concat([kp.publicKey, nonce, nacl.box(Buffer.from('{"version":2}'), nonce, wrong, kp.secretKey)]),
+      ),
+    );
     await p.waitClosed();
-    expect(relay.logs.some((l) => l.includes('does not open') && l.includes(Buffer.from(kp.publicKey).toString('hex')))).toBe(true);
+    expect(
+      relay.logs.some((l) => l.includes('does not open') && l.includes(Buffer.from(kp.publicKey).toString('hex'))),
+    ).toBe(true);
     await healthyPairStillWorks('after-wrong-key');
   });
 
@@ -72,7 +87,12 @@ describe('bad input harms only its own connection', () => {
     const kp = nacl.box.keyPair();
     const nonce = nacl.randomBytes(24);
     const serverKey = relay.service.derp.publicKey;
-    p.write(frame(2, Buffer.concat([kp.publicKey, nonce, nacl.box(Buffer.from('{not json'), nonce, serverKey, kp.secretKey)])));
+    p.write(
+      frame(
+        2,
+        Buffer.concat([kp.publicKey, nonce, nacl.box(Buffer.from('{not json'), nonce, serverKey, kp.secretKey)]),
+      ),
+    );
     await p.waitClosed();
     expect(relay.logs.some((l) => l.includes('is not valid JSON'))).toBe(true);
   });
@@ -152,7 +172,11 @@ describe('bad input harms only its own connection', () => {
     // Whatever was neither written to the socket nor dropped is what the relay holds: at most one queue.
     expect(offered - dropped - peer.packetsOut).toBeLessThanOrEqual(32);
     expect(peer.drops).toBe(dropped);
-    await eventually(() => stalled.peer.closed || relay.service.derp.stats().counters.writeTimeouts > 0, 5000, 'write timeout');
+    await eventually(
+      () => stalled.peer.closed || relay.service.derp.stats().counters.writeTimeouts > 0,
+      5000,
+      'write timeout',
+    );
     expect(relay.logs.some((l) => l.includes('write timeout'))).toBe(true);
     stalled.peer.socket.destroy();
   });
@@ -165,8 +189,14 @@ describe('bad input harms only its own connection', () => {
     const tx = await rawHandshake(relay.port);
     // 2.4 MB in one write: the relay reads much of it in one event-loop turn, 32 frames' queue notwithstanding.
     const count = 2000;
-    tx.peer.write(Buffer.concat(Array.from({ length: count }, () => sendPacketFrame(rx.publicKey, Buffer.alloc(1200, 3)))));
-    await eventually(() => got === count || relay.service.derp.stats().counters.dropped.queue_head.other.packets > droppedBefore, 5000, 'the burst');
+    tx.peer.write(
+      Buffer.concat(Array.from({ length: count }, () => sendPacketFrame(rx.publicKey, Buffer.alloc(1200, 3)))),
+    );
+    await eventually(
+      () => got === count || relay.service.derp.stats().counters.dropped.queue_head.other.packets > droppedBefore,
+      5000,
+      'the burst',
+    );
     expect(relay.service.derp.stats().counters.dropped.queue_head.other.packets - droppedBefore).toBe(0);
     expect(got).toBe(count);
     rx.close();

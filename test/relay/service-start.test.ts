@@ -25,7 +25,11 @@ describe('RelayService.start with bad mesh settings', () => {
   it.each([
     ['a mesh key that is not 64 hex characters', { meshKey: 'not-hex' }, /mesh key must be 64 hex characters/],
     ['mesh peers without a mesh key', { meshWith: ['http://127.0.0.1:1/derp'] }, /meshing needs a mesh key/],
-    ['an unparsable mesh peer', { meshKey: 'ab'.repeat(32), meshWith: ['http://[/derp'] }, /mesh peer "http:\/\/\[\/derp" is not a host/],
+    [
+      'an unparsable mesh peer',
+      { meshKey: 'ab'.repeat(32), meshWith: ['http://[/derp'] },
+      /mesh peer "http:\/\/\[\/derp" is not a host/,
+    ],
   ])('refuses %s before binding, leaving the port free', async (_what, mesh, message) => {
     const port = await freePort();
     const failed = startRelay({ addr: `127.0.0.1:${port}`, ...mesh });

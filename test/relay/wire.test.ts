@@ -17,12 +17,14 @@ afterAll(async () => {
 const disco = (n = 10) => Buffer.concat([Buffer.from('5453f09f92ac', 'hex'), Buffer.alloc(56 + n, 0x33)]);
 
 describe('HTTP upgrade and handshake bytes', () => {
-  it('answers Upgrade: DERP with exactly derper\'s 101 headers, then ServerKey', async () => {
+  it("answers Upgrade: DERP with exactly derper's 101 headers, then ServerKey", async () => {
     const peer = await RawPeer.connect(relay.port);
     peer.write('GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n');
     const head = await peer.readHttpHead();
     const hex = relay.service.derp.publicKey.toString('hex');
-    expect(head).toBe(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: 2\r\nDerp-Public-Key: ${hex}\r\n\r\n`);
+    expect(head).toBe(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: 2\r\nDerp-Public-Key: ${hex}\r\n\r\n`,
+    );
     const sk = await peer.take(45);
     expect(sk.subarray(0, 5).toString('hex')).toBe('0100000028');
     expect(sk.subarray(5, 13)).toEqual(MAGIC);

@@ -20,7 +20,17 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
-  useRelayStore.setState({ api: null, ready: false, peers: [], samples: [], state: { status: 'stopped' }, settings: null, mapEntry: null, error: null, busy: false });
+  useRelayStore.setState({
+    api: null,
+    ready: false,
+    peers: [],
+    samples: [],
+    state: { status: 'stopped' },
+    settings: null,
+    mapEntry: null,
+    error: null,
+    busy: false,
+  });
   window.location.hash = '';
 });
 
@@ -34,7 +44,11 @@ const RUNNING: RelayState = {
   startedAt: 1,
 };
 
-function makeApi(state: RelayState = { status: 'stopped' }, settings: RelaySettings = DEFAULT_SETTINGS, snapshotExtra: Partial<SettingsSnapshot> = {}) {
+function makeApi(
+  state: RelayState = { status: 'stopped' },
+  settings: RelaySettings = DEFAULT_SETTINGS,
+  snapshotExtra: Partial<SettingsSnapshot> = {},
+) {
   const snapshot: SettingsSnapshot = { settings, file: '/data/settings.json', ...snapshotExtra };
   let entries = 0;
   return new FakeApi({
@@ -48,10 +62,28 @@ function makeApi(state: RelayState = { status: 'stopped' }, settings: RelaySetti
     },
     'relay.start': () => RUNNING,
     'relay.stop': () => ({ status: 'stopped' }),
-    'settings.save': (): SaveSettingsResult => ({ ok: false, errors: { regionCode: 'already used by another region' } }),
+    'settings.save': (): SaveSettingsResult => ({
+      ok: false,
+      errors: { regionCode: 'already used by another region' },
+    }),
     'trust.get': () => ({
-      denied: [{ key: 'nodekey:' + 'c'.repeat(64), remoteAddress: '198.51.100.9', reason: 'not in the allowlist /etc/derp/allow.txt', at: Date.now() - 5000 }],
-      mesh: [{ url: 'https://derp2.example.com/derp', state: 'down', remoteClients: 0, forwardedOut: 12, lastError: 'connect ECONNREFUSED' }],
+      denied: [
+        {
+          key: 'nodekey:' + 'c'.repeat(64),
+          remoteAddress: '198.51.100.9',
+          reason: 'not in the allowlist /etc/derp/allow.txt',
+          at: Date.now() - 5000,
+        },
+      ],
+      mesh: [
+        {
+          url: 'https://derp2.example.com/derp',
+          state: 'down',
+          remoteClients: 0,
+          forwardedOut: 12,
+          lastError: 'connect ECONNREFUSED',
+        },
+      ],
       forwardedIn: 3,
       forwardedOut: 12,
     }),
@@ -68,7 +100,9 @@ function setup(state?: RelayState, settings?: RelaySettings, snapshotExtra?: Par
 
 /** Waits until the first load is done (the switch is enabled then). */
 async function ready() {
-  await waitFor(() => expect((screen.getByRole('switch', { name: 'Relay' }) as HTMLButtonElement).disabled).toBe(false));
+  await waitFor(() =>
+    expect((screen.getByRole('switch', { name: 'Relay' }) as HTMLButtonElement).disabled).toBe(false),
+  );
 }
 
 const rowIds = () => screen.queryAllByTestId('peer-row').map((r) => Number(r.getAttribute('data-peer-id')));
@@ -129,12 +163,18 @@ describe('settings form', () => {
     expect(screen.queryByTestId('error-listenAddr')).toBeNull();
 
     fireEvent.change(screen.getByLabelText('Region ID'), { target: { value: '0' } });
-    expect(screen.getByTestId('error-regionId').textContent).toBe('a positive whole number (900-999 for your own regions)');
+    expect(screen.getByTestId('error-regionId').textContent).toBe(
+      'a positive whole number (900-999 for your own regions)',
+    );
     fireEvent.change(screen.getByLabelText('Region ID'), { target: { value: '901' } });
 
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
-    await waitFor(() => expect(screen.getByTestId('error-regionCode').textContent).toBe('already used by another region'));
-    expect(screen.getByTestId('error-regionCode').closest('.field')).toBe(screen.getByLabelText('Region code').closest('.field'));
+    await waitFor(() =>
+      expect(screen.getByTestId('error-regionCode').textContent).toBe('already used by another region'),
+    );
+    expect(screen.getByTestId('error-regionCode').closest('.field')).toBe(
+      screen.getByLabelText('Region code').closest('.field'),
+    );
     const saved = api.calls.find((c) => c.name === 'settings.save')!;
     expect(saved.args[0]).toMatchObject({ listenAddr: '0.0.0.0:3340', regionId: 901 });
     // Editing clears the server's verdict until the next save.
@@ -156,14 +196,19 @@ describe('settings form', () => {
 
   it('confirms a save, says when it applies, and shows the settings file', async () => {
     const api = setup(RUNNING);
-    api.answers['settings.save'] = (s) => ({ ok: true, snapshot: { settings: s as RelaySettings, file: '/data/settings.json' } });
+    api.answers['settings.save'] = (s) => ({
+      ok: true,
+      snapshot: { settings: s as RelaySettings, file: '/data/settings.json' },
+    });
     await ready();
     expect(screen.getByTestId('settings-file').textContent).toBe('/data/settings.json');
     expect(screen.getByTestId('settings-apply-note').textContent).toMatch(/stop and start/);
     fireEvent.change(screen.getByLabelText('Region name'), { target: { value: 'Frankfurt' } });
     const entriesBefore = api.names().filter((n) => n === 'relay.mapEntry').length;
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
-    expect((await screen.findByTestId('settings-saved')).textContent).toBe('Saved. Stop and start the relay to apply the changes.');
+    expect((await screen.findByTestId('settings-saved')).textContent).toBe(
+      'Saved. Stop and start the relay to apply the changes.',
+    );
     expect((screen.getByLabelText('Region name') as HTMLInputElement).value).toBe('Frankfurt');
     // The map entry follows the saved settings.
     await waitFor(() => expect(api.names().filter((n) => n === 'relay.mapEntry').length).toBe(entriesBefore + 1));
@@ -174,7 +219,9 @@ describe('settings form', () => {
     api.answers['settings.save'] = () => ({ ok: false, errors: { tlsKeyFile: 'cannot read /x.pem' } });
     await ready();
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
-    expect((await screen.findByTestId('error-tlsKeyFile')).textContent).toBe('Certificate key file: cannot read /x.pem');
+    expect((await screen.findByTestId('error-tlsKeyFile')).textContent).toBe(
+      'Certificate key file: cannot read /x.pem',
+    );
     api.answers['settings.save'] = () => Promise.reject(new Error('disk full'));
     fireEvent.change(screen.getByLabelText('Region name'), { target: { value: 'x' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
@@ -182,7 +229,12 @@ describe('settings form', () => {
   });
 
   it('warns when the previous settings file was unreadable and says where it was kept', async () => {
-    setup(undefined, undefined, { loadProblem: { message: 'Settings could not be read: Unexpected token. Defaults are in use.', keptAs: '/data/settings.json.broken-1' } });
+    setup(undefined, undefined, {
+      loadProblem: {
+        message: 'Settings could not be read: Unexpected token. Defaults are in use.',
+        keptAs: '/data/settings.json.broken-1',
+      },
+    });
     const warning = await screen.findByTestId('settings-load-problem');
     expect(warning.textContent).toContain('Settings could not be read');
     expect(warning.textContent).toContain('/data/settings.json.broken-1');
@@ -194,7 +246,12 @@ describe('peers table', () => {
   it('renders only a screenful of 10,000 peers, follows scrolling, and filters them', async () => {
     const api = setup();
     await ready();
-    act(() => api.emit('peers.snapshot', Array.from({ length: 10_000 }, (_, i) => peer(i + 1))));
+    act(() =>
+      api.emit(
+        'peers.snapshot',
+        Array.from({ length: 10_000 }, (_, i) => peer(i + 1)),
+      ),
+    );
     expect(screen.getByTestId('peers-count').textContent).toBe('10000 peers');
     const shown = rowIds();
     // 360 px / 34 px rows = 11 visible, plus overscan: a screenful, not ten thousand.
@@ -218,7 +275,9 @@ describe('peers table', () => {
   it('sorts by a column when its header button is clicked, both ways', async () => {
     const api = setup();
     await ready();
-    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 9000 }), peer(3, { bytesIn: 20 })]));
+    act(() =>
+      api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 9000 }), peer(3, { bytesIn: 20 })]),
+    );
     expect(rowIds()).toEqual([1, 2, 3]); // oldest connection first
     const header = screen.getByRole('button', { name: /^Bytes in/ });
     fireEvent.click(header);
@@ -231,7 +290,9 @@ describe('peers table', () => {
     expect(rowIds()).toEqual([1, 2, 3]);
     // The order holds when the next snapshot arrives.
     fireEvent.click(screen.getByRole('button', { name: /^Bytes in/ }));
-    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 10 }), peer(3, { bytesIn: 20 })]));
+    act(() =>
+      api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 10 }), peer(3, { bytesIn: 20 })]),
+    );
     expect(rowIds()).toEqual([1, 3, 2]);
   });
 
@@ -240,11 +301,24 @@ describe('peers table', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const api = setup();
     await ready();
-    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 0, bytesOut: 0 }), peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 })]));
+    act(() =>
+      api.emit('peers.snapshot', [
+        peer(1, { bytesIn: 0, bytesOut: 0 }),
+        peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 }),
+      ]),
+    );
     await new Promise((r) => setTimeout(r, 100));
-    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 50_000, bytesOut: 0 }), peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 })]));
+    act(() =>
+      api.emit('peers.snapshot', [
+        peer(1, { bytesIn: 50_000, bytesOut: 0 }),
+        peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 }),
+      ]),
+    );
     const [r1, r2] = screen.getAllByTestId('peer-row');
-    const cells = (r: HTMLElement) => within(r).getAllByRole('cell').map((c) => c.textContent);
+    const cells = (r: HTMLElement) =>
+      within(r)
+        .getAllByRole('cell')
+        .map((c) => c.textContent);
     expect(cells(r1)[0]).toContain('nodekey:00000000…');
     expect(cells(r1)[1]).toBe('10.0.0.1:40001');
     expect(cells(r1)[2]).toMatch(/ago$/);
@@ -260,7 +334,11 @@ describe('peers table', () => {
     expect(cells(r2)[0]).toContain('dup');
     fireEvent.click(within(r2).getByRole('button', { name: `Copy ${peer(2).key}` }));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(peer(2).key));
-    await waitFor(() => expect(within(screen.getAllByTestId('peer-row')[1]).getByRole('button', { name: `Copy ${peer(2).key}` }).textContent).toBe('Copied'));
+    await waitFor(() =>
+      expect(
+        within(screen.getAllByTestId('peer-row')[1]).getByRole('button', { name: `Copy ${peer(2).key}` }).textContent,
+      ).toBe('Copied'),
+    );
   });
 });
 
@@ -269,10 +347,27 @@ describe('charts and map entry', () => {
     const api = setup();
     await ready();
     expect(screen.getByTestId('current-rate').textContent).toBe('waiting for data');
-    act(() => api.emit('stats.sample', sample(Date.now(), { bytesInPerSec: 2_500_000, bytesOutPerSec: 2_400_000, packetsInPerSec: 2000, packetsOutPerSec: 1900, dropsPerSec: 3, clients: 4, stunPerSec: 1 })));
-    expect(screen.getByTestId('current-rate').textContent).toBe('in 2.50 MB/s · out 2.40 MB/s · 1.9k packets/s · 3 drops/s · 4 clients');
+    act(() =>
+      api.emit(
+        'stats.sample',
+        sample(Date.now(), {
+          bytesInPerSec: 2_500_000,
+          bytesOutPerSec: 2_400_000,
+          packetsInPerSec: 2000,
+          packetsOutPerSec: 1900,
+          dropsPerSec: 3,
+          clients: 4,
+          stunPerSec: 1,
+        }),
+      ),
+    );
+    expect(screen.getByTestId('current-rate').textContent).toBe(
+      'in 2.50 MB/s · out 2.40 MB/s · 1.9k packets/s · 3 drops/s · 4 clients',
+    );
     act(() => api.emit('stats.sample', sample(Date.now() + 1000, { bytesInPerSec: 100 })));
-    expect(screen.getByTestId('current-rate').textContent).toBe('in 100 B/s · out 0 B/s · 0 packets/s · 0 drops/s · 0 clients');
+    expect(screen.getByTestId('current-rate').textContent).toBe(
+      'in 100 B/s · out 0 B/s · 0 packets/s · 0 drops/s · 0 clients',
+    );
     expect(screen.getByTestId('chart-throughput')).toBeTruthy();
   });
 
@@ -301,7 +396,9 @@ describe('charts and map entry', () => {
 describe('app shell', () => {
   it('explains where to get an access token when there is none', () => {
     render(<App transport={{ kind: 'no-token' }} />);
-    expect(screen.getByTestId('no-token').textContent).toMatch(/URL printed by derpdesk host.*contains the access token/);
+    expect(screen.getByTestId('no-token').textContent).toMatch(
+      /URL printed by derpdesk host.*contains the access token/,
+    );
     expect(screen.queryByRole('switch')).toBeNull();
   });
 
@@ -372,7 +469,9 @@ describe('mesh and access panel', () => {
     const box = (await screen.findByLabelText('Allowlist')) as HTMLTextAreaElement;
     await waitFor(() => expect(box.value).toBe('# laptop\n'));
     fireEvent.change(box, { target: { value: '# laptop\nnodekey:1234\n' } });
-    expect(screen.getByTestId('allowlist-problem').textContent).toBe('line 2: expected nodekey: followed by 64 hex characters');
+    expect(screen.getByTestId('allowlist-problem').textContent).toBe(
+      'line 2: expected nodekey: followed by 64 hex characters',
+    );
     expect((screen.getByRole('button', { name: 'Save allowlist' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(box, { target: { value: `nodekey:${'d'.repeat(64)}\n` } });
     fireEvent.click(screen.getByRole('button', { name: 'Save allowlist' }));

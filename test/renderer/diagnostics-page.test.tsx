@@ -16,8 +16,22 @@ afterEach(() => {
   window.location.hash = '';
 });
 
-const node: NodeReport = { regionId: 900, regionCode: 'r900', node: '900a', host: '127.0.0.1', steps: [{ step: 'dns', status: 'ok', detail: 'resolved' }] };
-const entry: CheckHistoryEntry = { id: 'e1', label: 'http://127.0.0.1:3340', startedAt: 1, finishedAt: 2, nodes: 1, fails: 0, warns: 0 };
+const node: NodeReport = {
+  regionId: 900,
+  regionCode: 'r900',
+  node: '900a',
+  host: '127.0.0.1',
+  steps: [{ step: 'dns', status: 'ok', detail: 'resolved' }],
+};
+const entry: CheckHistoryEntry = {
+  id: 'e1',
+  label: 'http://127.0.0.1:3340',
+  startedAt: 1,
+  finishedAt: 2,
+  nodes: 1,
+  fails: 0,
+  warns: 0,
+};
 
 function go(hash: string) {
   act(() => {
@@ -38,13 +52,31 @@ describe('diagnostics page', () => {
       'trust.get': () => ({ denied: [], mesh: [], forwardedIn: 0, forwardedOut: 0 }),
       'diagnostics.history': () => history,
       'diagnostics.run': () => ({ runId: 'run1' }),
-      'diagnostics.get': () => ({ entry, report: { startedAt: 1, finishedAt: 2, nodes: [node], summary: { udp: true, publicIPv4: null, publicIPv6: null, mappingVariesByDestIP: null, regionLatencyMs: {}, preferredRegion: 900, problems: [] } } }),
+      'diagnostics.get': () => ({
+        entry,
+        report: {
+          startedAt: 1,
+          finishedAt: 2,
+          nodes: [node],
+          summary: {
+            udp: true,
+            publicIPv4: null,
+            publicIPv6: null,
+            mappingVariesByDestIP: null,
+            regionLatencyMs: {},
+            preferredRegion: 900,
+            problems: [],
+          },
+        },
+      }),
       'diagnostics.export': () => '# derpdesk check:',
     });
     window.location.hash = '#diagnostics';
     render(<App transport={{ kind: 'electron', api }} />);
     fireEvent.change(await screen.findByLabelText('Check'), { target: { value: 'url' } });
-    fireEvent.change(screen.getByLabelText('Relay URL, map file or map URL'), { target: { value: 'https://example.com/derpmap' } });
+    fireEvent.change(screen.getByLabelText('Relay URL, map file or map URL'), {
+      target: { value: 'https://example.com/derpmap' },
+    });
     fireEvent.change(screen.getByLabelText('Repeat'), { target: { value: '15' } });
     fireEvent.click(screen.getByRole('button', { name: 'Run checks' }));
     await screen.findByTestId('diag-running');
@@ -55,7 +87,9 @@ describe('diagnostics page', () => {
     go('#diagnostics');
     expect(screen.getByTestId('diag-running').textContent).toBe('Running… 1 nodes reporting');
     expect((screen.getByLabelText('Check') as HTMLSelectElement).value).toBe('url');
-    expect((screen.getByLabelText('Relay URL, map file or map URL') as HTMLInputElement).value).toBe('https://example.com/derpmap');
+    expect((screen.getByLabelText('Relay URL, map file or map URL') as HTMLInputElement).value).toBe(
+      'https://example.com/derpmap',
+    );
     expect((screen.getByLabelText('Repeat') as HTMLSelectElement).value).toBe('15');
     expect(screen.getByTestId('diag-results').textContent).toContain('900a');
 

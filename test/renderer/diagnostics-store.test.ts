@@ -6,14 +6,36 @@ import type { CheckHistoryEntry } from '../../shared/api.js';
 import type { CheckReport, NodeReport } from '../../shared/diagnostics.js';
 import { FakeApi, deferred } from './fake-api.js';
 
-const node = (name: string, status: 'ok' | 'fail' = 'ok'): NodeReport => ({ regionId: 900, regionCode: 'r900', node: name, host: '127.0.0.1', steps: [{ step: 'dns', status, detail: status }] });
+const node = (name: string, status: 'ok' | 'fail' = 'ok'): NodeReport => ({
+  regionId: 900,
+  regionCode: 'r900',
+  node: name,
+  host: '127.0.0.1',
+  steps: [{ step: 'dns', status, detail: status }],
+});
 const report = (nodes: NodeReport[]): CheckReport => ({
   startedAt: 1,
   finishedAt: 2,
   nodes,
-  summary: { udp: true, publicIPv4: null, publicIPv6: null, mappingVariesByDestIP: null, regionLatencyMs: {}, preferredRegion: 900, problems: [] },
+  summary: {
+    udp: true,
+    publicIPv4: null,
+    publicIPv6: null,
+    mappingVariesByDestIP: null,
+    regionLatencyMs: {},
+    preferredRegion: 900,
+    problems: [],
+  },
 });
-const entry = (id: string): CheckHistoryEntry => ({ id, label: 'x', startedAt: 1, finishedAt: 2, nodes: 1, fails: 0, warns: 0 });
+const entry = (id: string): CheckHistoryEntry => ({
+  id,
+  label: 'x',
+  startedAt: 1,
+  finishedAt: 2,
+  nodes: 1,
+  fails: 0,
+  warns: 0,
+});
 const INITIAL = useDiagnosticsStore.getState();
 
 let off: (() => void) | null = null;
@@ -55,7 +77,11 @@ describe('diagnostics store', () => {
     const s = useDiagnosticsStore.getState();
     s.setForm({ value: 'http://127.0.0.1:3340', region: '900' });
     await s.start();
-    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toEqual({ source: { kind: 'relay', url: 'http://127.0.0.1:3340' }, region: '900', bandwidthBytes: undefined });
+    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toEqual({
+      source: { kind: 'relay', url: 'http://127.0.0.1:3340' },
+      region: '900',
+      bandwidthBytes: undefined,
+    });
     expect(useDiagnosticsStore.getState().runId).toBe('run1');
     api.emit('diagnostics.progress', { runId: 'other', node: node('zzz') });
     api.emit('diagnostics.progress', { runId: 'run1', node: node('900a', 'fail') });
@@ -98,7 +124,9 @@ describe('diagnostics store', () => {
     expect(useDiagnosticsStore.getState().error).toBe('open a map in the DERP map editor first');
     useMapStore.setState({ map: { Regions: {} } });
     await useDiagnosticsStore.getState().start();
-    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toMatchObject({ source: { kind: 'map', map: { Regions: {} }, label: 'map in the editor' } });
+    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toMatchObject({
+      source: { kind: 'map', map: { Regions: {} }, label: 'map in the editor' },
+    });
     useMapStore.setState({ map: null });
   });
 
@@ -134,7 +162,12 @@ describe('diagnostics store', () => {
     await useDiagnosticsStore.getState().start();
     api.emit('diagnostics.done', { runId: 'run1', entry: null });
     await useDiagnosticsStore.getState().rerunNode(node('900b'));
-    expect(api.calls.filter((c) => c.name === 'diagnostics.run')[1].args[0]).toEqual({ source: { kind: 'relay', url: 'http://a' }, region: '900', node: '900b', bandwidthBytes: 8_000_000 });
+    expect(api.calls.filter((c) => c.name === 'diagnostics.run')[1].args[0]).toEqual({
+      source: { kind: 'relay', url: 'http://a' },
+      region: '900',
+      node: '900b',
+      bandwidthBytes: 8_000_000,
+    });
   });
 
   it('puts failed calls in state instead of leaving unhandled rejections', async () => {

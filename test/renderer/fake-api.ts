@@ -79,4 +79,3 @@ export const peer = (id: number, over: Partial<PeerInfo> = {}): PeerInfo => ({
   inactiveDuplicate: false,
   ...over,
 });
-

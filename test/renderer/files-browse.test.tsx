@@ -14,7 +14,9 @@ describe('BrowseButton', () => {
     render(<BrowseButton api={api} purpose="map" mode="save" current="/home/me/old.yaml" onChosen={chosen} />);
     fireEvent.click(await screen.findByRole('button', { name: 'Browse…' }));
     await waitFor(() => expect(chosen).toHaveBeenCalledWith('/home/me/derp.yaml'));
-    expect(api.calls.find((c) => c.name === 'files.choose')?.args).toEqual([{ mode: 'save', purpose: 'map', defaultPath: '/home/me/old.yaml' }]);
+    expect(api.calls.find((c) => c.name === 'files.choose')?.args).toEqual([
+      { mode: 'save', purpose: 'map', defaultPath: '/home/me/old.yaml' },
+    ]);
   });
 
   it('is absent in derpdesk host, where paths are typed', async () => {
@@ -34,7 +36,10 @@ describe('BrowseButton', () => {
   });
 
   it('shows why there was no dialog, and asks whether there is one once per API', async () => {
-    const api = new FakeApi({ 'files.canChoose': () => true, 'files.choose': () => Promise.reject(new Error('window closed')) });
+    const api = new FakeApi({
+      'files.canChoose': () => true,
+      'files.choose': () => Promise.reject(new Error('window closed')),
+    });
     render(
       <>
         <BrowseButton api={api} purpose="map" onChosen={() => {}} />

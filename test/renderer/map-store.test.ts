@@ -7,7 +7,15 @@ import { FakeApi } from './fake-api.js';
 const INITIAL = useMapStore.getState();
 const MAP: DerpMap = {
   Regions: {
-    '900': { RegionID: 900, RegionCode: 'fra', RegionName: 'Frankfurt', Nodes: [{ Name: '900a', RegionID: 900, HostName: 'a.example.com' }, { Name: '900b', RegionID: 900, HostName: 'b.example.com', IPv4: '203.0.113.2' }] },
+    '900': {
+      RegionID: 900,
+      RegionCode: 'fra',
+      RegionName: 'Frankfurt',
+      Nodes: [
+        { Name: '900a', RegionID: 900, HostName: 'a.example.com' },
+        { Name: '900b', RegionID: 900, HostName: 'b.example.com', IPv4: '203.0.113.2' },
+      ],
+    },
   },
 };
 
@@ -15,7 +23,19 @@ function setup(over: Partial<Record<string, (...a: unknown[]) => unknown>> = {})
   const api = new FakeApi({
     'map.open': () => ({ map: structuredClone(MAP), format: 'yaml', text: 'text', path: '/etc/derp.yaml', issues: [] }),
     'map.export': (m, f) => `${f}:${Object.keys((m as DerpMap).Regions).join(',')}`,
-    'relay.mapEntry': () => ({ yaml: '', json: JSON.stringify({ Regions: { '950': { RegionID: 950, RegionCode: 'me', RegionName: 'me', Nodes: [{ Name: '950a', RegionID: 950, HostName: 'me.example.com' }] } } }) }),
+    'relay.mapEntry': () => ({
+      yaml: '',
+      json: JSON.stringify({
+        Regions: {
+          '950': {
+            RegionID: 950,
+            RegionCode: 'me',
+            RegionName: 'me',
+            Nodes: [{ Name: '950a', RegionID: 950, HostName: 'me.example.com' }],
+          },
+        },
+      }),
+    }),
     ...over,
   });
   useMapStore.getState().setApi(api);
@@ -99,7 +119,10 @@ describe('map store', () => {
   });
 
   it('puts failed calls in the message instead of leaving unhandled rejections', async () => {
-    const api = setup({ 'map.diff': () => Promise.reject(new Error('file changed')), 'map.save': () => Promise.reject(new Error('read-only')) });
+    const api = setup({
+      'map.diff': () => Promise.reject(new Error('file changed')),
+      'map.save': () => Promise.reject(new Error('read-only')),
+    });
     await s().open({ kind: 'file', path: '/etc/derp.yaml' });
     api.answers['relay.mapEntry'] = () => Promise.reject(new Error('relay has no settings'));
     await s().addThisRelay();

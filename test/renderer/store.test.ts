@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sortAndFilter } from '../../renderer/src/relay/PeersTable.js';
-import { PeerRates, SampleRing, TRUST_REFRESH_MS, useRelayStore, type PeerRow } from '../../renderer/src/relay/store.js';
+import {
+  PeerRates,
+  SampleRing,
+  TRUST_REFRESH_MS,
+  useRelayStore,
+  type PeerRow,
+} from '../../renderer/src/relay/store.js';
 import { STATS_HISTORY_SECONDS, type RelayState, type StatsSample } from '../../shared/api.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { FakeApi, deferred, peer, sample } from './fake-api.js';
@@ -74,7 +80,10 @@ describe('sortAndFilter', () => {
   });
 
   it('sorts remote addresses numerically, IPv4 before IPv6', () => {
-    const r = (id: number, remoteAddress: string, remotePort = 1): PeerRow => ({ ...peer(id, { remoteAddress, remotePort }), rate: 0 });
+    const r = (id: number, remoteAddress: string, remotePort = 1): PeerRow => ({
+      ...peer(id, { remoteAddress, remotePort }),
+      rate: 0,
+    });
     const list = [r(1, '10.0.0.10'), r(2, '2001:db8::1'), r(3, '10.0.0.9'), r(4, '9.0.0.1'), r(5, '10.0.0.9', 0)];
     expect(sortAndFilter(list, '', 'remote', false).map((p) => p.id)).toEqual([4, 5, 3, 1, 2]);
   });
@@ -153,7 +162,10 @@ describe('relay store', () => {
   it('does not let a slow initial fetch overwrite a newer state event, and refreshes the map entry on state changes', async () => {
     const slow = deferred<RelayState>();
     let entries = 0;
-    const api = connect({ 'relay.getState': () => slow.promise, 'relay.mapEntry': () => ({ yaml: `y${++entries}`, json: '{}' }) });
+    const api = connect({
+      'relay.getState': () => slow.promise,
+      'relay.mapEntry': () => ({ yaml: `y${++entries}`, json: '{}' }),
+    });
     const running: RelayState = { status: 'running', endpoints: [], publicKey: 'nodekey:00', startedAt: 1 };
     api.emit('relay.state', running);
     slow.resolve({ status: 'stopped' });
@@ -224,7 +236,9 @@ describe('relay store', () => {
 
   it('keeps a failed trust load as a message of its own, not the relay error', async () => {
     connect({ 'trust.get': () => Promise.reject(new Error('host busy')) });
-    await expect.poll(() => useRelayStore.getState().trustError).toBe('Could not load the mesh and access data: host busy');
+    await expect
+      .poll(() => useRelayStore.getState().trustError)
+      .toBe('Could not load the mesh and access data: host busy');
     expect(useRelayStore.getState().error).toBeNull();
   });
 
@@ -233,7 +247,12 @@ describe('relay store', () => {
     await expect.poll(() => useRelayStore.getState().ready).toBe(true);
     const draft = { ...DEFAULT_SETTINGS, regionName: 'Frankfurt' };
     await useRelayStore.getState().saveSettings(draft);
-    expect(useRelayStore.getState().settingsSave).toEqual({ saving: false, saved: 'Saved. The changes apply the next time the relay starts.', problems: null, error: null });
+    expect(useRelayStore.getState().settingsSave).toEqual({
+      saving: false,
+      saved: 'Saved. The changes apply the next time the relay starts.',
+      problems: null,
+      error: null,
+    });
     expect(useRelayStore.getState().settings?.settings.regionName).toBe('Frankfurt');
     api.answers['settings.save'] = () => ({ ok: false, errors: { regionCode: 'taken' } });
     await useRelayStore.getState().saveSettings(draft);

@@ -1,7 +1,15 @@
 /** The renderer's WebSocket transport against a real WebSocket server speaking the bridge protocol. */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DISCONNECTED, REFUSED, bridgeUrl, createWsApi, tokenFromLocation, type BridgeStatus, type WsApi } from '../../renderer/src/api/ws-client.js';
+import {
+  DISCONNECTED,
+  REFUSED,
+  bridgeUrl,
+  createWsApi,
+  tokenFromLocation,
+  type BridgeStatus,
+  type WsApi,
+} from '../../renderer/src/api/ws-client.js';
 import { BRIDGE_CLOSE_UNAUTHORIZED, type BridgeRequest } from '../../shared/api.js';
 
 let wss: WebSocketServer;
@@ -26,7 +34,8 @@ beforeAll(async () => {
       const m = JSON.parse(String(d)) as BridgeRequest;
       transcript.messages.push(m);
       if (!authed) {
-        if ((m as unknown as { auth?: string }).auth !== 'good') return ws.close(BRIDGE_CLOSE_UNAUTHORIZED, 'wrong token');
+        if ((m as unknown as { auth?: string }).auth !== 'good')
+          return ws.close(BRIDGE_CLOSE_UNAUTHORIZED, 'wrong token');
         authed = true;
         setTimeout(() => {
           ws.send(JSON.stringify({ authed: true }));
@@ -65,7 +74,10 @@ afterEach(() => {
 });
 
 function open(token = 'good'): WsApi {
-  const api = createWsApi(`ws://127.0.0.1:${port}/api`, token, WebSocket as unknown as typeof globalThis.WebSocket, { minBackoffMs: 20, maxBackoffMs: 100 });
+  const api = createWsApi(`ws://127.0.0.1:${port}/api`, token, WebSocket as unknown as typeof globalThis.WebSocket, {
+    minBackoffMs: 20,
+    maxBackoffMs: 100,
+  });
   apis.push(api);
   return api;
 }

@@ -44,7 +44,11 @@ describe('module boundaries', () => {
   it('shared/ imports only shared/', () => {
     const outside = sources('shared').flatMap((f) =>
       importsOf(f)
-        .filter((spec) => !spec.startsWith('.') || !path.resolve(root, path.dirname(f), spec).startsWith(path.join(root, 'shared') + path.sep))
+        .filter(
+          (spec) =>
+            !spec.startsWith('.') ||
+            !path.resolve(root, path.dirname(f), spec).startsWith(path.join(root, 'shared') + path.sep),
+        )
         .map((spec) => `${f}: ${spec}`),
     );
     expect(outside).toEqual([]);
@@ -53,7 +57,9 @@ describe('module boundaries', () => {
   it('the renderer imports no node: module and not electron', () => {
     const offenders = sources('renderer').flatMap((f) =>
       importsOf(f)
-        .filter((s) => s.startsWith('node:') || s === 'electron' || ['fs', 'path', 'os', 'child_process', 'net'].includes(s))
+        .filter(
+          (s) => s.startsWith('node:') || s === 'electron' || ['fs', 'path', 'os', 'child_process', 'net'].includes(s),
+        )
         .map((s) => `${f}: ${s}`),
     );
     expect(offenders).toEqual([]);
@@ -73,14 +79,28 @@ describe('module boundaries', () => {
 function resolveImport(from: string, spec: string): string | null {
   if (!spec.startsWith('.')) return null;
   const base = path.join(path.dirname(from), spec);
-  const candidates = [base, base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx'), `${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts')];
+  const candidates = [
+    base,
+    base.replace(/\.js$/, '.ts'),
+    base.replace(/\.js$/, '.tsx'),
+    `${base}.ts`,
+    `${base}.tsx`,
+    path.join(base, 'index.ts'),
+  ];
   return candidates.find((c) => /\.tsx?$/.test(c) && existsSync(path.join(root, c))) ?? base;
 }
 
 function importGraph(dirs: string[]): Map<string, string[]> {
   const files = dirs.flatMap(sources);
   const known = new Set(files);
-  return new Map(files.map((f) => [f, importsOf(f).map((s) => resolveImport(f, s)).filter((t): t is string => t !== null && known.has(t))]));
+  return new Map(
+    files.map((f) => [
+      f,
+      importsOf(f)
+        .map((s) => resolveImport(f, s))
+        .filter((t): t is string => t !== null && known.has(t)),
+    ]),
+  );
 }
 
 /** Strongly connected components with more than one module (or a module importing itself): the import cycles. */
@@ -114,7 +134,8 @@ function cycles(graph: Map<string, string[]>): string[][] {
         continue;
       }
       work.pop();
-      if (work.length > 0) low.set(work[work.length - 1].node, Math.min(low.get(work[work.length - 1].node)!, low.get(top.node)!));
+      if (work.length > 0)
+        low.set(work[work.length - 1].node, Math.min(low.get(work[work.length - 1].node)!, low.get(top.node)!));
       if (low.get(top.node) === index.get(top.node)) {
         const scc: string[] = [];
         let m: string;
@@ -132,7 +153,13 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 describe('layers', () => {
   it('the cycle finder finds cycles', () => {
-    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['d']], ['e', ['a']]]);
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['d']],
+      ['e', ['a']],
+    ]);
     expect(cycles(g)).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
@@ -147,7 +174,9 @@ describe('layers', () => {
   ];
   it.each(layering)('%s imports none of %j', (from, banned) => {
     const graph = importGraph(['electron', 'shared']);
-    const offenders = [...graph].filter(([f]) => f.startsWith(from)).flatMap(([f, to]) => to.filter((t) => banned.some((b) => t.startsWith(b))).map((t) => `${f} -> ${t}`));
+    const offenders = [...graph]
+      .filter(([f]) => f.startsWith(from))
+      .flatMap(([f, to]) => to.filter((t) => banned.some((b) => t.startsWith(b))).map((t) => `${f} -> ${t}`));
     expect(offenders).toEqual([]);
   });
 

@@ -63,14 +63,27 @@ describe('our messages', () => {
   it("encodes Tailscale's request form byte for byte", () => {
     const req = encodeBindingRequest(TXID);
     expect(req.toString('hex')).toBe(
-      '0001' + '0014' + '2112a442' + TXID.toString('hex') + '8022' + '0008' + Buffer.from('tailnode').toString('hex') + '8028' + '0004' + req.subarray(-4).toString('hex'),
+      '0001' +
+        '0014' +
+        '2112a442' +
+        TXID.toString('hex') +
+        '8022' +
+        '0008' +
+        Buffer.from('tailnode').toString('hex') +
+        '8028' +
+        '0004' +
+        req.subarray(-4).toString('hex'),
     );
     expect(parseMessage(req).ok).toBe(true);
   });
 
   it('answers with XOR-MAPPED-ADDRESS, SOFTWARE and FINGERPRINT that RFC 5769-style parsing accepts', () => {
     const req = encodeBindingRequest(TXID);
-    for (const [ip, port] of [['192.0.2.1', 32853], ['2001:db8:1234:5678:11:2233:4455:6677', 32853], ['::ffff:10.1.2.3', 1]] as const) {
+    for (const [ip, port] of [
+      ['192.0.2.1', 32853],
+      ['2001:db8:1234:5678:11:2233:4455:6677', 32853],
+      ['::ffff:10.1.2.3', 1],
+    ] as const) {
       const res = encodeBindingResponse(req, addressOf(ip, port)!, Buffer.from('derpdesk'));
       const back = parseBindingResponse(res, TXID);
       expect(back.ok && `${ipToString(back.addr)}:${back.addr.port}`).toBe(`${ip.replace('::ffff:', '')}:${port}`);
@@ -91,7 +104,8 @@ describe('our messages', () => {
 
   it('parses dotted quads strictly', () => {
     expect(addressOf('10.0.0.255', 1)?.ip).toEqual(Buffer.from([10, 0, 0, 255]));
-    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', '']) expect(addressOf(bad, 1)).toBeNull();
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', ''])
+      expect(addressOf(bad, 1)).toBeNull();
   });
 
   it('rejects malformed and truncated messages with a reason, never an exception', () => {
@@ -99,10 +113,38 @@ describe('our messages', () => {
     const cases: Array<[Buffer, string]> = [
       [good.subarray(0, 10), 'too short'],
       [Buffer.concat([good, Buffer.alloc(4)]), 'does not match the datagram'],
-      [(() => { const b = Buffer.from(good); b[0] |= 0x80; return b; })(), 'top two bits'],
-      [(() => { const b = Buffer.from(good); b.writeUInt16BE(0x0fff, 22); return b; })(), 'overruns the message'],
-      [(() => { const b = Buffer.from(good); b.writeUInt16BE(3, 2); return b; })(), 'not a multiple of 4'],
-      [(() => { const b = Buffer.from(good); b[b.length - 1] ^= 0xff; return b; })(), 'FINGERPRINT does not match'],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b[0] |= 0x80;
+          return b;
+        })(),
+        'top two bits',
+      ],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b.writeUInt16BE(0x0fff, 22);
+          return b;
+        })(),
+        'overruns the message',
+      ],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b.writeUInt16BE(3, 2);
+          return b;
+        })(),
+        'not a multiple of 4',
+      ],
+      [
+        (() => {
+          const b = Buffer.from(good);
+          b[b.length - 1] ^= 0xff;
+          return b;
+        })(),
+        'FINGERPRINT does not match',
+      ],
     ];
     for (const [buf, why] of cases) {
       const r = parseMessage(buf);

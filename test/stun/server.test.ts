@@ -83,7 +83,9 @@ describe('STUN server', () => {
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
     const closedPort = s.address().port;
     s.close();
-    await expect(stunProbe({ host: '127.0.0.1', port: closedPort, timeoutMs: 100, retries: 2 })).rejects.toThrow(StunProbeError);
+    await expect(stunProbe({ host: '127.0.0.1', port: closedPort, timeoutMs: 100, retries: 2 })).rejects.toThrow(
+      StunProbeError,
+    );
   });
 
   it("renders derper's stun_requests and stun_addrfamily metrics", () => {
@@ -95,7 +97,9 @@ describe('STUN server', () => {
 
   it('names the busy address', async () => {
     const other = new StunServer();
-    await expect(other.start([{ host: '127.0.0.1', port: port4 }])).rejects.toThrow(`STUN: address 127.0.0.1:${port4} is already in use`);
+    await expect(other.start([{ host: '127.0.0.1', port: port4 }])).rejects.toThrow(
+      `STUN: address 127.0.0.1:${port4} is already in use`,
+    );
   });
 });
 
@@ -113,7 +117,9 @@ describe('third-party STUN clients against our server', () => {
     const classic = new StunServer();
     await classic.start([{ host: '127.0.0.1', port: 3478 }]);
     try {
-      const r = await run('stun', ['127.0.0.1', '-v'], { timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
+      const r = await run('stun', ['127.0.0.1', '-v'], { timeout: 15_000 }).catch(
+        (e: { stdout: string; stderr: string }) => e,
+      );
       expect(r.stdout + r.stderr).toMatch(/MappedAddress = 127\.0\.0\.1:\d+/);
     } finally {
       await classic.stop();

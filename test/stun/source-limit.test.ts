@@ -5,7 +5,8 @@ import { SourceLimiter } from '../../electron/stun/source-limit.js';
 describe('SourceLimiter', () => {
   it('allows the burst, then the rate, per source', () => {
     const l = new SourceLimiter({ perSecond: 10, burst: 5, maxSources: 100 });
-    const allowed = (src: string, now: number, n: number) => Array.from({ length: n }, () => l.allow(src, now)).filter(Boolean).length;
+    const allowed = (src: string, now: number, n: number) =>
+      Array.from({ length: n }, () => l.allow(src, now)).filter(Boolean).length;
     expect(allowed('192.0.2.1', 0, 20)).toBe(5);
     expect(allowed('192.0.2.2', 0, 20)).toBe(5);
     expect(allowed('192.0.2.1', 1000, 20)).toBe(5);

@@ -7,7 +7,11 @@ import type { SettingsStore } from '../settings-store.js';
 
 export type RelayHandlers = HandlersOf<'relay' | 'peers' | 'stats' | 'trust'>;
 
-export function relayHandlers(deps: { controller: RelayController; settings: SettingsStore; rules: Pick<FileRules, 'settingsPathErrors'> }): RelayHandlers {
+export function relayHandlers(deps: {
+  controller: RelayController;
+  settings: SettingsStore;
+  rules: Pick<FileRules, 'settingsPathErrors'>;
+}): RelayHandlers {
   const { controller, settings, rules } = deps;
   return {
     'relay.getState': async () => controller.getState(),
@@ -15,7 +19,10 @@ export function relayHandlers(deps: { controller: RelayController; settings: Set
       const s = (await settings.load()).settings;
       // Settings saved before the file policy existed (or by an older version) may name files it no longer allows.
       const refused = Object.entries(await rules.settingsPathErrors(s));
-      if (refused.length > 0) throw new Error(`the relay was not started: ${refused.map(([k, v]) => `${k}: ${v}`).join('; ')}; change these settings`);
+      if (refused.length > 0)
+        throw new Error(
+          `the relay was not started: ${refused.map(([k, v]) => `${k}: ${v}`).join('; ')}; change these settings`,
+        );
       return controller.start(s);
     },
     'relay.stop': async () => controller.stop(),
@@ -23,7 +30,11 @@ export function relayHandlers(deps: { controller: RelayController; settings: Set
     'relay.mapEntry': async () => {
       const s = (await settings.load()).settings;
       const state = controller.getState();
-      return buildMapEntry(s, controller.listening() ?? portsFromSettings(s), state.status === 'running' ? state.certName : undefined);
+      return buildMapEntry(
+        s,
+        controller.listening() ?? portsFromSettings(s),
+        state.status === 'running' ? state.certName : undefined,
+      );
     },
     'peers.list': async () => controller.peers(),
     'stats.history': async () => controller.history(),

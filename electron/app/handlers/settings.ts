@@ -32,7 +32,10 @@ export function settingsHandlers(deps: { settings: SettingsStore; rules: FileRul
       if (target instanceof Error) return { ok: false, problems: [target.message] };
       if (!target) return { ok: false, problems: ['set an allowlist file in the relay settings first'] };
       // The running relay notices the new modification time and re-reads the list within a second.
-      await writeFileAtomic(target.real, text.endsWith('\n') || text === '' ? text : text + '\n', { backup: true, mode: 0o600 });
+      await writeFileAtomic(target.real, text.endsWith('\n') || text === '' ? text : text + '\n', {
+        backup: true,
+        mode: 0o600,
+      });
       return { ok: true };
     },
   };

@@ -7,7 +7,17 @@
  * Calls made before the first connection opens wait for it; calls made while the bridge is down fail at once
  * (rather than hanging until some later reconnect), and calls in flight when it drops are rejected.
  */
-import { BRIDGE_CLOSE_UNAUTHORIZED, type ApiEvents, type BridgeAuth, type BridgeMessage, type CallArgs, type CallName, type CallResult, type DerpdeskApi, type EventName } from '../../../shared/api.js';
+import {
+  BRIDGE_CLOSE_UNAUTHORIZED,
+  type ApiEvents,
+  type BridgeAuth,
+  type BridgeMessage,
+  type CallArgs,
+  type CallName,
+  type CallResult,
+  type DerpdeskApi,
+  type EventName,
+} from '../../../shared/api.js';
 
 /**
  * `connecting`: the first connection is being made. `open`: authenticated; calls and events flow. `closed`: the
@@ -54,7 +64,12 @@ function isAuthed(m: unknown): boolean {
   return typeof m === 'object' && m !== null && (m as Record<string, unknown>).authed === true;
 }
 
-export function createWsApi(url: string, token: string, WebSocketImpl: typeof WebSocket = WebSocket, opts: WsOptions = {}): WsApi {
+export function createWsApi(
+  url: string,
+  token: string,
+  WebSocketImpl: typeof WebSocket = WebSocket,
+  opts: WsOptions = {},
+): WsApi {
   const minBackoff = opts.minBackoffMs ?? 250;
   const maxBackoff = opts.maxBackoffMs ?? 5000;
   const refuseAfter = opts.refuseAfter ?? 3;

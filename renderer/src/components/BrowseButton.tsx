@@ -5,7 +5,9 @@ import { useFileDialogStore } from './file-dialog.js';
 
 /** Whether the app can show a native file dialog: the desktop app can, `derpdesk host` in a browser cannot. */
 export function useCanChooseFiles(api: DerpdeskApi | null): boolean {
-  const { askedOf, canChoose, probe } = useFileDialogStore(useShallow((s) => ({ askedOf: s.askedOf, canChoose: s.canChoose, probe: s.probe })));
+  const { askedOf, canChoose, probe } = useFileDialogStore(
+    useShallow((s) => ({ askedOf: s.askedOf, canChoose: s.canChoose, probe: s.probe })),
+  );
   useEffect(() => {
     if (api) void probe(api);
   }, [api, probe]);
@@ -16,7 +18,19 @@ export function useCanChooseFiles(api: DerpdeskApi | null): boolean {
  * "Browse…" beside a path input: picks a file in the native dialog (which also lets the app use it). Renders
  * nothing where there is no dialog; the path is then typed.
  */
-export function BrowseButton({ api, purpose, mode = 'open', current, onChosen }: { api: DerpdeskApi | null; purpose: FilePurpose; mode?: 'open' | 'save'; current?: string; onChosen: (path: string) => void }) {
+export function BrowseButton({
+  api,
+  purpose,
+  mode = 'open',
+  current,
+  onChosen,
+}: {
+  api: DerpdeskApi | null;
+  purpose: FilePurpose;
+  mode?: 'open' | 'save';
+  current?: string;
+  onChosen: (path: string) => void;
+}) {
   const can = useCanChooseFiles(api);
   const choose = useFileDialogStore((s) => s.choose);
   const [error, setError] = useState<string | null>(null);

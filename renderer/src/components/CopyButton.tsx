@@ -5,9 +5,12 @@ import { copyText } from '../clipboard.js';
 export function CopyButton({ text, label, className }: { text: string; label: string; className?: string }) {
   const [result, setResult] = useState<'copied' | 'failed' | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return (
     <button
       type="button"

@@ -6,7 +6,19 @@ export interface TabOption<T extends string> {
 }
 
 /** A tablist with the standard keyboard pattern (arrow keys move and select); the caller renders the panel. */
-export function Tabs<T extends string>({ idPrefix, label, options, value, onChange }: { idPrefix: string; label: string; options: ReadonlyArray<TabOption<T>>; value: T; onChange: (v: T) => void }) {
+export function Tabs<T extends string>({
+  idPrefix,
+  label,
+  options,
+  value,
+  onChange,
+}: {
+  idPrefix: string;
+  label: string;
+  options: ReadonlyArray<TabOption<T>>;
+  value: T;
+  onChange: (v: T) => void;
+}) {
   const refs = useRef<Array<HTMLButtonElement | null>>([]);
   const onKey = (e: KeyboardEvent, i: number) => {
     const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;

@@ -14,7 +14,10 @@ export interface FileDialogStore {
   /** Asks the host whether it can show a dialog (once per API). */
   probe(api: DerpdeskApi): Promise<void>;
   /** Shows the dialog; the path picked, null when cancelled, or why there was no dialog. */
-  choose(api: DerpdeskApi, opts: { purpose: FilePurpose; mode: 'open' | 'save'; current?: string }): Promise<ChooseResult>;
+  choose(
+    api: DerpdeskApi,
+    opts: { purpose: FilePurpose; mode: 'open' | 'save'; current?: string },
+  ): Promise<ChooseResult>;
 }
 
 export const useFileDialogStore = create<FileDialogStore>((set, get) => ({

@@ -13,7 +13,13 @@ import { useDiagnosticsStore } from './store.js';
  */
 export function DiagnosticsPage() {
   const { nodes, running, report, compareWith, viewing } = useDiagnosticsStore(
-    useShallow((s) => ({ nodes: s.nodes, running: s.runId !== null, report: s.report, compareWith: s.compareWith, viewing: s.viewing })),
+    useShallow((s) => ({
+      nodes: s.nodes,
+      running: s.runId !== null,
+      report: s.report,
+      compareWith: s.compareWith,
+      viewing: s.viewing,
+    })),
   );
   return (
     <div className="page diagnostics-page">

@@ -11,15 +11,29 @@ const EXPORT_FORMATS = [
 
 /** The run on show as Markdown, CSV or JSON, ready to copy. */
 export function ExportBox() {
-  const { format, text, setFormat } = useDiagnosticsStore(useShallow((s) => ({ format: s.exportFormat, text: s.exportText, setFormat: s.setExportFormat })));
+  const { format, text, setFormat } = useDiagnosticsStore(
+    useShallow((s) => ({ format: s.exportFormat, text: s.exportText, setFormat: s.setExportFormat })),
+  );
   return (
     <section className="card" aria-label="Export the run">
       <div className="table-head">
         <h2>Export</h2>
-        <Tabs idPrefix="diag-export" label="Export format" options={EXPORT_FORMATS} value={format} onChange={(f) => void setFormat(f)} />
+        <Tabs
+          idPrefix="diag-export"
+          label="Export format"
+          options={EXPORT_FORMATS}
+          value={format}
+          onChange={(f) => void setFormat(f)}
+        />
         <CopyButton text={text} label={`Copy the ${format} export`} />
       </div>
-      <pre id="diag-export-panel" role="tabpanel" aria-labelledby={`diag-export-tab-${format}`} className="code" data-testid="diag-export">
+      <pre
+        id="diag-export-panel"
+        role="tabpanel"
+        aria-labelledby={`diag-export-tab-${format}`}
+        className="code"
+        data-testid="diag-export"
+      >
         {text}
       </pre>
     </section>

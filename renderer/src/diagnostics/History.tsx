@@ -6,7 +6,13 @@ import { useDiagnosticsStore } from './store.js';
 /** The stored runs: show one, compare one with the run on show, and latency over time. */
 export function History() {
   const { history, viewing, hasReport, show, compare } = useDiagnosticsStore(
-    useShallow((s) => ({ history: s.history, viewing: s.viewing, hasReport: s.report !== null, show: s.show, compare: s.compare })),
+    useShallow((s) => ({
+      history: s.history,
+      viewing: s.viewing,
+      hasReport: s.report !== null,
+      show: s.show,
+      compare: s.compare,
+    })),
   );
   return (
     <section className="card" aria-label="History">
@@ -17,8 +23,14 @@ export function History() {
         <ul className="history" data-testid="diag-history">
           {history.map((h) => (
             <li key={h.id}>
-              <button type="button" className="link" onClick={() => void show(h.id)} aria-current={viewing === h.id ? 'true' : undefined}>
-                {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns} warnings
+              <button
+                type="button"
+                className="link"
+                onClick={() => void show(h.id)}
+                aria-current={viewing === h.id ? 'true' : undefined}
+              >
+                {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns}{' '}
+                warnings
               </button>
               {hasReport && viewing !== h.id && (
                 <button type="button" className="compare" onClick={() => void compare(h.id)}>
@@ -47,12 +59,27 @@ function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
       <ResponsiveContainer width="100%" height={200}>
         <LineChart data={data}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t) => new Date(t).toLocaleTimeString()} stroke="var(--muted)" fontSize={11} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={(t) => new Date(t).toLocaleTimeString()}
+            stroke="var(--muted)"
+            fontSize={11}
+          />
           <YAxis stroke="var(--muted)" fontSize={11} />
           <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} isAnimationActive={false} />
           <Legend />
           {regions.map((r, i) => (
-            <Line key={r} dataKey={r} name={`region ${r}`} stroke={colors[i % colors.length]} dot={false} isAnimationActive={false} type="linear" />
+            <Line
+              key={r}
+              dataKey={r}
+              name={`region ${r}`}
+              stroke={colors[i % colors.length]}
+              dot={false}
+              isAnimationActive={false}
+              type="linear"
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -41,7 +41,11 @@ export function Summary({ report }: { report: CheckReport }) {
 export function Compare({ older, newer }: { older: CheckReport; newer: CheckReport }) {
   const key = (n: NodeReport, step: string) => `${n.regionId}/${n.node}/${step}`;
   const before = new Map(older.nodes.flatMap((n) => n.steps.map((s) => [key(n, s.step), s.status] as const)));
-  const changes = newer.nodes.flatMap((n) => n.steps.filter((s) => before.has(key(n, s.step)) && before.get(key(n, s.step)) !== s.status).map((s) => ({ n, s, was: before.get(key(n, s.step))! })));
+  const changes = newer.nodes.flatMap((n) =>
+    n.steps
+      .filter((s) => before.has(key(n, s.step)) && before.get(key(n, s.step)) !== s.status)
+      .map((s) => ({ n, s, was: before.get(key(n, s.step))! })),
+  );
   return (
     <section className="card" aria-label="Comparison" data-testid="diag-compare">
       <h2>Changes since {new Date(older.startedAt).toLocaleString()}</h2>

@@ -2,7 +2,20 @@ import { useState } from 'react';
 import type { NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
 import { useDiagnosticsStore } from './store.js';
 
-const STEPS: StepName[] = ['dns', 'tcp4', 'tcp6', 'tls', 'http-probe', 'derp', 'derp-keys', 'derp-roundtrip', 'mesh', 'stun4', 'stun6', 'captive-portal'];
+const STEPS: StepName[] = [
+  'dns',
+  'tcp4',
+  'tcp6',
+  'tls',
+  'http-probe',
+  'derp',
+  'derp-keys',
+  'derp-roundtrip',
+  'mesh',
+  'stun4',
+  'stun6',
+  'captive-portal',
+];
 const GLYPH: Record<StepStatus, string> = { ok: '✓', warn: '!', fail: '✗', skip: '–' };
 
 /** The worst result of one step for a node, as the table cell shows it. */
@@ -11,7 +24,11 @@ function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finish
   const worst = st.find((x) => x.status === 'fail') ?? st.find((x) => x.status === 'warn') ?? st[0];
   return (
     <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'}>
-      {worst ? `${GLYPH[worst.status]}${worst.ms !== undefined && worst.status !== 'skip' ? ` ${Math.round(worst.ms)}` : ''}` : finished ? GLYPH.skip : '…'}
+      {worst
+        ? `${GLYPH[worst.status]}${worst.ms !== undefined && worst.status !== 'skip' ? ` ${Math.round(worst.ms)}` : ''}`
+        : finished
+          ? GLYPH.skip
+          : '…'}
     </td>
   );
 }

@@ -11,9 +11,21 @@ const PLACEHOLDER: Record<Exclude<SourceKind, 'editor'>, string> = {
 /** What to check, how often, and the button that starts (or cancels) a run. */
 export function RunForm() {
   const f = useDiagnosticsStore(
-    useShallow((s) => ({ api: s.api, kind: s.kind, value: s.value, region: s.region, bandwidth: s.bandwidth, everyMin: s.everyMin, running: s.runId !== null, nodes: s.nodes.length, error: s.error })),
+    useShallow((s) => ({
+      api: s.api,
+      kind: s.kind,
+      value: s.value,
+      region: s.region,
+      bandwidth: s.bandwidth,
+      everyMin: s.everyMin,
+      running: s.runId !== null,
+      nodes: s.nodes.length,
+      error: s.error,
+    })),
   );
-  const { setForm, setRepeat, start, cancel } = useDiagnosticsStore(useShallow((s) => ({ setForm: s.setForm, setRepeat: s.setRepeat, start: s.start, cancel: s.cancel })));
+  const { setForm, setRepeat, start, cancel } = useDiagnosticsStore(
+    useShallow((s) => ({ setForm: s.setForm, setRepeat: s.setRepeat, start: s.start, cancel: s.cancel })),
+  );
   return (
     <section className="card" aria-label="Run checks">
       <h2>Diagnostics</h2>
@@ -31,11 +43,32 @@ export function RunForm() {
           <option value="url">a DERP map URL</option>
           <option value="editor">the map in the editor</option>
         </select>
-        {f.kind !== 'editor' && <input aria-label="Relay URL, map file or map URL" value={f.value} placeholder={PLACEHOLDER[f.kind]} onChange={(e) => setForm({ value: e.target.value })} />}
-        {f.kind === 'file' && <BrowseButton api={f.api} purpose="map" current={f.value || undefined} onChosen={(value) => setForm({ value })} />}
-        <input aria-label="Region (id or code, optional)" value={f.region} placeholder="region (optional)" onChange={(e) => setForm({ region: e.target.value })} className="region" />
+        {f.kind !== 'editor' && (
+          <input
+            aria-label="Relay URL, map file or map URL"
+            value={f.value}
+            placeholder={PLACEHOLDER[f.kind]}
+            onChange={(e) => setForm({ value: e.target.value })}
+          />
+        )}
+        {f.kind === 'file' && (
+          <BrowseButton
+            api={f.api}
+            purpose="map"
+            current={f.value || undefined}
+            onChosen={(value) => setForm({ value })}
+          />
+        )}
+        <input
+          aria-label="Region (id or code, optional)"
+          value={f.region}
+          placeholder="region (optional)"
+          onChange={(e) => setForm({ region: e.target.value })}
+          className="region"
+        />
         <label className="check">
-          <input type="checkbox" checked={f.bandwidth} onChange={(e) => setForm({ bandwidth: e.target.checked })} /> bandwidth test (8 MB per node)
+          <input type="checkbox" checked={f.bandwidth} onChange={(e) => setForm({ bandwidth: e.target.checked })} />{' '}
+          bandwidth test (8 MB per node)
         </label>
         <label htmlFor="diag-every">Repeat</label>
         <select id="diag-every" value={f.everyMin} onChange={(e) => setRepeat(Number(e.target.value))}>
@@ -55,8 +88,16 @@ export function RunForm() {
           </button>
         )}
       </form>
-      {f.running && <p className="muted" role="status" data-testid="diag-running">Running… {f.nodes} nodes reporting</p>}
-      {f.error && <p className="error" role="alert">{f.error}</p>}
+      {f.running && (
+        <p className="muted" role="status" data-testid="diag-running">
+          Running… {f.nodes} nodes reporting
+        </p>
+      )}
+      {f.error && (
+        <p className="error" role="alert">
+          {f.error}
+        </p>
+      )}
     </section>
   );
 }

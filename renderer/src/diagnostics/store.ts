@@ -148,7 +148,11 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         if (!map) return set({ error: 'open a map in the DERP map editor first' });
         source = { kind: 'map', map, label: 'map in the editor' };
       }
-      const req: CheckRequest = { source, region: region || undefined, bandwidthBytes: bandwidth ? 8_000_000 : undefined };
+      const req: CheckRequest = {
+        source,
+        region: region || undefined,
+        bandwidthBytes: bandwidth ? 8_000_000 : undefined,
+      };
       set({ lastRequest: req });
       await get().launch(req);
     },

@@ -25,7 +25,9 @@ function useUndoKeys() {
 
 /** The visual DERP map editor: open, edit regions and nodes, validate as you type, preview the diff, save. */
 export function MapPage() {
-  const { map, sel, message, select } = useMapStore(useShallow((s) => ({ map: s.map, sel: s.selectedRegion, message: s.message, select: s.select })));
+  const { map, sel, message, select } = useMapStore(
+    useShallow((s) => ({ map: s.map, sel: s.selectedRegion, message: s.message, select: s.select })),
+  );
   useUndoKeys();
   return (
     <div className="page map-page">
@@ -41,7 +43,11 @@ export function MapPage() {
           <SaveDiff />
           <div className="map-grid">
             <RegionList />
-            {sel && map.Regions[sel] ? <RegionEditor id={sel} /> : <section className="card muted">Select or add a region.</section>}
+            {sel && map.Regions[sel] ? (
+              <RegionEditor id={sel} />
+            ) : (
+              <section className="card muted">Select or add a region.</section>
+            )}
             <div className="column">
               <WorldMap map={map} selected={sel} onSelect={(id) => select(id)} />
               <IssuesPanel />

@@ -14,15 +14,45 @@ const NODE_HINTS: Partial<Record<keyof typeof NODE_FIELDS, string>> = {
 
 const NO_NODES: DerpNode[] = [];
 
-function NodeRow({ id, n, i, last, selected, dragFrom, setDragFrom }: { id: string; n: DerpNode; i: number; last: boolean; selected: boolean; dragFrom: number | null; setDragFrom: (i: number | null) => void }) {
-  const { select, moveNode, duplicateNode, deleteNode } = useMapStore(useShallow((s) => ({ select: s.select, moveNode: s.moveNode, duplicateNode: s.duplicateNode, deleteNode: s.deleteNode })));
+function NodeRow({
+  id,
+  n,
+  i,
+  last,
+  selected,
+  dragFrom,
+  setDragFrom,
+}: {
+  id: string;
+  n: DerpNode;
+  i: number;
+  last: boolean;
+  selected: boolean;
+  dragFrom: number | null;
+  setDragFrom: (i: number | null) => void;
+}) {
+  const { select, moveNode, duplicateNode, deleteNode } = useMapStore(
+    useShallow((s) => ({
+      select: s.select,
+      moveNode: s.moveNode,
+      duplicateNode: s.duplicateNode,
+      deleteNode: s.deleteNode,
+    })),
+  );
   const onDrop = () => {
     if (dragFrom === null) return;
     moveNode(id, dragFrom, i);
     setDragFrom(null);
   };
   return (
-    <tr draggable aria-selected={selected} className={selected ? 'selected' : ''} onDragStart={() => setDragFrom(i)} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+    <tr
+      draggable
+      aria-selected={selected}
+      className={selected ? 'selected' : ''}
+      onDragStart={() => setDragFrom(i)}
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+    >
       <td>{i + 1}</td>
       <td>
         <button type="button" className="link" onClick={() => select(id, i)}>
@@ -35,7 +65,12 @@ function NodeRow({ id, n, i, last, selected, dragFrom, setDragFrom }: { id: stri
         {n.DERPPort || 443} / {n.STUNPort === -1 ? 'off' : n.STUNPort || 3478}
       </td>
       <td className="row-actions">
-        <button type="button" aria-label={`Move ${n.Name} up`} disabled={i === 0} onClick={() => moveNode(id, i, i - 1)}>
+        <button
+          type="button"
+          aria-label={`Move ${n.Name} up`}
+          disabled={i === 0}
+          onClick={() => moveNode(id, i, i - 1)}
+        >
           ↑
         </button>
         <button type="button" aria-label={`Move ${n.Name} down`} disabled={last} onClick={() => moveNode(id, i, i + 1)}>
@@ -55,7 +90,12 @@ function NodeRow({ id, n, i, last, selected, dragFrom, setDragFrom }: { id: stri
 /** The selected node's fields. */
 function NodeForm({ id, index }: { id: string; index: number }) {
   const { node, regionId, issues, setNodeField } = useMapStore(
-    useShallow((s) => ({ node: s.map?.Regions[id]?.Nodes[index], regionId: s.map?.Regions[id]?.RegionID, issues: s.issues, setNodeField: s.setNodeField })),
+    useShallow((s) => ({
+      node: s.map?.Regions[id]?.Nodes[index],
+      regionId: s.map?.Regions[id]?.RegionID,
+      issues: s.issues,
+      setNodeField: s.setNodeField,
+    })),
   );
   if (!node) return null;
   return (
@@ -81,7 +121,9 @@ function NodeForm({ id, index }: { id: string; index: number }) {
 
 /** A region's nodes in order (Nodes[0] is preferred): reorder, duplicate, delete, add, and edit the selected one. */
 export function NodesTable({ id }: { id: string }) {
-  const { nodes, selected, addNode } = useMapStore(useShallow((s) => ({ nodes: s.map?.Regions[id]?.Nodes ?? NO_NODES, selected: s.selectedNode, addNode: s.addNode })));
+  const { nodes, selected, addNode } = useMapStore(
+    useShallow((s) => ({ nodes: s.map?.Regions[id]?.Nodes ?? NO_NODES, selected: s.selectedNode, addNode: s.addNode })),
+  );
   const [dragFrom, setDragFrom] = useState<number | null>(null);
   return (
     <>
@@ -98,7 +140,16 @@ export function NodesTable({ id }: { id: string }) {
         </thead>
         <tbody>
           {nodes.map((n, i) => (
-            <NodeRow key={`${n.Name}-${i}`} id={id} n={n} i={i} last={i === nodes.length - 1} selected={selected === i} dragFrom={dragFrom} setDragFrom={setDragFrom} />
+            <NodeRow
+              key={`${n.Name}-${i}`}
+              id={id}
+              n={n}
+              i={i}
+              last={i === nodes.length - 1}
+              selected={selected === i}
+              dragFrom={dragFrom}
+              setDragFrom={setDragFrom}
+            />
           ))}
         </tbody>
       </table>

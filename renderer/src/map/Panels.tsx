@@ -4,7 +4,15 @@ import { useMapStore } from './store.js';
 
 /** The regions, each with its error count; select one to edit it. */
 export function RegionList() {
-  const { map, selected, issues, select, addRegion } = useMapStore(useShallow((s) => ({ map: s.map, selected: s.selectedRegion, issues: s.issues, select: s.select, addRegion: s.addRegion })));
+  const { map, selected, issues, select, addRegion } = useMapStore(
+    useShallow((s) => ({
+      map: s.map,
+      selected: s.selectedRegion,
+      issues: s.issues,
+      select: s.select,
+      addRegion: s.addRegion,
+    })),
+  );
   if (!map) return null;
   return (
     <section className="card region-list" aria-label="Regions">
@@ -16,7 +24,10 @@ export function RegionList() {
           return (
             <li key={id}>
               <button type="button" aria-current={selected === id ? 'true' : undefined} onClick={() => select(id)}>
-                <strong>{id}</strong> {r.RegionCode} <span className="muted">{r.Nodes.length} node{r.Nodes.length === 1 ? '' : 's'}</span>
+                <strong>{id}</strong> {r.RegionCode}{' '}
+                <span className="muted">
+                  {r.Nodes.length} node{r.Nodes.length === 1 ? '' : 's'}
+                </span>
                 {errors > 0 && <span className="tag warn">{errors} errors</span>}
               </button>
             </li>
@@ -42,7 +53,11 @@ export function IssuesPanel() {
         <ul className="issues" data-testid="map-issues">
           {issues.map((i, k) => (
             <li key={k} className={i.severity}>
-              <button type="button" className="link" onClick={() => i.regionId !== undefined && select(String(i.regionId), i.nodeIndex ?? null)}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => i.regionId !== undefined && select(String(i.regionId), i.nodeIndex ?? null)}
+              >
                 {i.severity === 'error' ? 'Error' : 'Warning'}: {i.message}
               </button>
             </li>

@@ -7,7 +7,13 @@ import { useMapStore } from './store.js';
 /** The selected region's fields and its nodes. */
 export function RegionEditor({ id }: { id: string }) {
   const { region, issues } = useMapStore(useShallow((s) => ({ region: s.map?.Regions[id], issues: s.issues })));
-  const { duplicateRegion, deleteRegion, setRegionField } = useMapStore(useShallow((s) => ({ duplicateRegion: s.duplicateRegion, deleteRegion: s.deleteRegion, setRegionField: s.setRegionField })));
+  const { duplicateRegion, deleteRegion, setRegionField } = useMapStore(
+    useShallow((s) => ({
+      duplicateRegion: s.duplicateRegion,
+      deleteRegion: s.deleteRegion,
+      setRegionField: s.setRegionField,
+    })),
+  );
   if (!region) return null;
   return (
     <section className="card region-editor" aria-label={`Region ${id}`}>

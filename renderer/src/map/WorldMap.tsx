@@ -4,7 +4,15 @@ const W = 720;
 const H = 360;
 
 /** Regions on an equirectangular world grid (no map tiles: the app loads nothing remote). Click a marker to edit. */
-export function WorldMap({ map, selected, onSelect }: { map: DerpMap; selected: string | null; onSelect: (id: string) => void }) {
+export function WorldMap({
+  map,
+  selected,
+  onSelect,
+}: {
+  map: DerpMap;
+  selected: string | null;
+  onSelect: (id: string) => void;
+}) {
   const x = (lon: number) => ((lon + 180) / 360) * W;
   const y = (lat: number) => ((90 - lat) / 180) * H;
   const placed = regionsInOrder(map).filter((r) => typeof r.Latitude === 'number' && typeof r.Longitude === 'number');
@@ -21,7 +29,13 @@ export function WorldMap({ map, selected, onSelect }: { map: DerpMap; selected: 
         {placed.map((r) => {
           const id = String(r.RegionID);
           return (
-            <g key={id} className={`marker ${selected === id ? 'selected' : ''}`} onClick={() => onSelect(id)} role="button" aria-label={`Region ${id} ${r.RegionName}`}>
+            <g
+              key={id}
+              className={`marker ${selected === id ? 'selected' : ''}`}
+              onClick={() => onSelect(id)}
+              role="button"
+              aria-label={`Region ${id} ${r.RegionName}`}
+            >
               <circle cx={x(r.Longitude!)} cy={y(r.Latitude!)} r={selected === id ? 8 : 6} />
               <text x={x(r.Longitude!) + 10} y={y(r.Latitude!) + 4}>
                 {r.RegionCode}

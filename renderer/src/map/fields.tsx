@@ -2,12 +2,33 @@ import type { MapIssue } from '../../../shared/derpmap/validate.js';
 import type { FieldKind } from '../../../shared/derpmap/model.js';
 
 /** One DERP map field: empty text means "unset" (the protocol default), numbers and booleans are typed. */
-export function FieldInput({ id, label, kind, value, onChange, issue, hint }: { id: string; label: string; kind: FieldKind; value: unknown; onChange: (v: unknown) => void; issue?: MapIssue; hint?: string }) {
+export function FieldInput({
+  id,
+  label,
+  kind,
+  value,
+  onChange,
+  issue,
+  hint,
+}: {
+  id: string;
+  label: string;
+  kind: FieldKind;
+  value: unknown;
+  onChange: (v: unknown) => void;
+  issue?: MapIssue;
+  hint?: string;
+}) {
   return (
     <div className={`field ${kind === 'boolean' ? 'checkbox' : ''}`}>
       <label htmlFor={id}>{label}</label>
       {kind === 'boolean' ? (
-        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked ? true : undefined)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => onChange(e.target.checked ? true : undefined)}
+        />
       ) : (
         <input
           id={id}
@@ -25,7 +46,11 @@ export function FieldInput({ id, label, kind, value, onChange, issue, hint }: { 
         />
       )}
       {issue ? (
-        <span id={`${id}-issue`} className={issue.severity === 'error' ? 'field-error' : 'hint warn'} data-testid="map-field-issue">
+        <span
+          id={`${id}-issue`}
+          className={issue.severity === 'error' ? 'field-error' : 'hint warn'}
+          data-testid="map-field-issue"
+        >
           {issue.message}
         </span>
       ) : (
@@ -36,7 +61,12 @@ export function FieldInput({ id, label, kind, value, onChange, issue, hint }: { 
 }
 
 /** The issue for one field of a region (nodeIndex undefined) or node, errors first. */
-export function issueFor(issues: MapIssue[], regionId: number | undefined, nodeIndex: number | undefined, field: string): MapIssue | undefined {
+export function issueFor(
+  issues: MapIssue[],
+  regionId: number | undefined,
+  nodeIndex: number | undefined,
+  field: string,
+): MapIssue | undefined {
   const mine = (i: MapIssue) => i.regionId === regionId && i.nodeIndex === nodeIndex && i.field === field;
   return issues.find((i) => mine(i) && i.severity === 'error') ?? issues.find(mine);
 }

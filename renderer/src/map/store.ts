@@ -106,7 +106,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           selectedRegion: first,
           selectedNode: null,
           diff: null,
-          message: m.problems.length ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` } : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
+          message: m.problems.length
+            ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` }
+            : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
         });
       } catch (err) {
         set({ message: { kind: 'error', text: (err as Error).message } });
@@ -121,7 +123,15 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       try {
         const opened = await api.call('map.open', src);
         const first = Object.keys(opened.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
-        commit(opened.map, { doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path }, origins: null, past: [], future: [], selectedRegion: first, selectedNode: null, diff: null });
+        commit(opened.map, {
+          doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path },
+          origins: null,
+          past: [],
+          future: [],
+          selectedRegion: first,
+          selectedNode: null,
+          diff: null,
+        });
       } catch (err) {
         set({ message: { kind: 'error', text: (err as Error).message } });
       } finally {
@@ -130,7 +140,15 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     },
     newMap() {
       const map: DerpMap = { Regions: {} };
-      commit(map, { doc: { map, format: 'yaml', text: '' }, past: [], future: [], selectedRegion: null, selectedNode: null, diff: null, message: null });
+      commit(map, {
+        doc: { map, format: 'yaml', text: '' },
+        past: [],
+        future: [],
+        selectedRegion: null,
+        selectedNode: null,
+        diff: null,
+        message: null,
+      });
     },
     select: (region, node = null) => set({ selectedRegion: region, selectedNode: node }),
     edit(mutate) {
@@ -164,7 +182,15 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (!api || !doc?.path || !map) return;
       try {
         const r = await api.call('map.save', { path: doc.path, map, format: doc.format, baseText: doc.text });
-        if (r.ok) set({ doc: { ...doc, map, text: r.text }, diff: null, message: { kind: 'ok', text: `Saved ${doc.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}` } });
+        if (r.ok)
+          set({
+            doc: { ...doc, map, text: r.text },
+            diff: null,
+            message: {
+              kind: 'ok',
+              text: `Saved ${doc.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}`,
+            },
+          });
         else set({ diff: null, message: { kind: 'error', text: r.error } });
       } catch (err) {
         set({ diff: null, message: { kind: 'error', text: `Not saved: ${message(err)}` } });
@@ -186,7 +212,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         copy.RegionCode = fresh.RegionCode;
         // Each copy's name must differ from the copies before it, so name them one after the other.
         const renamed: DerpNode[] = [];
-        for (const n of copy.Nodes) renamed.push({ ...n, RegionID: fresh.RegionID, Name: newNode(m, fresh.RegionID, renamed).Name });
+        for (const n of copy.Nodes)
+          renamed.push({ ...n, RegionID: fresh.RegionID, Name: newNode(m, fresh.RegionID, renamed).Name });
         copy.Nodes = renamed;
         m.Regions[String(fresh.RegionID)] = copy;
       });
@@ -267,7 +294,11 @@ export function newRegion(map: DerpMap): DerpRegion {
 }
 
 export function newNode(map: DerpMap, regionId: number, existing: DerpNode[] = []): DerpNode {
-  const names = new Set(Object.values(map.Regions).flatMap((r) => r.Nodes.map((n) => n.Name)).concat(existing.map((n) => n.Name)));
+  const names = new Set(
+    Object.values(map.Regions)
+      .flatMap((r) => r.Nodes.map((n) => n.Name))
+      .concat(existing.map((n) => n.Name)),
+  );
   let i = 0;
   let name: string;
   do name = `${regionId}${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`;

@@ -6,12 +6,19 @@ import { useRelayStore } from './store.js';
 /** The allowlist file named in the settings, checked line by line as it is typed. */
 export function AllowListEditor() {
   const { configured, file, outcome, save, clear } = useRelayStore(
-    useShallow((s) => ({ configured: !!s.settings?.settings.allowKeysFile, file: s.allowList, outcome: s.allowListSave, save: s.saveAllowList, clear: s.clearAllowListSave })),
+    useShallow((s) => ({
+      configured: !!s.settings?.settings.allowKeysFile,
+      file: s.allowList,
+      outcome: s.allowListSave,
+      save: s.saveAllowList,
+      clear: s.clearAllowListSave,
+    })),
   );
   const [text, setText] = useState(file?.text ?? '');
   // A (re)loaded file replaces the text in the box.
   useEffect(() => setText(file?.text ?? ''), [file]);
-  if (!configured) return <p className="muted">No allowlist: every client the verify URL (if any) admits may connect.</p>;
+  if (!configured)
+    return <p className="muted">No allowlist: every client the verify URL (if any) admits may connect.</p>;
   const problems = [...checkAllowListText(text), ...(outcome.problems ?? [])];
   return (
     <div className="allowlist">

@@ -38,10 +38,21 @@ const CHARTS: Array<{ title: string; format: (n: number) => string; series: Seri
   },
 ];
 
-const timeTick = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeTick = (t: number) =>
+  new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** One chart; memoised so it redraws only when a new sample arrives. */
-const Chart = memo(function Chart({ samples, title, format, series }: { samples: StatsSample[]; title: string; format: (n: number) => string; series: Series[] }) {
+const Chart = memo(function Chart({
+  samples,
+  title,
+  format,
+  series,
+}: {
+  samples: StatsSample[];
+  title: string;
+  format: (n: number) => string;
+  series: Series[];
+}) {
   const end = samples.length ? samples[samples.length - 1].t : Date.now();
   return (
     <figure className="chart">
@@ -49,12 +60,32 @@ const Chart = memo(function Chart({ samples, title, format, series }: { samples:
       <ResponsiveContainer width="100%" height={180}>
         <LineChart data={samples} margin={{ top: 8, right: 12, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={[end - STATS_HISTORY_SECONDS * 1000, end]} tickFormatter={timeTick} stroke="var(--muted)" fontSize={11} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={[end - STATS_HISTORY_SECONDS * 1000, end]}
+            tickFormatter={timeTick}
+            stroke="var(--muted)"
+            fontSize={11}
+          />
           <YAxis tickFormatter={format} stroke="var(--muted)" fontSize={11} width={72} />
-          <Tooltip labelFormatter={(t) => timeTick(Number(t))} formatter={(v) => format(Number(v))} isAnimationActive={false} />
+          <Tooltip
+            labelFormatter={(t) => timeTick(Number(t))}
+            formatter={(v) => format(Number(v))}
+            isAnimationActive={false}
+          />
           <Legend />
           {series.map((s) => (
-            <Line key={s.key} dataKey={s.key} name={s.name} stroke={s.color} dot={false} type="linear" isAnimationActive={false} strokeWidth={1.5} />
+            <Line
+              key={s.key}
+              dataKey={s.key}
+              name={s.name}
+              stroke={s.color}
+              dot={false}
+              type="linear"
+              isAnimationActive={false}
+              strokeWidth={1.5}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -22,10 +22,20 @@ export function MapEntryPanel() {
         <Tabs idPrefix="map-entry" label="Format" options={FORMATS} value={format} onChange={setFormat} />
         <CopyButton text={text} label={`Copy ${current.label}`} />
       </div>
-      <pre id="map-entry-panel" role="tabpanel" aria-labelledby={`map-entry-tab-${format}`} tabIndex={0} data-testid="map-entry" data-format={format} className="code">
+      <pre
+        id="map-entry-panel"
+        role="tabpanel"
+        aria-labelledby={`map-entry-tab-${format}`}
+        tabIndex={0}
+        data-testid="map-entry"
+        data-format={format}
+        className="code"
+      >
         {entry ? text : 'Loading…'}
       </pre>
-      <p className="muted hint">Paste it into the DERP map your clients use; it follows the saved settings and the running relay.</p>
+      <p className="muted hint">
+        Paste it into the DERP map your clients use; it follows the saved settings and the running relay.
+      </p>
     </section>
   );
 }

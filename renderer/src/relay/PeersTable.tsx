@@ -4,7 +4,17 @@ import { formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '.
 import { useRelayStore, type PeerRow } from './store.js';
 import { CopyButton } from '../components/CopyButton.js';
 
-export type SortKey = 'key' | 'remote' | 'connectedAt' | 'preferred' | 'rate' | 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'drops';
+export type SortKey =
+  | 'key'
+  | 'remote'
+  | 'connectedAt'
+  | 'preferred'
+  | 'rate'
+  | 'bytesIn'
+  | 'bytesOut'
+  | 'packetsIn'
+  | 'packetsOut'
+  | 'drops';
 
 const COLUMNS: Array<{ key: SortKey; label: string; numeric?: boolean }> = [
   { key: 'key', label: 'Node key' },
@@ -32,7 +42,11 @@ export function formatRemote(p: { remoteAddress: string; remotePort: number }): 
 function remoteSortKey(p: PeerRow): string {
   const port = String(p.remotePort).padStart(5, '0');
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(p.remoteAddress);
-  if (v4) return `4${v4.slice(1).map((o) => o.padStart(3, '0')).join('.')}:${port}`;
+  if (v4)
+    return `4${v4
+      .slice(1)
+      .map((o) => o.padStart(3, '0'))
+      .join('.')}:${port}`;
   return `6${p.remoteAddress.toLowerCase()}:${port}`;
 }
 
@@ -49,7 +63,11 @@ function sortValue(p: PeerRow, k: SortKey): string | number {
 
 export function matchesFilter(p: PeerRow, f: string): boolean {
   if (!f) return true;
-  return p.key.toLowerCase().includes(f) || `${p.remoteAddress}:${p.remotePort}`.toLowerCase().includes(f) || formatRemote(p).toLowerCase().includes(f);
+  return (
+    p.key.toLowerCase().includes(f) ||
+    `${p.remoteAddress}:${p.remotePort}`.toLowerCase().includes(f) ||
+    formatRemote(p).toLowerCase().includes(f)
+  );
 }
 
 /** Filters (case-insensitive, key or address:port) then sorts; ties keep connection order (by id). */
@@ -64,7 +82,17 @@ export function sortAndFilter(peers: PeerRow[], filter: string, key: SortKey, de
   return decorated.map((d) => d.p);
 }
 
-const PeerRowView = memo(function PeerRowView({ p, now, index, start }: { p: PeerRow; now: number; index: number; start: number }) {
+const PeerRowView = memo(function PeerRowView({
+  p,
+  now,
+  index,
+  start,
+}: {
+  p: PeerRow;
+  now: number;
+  index: number;
+  start: number;
+}) {
   return (
     <div
       className={`peer-grid peer-row${p.inactiveDuplicate ? ' dup' : ''}`}
@@ -127,7 +155,13 @@ export function PeersTable() {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'connectedAt', desc: false });
   const rows = useMemo(() => sortAndFilter(peers, filter, sort.key, sort.desc), [peers, filter, sort]);
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8, getItemKey: (i) => rows[i].id });
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    getItemKey: (i) => rows[i].id,
+  });
   // Relative times move on with each snapshot (about once a second).
   const now = useMemo(() => Date.now(), [peers]);
 
@@ -139,22 +173,50 @@ export function PeersTable() {
           {rows.length} {rows.length === 1 ? 'peer' : 'peers'}
           {filter.trim() && rows.length !== peers.length ? ` of ${peers.length}` : ''}
         </span>
-        <input type="search" aria-label="Filter peers by key or address" placeholder="Filter by key or address" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Filter peers by key or address"
+          placeholder="Filter by key or address"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
       </div>
-      <div className="peers" role="table" aria-label="Connected peers" aria-rowcount={rows.length + 1} data-testid="peers-table">
+      <div
+        className="peers"
+        role="table"
+        aria-label="Connected peers"
+        aria-rowcount={rows.length + 1}
+        data-testid="peers-table"
+      >
         <div className="peers-inner">
           <div className="peer-grid peer-header" role="row" aria-rowindex={1}>
             {COLUMNS.map((c) => (
-              <span key={c.key} role="columnheader" aria-sort={sort.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'} className={c.numeric ? 'num' : ''}>
-                <button type="button" data-testid={`sort-${c.key}`} onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : !!c.numeric })}>
+              <span
+                key={c.key}
+                role="columnheader"
+                aria-sort={sort.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+                className={c.numeric ? 'num' : ''}
+              >
+                <button
+                  type="button"
+                  data-testid={`sort-${c.key}`}
+                  onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : !!c.numeric })}
+                >
                   {c.label}
                   <span aria-hidden="true">{sort.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : ''}</span>
                 </button>
               </span>
             ))}
           </div>
-          <div className="peer-body" ref={scroller} data-testid="peers-scroller" style={{ height: Math.max(BODY_MIN, rows.length * ROW_HEIGHT + 1) }}>
-            {rows.length === 0 && <p className="empty">{peers.length ? 'No peer matches the filter.' : 'No clients connected.'}</p>}
+          <div
+            className="peer-body"
+            ref={scroller}
+            data-testid="peers-scroller"
+            style={{ height: Math.max(BODY_MIN, rows.length * ROW_HEIGHT + 1) }}
+          >
+            {rows.length === 0 && (
+              <p className="empty">{peers.length ? 'No peer matches the filter.' : 'No clients connected.'}</p>
+            )}
             <div className="peer-spacer" style={{ height: virtual.getTotalSize() }}>
               {virtual.getVirtualItems().map((v) => (
                 <PeerRowView key={v.key} p={rows[v.index]} now={now} index={v.index} start={v.start} />

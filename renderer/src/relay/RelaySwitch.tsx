@@ -19,13 +19,24 @@ export function describeState(s: RelayState): string {
 
 /** The on/off switch for the embedded relay and STUN server, with the state always in view. */
 export function RelaySwitch() {
-  const { state, busy, ready, error, toggle } = useRelayStore(useShallow((s) => ({ state: s.state, busy: s.busy, ready: s.ready, error: s.error, toggle: s.toggle })));
+  const { state, busy, ready, error, toggle } = useRelayStore(
+    useShallow((s) => ({ state: s.state, busy: s.busy, ready: s.ready, error: s.error, toggle: s.toggle })),
+  );
   const on = state.status === 'running' || state.status === 'starting';
   return (
     <section className="card relay-switch" aria-labelledby="relay-heading">
       <div className="switch-row">
         <h2 id="relay-heading">Relay</h2>
-        <button type="button" role="switch" aria-checked={on} aria-label="Relay" className={`switch ${on ? 'on' : ''}`} disabled={busy || !ready} aria-describedby="relay-status" onClick={() => void toggle()}>
+        <button
+          type="button"
+          role="switch"
+          aria-checked={on}
+          aria-label="Relay"
+          className={`switch ${on ? 'on' : ''}`}
+          disabled={busy || !ready}
+          aria-describedby="relay-status"
+          onClick={() => void toggle()}
+        >
           <span className="knob" />
         </button>
       </div>
@@ -35,11 +46,17 @@ export function RelaySwitch() {
       </p>
       {state.status === 'running' && (
         <p className="muted">
-          Server key <code className="key" data-testid="server-key">{state.publicKey}</code>
+          Server key{' '}
+          <code className="key" data-testid="server-key">
+            {state.publicKey}
+          </code>
           {state.certName && (
             <>
               <br />
-              Self-signed certificate, pinned by clients as <code className="key" data-testid="cert-name">{state.certName}</code>
+              Self-signed certificate, pinned by clients as{' '}
+              <code className="key" data-testid="cert-name">
+                {state.certName}
+              </code>
             </>
           )}
         </p>

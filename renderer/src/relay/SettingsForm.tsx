@@ -17,9 +17,21 @@ function SettingField({ f, draft, err, update }: { f: Field; draft: RelaySetting
     <div className={`field ${f.kind}`}>
       <label htmlFor={id}>{f.label}</label>
       {f.kind === 'checkbox' ? (
-        <input id={id} type="checkbox" checked={value as boolean} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.checked)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={value as boolean}
+          aria-describedby={describedBy}
+          onChange={(e) => update(f.key, e.target.checked)}
+        />
       ) : f.kind === 'select' ? (
-        <select id={id} value={value as string} aria-invalid={err ? true : undefined} aria-describedby={describedBy} onChange={(e) => update(f.key, e.target.value)}>
+        <select
+          id={id}
+          value={value as string}
+          aria-invalid={err ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(e) => update(f.key, e.target.value)}
+        >
           {f.options!.map((o) => (
             <option key={o}>{o}</option>
           ))}
@@ -32,12 +44,31 @@ function SettingField({ f, draft, err, update }: { f: Field; draft: RelaySetting
           spellCheck={false}
           aria-invalid={err ? true : undefined}
           aria-describedby={describedBy}
-          onChange={(e) => update(f.key, f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
+          onChange={(e) =>
+            update(
+              f.key,
+              f.kind === 'number' ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value,
+            )
+          }
         />
       )}
-      {f.file && <BrowseButton api={api} purpose={f.file.purpose} mode={f.file.mode} current={String(value) || undefined} onChosen={(p) => update(f.key, p)} />}
+      {f.file && (
+        <BrowseButton
+          api={api}
+          purpose={f.file.purpose}
+          mode={f.file.mode}
+          current={String(value) || undefined}
+          onChosen={(p) => update(f.key, p)}
+        />
+      )}
       {f.key === 'verifyClientUrl' && (
-        <button type="button" className="preset" onClick={() => update('verifyClientUrl', headscaleVerifyUrl(draft.verifyClientUrl || 'https://headscale.example.com'))}>
+        <button
+          type="button"
+          className="preset"
+          onClick={() =>
+            update('verifyClientUrl', headscaleVerifyUrl(draft.verifyClientUrl || 'https://headscale.example.com'))
+          }
+        >
           headscale preset (append /verify)
         </button>
       )}
@@ -73,7 +104,13 @@ function OtherErrors({ errors }: { errors: Array<[keyof RelaySettings, string]> 
 /** Relay settings with validation beside each field; saved settings apply at the next start. */
 export function SettingsForm() {
   const { snapshot, running, outcome, save, clear } = useRelayStore(
-    useShallow((s) => ({ snapshot: s.settings, running: s.state.status === 'running' || s.state.status === 'starting', outcome: s.settingsSave, save: s.saveSettings, clear: s.clearSettingsSave })),
+    useShallow((s) => ({
+      snapshot: s.settings,
+      running: s.state.status === 'running' || s.state.status === 'starting',
+      outcome: s.settingsSave,
+      save: s.saveSettings,
+      clear: s.clearSettingsSave,
+    })),
   );
   const [draft, setDraft] = useState<RelaySettings | null>(snapshot?.settings ?? null);
   useEffect(() => setDraft(snapshot?.settings ?? null), [snapshot]);
@@ -92,7 +129,9 @@ export function SettingsForm() {
     <section className="card" aria-labelledby="settings-heading">
       <h2 id="settings-heading">Relay settings</h2>
       <p className="muted" data-testid="settings-apply-note">
-        {running ? 'The relay is running: saved changes apply after you stop and start it.' : 'Saved changes apply the next time the relay starts.'}
+        {running
+          ? 'The relay is running: saved changes apply after you stop and start it.'
+          : 'Saved changes apply the next time the relay starts.'}
       </p>
       {snapshot.loadProblem && (
         <p className="warning" role="alert" data-testid="settings-load-problem">

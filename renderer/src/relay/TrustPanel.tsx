@@ -5,7 +5,12 @@ import { AllowListEditor } from './AllowListEditor.js';
 import { useRelayStore } from './store.js';
 
 function MeshLinks({ trust }: { trust: TrustSnapshot | null }) {
-  if (!trust || trust.mesh.length === 0) return <p className="muted">Not meshed. Set a mesh key file and peers in the settings to share clients with other servers of the region.</p>;
+  if (!trust || trust.mesh.length === 0)
+    return (
+      <p className="muted">
+        Not meshed. Set a mesh key file and peers in the settings to share clients with other servers of the region.
+      </p>
+    );
   return (
     <table className="simple" data-testid="mesh-links">
       <thead>
@@ -77,7 +82,8 @@ export function TrustPanel() {
       <MeshLinks trust={trust} />
       {trust && (
         <p className="muted">
-          Forwarded through the mesh: {formatCount(trust.forwardedOut)} packets out, {formatCount(trust.forwardedIn)} in.
+          Forwarded through the mesh: {formatCount(trust.forwardedOut)} packets out, {formatCount(trust.forwardedIn)}{' '}
+          in.
         </p>
       )}
       <h3>Refused clients</h3>

@@ -5,7 +5,17 @@
  * React; the store gets one oldest-first copy per sample, which is what the charts plot.
  */
 import { create } from 'zustand';
-import { STATS_HISTORY_SECONDS, type AllowListFile, type DerpdeskApi, type MapEntry, type PeerInfo, type RelayState, type SettingsSnapshot, type StatsSample, type TrustSnapshot } from '../../../shared/api.js';
+import {
+  STATS_HISTORY_SECONDS,
+  type AllowListFile,
+  type DerpdeskApi,
+  type MapEntry,
+  type PeerInfo,
+  type RelayState,
+  type SettingsSnapshot,
+  type StatsSample,
+  type TrustSnapshot,
+} from '../../../shared/api.js';
 import type { RelaySettings, SettingsErrors } from '../../../shared/settings.js';
 
 export interface PeerRow extends PeerInfo {
@@ -160,7 +170,19 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       ring = new SampleRing();
       rates = new PeerRates();
       trustAsked = -Infinity;
-      set({ api, ready: false, error: null, samples: [], peers: [], mapEntry: null, trust: null, trustError: null, allowList: null, allowListSave: NOT_SAVED, settingsSave: NOT_SAVED });
+      set({
+        api,
+        ready: false,
+        error: null,
+        samples: [],
+        peers: [],
+        mapEntry: null,
+        trust: null,
+        trustError: null,
+        allowList: null,
+        allowListSave: NOT_SAVED,
+        settingsSave: NOT_SAVED,
+      });
       const offs = [
         api.on('relay.state', (state) => {
           stateEvents++;
@@ -190,7 +212,12 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       const s0 = stateEvents;
       const p0 = peerEvents;
       try {
-        const [state, settings, history, peers] = await Promise.all([api.call('relay.getState'), api.call('settings.get'), api.call('stats.history'), api.call('peers.list')]);
+        const [state, settings, history, peers] = await Promise.all([
+          api.call('relay.getState'),
+          api.call('settings.get'),
+          api.call('stats.history'),
+          api.call('peers.list'),
+        ]);
         if (get().api !== api) return;
         const prev = get().settings;
         set({
@@ -251,7 +278,14 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const r = await api.call('settings.save', draft);
         if (r.ok) {
           const running = state.status === 'running' || state.status === 'starting';
-          set({ settingsSave: { ...NOT_SAVED, saved: running ? 'Saved. Stop and start the relay to apply the changes.' : 'Saved. The changes apply the next time the relay starts.' } });
+          set({
+            settingsSave: {
+              ...NOT_SAVED,
+              saved: running
+                ? 'Saved. Stop and start the relay to apply the changes.'
+                : 'Saved. The changes apply the next time the relay starts.',
+            },
+          });
           get().setSettings(r.snapshot);
         } else set({ settingsSave: { ...NOT_SAVED, problems: r.errors } });
       } catch (err) {
@@ -299,7 +333,10 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const r = await api.call('allowlist.save', text);
         if (!r.ok) return set({ allowListSave: { ...NOT_SAVED, problems: r.problems } });
         const file = get().allowList;
-        set({ allowListSave: { ...NOT_SAVED, saved: 'Saved; the relay applies it within a second.' }, ...(file ? { allowList: { ...file, text } } : {}) });
+        set({
+          allowListSave: { ...NOT_SAVED, saved: 'Saved; the relay applies it within a second.' },
+          ...(file ? { allowList: { ...file, text } } : {}),
+        });
       } catch (err) {
         set({ allowListSave: { ...NOT_SAVED, error: `Not saved: ${message(err)}` } });
       }

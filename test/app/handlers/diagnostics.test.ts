@@ -11,11 +11,28 @@ import type { CheckRequest } from '../../../shared/api.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-diag-handlers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = path.join(dir, 'derp.json');
-writeFileSync(file, JSON.stringify({ Regions: { '900': { RegionID: 900, RegionCode: 'x', RegionName: 'X', Nodes: [{ Name: '900a', RegionID: 900, HostName: 'derp.example.com' }] } } }));
+writeFileSync(
+  file,
+  JSON.stringify({
+    Regions: {
+      '900': {
+        RegionID: 900,
+        RegionCode: 'x',
+        RegionName: 'X',
+        Nodes: [{ Name: '900a', RegionID: 900, HostName: 'derp.example.com' }],
+      },
+    },
+  }),
+);
 
 function fakeDiagnostics() {
   const runs: CheckRequest[] = [];
-  return { runs, diagnostics: { run: async (req: CheckRequest) => (runs.push(req), { runId: 'r1' }) } as unknown as DiagnosticsService };
+  return {
+    runs,
+    diagnostics: {
+      run: async (req: CheckRequest) => (runs.push(req), { runId: 'r1' }),
+    } as unknown as DiagnosticsService,
+  };
 }
 
 describe('diagnostics handlers', () => {
@@ -24,15 +41,31 @@ describe('diagnostics handlers', () => {
     const guarded: string[] = [];
     const guard: PathGuard = async (f) => (guarded.push(f), f);
     const h = diagnosticsHandlers({ diagnostics, guard });
-    expect(await h['diagnostics.run']({ source: { kind: 'file', path: file }, region: '900' })).toEqual({ runId: 'r1' });
+    expect(await h['diagnostics.run']({ source: { kind: 'file', path: file }, region: '900' })).toEqual({
+      runId: 'r1',
+    });
     expect(guarded).toContain(file);
-    expect(runs).toEqual([{ source: { kind: 'map', map: expect.objectContaining({ Regions: expect.objectContaining({ '900': expect.anything() }) }), label: file }, region: '900' }]);
+    expect(runs).toEqual([
+      {
+        source: {
+          kind: 'map',
+          map: expect.objectContaining({ Regions: expect.objectContaining({ '900': expect.anything() }) }),
+          label: file,
+        },
+        region: '900',
+      },
+    ]);
   });
 
   it('a refused path starts no run; other sources go to the run unchanged', async () => {
     const { runs, diagnostics } = fakeDiagnostics();
-    const h = diagnosticsHandlers({ diagnostics, guard: async (f) => Promise.reject(new Error(`${f} is outside the folders`)) });
-    await expect(h['diagnostics.run']({ source: { kind: 'file', path: file } })).rejects.toThrow(`${file} is outside the folders`);
+    const h = diagnosticsHandlers({
+      diagnostics,
+      guard: async (f) => Promise.reject(new Error(`${f} is outside the folders`)),
+    });
+    await expect(h['diagnostics.run']({ source: { kind: 'file', path: file } })).rejects.toThrow(
+      `${file} is outside the folders`,
+    );
     expect(runs).toEqual([]);
     const relay: CheckRequest = { source: { kind: 'relay', url: 'https://derp.example.com' } };
     await h['diagnostics.run'](relay);

@@ -5,9 +5,13 @@ import { filesHandlers } from '../../../electron/app/handlers/files.js';
 import type { ChooseFileRequest } from '../../../shared/api.js';
 
 describe('files handlers', () => {
-  it('files.canChoose and files.choose are the policy\'s', async () => {
+  it("files.canChoose and files.choose are the policy's", async () => {
     const asked: ChooseFileRequest[] = [];
-    const files: FileAccess = { canChoose: true, check: async (f) => f, choose: async (req) => (asked.push(req), '/picked/map.yaml') };
+    const files: FileAccess = {
+      canChoose: true,
+      check: async (f) => f,
+      choose: async (req) => (asked.push(req), '/picked/map.yaml'),
+    };
     const h = filesHandlers({ files });
     expect(await h['files.canChoose']()).toBe(true);
     expect(await h['files.choose']({ mode: 'open', purpose: 'map' })).toBe('/picked/map.yaml');

@@ -26,9 +26,14 @@ describe('relay handlers', () => {
   it('relay.start refuses settings whose files the policy no longer allows, naming each, and starts nothing', async () => {
     const settings = new SettingsStore(path.join(dir, 'refused'));
     const { controller, started } = fakeController();
-    const errors: SettingsErrors = { allowKeysFile: '/etc/allow is outside the folders', meshKeyFile: '/etc/mesh is outside the folders' };
+    const errors: SettingsErrors = {
+      allowKeysFile: '/etc/allow is outside the folders',
+      meshKeyFile: '/etc/mesh is outside the folders',
+    };
     const h = relayHandlers({ controller, settings, rules: { settingsPathErrors: async () => errors } });
-    await expect(h['relay.start']()).rejects.toThrow('the relay was not started: allowKeysFile: /etc/allow is outside the folders; meshKeyFile: /etc/mesh is outside the folders; change these settings');
+    await expect(h['relay.start']()).rejects.toThrow(
+      'the relay was not started: allowKeysFile: /etc/allow is outside the folders; meshKeyFile: /etc/mesh is outside the folders; change these settings',
+    );
     expect(started).toEqual([]);
   });
 
@@ -43,7 +48,11 @@ describe('relay handlers', () => {
   it('relay.mapEntry uses the ports in the settings while the relay is not listening', async () => {
     const settings = new SettingsStore(path.join(dir, 'entry'));
     await settings.save({ ...DEFAULT_SETTINGS, listenAddr: '127.0.0.1:4443', hostName: 'derp.example.com' });
-    const h = relayHandlers({ controller: fakeController().controller, settings, rules: { settingsPathErrors: async () => ({}) } });
+    const h = relayHandlers({
+      controller: fakeController().controller,
+      settings,
+      rules: { settingsPathErrors: async () => ({}) },
+    });
     const node = JSON.parse((await h['relay.mapEntry']()).json).Regions['900'].Nodes[0];
     expect(node).toMatchObject({ HostName: 'derp.example.com', DERPPort: 4443 });
   });

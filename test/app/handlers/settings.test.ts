@@ -16,7 +16,10 @@ const KEY = `nodekey:${'ab'.repeat(32)}`;
 function handlers(name: string) {
   const dataDir = path.join(dir, name);
   const settings = new SettingsStore(dataDir);
-  return { h: settingsHandlers({ settings, rules: createFileRules(dataDir, new RootsPolicy([dir]), settings) }), dataDir };
+  return {
+    h: settingsHandlers({ settings, rules: createFileRules(dataDir, new RootsPolicy([dir]), settings) }),
+    dataDir,
+  };
 }
 
 describe('settings handlers', () => {
@@ -30,7 +33,10 @@ describe('settings handlers', () => {
   it('the allowlist calls need an allowlist file in the settings', async () => {
     const { h } = handlers('unset');
     expect(await h['allowlist.get']()).toBeNull();
-    expect(await h['allowlist.save'](KEY)).toEqual({ ok: false, problems: ['set an allowlist file in the relay settings first'] });
+    expect(await h['allowlist.save'](KEY)).toEqual({
+      ok: false,
+      problems: ['set an allowlist file in the relay settings first'],
+    });
   });
 
   it('allowlist.save checks the text, then writes it owner-only with a final newline; allowlist.get reads it back', async () => {
@@ -38,7 +44,10 @@ describe('settings handlers', () => {
     const file = path.join(dir, 'allow.txt');
     expect(await h['settings.save']({ ...DEFAULT_SETTINGS, allowKeysFile: file })).toMatchObject({ ok: true });
     expect(await h['allowlist.get']()).toEqual({ file, text: '' });
-    expect(await h['allowlist.save']('echo hi\r')).toEqual({ ok: false, problems: ['line 1: carriage return; use Unix line endings'] });
+    expect(await h['allowlist.save']('echo hi\r')).toEqual({
+      ok: false,
+      problems: ['line 1: carriage return; use Unix line endings'],
+    });
     expect(await h['allowlist.save'](`# home\n${KEY}`)).toEqual({ ok: true });
     expect(readFileSync(file, 'utf8')).toBe(`# home\n${KEY}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
