@@ -41,7 +41,7 @@ describe('packaging', () => {
     const built = path.join(root, 'dist/renderer/index.html');
     const file = existsSync(built) ? built : path.join(root, 'renderer/index.html');
     const html = readFileSync(file, 'utf8');
-    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
     expect(meta, `${file} has no CSP meta tag`).not.toBeNull();
     const csp = directives(meta![1]);
     expect(csp.get('default-src')).toEqual(["'none'"]);
@@ -53,7 +53,9 @@ describe('packaging', () => {
 
   it('unpacks a self-contained map worker beside app.asar, where the main process looks for it', () => {
     expect(builderConfig().asarUnpack).toContain('dist/electron/map-worker.cjs');
-    expect(workerFileBeside('/opt/derpdesk/resources/app.asar/dist/electron/main.cjs')).toBe('/opt/derpdesk/resources/app.asar.unpacked/dist/electron/map-worker.cjs');
+    expect(workerFileBeside('/opt/derpdesk/resources/app.asar/dist/electron/main.cjs')).toBe(
+      '/opt/derpdesk/resources/app.asar.unpacked/dist/electron/map-worker.cjs',
+    );
     expect(workerFileBeside('/work/derpdesk/dist/cli.mjs')).toBe('/work/derpdesk/dist/map-worker.mjs');
     const worker = readFileSync(path.join(root, 'dist/electron/map-worker.cjs'), 'utf8');
     const required = [...worker.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
