@@ -12,8 +12,11 @@ if (buildRun.status !== 0) {
   process.exit(1);
 }
 
-// Types are part of the contract (IPC, bridge, renderer): a type error fails the run like a failing test.
+// Types are part of the contract (IPC, bridge, renderer): a type error fails the run like a failing test, and so
+// does a lint error or a file Prettier would change.
 const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { stdio: 'inherit' });
+const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+const format = spawnSync('npm', ['run', '--silent', 'format:check'], { stdio: 'inherit' });
 
 const vitest = spawnSync(
   process.execPath,
@@ -43,9 +46,15 @@ try {
   console.error(`could not read ${results}: ${err.message}`);
   failed += 1;
 }
-if (typecheck.status !== 0) {
-  console.error('typecheck failed (npm run typecheck)');
-  failed += 1;
+for (const [run, what] of [
+  [typecheck, 'typecheck failed (npm run typecheck)'],
+  [lint, 'lint failed (npm run lint)'],
+  [format, 'formatting differs from Prettier (npm run format)'],
+]) {
+  if (run.status !== 0) {
+    console.error(what);
+    failed += 1;
+  }
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || vitest.status !== 0 ? 1 : 0);

@@ -60,7 +60,7 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
       error: `the map has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before saving`,
       issues: errors,
     };
-  let onDisk: string | null = null;
+  let onDisk: string | null;
   try {
     onDisk = (await readGuardedText(real, guard, 'request', MAX_MAP_BYTES)).text;
   } catch (err) {

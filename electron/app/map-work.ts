@@ -164,7 +164,8 @@ export class MapWork {
     const id = this.nextId++;
     const timer = setTimeout(() => {
       this.worker = null;
-      void w.terminate();
+      // Whether or not it stops cleanly, this worker is no longer ours: the next job starts a fresh one.
+      w.terminate().catch(() => undefined);
       this.finish(
         null,
         new MapWorkError(

@@ -41,7 +41,7 @@ export async function readGuardedText(
     if (err instanceof FileReadError) throw err;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return { real, text: null };
-    throw new Error(`cannot read ${file}: ${e.code ?? e.message}`);
+    throw new Error(`cannot read ${file}: ${e.code ?? e.message}`, { cause: err });
   }
 }
 

@@ -27,7 +27,7 @@ export class SettingsStore {
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new Error(`cannot read settings ${this.file}: ${(err as Error).message}`);
+        throw new Error(`cannot read settings ${this.file}: ${(err as Error).message}`, { cause: err });
       this.current = { settings: withDefaults(undefined), file: this.file };
       return this.current;
     }

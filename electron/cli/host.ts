@@ -168,7 +168,13 @@ export async function runHost(argv: string[]): Promise<number> {
   process.stdout.write(`derpdesk host: open ${host.url}\n`);
   return new Promise<number>((resolve) => {
     const stop = () => {
-      void Promise.all([host.close(), services.dispose()]).then(() => resolve(0));
+      Promise.all([host.close(), services.dispose()]).then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`derpdesk host: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          resolve(1);
+        },
+      );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

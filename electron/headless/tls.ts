@@ -50,6 +50,7 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
   } catch (err) {
     throw new Error(
       `the TLS certificate ${certFile} and key ${keyFile} are unusable (${(err as Error).message}); give a PEM certificate and its matching PEM private key`,
+      { cause: err },
     );
   }
   return { cert, key, certFile, fingerprint, created };

@@ -51,10 +51,18 @@ app
 
     const createWindow = () => {
       win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
-      installWindowGuards(win.webContents, appUrl, (url) => void shell.openExternal(url));
+      installWindowGuards(win.webContents, appUrl, (url) => {
+        shell
+          .openExternal(url)
+          .catch((err: Error) => consoleLogger.warn(`derpdesk: cannot open ${url}: ${err.message}`));
+      });
       win.once('ready-to-show', () => win?.show());
       win.on('closed', () => (win = null));
-      void win.loadFile(indexHtml);
+      win
+        .loadFile(indexHtml)
+        .catch((err: Error) =>
+          consoleLogger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${err.message}`),
+        );
     };
     createWindow();
 
@@ -72,7 +80,10 @@ app
       if (disposed) return;
       event.preventDefault();
       disposed = true;
-      void services.dispose().finally(() => app.quit());
+      services
+        .dispose()
+        .catch((err: Error) => consoleLogger.warn(`derpdesk: stopping the relay failed: ${err.message}`))
+        .finally(() => app.quit());
     });
   })
   .catch((err: unknown) => {

@@ -19,7 +19,7 @@ export async function copyText(text: string): Promise<boolean> {
   const focused = document.activeElement as HTMLElement | null;
   document.body.appendChild(area);
   area.select();
-  let ok = false;
+  let ok: boolean;
   try {
     ok = typeof document.execCommand === 'function' && document.execCommand('copy');
   } catch {

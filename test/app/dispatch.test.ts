@@ -20,7 +20,13 @@ import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 function recordingHandlers() {
   const calls: Array<[string, unknown[]]> = [];
   const handlers = Object.fromEntries(
-    CALL_NAMES.map((n) => [n, async (...args: unknown[]) => (calls.push([n, args]), 'ran')]),
+    CALL_NAMES.map((n) => [
+      n,
+      async (...args: unknown[]) => {
+        calls.push([n, args]);
+        return 'ran';
+      },
+    ]),
   ) as unknown as ApiHandlers;
   return { handlers, calls };
 }

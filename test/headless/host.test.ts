@@ -196,7 +196,10 @@ describe('derpdesk host', () => {
       await eventually(
         async () =>
           await open(url).then(
-            (ws) => (ws.terminate(), true),
+            (ws) => {
+              ws.terminate();
+              return true;
+            },
             () => false,
           ),
         3000,

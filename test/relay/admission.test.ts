@@ -224,7 +224,7 @@ describe('verify-client-url against a hostile or odd controller', () => {
     res.once('close', () => (closed = true));
     while (written < HUGE_BYTES && !closed) {
       written += chunk.length;
-      if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r));
     }
     hugeBytesWritten = written;
     res.end();

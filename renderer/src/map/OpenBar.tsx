@@ -14,7 +14,13 @@ export function OpenBar() {
   const [paste, setPaste] = useState('');
   return (
     <section className="card open-bar" aria-label="Open a DERP map">
-      <form className="inline" onSubmit={(e) => (e.preventDefault(), void open({ kind: 'file', path }))}>
+      <form
+        className="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void open({ kind: 'file', path });
+        }}
+      >
         <label htmlFor="map-path">File on the relay host</label>
         <input
           id="map-path"
@@ -29,10 +35,19 @@ export function OpenBar() {
           api={api}
           purpose="map"
           current={path || undefined}
-          onChosen={(p) => (setPath(p), void open({ kind: 'file', path: p }))}
+          onChosen={(p) => {
+            setPath(p);
+            void open({ kind: 'file', path: p });
+          }}
         />
       </form>
-      <form className="inline" onSubmit={(e) => (e.preventDefault(), void open({ kind: 'url', url }))}>
+      <form
+        className="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void open({ kind: 'url', url });
+        }}
+      >
         <label htmlFor="map-url">URL</label>
         <input
           id="map-url"
@@ -44,7 +59,13 @@ export function OpenBar() {
           Fetch
         </button>
       </form>
-      <form className="inline" onSubmit={(e) => (e.preventDefault(), void openHeadscale(config))}>
+      <form
+        className="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void openHeadscale(config);
+        }}
+      >
         <label htmlFor="map-headscale">headscale config.yaml</label>
         <input
           id="map-headscale"
@@ -59,7 +80,10 @@ export function OpenBar() {
           api={api}
           purpose="headscale-config"
           current={config || undefined}
-          onChosen={(p) => (setConfig(p), void openHeadscale(p))}
+          onChosen={(p) => {
+            setConfig(p);
+            void openHeadscale(p);
+          }}
         />
       </form>
       <details>

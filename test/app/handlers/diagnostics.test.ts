@@ -30,7 +30,10 @@ function fakeDiagnostics() {
   return {
     runs,
     diagnostics: {
-      run: async (req: CheckRequest) => (runs.push(req), { runId: 'r1' }),
+      run: async (req: CheckRequest) => {
+        runs.push(req);
+        return { runId: 'r1' };
+      },
     } as unknown as DiagnosticsService,
   };
 }
@@ -39,7 +42,10 @@ describe('diagnostics handlers', () => {
   it('diagnostics.run of a map file runs the map read through the guard, labelled with the path', async () => {
     const { runs, diagnostics } = fakeDiagnostics();
     const guarded: string[] = [];
-    const guard: PathGuard = async (f) => (guarded.push(f), f);
+    const guard: PathGuard = async (f) => {
+      guarded.push(f);
+      return f;
+    };
     const h = diagnosticsHandlers({ diagnostics, guard });
     expect(await h['diagnostics.run']({ source: { kind: 'file', path: file }, region: '900' })).toEqual({
       runId: 'r1',

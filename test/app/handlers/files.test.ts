@@ -10,7 +10,10 @@ describe('files handlers', () => {
     const files: FileAccess = {
       canChoose: true,
       check: async (f) => f,
-      choose: async (req) => (asked.push(req), '/picked/map.yaml'),
+      choose: async (req) => {
+        asked.push(req);
+        return '/picked/map.yaml';
+      },
     };
     const h = filesHandlers({ files });
     expect(await h['files.canChoose']()).toBe(true);

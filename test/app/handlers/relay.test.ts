@@ -17,7 +17,10 @@ function fakeController(state: RelayState = { status: 'stopped' }) {
   const controller = {
     getState: () => state,
     listening: () => null,
-    start: async (s: unknown) => (started.push(s), { status: 'starting' }),
+    start: async (s: unknown) => {
+      started.push(s);
+      return { status: 'starting' };
+    },
   } as unknown as RelayController;
   return { controller, started };
 }
