@@ -15,6 +15,7 @@ import { installLastResort } from '../util/last-resort.js';
 import { consoleLogger } from '../util/log.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const HOST_FLAGS: FlagSpec[] = [
   {
@@ -119,7 +120,7 @@ export async function runHost(argv: string[]): Promise<number> {
     if (missing) throw new UsageError(`--files-root ${missing}: no such folder`);
     filesRoots = extraRoots.length > 0 ? [dataDir, ...extraRoots] : defaultHostRoots(dataDir);
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\nRun "derpdesk host --help" for the flags.\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\nRun "derpdesk host --help" for the flags.\n`);
     return 2;
   }
   installLastResort(consoleLogger, { name: 'derpdesk host' });
@@ -128,7 +129,7 @@ export async function runHost(argv: string[]): Promise<number> {
     if (tlsFiles) tls = await loadHostTls(tlsFiles);
     else if (allowRemote) tls = await loadHostTls({ dataDir, name: certName(listen.host, hostNames) });
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\n`);
     return 1;
   }
   if (remote) {
@@ -153,7 +154,7 @@ export async function runHost(argv: string[]): Promise<number> {
       tls: tls && { cert: tls.cert, key: tls.key },
     });
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\n`);
     await services.dispose();
     return 1;
   }
@@ -171,7 +172,7 @@ export async function runHost(argv: string[]): Promise<number> {
       Promise.all([host.close(), services.dispose()]).then(
         () => resolve(0),
         (err: unknown) => {
-          process.stderr.write(`derpdesk host: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.stderr.write(`derpdesk host: stopping failed: ${errorMessage(err)}\n`);
           resolve(1);
         },
       );

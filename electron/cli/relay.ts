@@ -18,6 +18,7 @@ import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/ser
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const RELAY_FLAGS: FlagSpec[] = [
   {
@@ -293,16 +294,14 @@ export async function runRelay(argv: string[]): Promise<number> {
       extraVarz: () => (stun ? stunVarz(stun.stats) : []),
     });
   } catch (err) {
-    process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
   }
   if (stun) {
     try {
       await stun.start(plan.stun);
     } catch (err) {
-      process.stderr.write(
-        `derpdesk relay: ${(err as Error).message} (use -stun-port, -stun-listen, or -stun=false)\n`,
-      );
+      process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
       await service.stop(null);
       return 1;
     }

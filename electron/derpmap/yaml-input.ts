@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, parseDocument, visit, type Document } from 'y
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { MapParseError } from './map-errors.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /** Anchors plus aliases a map may use: enough to share defaults between nodes, too few for an alias bomb. */
 export const MAX_YAML_ANCHORS = 1000;
@@ -80,6 +81,6 @@ export function parseYamlInput(text: string, where: string): unknown {
       );
     }
     if (err instanceof RangeError) throw new MapParseError(`${where}: nested too deeply to be a DERP map`);
-    throw new MapParseError(`${where}: ${(err as Error).message}`);
+    throw new MapParseError(`${where}: ${errorMessage(err)}`);
   }
 }

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface HostTls {
   cert: Buffer;
@@ -49,7 +50,7 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
     createSecureContext({ cert, key });
   } catch (err) {
     throw new Error(
-      `the TLS certificate ${certFile} and key ${keyFile} are unusable (${(err as Error).message}); give a PEM certificate and its matching PEM private key`,
+      `the TLS certificate ${certFile} and key ${keyFile} are unusable (${errorMessage(err)}); give a PEM certificate and its matching PEM private key`,
       { cause: err },
     );
   }

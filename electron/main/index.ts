@@ -13,6 +13,7 @@ import { consoleLogger } from '../util/log.js';
 import { showFileDialog } from './file-dialog.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions } from './window.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const indexHtml = path.join(__dirname, '..', 'renderer', 'index.html');
 const appUrl = pathToFileURL(indexHtml).href;
@@ -87,8 +88,10 @@ app
     });
   })
   .catch((err: unknown) => {
-    consoleLogger.warn(`derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    dialog.showErrorBox('derpdesk could not start', err instanceof Error ? err.message : String(err));
+    consoleLogger.warn(
+      `derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`,
+    );
+    dialog.showErrorBox('derpdesk could not start', errorMessage(err));
     app.exit(1);
   });
 

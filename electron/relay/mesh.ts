@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 import { KeyFileError } from './keyfile.js';
 import type { DerpServer, PacketForwarder } from './server.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -49,7 +50,7 @@ export async function readMeshKeyFile(file: string): Promise<string> {
   try {
     text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
   } catch (err) {
-    throw new KeyFileError(`cannot read mesh key file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new KeyFileError(`cannot read mesh key file ${file}: ${errorMessage(err)}`, { cause: err });
   }
   return parseMeshKey(text, file);
 }
@@ -155,7 +156,7 @@ export class MeshLink implements PacketForwarder {
         timeoutMs: 10_000,
       });
     } catch (err) {
-      this.lastError = (err as Error).message;
+      this.lastError = errorMessage(err);
       this.linkDown(`cannot connect: ${this.lastError}`);
       return;
     }
