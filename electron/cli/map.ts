@@ -23,6 +23,7 @@ async function load(file: string) {
       err instanceof FileReadError
         ? err.message
         : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+      { cause: err },
     );
   }
   return parseMap(text, file);

@@ -27,7 +27,7 @@ export async function fetchMapText(url: string, opts: FetchOptions = {}): Promis
     });
   } catch (err) {
     const why = isTimeoutError(err) ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` : causeMessage(err);
-    throw new FetchMapError(`cannot fetch ${url}: ${why}`);
+    throw new FetchMapError(`cannot fetch ${url}: ${why}`, { cause: err });
   }
   if (!res.ok) {
     await res.body?.cancel();

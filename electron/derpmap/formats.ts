@@ -46,7 +46,9 @@ export function parseMap(text: string, fileName = ''): LoadedMap {
       plain = JSON.parse(text);
     } catch (err) {
       const m = /position (\d+)/.exec(errorMessage(err));
-      throw errorAt(text, where, m ? Number(m[1]) : undefined, `not valid JSON (${errorMessage(err)})`);
+      throw errorAt(text, where, m ? Number(m[1]) : undefined, `not valid JSON (${errorMessage(err)})`, {
+        cause: err,
+      });
     }
     return { format, map: mapFromPlain(plain, where) };
   }

@@ -39,10 +39,14 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
   const [cert, key] = await Promise.all([
     fs
       .readFile(certFile)
-      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${err.message}`))),
+      .catch((err: unknown) =>
+        Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${errorMessage(err)}`, { cause: err })),
+      ),
     fs
       .readFile(keyFile)
-      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${err.message}`))),
+      .catch((err: unknown) =>
+        Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${errorMessage(err)}`, { cause: err })),
+      ),
   ]);
   let fingerprint: string;
   try {

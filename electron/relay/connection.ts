@@ -299,7 +299,7 @@ export class ClientConnection {
         }
         this.activate();
       })
-      .catch((err: Error) => this.fail(`verification failed: ${err?.message ?? String(err)}`));
+      .catch((err: unknown) => this.fail(`verification failed: ${errorMessage(err)}`));
     return false;
   }
 
