@@ -212,12 +212,21 @@ export interface AdmissionConfig {
 /** Allowlist first (cheap, local), then the URL; both must admit when both are configured. */
 export function createAdmissionCheck(cfg: AdmissionConfig): AdmissionCheck | undefined {
   if (!cfg.allowList && !cfg.verifyUrl) return undefined;
-  return async (req) => {
+  const log = cfg.logger;
+  const decide = async (req: AdmissionRequest): Promise<string | null> => {
     if (cfg.allowList) {
       const list = await cfg.allowList.current();
       if (!list.keys.has(formatNodePublic(req.key))) return `not in the allowlist ${cfg.allowList.file}`;
     }
-    if (cfg.verifyUrl) return verifyViaUrl(cfg.verifyUrl, req, cfg.logger);
+    if (cfg.verifyUrl) return verifyViaUrl(cfg.verifyUrl, req, log);
     return null;
+  };
+  if (!log.debugEnabled) return decide;
+  return async (req) => {
+    const refused = await decide(req);
+    log.debug(
+      `admission: ${formatNodePublic(req.key)} from ${req.remoteAddress}: ${refused === null ? 'admitted' : `refused (${refused})`}`,
+    );
+    return refused;
   };
 }

@@ -7,7 +7,7 @@ import { DerpClient } from '../derp/client.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import { FrameType, encodeFrame } from '../derp/frames.js';
 import type { NodeKeyPair } from '../derp/keys.js';
-import { isHexKey } from '../derp/keys.js';
+import { formatNodePublic, isHexKey } from '../derp/keys.js';
 import type { Logger } from '../util/log.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 import { KeyFileError } from './keyfile.js';
@@ -144,6 +144,7 @@ export class MeshLink implements PacketForwarder {
   private async dial(): Promise<void> {
     if (this.stopped) return;
     this.state = 'connecting';
+    this.opts.logger.debug(`mesh: dialling ${this.url}`);
     let client: DerpClient;
     try {
       client = await DerpClient.connect({
@@ -183,10 +184,14 @@ export class MeshLink implements PacketForwarder {
       if (p.key.equals(self)) return;
       this.present.add(p.key.toString('latin1'));
       this.server.addMeshRoute(p.key, this);
+      if (this.opts.logger.debugEnabled)
+        this.opts.logger.debug(`mesh: ${formatNodePublic(p.key).slice(0, 16)}… is reachable via ${this.url}`);
     });
     client.on('peerGone', (key) => {
       this.present.delete(key.toString('latin1'));
       this.server.removeMeshRoute(key, this);
+      if (this.opts.logger.debugEnabled)
+        this.opts.logger.debug(`mesh: ${formatNodePublic(key).slice(0, 16)}… left ${this.url}`);
     });
     client.once('close', (err) => {
       this.client = null;
