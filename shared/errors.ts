@@ -20,6 +20,12 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** For a log line about a bug: an Error's stack (which starts with its message), anything else as errorMessage. */
+export function errorDetail(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return errorMessage(err);
+}
+
 /**
  * The message followed by each cause's message, `"a: b: c"`, for log lines where the underlying reason matters
  * (fetch's "fetch failed" says nothing without its cause). A cause whose message the outer one already contains is

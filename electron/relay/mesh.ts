@@ -96,10 +96,10 @@ export class MeshLink implements PacketForwarder {
 
   /** A failure past the connect (a bug) must not become an unhandled rejection: the link goes down and redials. */
   private dialSafely(): void {
-    this.dial().catch((err: Error) => {
-      this.lastError = err.message;
-      this.client?.shutdown(err);
-      if (!this.client) this.linkDown(`dial failed: ${err.message}`);
+    this.dial().catch((err: unknown) => {
+      this.lastError = errorMessage(err);
+      this.client?.shutdown(err instanceof Error ? err : new Error(this.lastError, { cause: err }));
+      if (!this.client) this.linkDown(`dial failed: ${this.lastError}`);
     });
   }
 

@@ -18,7 +18,7 @@ import { loadOrCreateServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
 import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
-import { errorMessage } from '../../shared/errors.js';
+import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -157,7 +157,7 @@ function guardedRequests(
     try {
       handler(req, res);
     } catch (err) {
-      log.warn(`derp: HTTP ${req.method} handler failed: ${(err as Error).stack ?? String(err)}`);
+      log.warn(`derp: HTTP ${req.method} handler failed: ${errorDetail(err)}`);
       if (res.headersSent) res.destroy();
       else
         res
@@ -247,7 +247,7 @@ export class RelayService {
       try {
         handlers.onUpgrade(req, socket, head);
       } catch (err) {
-        log.warn(`derp: upgrade handler failed: ${(err as Error).stack ?? String(err)}`);
+        log.warn(`derp: upgrade handler failed: ${errorDetail(err)}`);
         socket.destroy();
       }
     });

@@ -1,6 +1,6 @@
 /** shared/errors.ts: one way to turn whatever was thrown into text. */
 import { describe, expect, it } from 'vitest';
-import { causeMessage, errorMessage, errorWithCauses, isTimeoutError } from '../../shared/errors.js';
+import { causeMessage, errorDetail, errorMessage, errorWithCauses, isTimeoutError } from '../../shared/errors.js';
 
 describe('errorMessage', () => {
   it('reads an Error, a subclass and a thrown string', () => {
@@ -58,5 +58,15 @@ describe('causeMessage and isTimeoutError', () => {
     expect(isTimeoutError(signal.reason)).toBe(true);
     expect(isTimeoutError(new Error('x'))).toBe(false);
     expect(isTimeoutError(undefined)).toBe(false);
+  });
+});
+
+describe('errorDetail', () => {
+  it("gives an Error's stack and anything else's message", () => {
+    const err = new Error('broke');
+    expect(errorDetail(err)).toBe(err.stack);
+    expect(errorDetail(err)).toMatch(/^Error: broke\n\s+at /);
+    expect(errorDetail('text')).toBe('text');
+    expect(errorDetail({ code: 1 })).toBe('{"code":1}');
   });
 });
