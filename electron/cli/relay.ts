@@ -138,7 +138,7 @@ export const RELAY_FLAGS: FlagSpec[] = [
     name: 'verbose',
     type: 'bool',
     default: false,
-    help: 'also log debug lines: each connection accepted and closed, admission decisions, mesh link changes',
+    help: 'also log debug lines: each connection accepted and closed, admission decisions, mesh link changes, a STUN drop summary a minute',
   },
 ];
 
@@ -235,6 +235,22 @@ function planStun(host: string, port: number, explicit: string): StunListen[] {
   }
   if (port < 0 || port > 65535) throw new UsageError(`-stun-port ${port} is out of range (0-65535)`);
   return host ? [{ host, port }] : allAddresses(port);
+}
+
+/**
+ * With -verbose, a minute's STUN drops as one debug line: the per-packet path only counts, and a flood of
+ * rate-limited requests becomes a summary instead of a line per packet.
+ */
+function summarizeStunDrops(stun: StunServer, log: Logger): void {
+  let seen = { rateLimited: 0, portZero: 0 };
+  setInterval(() => {
+    const now = { rateLimited: stun.stats.droppedRateLimited, portZero: stun.stats.droppedSourcePortZero };
+    const rateLimited = now.rateLimited - seen.rateLimited;
+    const portZero = now.portZero - seen.portZero;
+    seen = now;
+    if (rateLimited > 0 || portZero > 0)
+      log.debug(`stun: dropped ${rateLimited} rate-limited and ${portZero} source-port-0 requests in the last minute`);
+  }, 60_000).unref();
 }
 
 /** Re-reads -rate-config when it changes; a broken edit keeps the limits in force and says why. */
@@ -342,6 +358,7 @@ export async function runRelay(argv: string[]): Promise<number> {
     );
   }
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
+  if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
