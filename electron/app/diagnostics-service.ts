@@ -13,6 +13,7 @@ import { resolveTarget } from '../diagnostics/target.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { openMap } from './map-editor.js';
 import type { ApiEventEmitter } from './events.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const MAX_HISTORY = 50;
 
@@ -95,7 +96,7 @@ export class DiagnosticsService {
         await writeFileAtomic(this.file, JSON.stringify(h));
         this.events.emit('diagnostics.done', { runId, entry });
       })
-      .catch((err: Error) => this.events.emit('diagnostics.done', { runId, entry: null, error: err.message }))
+      .catch((err: unknown) => this.events.emit('diagnostics.done', { runId, entry: null, error: errorMessage(err) }))
       .finally(() => this.running.delete(runId));
     return { runId };
   }

@@ -7,6 +7,7 @@ import { SETTINGS_PATH_FIELDS, type RelaySettings, type SettingsErrors } from '.
 import { dataDirAppFiles, refuseAppFiles, type FileAccess, type FileIntent } from './file-access.js';
 import { createPathGuard, type PathGuard } from './path-guard.js';
 import type { SettingsStore } from './settings-store.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface FileRules {
   guard: PathGuard;
@@ -39,7 +40,7 @@ export function createFileRules(dataDir: string, files: FileAccess, settings: Se
         // The allowlist is read and written by its editor, so it may not be one of the files that editor must not touch.
         if (k === 'allowKeysFile') await refuseAppFiles(real, appFilesOf(s));
       } catch (err) {
-        errors[k] = (err as Error).message;
+        errors[k] = errorMessage(err);
       }
     }
     return errors;

@@ -8,6 +8,7 @@ import { isScalar, parseDocument, visit } from 'yaml';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { jsonNaming, mapToPlain } from '../derpmap/convert.js';
 import { parseMap } from '../derpmap/formats.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /** Why `text` may not be written as `map` to `file`, or null when it may. */
 export function renderedMapProblem(text: string, map: DerpMap, file: string): string | null {
@@ -18,7 +19,7 @@ export function renderedMapProblem(text: string, map: DerpMap, file: string): st
   try {
     reread = parseMap(text, file).map;
   } catch (err) {
-    return `refused to write ${file}: the new text does not read back as a DERP map (${(err as Error).message})`;
+    return `refused to write ${file}: the new text does not read back as a DERP map (${errorMessage(err)})`;
   }
   if (canonical(mapToPlain(reread, jsonNaming)) !== canonical(mapToPlain(map, jsonNaming))) {
     return `refused to write ${file}: the new text reads back as a different map than the one being saved; reopen the file and edit again`;

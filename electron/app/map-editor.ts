@@ -14,6 +14,7 @@ import type { PathOrigin } from './file-access.js';
 import { openedFileProblem } from './map-content.js';
 import { mapWork } from './map-work.js';
 import { readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export async function openMap(
   src: MapSourceSpec,
@@ -64,7 +65,7 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
   try {
     onDisk = (await readGuardedText(real, guard, 'request', MAX_MAP_BYTES)).text;
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: errorMessage(err) };
   }
   if (onDisk !== null && onDisk !== req.baseText) {
     return {
@@ -92,14 +93,14 @@ export async function headscaleMerged(configPath: string, guard: PathGuard = ref
   fetched.forEach((r, i) => {
     const u = cfg.derp.urls![i];
     if (r.status === 'fulfilled') sources.push({ origin: u, map: r.value.map });
-    else problems.push(`${u}: ${(r.reason as Error).message}`);
+    else problems.push(`${u}: ${errorMessage(r.reason)}`);
   });
   for (const p of cfg.derp.paths ?? []) {
     const file = path.resolve(path.dirname(configPath), p);
     try {
       sources.push({ origin: p, map: (await openMap({ kind: 'file', path: file }, guard, 'reference')).map });
     } catch (err) {
-      problems.push(`${p}: ${(err as Error).message}`);
+      problems.push(`${p}: ${errorMessage(err)}`);
     }
   }
   const merged = mergeMaps(sources, embeddedRegion(cfg));

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { MapShapeError } from '../derpmap/convert.js';
 import { MapParseError } from '../derpmap/map-errors.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { MapJobName, MapJobs } from './map-jobs.js';
 import type { JobReply, JobRequest } from './map-worker.js';
 import { fromPiecesSliced, packSliced, transferList, unpack, type Packed } from './sliced-transfer.js';
@@ -140,9 +141,11 @@ export class MapWork {
         this.starting = false;
         this.post(job, args);
       },
-      (err: Error) => {
+      (err: unknown) => {
         this.starting = false;
-        job.reject(new MapWorkError(`cannot pass the ${job.name} job its arguments: ${err.message}`));
+        job.reject(
+          new MapWorkError(`cannot pass the ${job.name} job its arguments: ${errorMessage(err)}`, { cause: err }),
+        );
         this.startNext();
       },
     );

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { mapJobs, type MapJobName } from './map-jobs.js';
 import { fromPieces, pack, transferList, unpack, type Packed } from './sliced-transfer.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /** Arguments and results travel packed (sliced-transfer.ts) so the main thread never copies a map in one go. */
 export interface JobRequest {
@@ -37,7 +38,7 @@ port.on('message', ({ id, name, args }: JobRequest) => {
     reply = {
       id,
       ok: false,
-      error: { name: e.constructor?.name ?? 'Error', message: e.message, line: e.line, column: e.column },
+      error: { name: e.constructor?.name ?? 'Error', message: errorMessage(err), line: e.line, column: e.column },
     };
   }
   port.postMessage(reply, reply.ok ? transferList(reply.value) : []);

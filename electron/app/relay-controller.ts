@@ -13,6 +13,7 @@ import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
 import { StatsRing, snapshotOf } from './stats-sampler.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /** A STUN server the controller can run beside the relay; the STUN module provides the implementation. */
 export interface StunRunner {
@@ -156,7 +157,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     } catch (err) {
       await this.relay?.stop(null);
       this.relay = null;
-      return this.setState({ status: 'failed', error: (err as Error).message });
+      return this.setState({ status: 'failed', error: errorMessage(err) });
     }
     const endpoints: Endpoint[] = [
       ...this.relay.endpoints.map((e) => ({ role: e.role, url: e.url })),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { SaveSettingsResult, SettingsSnapshot } from '../../shared/api.js';
 import { validateSettings, withDefaults, type RelaySettings, type SettingsErrors } from '../../shared/settings.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -27,7 +28,7 @@ export class SettingsStore {
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new Error(`cannot read settings ${this.file}: ${(err as Error).message}`, { cause: err });
+        throw new Error(`cannot read settings ${this.file}: ${errorMessage(err)}`, { cause: err });
       this.current = { settings: withDefaults(undefined), file: this.file };
       return this.current;
     }
@@ -38,7 +39,7 @@ export class SettingsStore {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
         problem = 'the file does not hold a JSON object';
     } catch (err) {
-      problem = `the file is not valid JSON (${(err as Error).message})`;
+      problem = `the file is not valid JSON (${errorMessage(err)})`;
     }
     if (problem) {
       const keptAs = `${this.file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -3,6 +3,7 @@ import { runChecks } from '../diagnostics/engine.js';
 import { formatReport } from '../diagnostics/report.js';
 import { resolveTarget } from '../diagnostics/target.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'region', type: 'string', default: '', arg: 'id|code', help: 'check only this region' },
@@ -35,7 +36,7 @@ export async function runCheck(argv: string[]): Promise<number> {
     process.stdout.write(f.values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, t.label));
     return report.nodes.some((n) => n.steps.some((s) => s.status === 'fail')) ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`derpdesk check: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk check: ${errorMessage(err)}\n`);
     return 2;
   }
 }

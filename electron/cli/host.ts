@@ -12,9 +12,10 @@ import { isDnsName } from '../headless/request-guard.js';
 import { loadHostTls, type HostTls } from '../headless/tls.js';
 import { parseHostPort } from '../util/hostport.js';
 import { installLastResort } from '../util/last-resort.js';
-import { consoleLogger } from '../util/log.js';
+import { createConsoleLogger } from '../util/log.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const HOST_FLAGS: FlagSpec[] = [
   {
@@ -59,6 +60,12 @@ export const HOST_FLAGS: FlagSpec[] = [
     help: 'PEM certificate to serve HTTPS with, instead of a self-signed one (with --tls-key)',
   },
   { name: 'tls-key', type: 'string', default: '', arg: 'file', help: 'PEM private key of --tls-cert' },
+  {
+    name: 'verbose',
+    type: 'bool',
+    default: false,
+    help: "also log debug lines (the relay's connections, admission decisions, mesh links)",
+  },
 ];
 
 const USAGE = 'Usage: derpdesk host [flags]\n\nRuns derpdesk without a display and serves its GUI to a browser.';
@@ -91,6 +98,7 @@ export async function runHost(argv: string[]): Promise<number> {
   let remote: boolean;
   let allowRemote: boolean;
   let tlsFiles: { certFile: string; keyFile: string } | null = null;
+  let verbose: boolean;
   try {
     const f = parseFlags(HOST_FLAGS, argv);
     if (f.help) {
@@ -114,21 +122,23 @@ export async function runHost(argv: string[]): Promise<number> {
       throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate');
     if (cert) tlsFiles = { certFile: path.resolve(cert), keyFile: path.resolve(key) };
     dataDir = String(f.values['data-dir']) || defaultDataDir();
+    verbose = Boolean(f.values.verbose);
     const extraRoots = (f.values['files-root'] as string[]).map((r) => path.resolve(r));
     const missing = extraRoots.find((r) => !existsSync(r));
     if (missing) throw new UsageError(`--files-root ${missing}: no such folder`);
     filesRoots = extraRoots.length > 0 ? [dataDir, ...extraRoots] : defaultHostRoots(dataDir);
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\nRun "derpdesk host --help" for the flags.\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\nRun "derpdesk host --help" for the flags.\n`);
     return 2;
   }
-  installLastResort(consoleLogger, { name: 'derpdesk host' });
+  const log = createConsoleLogger({ verbose });
+  installLastResort(log, { name: 'derpdesk host' });
   let tls: HostTls | undefined;
   try {
     if (tlsFiles) tls = await loadHostTls(tlsFiles);
     else if (allowRemote) tls = await loadHostTls({ dataDir, name: certName(listen.host, hostNames) });
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\n`);
     return 1;
   }
   if (remote) {
@@ -138,7 +148,7 @@ export async function runHost(argv: string[]): Promise<number> {
   }
   const services = createAppServices({
     dataDir,
-    logger: consoleLogger,
+    logger: log,
     startStun: startStunRunner,
     files: new RootsPolicy(filesRoots),
   });
@@ -153,7 +163,7 @@ export async function runHost(argv: string[]): Promise<number> {
       tls: tls && { cert: tls.cert, key: tls.key },
     });
   } catch (err) {
-    process.stderr.write(`derpdesk host: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk host: ${errorMessage(err)}\n`);
     await services.dispose();
     return 1;
   }
@@ -171,7 +181,7 @@ export async function runHost(argv: string[]): Promise<number> {
       Promise.all([host.close(), services.dispose()]).then(
         () => resolve(0),
         (err: unknown) => {
-          process.stderr.write(`derpdesk host: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          log.warn(`derpdesk host: stopping failed: ${errorMessage(err)}`);
           resolve(1);
         },
       );

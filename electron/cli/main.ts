@@ -3,6 +3,7 @@ import { runCheck } from './check.js';
 import { runHost } from './host.js';
 import { runMap } from './map.js';
 import { runRelay } from './relay.js';
+import { errorDetail } from '../../shared/errors.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   relay: { run: runRelay, help: 'run a DERP relay (derper-compatible flags)' },
@@ -34,8 +35,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`derpdesk: ${err.stack ?? err.message}\n`);
+  (err: unknown) => {
+    process.stderr.write(`derpdesk: ${errorDetail(err)}\n`);
     process.exit(1);
   },
 );

@@ -5,6 +5,7 @@ import { validateMap } from '../../shared/derpmap/validate.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const USAGE = `Usage:
   derpdesk map validate FILE            check a derp.yaml or DERPMap JSON; exit 1 when it has errors
@@ -21,7 +22,8 @@ async function load(file: string) {
     throw new UsageError(
       err instanceof FileReadError
         ? err.message
-        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+      { cause: err },
     );
   }
   return parseMap(text, file);

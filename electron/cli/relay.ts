@@ -12,12 +12,13 @@ import { readMeshKeyFile } from '../relay/mesh.js';
 import { loadRateConfig } from '../relay/rate-config.js';
 import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { installLastResort } from '../util/last-resort.js';
-import { consoleLogger } from '../util/log.js';
+import { createConsoleLogger, type Logger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const RELAY_FLAGS: FlagSpec[] = [
   {
@@ -133,6 +134,12 @@ export const RELAY_FLAGS: FlagSpec[] = [
     arg: 'addrs',
     help: "explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale's stun_listen_addr); overrides -stun-port",
   },
+  {
+    name: 'verbose',
+    type: 'bool',
+    default: false,
+    help: 'also log debug lines: each connection accepted and closed, admission decisions, mesh link changes, a STUN drop summary a minute',
+  },
 ];
 
 const USAGE = 'Usage: derpdesk relay [flags]\n\nRuns a DERP relay compatible with Tailscale clients and derper.';
@@ -154,6 +161,7 @@ export interface RelayPlan {
   allowKeysFile: string;
   rateConfigFile: string;
   acceptLimit: { perSecond: number; burst: number };
+  verbose: boolean;
 }
 
 /** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
@@ -213,6 +221,7 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     allowKeysFile: String(v['allow-keys-file']),
     rateConfigFile: String(v['rate-config']),
     acceptLimit: { perSecond: Number(v['accept-connection-limit']), burst: Number(v['accept-connection-burst']) },
+    verbose: Boolean(v.verbose),
   };
 }
 
@@ -228,15 +237,31 @@ function planStun(host: string, port: number, explicit: string): StunListen[] {
   return host ? [{ host, port }] : allAddresses(port);
 }
 
+/**
+ * With -verbose, a minute's STUN drops as one debug line: the per-packet path only counts, and a flood of
+ * rate-limited requests becomes a summary instead of a line per packet.
+ */
+function summarizeStunDrops(stun: StunServer, log: Logger): void {
+  let seen = { rateLimited: 0, portZero: 0 };
+  setInterval(() => {
+    const now = { rateLimited: stun.stats.droppedRateLimited, portZero: stun.stats.droppedSourcePortZero };
+    const rateLimited = now.rateLimited - seen.rateLimited;
+    const portZero = now.portZero - seen.portZero;
+    seen = now;
+    if (rateLimited > 0 || portZero > 0)
+      log.debug(`stun: dropped ${rateLimited} rate-limited and ${portZero} source-port-0 requests in the last minute`);
+  }, 60_000).unref();
+}
+
 /** Re-reads -rate-config when it changes; a broken edit keeps the limits in force and says why. */
-function watchRateConfig(file: string, service: RelayService): void {
+function watchRateConfig(file: string, service: RelayService, log: Logger): void {
   watchFile(file, { interval: 1000 }, () => {
     loadRateConfig(file).then(
       (rc) => {
         const applied = service.derp.setRateLimits(rc);
-        process.stdout.write(`derpdesk relay: rate config applied: ${JSON.stringify(applied)}\n`);
+        log.info(`derpdesk relay: rate config applied: ${JSON.stringify(applied)}`);
       },
-      (err: Error) => process.stderr.write(`derpdesk relay: keeping the previous rate limits: ${err.message}\n`),
+      (err: unknown) => log.warn(`derpdesk relay: keeping the previous rate limits: ${errorMessage(err)}`),
     );
   }).unref();
 }
@@ -256,32 +281,37 @@ export async function runRelay(argv: string[]): Promise<number> {
     process.stdout.write(formatUsage(USAGE, RELAY_FLAGS));
     return 0;
   }
-  installLastResort(consoleLogger, { name: 'derpdesk relay' });
+  const log = createConsoleLogger({ verbose: plan.verbose });
+  installLastResort(log, { name: 'derpdesk relay' });
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
   try {
     const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
-    const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, consoleLogger) : undefined;
+    const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined;
     await allowList
       ?.load()
-      .catch((e: Error) => Promise.reject(new KeyFileError(`cannot read allowlist: ${e.message}`)));
+      .catch((e: unknown) =>
+        Promise.reject(new KeyFileError(`cannot read allowlist: ${errorMessage(e)}`, { cause: e })),
+      );
     const admissionCheck = createAdmissionCheck({
       allowList,
       verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
-      logger: consoleLogger,
+      logger: log,
     });
     if (plan.selfSigned) {
       const where = plan.selfSigned.certdir;
       createdCert = (
-        await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: Error) =>
-          Promise.reject(new KeyFileError(`cannot create a self-signed certificate in ${where}: ${e.message}`)),
+        await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: unknown) =>
+          Promise.reject(
+            new KeyFileError(`cannot create a self-signed certificate in ${where}: ${errorMessage(e)}`, { cause: e }),
+          ),
         )
       ).created;
     }
     const rateConfig = plan.rateConfigFile
-      ? await loadRateConfig(plan.rateConfigFile).catch((e: Error) =>
-          Promise.reject(new KeyFileError(`cannot use -rate-config: ${e.message}`)),
+      ? await loadRateConfig(plan.rateConfigFile).catch((e: unknown) =>
+          Promise.reject(new KeyFileError(`cannot use -rate-config: ${errorMessage(e)}`, { cause: e })),
         )
       : undefined;
     service = await RelayService.start({
@@ -290,28 +320,27 @@ export async function runRelay(argv: string[]): Promise<number> {
       meshKey,
       meshWith: plan.meshWith,
       admissionCheck,
+      logger: log,
       extraVarz: () => (stun ? stunVarz(stun.stats) : []),
     });
   } catch (err) {
-    process.stderr.write(`derpdesk relay: ${(err as Error).message}\n`);
+    process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
     return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
   }
   if (stun) {
     try {
       await stun.start(plan.stun);
     } catch (err) {
-      process.stderr.write(
-        `derpdesk relay: ${(err as Error).message} (use -stun-port, -stun-listen, or -stun=false)\n`,
-      );
+      process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
       await service.stop(null);
       return 1;
     }
-    for (const why of stun.skipped) process.stdout.write(`derpdesk relay: ${why}; STUN continues without it\n`);
-    process.stdout.write(
+    for (const why of stun.skipped) log.info(`derpdesk relay: ${why}; STUN continues without it`);
+    log.info(
       `derpdesk relay: STUN listening on ${stun
         .addresses()
         .map((a) => formatHostPort(a.host, a.port))
-        .join(', ')}\n`,
+        .join(', ')}`,
     );
   }
   if (plan.tls) {
@@ -328,11 +357,12 @@ export async function runRelay(argv: string[]): Promise<number> {
         `derpdesk relay: DERP map node${cert.selfSigned ? ' (clients pin the certificate by CertName)' : ''}: ${JSON.stringify(node)}\n`,
     );
   }
-  if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service);
-  if (service.keyFileCreated) process.stdout.write(`derpdesk relay: created server key file ${plan.keyFile}\n`);
+  if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
+  if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
+  if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down\n`);
+      log.info(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down`);
       Promise.all([service.stop(), stun?.stop()]).then(
         () => resolve(0),
         () => resolve(1),

@@ -22,6 +22,7 @@ import {
 import { decodeServerInfo, encodeClientInfo, type ServerInfo } from './info.js';
 import { generateKeyPair, type NodeKeyPair } from './keys.js';
 import { FrameReader } from './reader.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface DerpClientOptions extends DialOptions {
   keyPair?: NodeKeyPair;
@@ -185,10 +186,7 @@ export class DerpClient extends EventEmitter<DerpClientEvents> {
     try {
       info = decodeServerInfo(openWithShared(this.shared!, buf.subarray(start, end)));
     } catch (err) {
-      return (
-        this.fail(new DerpClientError(`ServerInfo does not open: ${(err as Error).message}`, { cause: err })),
-        false
-      );
+      return (this.fail(new DerpClientError(`ServerInfo does not open: ${errorMessage(err)}`, { cause: err })), false);
     }
     this.serverInfo = info;
     this.shared = null;

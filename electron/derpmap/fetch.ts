@@ -2,6 +2,7 @@
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { mapWork } from '../app/map-work.js';
 import type { LoadedMap } from './formats.js';
+import { causeMessage, isTimeoutError } from '../../shared/errors.js';
 
 export interface FetchOptions {
   timeoutMs?: number;
@@ -25,11 +26,8 @@ export async function fetchMapText(url: string, opts: FetchOptions = {}): Promis
       headers: { Accept: 'application/json, application/yaml, */*' },
     });
   } catch (err) {
-    const why =
-      (err as Error).name === 'TimeoutError'
-        ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`
-        : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
-    throw new FetchMapError(`cannot fetch ${url}: ${why}`);
+    const why = isTimeoutError(err) ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` : causeMessage(err);
+    throw new FetchMapError(`cannot fetch ${url}: ${why}`, { cause: err });
   }
   if (!res.ok) {
     await res.body?.cancel();

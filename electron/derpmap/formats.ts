@@ -10,6 +10,7 @@ import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { jsonNaming, mapFromPlain, mapToPlain, yamlNaming } from './convert.js';
 import { MapParseError } from './map-errors.js';
 import { errorAt, parseYamlInput } from './yaml-input.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export { MapParseError };
 
@@ -44,8 +45,10 @@ export function parseMap(text: string, fileName = ''): LoadedMap {
     try {
       plain = JSON.parse(text);
     } catch (err) {
-      const m = /position (\d+)/.exec((err as Error).message);
-      throw errorAt(text, where, m ? Number(m[1]) : undefined, `not valid JSON (${(err as Error).message})`);
+      const m = /position (\d+)/.exec(errorMessage(err));
+      throw errorAt(text, where, m ? Number(m[1]) : undefined, `not valid JSON (${errorMessage(err)})`, {
+        cause: err,
+      });
     }
     return { format, map: mapFromPlain(plain, where) };
   }

@@ -4,7 +4,8 @@ export class MapParseError extends Error {
     message: string,
     readonly line?: number,
     readonly column?: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

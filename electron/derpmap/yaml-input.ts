@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, parseDocument, visit, type Document } from 'y
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { MapParseError } from './map-errors.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /** Anchors plus aliases a map may use: enough to share defaults between nodes, too few for an alias bomb. */
 export const MAX_YAML_ANCHORS = 1000;
@@ -23,10 +24,16 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - lineStart + 1 };
 }
 
-export function errorAt(text: string, where: string, offset: number | undefined, message: string): MapParseError {
-  if (offset === undefined) return new MapParseError(`${where}: ${message}`);
+export function errorAt(
+  text: string,
+  where: string,
+  offset: number | undefined,
+  message: string,
+  options?: ErrorOptions,
+): MapParseError {
+  if (offset === undefined) return new MapParseError(`${where}: ${message}`, undefined, undefined, options);
   const { line, column } = lineCol(text, offset);
-  return new MapParseError(`${where}:${line}:${column}: ${message}`, line, column);
+  return new MapParseError(`${where}:${line}:${column}: ${message}`, line, column, options);
 }
 
 /**
@@ -77,9 +84,13 @@ export function parseYamlInput(text: string, where: string): unknown {
     if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count')) {
       throw new MapParseError(
         `${where}: YAML aliases expand more than ${MAX_ALIAS_EXPANSIONS} times — is this a YAML alias bomb?`,
+        undefined,
+        undefined,
+        { cause: err },
       );
     }
-    if (err instanceof RangeError) throw new MapParseError(`${where}: nested too deeply to be a DERP map`);
-    throw new MapParseError(`${where}: ${(err as Error).message}`);
+    if (err instanceof RangeError)
+      throw new MapParseError(`${where}: nested too deeply to be a DERP map`, undefined, undefined, { cause: err });
+    throw new MapParseError(`${where}: ${errorMessage(err)}`, undefined, undefined, { cause: err });
   }
 }

@@ -12,6 +12,7 @@ import type { StepResult } from '../../shared/diagnostics.js';
 import type { DerpNode } from '../../shared/derpmap/model.js';
 import { DerpClient } from '../derp/client.js';
 import { stunProbe } from '../stun/client.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const CERT_WARN_DAYS = 14;
 
@@ -261,7 +262,7 @@ export async function checkHttpProbe(addr: string | null, t: NodeTarget): Promis
           advice: 'clients without UDP use this endpoint to measure latency',
         };
   } catch (err) {
-    return { step: 'http-probe', status: 'fail', ms: since(t0), detail: `/derp/probe: ${(err as Error).message}` };
+    return { step: 'http-probe', status: 'fail', ms: since(t0), detail: `/derp/probe: ${errorMessage(err)}` };
   }
 }
 
@@ -307,7 +308,7 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
         step: 'derp',
         status: 'fail',
         ms: since(t0),
-        detail: `DERP handshake failed: ${(err as Error).message}`,
+        detail: `DERP handshake failed: ${errorMessage(err)}`,
         advice:
           'is this a DERP relay (derper, headscale, derpdesk) at this port, and does it admit unknown clients (verify-clients)?',
       },
@@ -366,13 +367,13 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
       out.push({
         step: 'derp-roundtrip',
         status: 'fail',
-        detail: `packet between two clients: ${(err as Error).message}`,
+        detail: `packet between two clients: ${errorMessage(err)}`,
         advice: 'the relay accepts clients but does not forward between them',
       });
     }
     b.close();
   } catch (err) {
-    out.push({ step: 'derp-keys', status: 'fail', detail: (err as Error).message });
+    out.push({ step: 'derp-keys', status: 'fail', detail: errorMessage(err) });
   } finally {
     a.close();
   }
@@ -410,7 +411,7 @@ export async function checkStun(
       step,
       status: 'fail',
       ms: since(t0),
-      detail: (err as Error).message,
+      detail: errorMessage(err),
       advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP`,
     };
   }
@@ -452,7 +453,7 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
       step: 'captive-portal',
       status: 'fail',
       ms: since(t0),
-      detail: `http://…/generate_204: ${(err as Error).message}`,
+      detail: `http://…/generate_204: ${errorMessage(err)}`,
       advice: 'port 80 is not reachable: clear CanPort80 in the map, or open port 80',
     };
   }
@@ -495,7 +496,7 @@ export async function checkMeshPair(
     }
     return { step: 'mesh', status: 'ok', ms: since(t0), detail: `${label}: packet delivered` };
   } catch (err) {
-    const msg = (err as Error).message;
+    const msg = errorMessage(err);
     return msg === 'timeout'
       ? {
           step: 'mesh',
@@ -559,7 +560,7 @@ export async function checkBandwidth(addr: string | null, t: NodeTarget, bytes: 
     return {
       step: 'bandwidth',
       status: 'fail',
-      detail: `bandwidth test: ${(err as Error).message}`,
+      detail: `bandwidth test: ${errorMessage(err)}`,
       advice: 'the relay drops or throttles bulk traffic (rate limits, a slow link, or a small send queue)',
     };
   } finally {

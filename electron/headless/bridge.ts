@@ -17,6 +17,7 @@ import {
 import { dispatch } from '../app/dispatch.js';
 import type { AppServices } from '../app/services.js';
 import { refuseOnSocket } from './responses.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const AUTH_DEADLINE_MS = 5000;
 /** Larger messages close the socket (1009); the biggest real call, a DERP map, is far below. */
@@ -59,7 +60,7 @@ function send(ws: WebSocket, msg: BridgeMessage | BridgeAuthed): void {
     text = JSON.stringify({
       id: msg.id,
       ok: false,
-      error: `the result could not be sent: ${(err as Error).message}`,
+      error: `the result could not be sent: ${errorMessage(err)}`,
     } satisfies BridgeMessage);
   }
   ws.send(text);
@@ -102,7 +103,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
     dispatch(services.handlers, m.call, m.args)
       .then(
         (result) => send(ws, { id, ok: true, result }),
-        (err: unknown) => send(ws, { id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+        (err: unknown) => send(ws, { id, ok: false, error: errorMessage(err) }),
       )
       .finally(() => inFlight.n--);
   };

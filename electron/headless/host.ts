@@ -108,6 +108,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           err.code === 'EADDRINUSE'
             ? `address ${formatHostPort(opts.host, opts.port)} is already in use`
             : `cannot listen on ${formatHostPort(opts.host, opts.port)}: ${err.message}`,
+          { cause: err },
         ),
       ),
     );

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface HostTls {
   cert: Buffer;
@@ -38,10 +39,14 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
   const [cert, key] = await Promise.all([
     fs
       .readFile(certFile)
-      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${err.message}`))),
+      .catch((err: unknown) =>
+        Promise.reject(new Error(`cannot read the TLS certificate ${certFile}: ${errorMessage(err)}`, { cause: err })),
+      ),
     fs
       .readFile(keyFile)
-      .catch((err: Error) => Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${err.message}`))),
+      .catch((err: unknown) =>
+        Promise.reject(new Error(`cannot read the TLS key ${keyFile}: ${errorMessage(err)}`, { cause: err })),
+      ),
   ]);
   let fingerprint: string;
   try {
@@ -49,7 +54,7 @@ export async function loadHostTls(source: TlsSource): Promise<HostTls> {
     createSecureContext({ cert, key });
   } catch (err) {
     throw new Error(
-      `the TLS certificate ${certFile} and key ${keyFile} are unusable (${(err as Error).message}); give a PEM certificate and its matching PEM private key`,
+      `the TLS certificate ${certFile} and key ${keyFile} are unusable (${errorMessage(err)}); give a PEM certificate and its matching PEM private key`,
       { cause: err },
     );
   }

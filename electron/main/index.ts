@@ -13,6 +13,7 @@ import { consoleLogger } from '../util/log.js';
 import { showFileDialog } from './file-dialog.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions } from './window.js';
+import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 const indexHtml = path.join(__dirname, '..', 'renderer', 'index.html');
 const appUrl = pathToFileURL(indexHtml).href;
@@ -54,14 +55,14 @@ app
       installWindowGuards(win.webContents, appUrl, (url) => {
         shell
           .openExternal(url)
-          .catch((err: Error) => consoleLogger.warn(`derpdesk: cannot open ${url}: ${err.message}`));
+          .catch((err: unknown) => consoleLogger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
       });
       win.once('ready-to-show', () => win?.show());
       win.on('closed', () => (win = null));
       win
         .loadFile(indexHtml)
-        .catch((err: Error) =>
-          consoleLogger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${err.message}`),
+        .catch((err: unknown) =>
+          consoleLogger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`),
         );
     };
     createWindow();
@@ -82,13 +83,13 @@ app
       disposed = true;
       services
         .dispose()
-        .catch((err: Error) => consoleLogger.warn(`derpdesk: stopping the relay failed: ${err.message}`))
+        .catch((err: unknown) => consoleLogger.warn(`derpdesk: stopping the relay failed: ${errorMessage(err)}`))
         .finally(() => app.quit());
     });
   })
   .catch((err: unknown) => {
-    consoleLogger.warn(`derpdesk: cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    dialog.showErrorBox('derpdesk could not start', err instanceof Error ? err.message : String(err));
+    consoleLogger.warn(`derpdesk: cannot start: ${errorDetail(err)}`);
+    dialog.showErrorBox('derpdesk could not start', errorMessage(err));
     app.exit(1);
   });
 

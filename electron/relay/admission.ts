@@ -8,6 +8,7 @@ import type { Logger } from '../util/log.js';
 import type { AdmissionCheck, AdmissionRequest } from './server.js';
 import { readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_TEXT_INPUT_BYTES } from '../../shared/limits.js';
+import { causeMessage, errorMessage, isTimeoutError } from '../../shared/errors.js';
 
 export interface AllowListSnapshot {
   keys: Set<string>;
@@ -24,7 +25,7 @@ export function parseAllowList(text: string): AllowListSnapshot {
     try {
       keys.add(formatNodePublic(parseNodePublic(line)));
     } catch (err) {
-      problems.push(`line ${i + 1}: ${(err as Error).message}`);
+      problems.push(`line ${i + 1}: ${errorMessage(err)}`);
     }
   });
   return { keys, problems };
@@ -69,7 +70,7 @@ export class AllowList {
       } catch (err) {
         // Keep the last good list: a file being replaced must not let everyone in or lock everyone out.
         this.logger.warn(
-          `admission: cannot re-read allowlist ${this.file} (${(err as Error).message}); keeping the previous list`,
+          `admission: cannot re-read allowlist ${this.file} (${errorMessage(err)}); keeping the previous list`,
         );
       }
     }
@@ -117,10 +118,7 @@ async function exchange(opts: VerifyUrlOptions, json: string, signal: AbortSigna
         redirect: 'manual',
       });
     } catch (err) {
-      const why =
-        (err as Error).name === 'TimeoutError'
-          ? 'timed out'
-          : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+      const why = isTimeoutError(err) ? 'timed out' : causeMessage(err);
       return { kind: 'unreachable', why };
     }
     if (!REDIRECT_STATUSES.has(res.status)) return { kind: 'answer', res };
@@ -190,7 +188,7 @@ export async function verifyViaUrl(
   try {
     text = await readCapped(res, MAX_VERIFY_ANSWER_BYTES);
   } catch (err) {
-    return `admission controller's answer could not be read (${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message})`;
+    return `admission controller's answer could not be read (${isTimeoutError(err) ? 'timed out' : errorMessage(err)})`;
   }
   if (text === null)
     return `admission controller's answer is longer than ${MAX_VERIFY_ANSWER_BYTES} bytes; it should be {"Allow":true} or {"Allow":false}`;
@@ -214,12 +212,21 @@ export interface AdmissionConfig {
 /** Allowlist first (cheap, local), then the URL; both must admit when both are configured. */
 export function createAdmissionCheck(cfg: AdmissionConfig): AdmissionCheck | undefined {
   if (!cfg.allowList && !cfg.verifyUrl) return undefined;
-  return async (req) => {
+  const log = cfg.logger;
+  const decide = async (req: AdmissionRequest): Promise<string | null> => {
     if (cfg.allowList) {
       const list = await cfg.allowList.current();
       if (!list.keys.has(formatNodePublic(req.key))) return `not in the allowlist ${cfg.allowList.file}`;
     }
-    if (cfg.verifyUrl) return verifyViaUrl(cfg.verifyUrl, req, cfg.logger);
+    if (cfg.verifyUrl) return verifyViaUrl(cfg.verifyUrl, req, log);
     return null;
+  };
+  if (!log.debugEnabled) return decide;
+  return async (req) => {
+    const refused = await decide(req);
+    log.debug(
+      `admission: ${formatNodePublic(req.key)} from ${req.remoteAddress}: ${refused === null ? 'admitted' : `refused (${refused})`}`,
+    );
+    return refused;
   };
 }

@@ -31,6 +31,7 @@ import type { TokenBucket } from '../util/token-bucket.js';
 import { PacketRing } from './packet-ring.js';
 import { MIN_RATE_BURST } from './rate-config.js';
 import type { Transport } from './transport.js';
+import { errorMessage } from '../../shared/errors.js';
 
 /**
  * What a connection asks of the server that accepted it. Everything shared between connections (the key
@@ -277,7 +278,7 @@ export class ClientConnection {
       const why =
         err instanceof BoxError || !(err instanceof SyntaxError)
           ? 'does not open (sealed to another server key, or corrupted)'
-          : `is not valid JSON (${(err as Error).message})`;
+          : `is not valid JSON (${errorMessage(err)})`;
       this.failHandshake(`ClientInfo from ${formatNodePublic(key)} ${why}`);
       return false;
     }
@@ -298,7 +299,7 @@ export class ClientConnection {
         }
         this.activate();
       })
-      .catch((err: Error) => this.fail(`verification failed: ${err?.message ?? String(err)}`));
+      .catch((err: unknown) => this.fail(`verification failed: ${errorMessage(err)}`));
     return false;
   }
 

@@ -12,6 +12,7 @@ import {
 } from '../derp/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export class KeyFileError extends Error {}
 
@@ -36,7 +37,7 @@ export function parseServerKeyFile(text: string, file: string): NodeKeyPair {
   try {
     return keyPairFromPrivate(parseNodePrivate(keyText));
   } catch (err) {
-    throw new KeyFileError(`${file}: ${(err as Error).message}`, { cause: err });
+    throw new KeyFileError(`${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -59,7 +60,7 @@ export async function loadOrCreateServerKey(file: string): Promise<LoadedServerK
         mode: 0o600,
       });
     } catch (werr) {
-      throw new KeyFileError(`cannot create key file ${file}: ${(werr as Error).message}`, { cause: werr });
+      throw new KeyFileError(`cannot create key file ${file}: ${errorMessage(werr)}`, { cause: werr });
     }
     return { ...pair, created: true };
   }

@@ -7,11 +7,12 @@ import { DerpClient } from '../derp/client.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import { FrameType, encodeFrame } from '../derp/frames.js';
 import type { NodeKeyPair } from '../derp/keys.js';
-import { isHexKey } from '../derp/keys.js';
+import { formatNodePublic, isHexKey } from '../derp/keys.js';
 import type { Logger } from '../util/log.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
 import { KeyFileError } from './keyfile.js';
 import type { DerpServer, PacketForwarder } from './server.js';
+import { errorMessage } from '../../shared/errors.js';
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -49,7 +50,7 @@ export async function readMeshKeyFile(file: string): Promise<string> {
   try {
     text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
   } catch (err) {
-    throw new KeyFileError(`cannot read mesh key file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new KeyFileError(`cannot read mesh key file ${file}: ${errorMessage(err)}`, { cause: err });
   }
   return parseMeshKey(text, file);
 }
@@ -95,10 +96,10 @@ export class MeshLink implements PacketForwarder {
 
   /** A failure past the connect (a bug) must not become an unhandled rejection: the link goes down and redials. */
   private dialSafely(): void {
-    this.dial().catch((err: Error) => {
-      this.lastError = err.message;
-      this.client?.shutdown(err);
-      if (!this.client) this.linkDown(`dial failed: ${err.message}`);
+    this.dial().catch((err: unknown) => {
+      this.lastError = errorMessage(err);
+      this.client?.shutdown(err instanceof Error ? err : new Error(this.lastError, { cause: err }));
+      if (!this.client) this.linkDown(`dial failed: ${this.lastError}`);
     });
   }
 
@@ -143,6 +144,7 @@ export class MeshLink implements PacketForwarder {
   private async dial(): Promise<void> {
     if (this.stopped) return;
     this.state = 'connecting';
+    this.opts.logger.debug(`mesh: dialling ${this.url}`);
     let client: DerpClient;
     try {
       client = await DerpClient.connect({
@@ -155,7 +157,7 @@ export class MeshLink implements PacketForwarder {
         timeoutMs: 10_000,
       });
     } catch (err) {
-      this.lastError = (err as Error).message;
+      this.lastError = errorMessage(err);
       this.linkDown(`cannot connect: ${this.lastError}`);
       return;
     }
@@ -182,10 +184,14 @@ export class MeshLink implements PacketForwarder {
       if (p.key.equals(self)) return;
       this.present.add(p.key.toString('latin1'));
       this.server.addMeshRoute(p.key, this);
+      if (this.opts.logger.debugEnabled)
+        this.opts.logger.debug(`mesh: ${formatNodePublic(p.key).slice(0, 16)}… is reachable via ${this.url}`);
     });
     client.on('peerGone', (key) => {
       this.present.delete(key.toString('latin1'));
       this.server.removeMeshRoute(key, this);
+      if (this.opts.logger.debugEnabled)
+        this.opts.logger.debug(`mesh: ${formatNodePublic(key).slice(0, 16)}… left ${this.url}`);
     });
     client.once('close', (err) => {
       this.client = null;

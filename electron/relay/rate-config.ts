@@ -4,6 +4,7 @@
  */
 import { KEY_LEN, MAX_PACKET_SIZE } from '../derp/frames.js';
 import { MAX_SMALL_FILE_BYTES, readTextFileBounded } from '../util/read-bounded.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface RateConfig {
   PerClientRateLimitBytesPerSec?: number;
@@ -40,7 +41,7 @@ export async function loadRateConfig(file: string): Promise<Required<RateConfig>
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
+    throw new Error(`${file}: not valid JSON (${errorMessage(err)})`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`${file}: expected a JSON object`);
   const rc = parsed as Record<string, unknown>;

@@ -191,6 +191,7 @@ export class DerpServer implements ConnectionHost {
     const conn = new ClientConnection(this.nextConnId++, this, transport, opts.notIdeal === true);
     conn.onActive = opts.onActive ?? null;
     this.conns.add(conn);
+    if (this.log.debugEnabled) this.log.debug(`derp: accepted ${conn.label} (connection ${this.conns.size} open)`);
     conn.start(this.serverKeyFrame);
     return conn;
   }
@@ -229,6 +230,10 @@ export class DerpServer implements ConnectionHost {
     if (conn.notIdeal) g.currentNotIdealConnections++;
     conn.nextKeepAliveAt = this.now() + this.nextKeepAliveDelay();
     this.broadcastPresent(conn);
+    if (this.log.debugEnabled)
+      this.log.debug(
+        `derp: ${conn.label} active${conn.canMesh ? ' (mesh peer)' : ''}${set.conns.length > 1 ? ` (${set.conns.length} connections with this key)` : ''}`,
+      );
   }
 
   private unregister(conn: ClientConnection): void {
@@ -292,6 +297,8 @@ export class DerpServer implements ConnectionHost {
     const wasActive = conn.state === 'active';
     conn.dispose();
     if (wasActive) this.unregister(conn);
+    if (this.log.debugEnabled)
+      this.log.debug(`derp: closed ${conn.label}${wasActive ? '' : ' before its handshake finished'}`);
   }
 
   noteDupActivity(conn: ClientConnection): void {
@@ -394,6 +401,7 @@ export class DerpServer implements ConnectionHost {
 
   noteDenied(conn: ClientConnection, reason: string): void {
     this.count.clientsDenied++;
+    if (this.log.debugEnabled) this.log.debug(`derp: refused ${conn.label}: ${reason}`);
     this.denials.push({
       key: formatNodePublic(conn.key),
       remoteAddress: conn.transport.remoteAddress,

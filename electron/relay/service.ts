@@ -18,6 +18,7 @@ import { loadOrCreateServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
 import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
+import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -84,7 +85,7 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
       return await fs.readFile(file);
     } catch (err) {
       throw new RelayStartError(
-        `cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        `cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
         'file',
         { cause: err },
       );
@@ -156,7 +157,7 @@ function guardedRequests(
     try {
       handler(req, res);
     } catch (err) {
-      log.warn(`derp: HTTP ${req.method} handler failed: ${(err as Error).stack ?? String(err)}`);
+      log.warn(`derp: HTTP ${req.method} handler failed: ${errorDetail(err)}`);
       if (res.headersSent) res.destroy();
       else
         res
@@ -185,7 +186,7 @@ function planMesh(cfg: RelayServiceConfig): Array<{ url: string; certName?: stri
       return meshPeerUrl(entry);
     } catch (err) {
       throw new RelayStartError(
-        `mesh peer "${entry}" is not a host, host/dialhost or URL (${(err as Error).message})`,
+        `mesh peer "${entry}" is not a host, host/dialhost or URL (${errorMessage(err)})`,
         'file',
         { cause: err },
       );
@@ -246,7 +247,7 @@ export class RelayService {
       try {
         handlers.onUpgrade(req, socket, head);
       } catch (err) {
-        log.warn(`derp: upgrade handler failed: ${(err as Error).stack ?? String(err)}`);
+        log.warn(`derp: upgrade handler failed: ${errorDetail(err)}`);
         socket.destroy();
       }
     });

@@ -53,7 +53,8 @@ export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
     };
     const onAbort = () => finish(new StunProbeError(`STUN probe of ${where} aborted`));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const onError = (err: Error) => finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`));
+    const onError = (err: Error) =>
+      finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`, { cause: err }));
     sock.on('error', onError);
     const onMessage = (msg: Buffer) => {
       if (msg.length < 20) return;
@@ -80,7 +81,7 @@ export function stunProbe(opts: StunProbeOptions): Promise<StunProbeResult> {
       const txid = randomBytes(12);
       sent.set(txid.toString('hex'), process.hrtime.bigint());
       sock.send(encodeBindingRequest(txid), opts.port, opts.host, (err) => {
-        if (err) finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`));
+        if (err) finish(new StunProbeError(`STUN probe of ${where}: ${err.message}`, { cause: err }));
       });
       timer = setTimeout(send, timeoutMs * attempt);
     };

@@ -7,6 +7,7 @@ import { isIPv6 } from 'node:net';
 import { formatHostPort } from '../util/hostport.js';
 import { BINDING_REQUEST, addressOf, encodeBindingResponse, framingError } from './message.js';
 import { DEFAULT_STUN_RATE_LIMIT, SourceLimiter, type StunRateLimit } from './source-limit.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export interface StunListen {
   host: string;
@@ -73,8 +74,8 @@ export class StunServer {
         try {
           this.sockets.push(await this.bind(l));
         } catch (err) {
-          if (!l.optional || /already in use/.test((err as Error).message)) throw err;
-          this.skipped.push((err as Error).message);
+          if (!l.optional || /already in use/.test(errorMessage(err))) throw err;
+          this.skipped.push(errorMessage(err));
         }
       }
     } catch (err) {

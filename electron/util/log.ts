@@ -2,14 +2,31 @@
 export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
+  /** Detail for `-verbose` (connections, admission decisions, mesh links): dropped unless debug is on. */
+  debug(msg: string): void;
+  /**
+   * Whether `debug` writes anything. Code on a busy path tests this before building a debug message, so a relay
+   * without `-verbose` pays one boolean check, not a template string. Absent means off.
+   */
+  readonly debugEnabled?: boolean;
 }
 
-export const consoleLogger: Logger = {
-  info: (msg) => console.log(`${new Date().toISOString()} ${msg}`),
-  warn: (msg) => console.warn(`${new Date().toISOString()} ${msg}`),
-};
+const noop = () => {};
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {} };
+/** Info to stdout, warnings to stderr, each line stamped; debug lines (to stdout) only when `verbose`. */
+export function createConsoleLogger(opts: { verbose?: boolean } = {}): Logger {
+  const verbose = opts.verbose === true;
+  return {
+    info: (msg) => console.log(`${new Date().toISOString()} ${msg}`),
+    warn: (msg) => console.warn(`${new Date().toISOString()} ${msg}`),
+    debug: verbose ? (msg) => console.log(`${new Date().toISOString()} debug: ${msg}`) : noop,
+    debugEnabled: verbose,
+  };
+}
+
+export const consoleLogger: Logger = createConsoleLogger();
+
+export const silentLogger: Logger = { info: noop, warn: noop, debug: noop, debugEnabled: false };
 
 /**
  * Hostile clients can produce a log line per connection; this caps each message class at `burst` lines per
@@ -37,5 +54,5 @@ export function rateLimitedLogger(
       w.suppressed++;
     }
   };
-  return { info: base.info, warn: base.warn, warnKeyed };
+  return { info: base.info, warn: base.warn, debug: base.debug, debugEnabled: base.debugEnabled === true, warnKeyed };
 }

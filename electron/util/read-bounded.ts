@@ -60,9 +60,10 @@ export async function readTextFileBounded(
     }
     try {
       return utf8.decode(Buffer.concat(chunks, total));
-    } catch {
+    } catch (err) {
       throw new FileReadError(
         `${file} is not valid UTF-8 text; save it as UTF-8 and open it again (derpdesk does not rewrite bytes it cannot read)`,
+        { cause: err },
       );
     }
   } finally {

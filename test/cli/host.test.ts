@@ -78,6 +78,7 @@ describe('derpdesk host', () => {
       '-host-name names',
       '-tls-cert file',
       '-tls-key file',
+      '-verbose',
     ])
       expect(r.stdout).toContain(f);
   });

@@ -31,6 +31,7 @@ describe('derpdesk relay flags', () => {
       '-dev',
       '-stun',
       '-stun-port',
+      '-verbose',
     ])
       expect(r.stdout).toContain(f);
   });
@@ -98,6 +99,34 @@ describe('derpdesk relay running', () => {
     c3.close();
     third.child.kill('SIGTERM');
     await waitExit(third.child);
+  });
+
+  it('logs each connection as a debug line with -verbose, and no debug lines without it', async () => {
+    const verbose = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-verbose'], READY, env);
+    const c = await DerpClient.connect({ url: `http://127.0.0.1:${verbose.match[2]}/derp` });
+    const who = c.publicKey.toString('hex');
+    await eventually(() => /debug: derp: accepted 127\.0\.0\.1:\d+/.test(verbose.output()), 5000, 'accept line');
+    await eventually(
+      () => /debug: derp: 127\.0\.0\.1:\d+ nodekey:[0-9a-f]+… active/.test(verbose.output()),
+      5000,
+      'active',
+    );
+    c.close();
+    await eventually(() => /debug: derp: closed 127\.0\.0\.1:\d+ nodekey:/.test(verbose.output()), 5000, 'close line');
+    verbose.child.kill('SIGTERM');
+    expect(await waitExit(verbose.child)).toBe(0);
+    // Public keys are shortened, and nothing private is printed.
+    expect(verbose.output()).not.toContain(who);
+    expect(verbose.output()).not.toContain('privkey:');
+
+    const quiet = await startCli(['relay', '-a', '127.0.0.1:0', '-stun=false'], READY, env);
+    const q = await DerpClient.connect({ url: `http://127.0.0.1:${quiet.match[2]}/derp` });
+    await q.ping();
+    q.close();
+    await sleep(200);
+    quiet.child.kill('SIGTERM');
+    expect(await waitExit(quiet.child)).toBe(0);
+    expect(quiet.output()).not.toContain('debug:');
   });
 
   it('tells connected clients it is restarting on SIGTERM and exits 0', async () => {

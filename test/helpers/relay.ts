@@ -20,7 +20,8 @@ export interface TestRelay {
 export async function startRelay(over: Partial<RelayServiceConfig> = {}): Promise<TestRelay> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-test-'));
   const logs: string[] = [];
-  const logger: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(m) };
+  // Debug lines stay out of `logs`: tests read what a relay without -verbose would say.
+  const logger: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(m), debug: () => {} };
   const service = await RelayService.start({
     addr: '127.0.0.1:0',
     tls: null,

@@ -19,7 +19,7 @@ function child(name: string, body: string): string {
   writeFileSync(
     src,
     `import { installLastResort } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../electron/util/last-resort.ts'))};\n` +
-      `installLastResort({ info: (m) => process.stderr.write(m + '\\n'), warn: (m) => process.stderr.write(m + '\\n') }, { name: 'test child', maxRejectionsPerMinute: 3 });\n` +
+      `installLastResort({ info: (m) => process.stderr.write(m + '\\n'), warn: (m) => process.stderr.write(m + '\\n'), debug: () => {} }, { name: 'test child', maxRejectionsPerMinute: 3 });\n` +
       body,
   );
   buildSync({ entryPoints: [src], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });

@@ -18,6 +18,7 @@ import {
   type DerpdeskApi,
   type EventName,
 } from '../../../shared/api.js';
+import { errorMessage } from '../../../shared/errors.js';
 
 /**
  * `connecting`: the first connection is being made. `open`: authenticated; calls and events flow. `closed`: the
@@ -190,7 +191,7 @@ export function createWsApi(
         sock.send(JSON.stringify({ id, call: name, args }));
       } catch (err) {
         pending.delete(id);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(err instanceof Error ? err : new Error(errorMessage(err), { cause: err }));
       }
     });
 

@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import type { DerpdeskApi, FilePurpose } from '../../../shared/api.js';
+import { errorMessage } from '../../../shared/errors.js';
 
 export type ChooseResult = { path: string | null } | { error: string };
 
@@ -40,7 +41,7 @@ export const useFileDialogStore = create<FileDialogStore>((set, get) => ({
     try {
       return { path: await api.call('files.choose', { mode, purpose, ...(current ? { defaultPath: current } : {}) }) };
     } catch (err) {
-      return { error: `No file dialog: ${err instanceof Error ? err.message : String(err)}` };
+      return { error: `No file dialog: ${errorMessage(err)}` };
     }
   },
 }));

@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import type { CheckHistoryEntry, CheckRequest, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
 import type { CheckReport, NodeReport } from '../../../shared/diagnostics.js';
 import { useMapStore } from '../map/store.js';
+import { errorMessage } from '../../../shared/errors.js';
 
 export type SourceKind = 'relay' | 'file' | 'url' | 'editor';
 
@@ -53,8 +54,6 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   compare(id: string): Promise<void>;
   setExportFormat(format: ExportFormat): Promise<void>;
 }
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -167,7 +166,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         const { runId } = await api.call('diagnostics.run', req);
         set({ runId });
       } catch (err) {
-        set({ error: message(err) });
+        set({ error: errorMessage(err) });
       } finally {
         launching = false;
         const held = early;
@@ -187,7 +186,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       try {
         await api.call('diagnostics.cancel', runId);
       } catch (err) {
-        set({ error: `Could not cancel: ${message(err)}` });
+        set({ error: `Could not cancel: ${errorMessage(err)}` });
       }
     },
 
@@ -198,7 +197,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         const history = await api.call('diagnostics.history');
         if (get().api === api) set({ history });
       } catch (err) {
-        set({ error: `Could not load the history: ${message(err)}` });
+        set({ error: `Could not load the history: ${errorMessage(err)}` });
       }
     },
 
@@ -211,7 +210,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         if (!r || n !== showRequests) return;
         set({ report: r.report, nodes: r.report.nodes, viewing: id });
       } catch (err) {
-        set({ error: `Could not load the run: ${message(err)}` });
+        set({ error: `Could not load the run: ${errorMessage(err)}` });
         return;
       }
       await get().setExportFormat(get().exportFormat);
@@ -224,7 +223,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         const r = await api.call('diagnostics.get', id);
         if (r) set({ compareWith: r.report });
       } catch (err) {
-        set({ error: `Could not load the run to compare: ${message(err)}` });
+        set({ error: `Could not load the run to compare: ${errorMessage(err)}` });
       }
     },
 

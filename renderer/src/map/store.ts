@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { DerpdeskApi, MapFormat, MapSourceSpec, OpenedMap } from '../../../shared/api.js';
 import type { DerpMap, DerpNode, DerpRegion } from '../../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../../shared/derpmap/validate.js';
+import { errorMessage } from '../../../shared/errors.js';
 
 const MAX_UNDO = 200;
 
@@ -64,8 +65,6 @@ export function headscaleSnippet(path: string | undefined): string {
   return `derp:\n  paths:\n    - ${path ?? '/etc/headscale/derp.yaml'}\n  auto_update_enabled: true\n  update_frequency: 24h\n`;
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export const useMapStore = create<MapEditorState>((set, get) => {
   let exportRequests = 0;
   const commit = (map: DerpMap, extra: Partial<MapEditorState> = {}) => {
@@ -111,7 +110,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
             : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
         });
       } catch (err) {
-        set({ message: { kind: 'error', text: (err as Error).message } });
+        set({ message: { kind: 'error', text: errorMessage(err) } });
       } finally {
         set({ busy: false });
       }
@@ -133,7 +132,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           diff: null,
         });
       } catch (err) {
-        set({ message: { kind: 'error', text: (err as Error).message } });
+        set({ message: { kind: 'error', text: errorMessage(err) } });
       } finally {
         set({ busy: false });
       }
@@ -174,7 +173,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       try {
         set({ diff: await api.call('map.diff', { path: doc.path, map, format: doc.format, baseText: doc.text }) });
       } catch (err) {
-        set({ message: { kind: 'error', text: `Cannot compare with the file: ${message(err)}` } });
+        set({ message: { kind: 'error', text: `Cannot compare with the file: ${errorMessage(err)}` } });
       }
     },
     async save() {
@@ -193,7 +192,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           });
         else set({ diff: null, message: { kind: 'error', text: r.error } });
       } catch (err) {
-        set({ diff: null, message: { kind: 'error', text: `Not saved: ${message(err)}` } });
+        set({ diff: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
       }
     },
     cancelSave: () => set({ diff: null }),
@@ -263,7 +262,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         const add = JSON.parse(entry.json) as DerpMap;
         get().edit((m) => Object.assign(m.Regions, add.Regions));
       } catch (err) {
-        set({ message: { kind: 'error', text: `Cannot add this relay: ${message(err)}` } });
+        set({ message: { kind: 'error', text: `Cannot add this relay: ${errorMessage(err)}` } });
       }
     },
 

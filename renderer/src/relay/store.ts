@@ -17,6 +17,7 @@ import {
   type TrustSnapshot,
 } from '../../../shared/api.js';
 import type { RelaySettings, SettingsErrors } from '../../../shared/settings.js';
+import { errorMessage } from '../../../shared/errors.js';
 
 export interface PeerRow extends PeerInfo {
   /** Bytes per second in + out since the previous snapshot (0 for a peer seen for the first time). */
@@ -138,8 +139,6 @@ export class PeerRates {
   }
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export const useRelayStore = create<RelayStore>((set, get) => {
   let ring = new SampleRing();
   let rates = new PeerRates();
@@ -230,7 +229,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
           ...(peerEvents === p0 ? { peers: rates.apply(peers, Date.now()) } : {}),
         });
       } catch (err) {
-        if (get().api === api) set({ error: `Could not load the relay's state: ${message(err)}` });
+        if (get().api === api) set({ error: `Could not load the relay's state: ${errorMessage(err)}` });
         return;
       }
       await Promise.all([get().refreshMapEntry(), get().refreshTrust(), get().loadAllowList()]);
@@ -244,7 +243,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const running = state.status === 'running' || state.status === 'starting';
         set({ state: await api.call(running ? 'relay.stop' : 'relay.start') });
       } catch (err) {
-        set({ error: message(err) });
+        set({ error: errorMessage(err) });
       } finally {
         set({ busy: false });
       }
@@ -289,7 +288,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
           get().setSettings(r.snapshot);
         } else set({ settingsSave: { ...NOT_SAVED, problems: r.errors } });
       } catch (err) {
-        set({ settingsSave: { ...NOT_SAVED, error: `Not saved: ${message(err)}` } });
+        set({ settingsSave: { ...NOT_SAVED, error: `Not saved: ${errorMessage(err)}` } });
       }
     },
 
@@ -304,7 +303,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const trust = await api.call('trust.get');
         if (get().api === api) set({ trust, trustError: null });
       } catch (err) {
-        if (get().api === api) set({ trustError: `Could not load the mesh and access data: ${message(err)}` });
+        if (get().api === api) set({ trustError: `Could not load the mesh and access data: ${errorMessage(err)}` });
       } finally {
         trustInFlight = false;
       }
@@ -321,7 +320,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const allowList = await api.call('allowlist.get');
         if (get().api === api) set({ allowList });
       } catch (err) {
-        set({ allowListSave: { ...NOT_SAVED, error: `Could not read the allowlist: ${message(err)}` } });
+        set({ allowListSave: { ...NOT_SAVED, error: `Could not read the allowlist: ${errorMessage(err)}` } });
       }
     },
 
@@ -338,7 +337,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
           ...(file ? { allowList: { ...file, text } } : {}),
         });
       } catch (err) {
-        set({ allowListSave: { ...NOT_SAVED, error: `Not saved: ${message(err)}` } });
+        set({ allowListSave: { ...NOT_SAVED, error: `Not saved: ${errorMessage(err)}` } });
       }
     },
 
