@@ -112,12 +112,15 @@ describe('third-party STUN clients against our server', () => {
     expect(v6.stdout + v6.stderr).toMatch(/UDP reflexive addr: ::1:\d+/);
   });
 
-  it("stun-client's stun (RFC 3489 era, server port fixed at 3478) reports the mapped address", async () => {
+  it("stun-client's stun (RFC 3489 era) reports the mapped address", async () => {
     await binary('stun', 'stun-client');
+    // The client defaults to port 3478 but takes host:port: an ephemeral port cannot collide with a STUN
+    // server already running on this machine.
     const classic = new StunServer();
-    await classic.start([{ host: '127.0.0.1', port: 3478 }]);
+    await classic.start([{ host: '127.0.0.1', port: 0 }]);
     try {
-      const r = await run('stun', ['127.0.0.1', '-v'], { timeout: 15_000 }).catch(
+      const port = classic.addresses()[0].port;
+      const r = await run('stun', [`127.0.0.1:${port}`, '-v'], { timeout: 15_000 }).catch(
         (e: { stdout: string; stderr: string }) => e,
       );
       expect(r.stdout + r.stderr).toMatch(/MappedAddress = 127\.0\.0\.1:\d+/);
