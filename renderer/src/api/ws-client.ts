@@ -180,42 +180,73 @@ function openSocket(WebSocketImpl: typeof WebSocket, url: string, token: string,
   return sock;
 }
 
+/** Calls made before the first connection opens wait here; they go on `open` and fail on `refused` or close. */
+function createWaitQueue() {
+  let waiting: Array<{ go: () => void; fail: (e: Error) => void }> = [];
+  const take = () => {
+    const w = waiting;
+    waiting = [];
+    return w;
+  };
+  return {
+    wait: () => new Promise<void>((go, fail) => waiting.push({ go, fail })),
+    release: () => take().forEach((x) => x.go()),
+    fail: (e: Error) => take().forEach((x) => x.fail(e)),
+  };
+}
+
+/**
+ * When to retry: backoff doubling from minBackoffMs up to maxBackoffMs, reset once a connection is let in. The
+ * host closes with BRIDGE_CLOSE_UNAUTHORIZED when it turns the token down. Browsers hide the HTTP status of a
+ * refused upgrade, so a bridge that never opened in a few tries is reported as refused too, instead of retrying
+ * forever.
+ */
+function createRetryPolicy(opts: WsOptions) {
+  const minBackoff = opts.minBackoffMs ?? 250;
+  const maxBackoff = opts.maxBackoffMs ?? 5000;
+  const refuseAfter = opts.refuseAfter ?? 3;
+  let backoff = minBackoff;
+  let everOpened = false;
+  let failures = 0;
+  return {
+    everOpened: () => everOpened,
+    opened(): void {
+      backoff = minBackoff;
+      everOpened = true;
+      failures = 0;
+    },
+    refuses: (closeCode: number) =>
+      closeCode === BRIDGE_CLOSE_UNAUTHORIZED || (!everOpened && ++failures >= refuseAfter),
+    nextDelay(): number {
+      const d = backoff;
+      backoff = Math.min(backoff * 2, maxBackoff);
+      return d;
+    },
+  };
+}
+
 export function createWsApi(
   url: string,
   token: string,
   WebSocketImpl: typeof WebSocket = WebSocket,
   opts: WsOptions = {},
 ): WsApi {
-  const minBackoff = opts.minBackoffMs ?? 250;
-  const maxBackoff = opts.maxBackoffMs ?? 5000;
-  const refuseAfter = opts.refuseAfter ?? 3;
   let ws: WebSocket | null = null;
   /** The socket that has been let in, if any: calls go only there. */
   let authedSock: WebSocket | null = null;
   let closedByUser = false;
-  let backoff = minBackoff;
-  let everOpened = false;
-  let failures = 0;
   let retry: ReturnType<typeof setTimeout> | null = null;
   const calls = createCallTable();
   const events = createEventHub();
   const status = createStatusCell();
-  /** Calls waiting for the first connection. */
-  let waiting: Array<{ go: () => void; fail: (e: Error) => void }> = [];
-
-  const takeWaiting = () => {
-    const w = waiting;
-    waiting = [];
-    return w;
-  };
+  const waiting = createWaitQueue();
+  const policy = createRetryPolicy(opts);
 
   const onAuthed = (sock: WebSocket) => {
     authedSock = sock;
-    backoff = minBackoff;
-    everOpened = true;
-    failures = 0;
+    policy.opened();
     status.set('open');
-    for (const x of takeWaiting()) x.go();
+    waiting.release();
   };
 
   const onMessage = (m: unknown) => {
@@ -229,17 +260,13 @@ export function createWsApi(
     authedSock = null;
     calls.rejectAll(DISCONNECTED);
     if (closedByUser) return;
-    // The host closes with BRIDGE_CLOSE_UNAUTHORIZED when it turns the token down. Browsers hide the HTTP
-    // status of a refused upgrade, so a bridge that never opened in a few tries is reported as refused too,
-    // instead of retrying forever.
-    if (code === BRIDGE_CLOSE_UNAUTHORIZED || (!everOpened && ++failures >= refuseAfter)) {
+    if (policy.refuses(code)) {
       status.set('refused');
-      for (const x of takeWaiting()) x.fail(new Error(REFUSED));
+      waiting.fail(new Error(REFUSED));
       return;
     }
-    status.set(everOpened ? 'closed' : 'connecting');
-    retry = setTimeout(connect, backoff);
-    backoff = Math.min(backoff * 2, maxBackoff);
+    status.set(policy.everOpened() ? 'closed' : 'connecting');
+    retry = setTimeout(connect, policy.nextDelay());
   };
 
   const connect = () => {
@@ -259,9 +286,7 @@ export function createWsApi(
       if (closedByUser) return Promise.reject(new Error('the bridge was closed'));
       if (status.get() === 'refused') return Promise.reject(new Error(REFUSED));
       if (status.get() === 'connecting') {
-        return new Promise<void>((go, fail) => waiting.push({ go, fail })).then(() =>
-          calls.send(authedSock, name, args),
-        );
+        return waiting.wait().then(() => calls.send(authedSock, name, args));
       }
       return calls.send(authedSock, name, args);
     },
@@ -271,7 +296,7 @@ export function createWsApi(
       closedByUser = true;
       if (retry) clearTimeout(retry);
       retry = null;
-      for (const x of takeWaiting()) x.fail(new Error('the bridge was closed'));
+      waiting.fail(new Error('the bridge was closed'));
       const sock = ws;
       ws = null;
       authedSock = null;
