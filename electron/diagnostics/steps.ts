@@ -166,83 +166,105 @@ export function checkTls(addr: string | null, t: NodeTarget): Promise<StepResult
         advice: 'the port may not speak TLS (a plain HTTP relay?) or the server refused the handshake',
       }),
     );
-    s.once('secureConnect', () => {
-      const ms = since(t0);
-      const peer = s.getPeerCertificate();
-      if (!peer?.raw) return done({ step: 'tls', status: 'fail', ms, detail: 'the server sent no certificate' });
-      const cert = new X509Certificate(peer.raw);
-      const fp = createHash('sha256').update(peer.raw).digest('hex');
-      const notAfter = new Date(cert.validTo);
-      const notBefore = new Date(cert.validFrom);
-      const days = Math.floor((notAfter.getTime() - Date.now()) / 86_400_000);
-      const data = {
-        subject: cert.subject.replace(/\n/g, ', '),
-        issuer: cert.issuer.replace(/\n/g, ', '),
-        notAfter: notAfter.toISOString(),
-        fingerprint: `sha256-raw:${fp}`,
-      };
-      const base = `${data.subject}, issued by ${data.issuer}, expires ${notAfter.toISOString().slice(0, 10)}`;
-      if (Date.now() > notAfter.getTime())
-        return done({
-          step: 'tls',
-          status: 'fail',
-          ms,
-          detail: `certificate expired on ${notAfter.toISOString().slice(0, 10)} (${base})`,
-          advice: 'renew the certificate',
-          data,
-        });
-      if (Date.now() < notBefore.getTime())
-        return done({
-          step: 'tls',
-          status: 'fail',
-          ms,
-          detail: `certificate not valid before ${notBefore.toISOString()}`,
-          advice: "check the server's clock and the certificate's dates",
-          data,
-        });
-      if (pin) {
-        if (fp !== pin)
-          return done({
-            step: 'tls',
-            status: 'fail',
-            ms,
-            detail: `certificate does not match the pin: server sends sha256-raw:${fp}`,
-            advice: 'update CertName in the DERP map to the new certificate, or restore the pinned one',
-            data,
-          });
-      } else if (!n.InsecureForTests) {
-        const nameErr = tls.checkServerIdentity(name, peer);
-        if (nameErr)
-          return done({
-            step: 'tls',
-            status: 'fail',
-            ms,
-            detail: `certificate is not valid for ${name}: ${nameErr.message}`,
-            advice: 'use a certificate for HostName (or CertName), or pin it with sha256-raw:',
-            data,
-          });
-        if (!s.authorized)
-          return done({
-            step: 'tls',
-            status: 'fail',
-            ms,
-            detail: `certificate is not trusted: ${String(s.authorizationError)}`,
-            advice: 'use a certificate from a public CA, or a self-signed one pinned with CertName sha256-raw:',
-            data,
-          });
-      }
-      if (days < CERT_WARN_DAYS)
-        return done({
-          step: 'tls',
-          status: 'warn',
-          ms,
-          detail: `certificate expires in ${days} days (${base})`,
-          advice: 'renew it soon',
-          data,
-        });
-      done({ step: 'tls', status: 'ok', ms, detail: pin ? `pinned certificate matches (${base})` : base, data });
-    });
+    s.once('secureConnect', () =>
+      done(judgeCertificate(s, { pin, name, insecure: Boolean(n.InsecureForTests) }, since(t0))),
+    );
   });
+}
+
+/** What the node's map entry asks of its certificate: a sha256-raw pin, or a valid chain for `name`. */
+interface CertExpectation {
+  pin: string | null;
+  name: string;
+  insecure: boolean;
+}
+
+type CertProblem = { detail: string; advice: string };
+
+/** The certificate the server sent, as the step reports it. */
+function describeCertificate(raw: Buffer) {
+  const cert = new X509Certificate(raw);
+  const fp = createHash('sha256').update(raw).digest('hex');
+  const notAfter = new Date(cert.validTo);
+  const notBefore = new Date(cert.validFrom);
+  const days = Math.floor((notAfter.getTime() - Date.now()) / 86_400_000);
+  const data = {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    notAfter: notAfter.toISOString(),
+    fingerprint: `sha256-raw:${fp}`,
+  };
+  const base = `${data.subject}, issued by ${data.issuer}, expires ${notAfter.toISOString().slice(0, 10)}`;
+  return { fp, notAfter, notBefore, days, data, base };
+}
+
+/** Judged in a Tailscale client's order: dates, then the pin or the name and the chain, then expiry soon. */
+function judgeCertificate(s: tls.TLSSocket, want: CertExpectation, ms: number): StepResult {
+  const peer = s.getPeerCertificate();
+  if (!peer?.raw) return { step: 'tls', status: 'fail', ms, detail: 'the server sent no certificate' };
+  const c = describeCertificate(peer.raw);
+  const problem = certDateProblem(c) ?? certIdentityProblem(s, peer, c.fp, want);
+  if (problem) return { step: 'tls', status: 'fail', ms, ...problem, data: c.data };
+  if (c.days < CERT_WARN_DAYS)
+    return {
+      step: 'tls',
+      status: 'warn',
+      ms,
+      detail: `certificate expires in ${c.days} days (${c.base})`,
+      advice: 'renew it soon',
+      data: c.data,
+    };
+  return {
+    step: 'tls',
+    status: 'ok',
+    ms,
+    detail: want.pin ? `pinned certificate matches (${c.base})` : c.base,
+    data: c.data,
+  };
+}
+
+function certDateProblem(c: ReturnType<typeof describeCertificate>): CertProblem | null {
+  if (Date.now() > c.notAfter.getTime())
+    return {
+      detail: `certificate expired on ${c.notAfter.toISOString().slice(0, 10)} (${c.base})`,
+      advice: 'renew the certificate',
+    };
+  if (Date.now() < c.notBefore.getTime())
+    return {
+      detail: `certificate not valid before ${c.notBefore.toISOString()}`,
+      advice: "check the server's clock and the certificate's dates",
+    };
+  return null;
+}
+
+/** A pinned node must send exactly the pinned certificate; otherwise the name must match and the chain be trusted. */
+function certIdentityProblem(
+  s: tls.TLSSocket,
+  peer: tls.PeerCertificate,
+  fp: string,
+  want: CertExpectation,
+): CertProblem | null {
+  if (want.pin) {
+    if (fp !== want.pin)
+      return {
+        detail: `certificate does not match the pin: server sends sha256-raw:${fp}`,
+        advice: 'update CertName in the DERP map to the new certificate, or restore the pinned one',
+      };
+    return null;
+  }
+  if (want.insecure) return null;
+  const nameErr = tls.checkServerIdentity(want.name, peer);
+  if (nameErr)
+    return {
+      detail: `certificate is not valid for ${want.name}: ${nameErr.message}`,
+      advice: 'use a certificate for HostName (or CertName), or pin it with sha256-raw:',
+    };
+  if (!s.authorized)
+    return {
+      detail: `certificate is not trusted: ${String(s.authorizationError)}`,
+      advice: 'use a certificate from a public CA, or a self-signed one pinned with CertName sha256-raw:',
+    };
+  return null;
 }
 
 export async function checkHttpProbe(addr: string | null, t: NodeTarget): Promise<StepResult> {

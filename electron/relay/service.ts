@@ -238,30 +238,7 @@ export class RelayService {
       renderDerpVarz(derp.stats(), [...handshakeGuardVarz(guard.counters), ...(cfg.extraVarz?.() ?? [])]);
     const handlers = createDerpHttp({ server: derp, varz, onHandshakeDone: guard.done });
 
-    const main: AnyServer = tls
-      ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
-      : http.createServer();
-    main.on('connection', guard.onConnection);
-    main.on('request', guardedRequests(handlers.onRequest, guard, log));
-    main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-      try {
-        handlers.onUpgrade(req, socket, head);
-      } catch (err) {
-        log.warn(`derp: upgrade handler failed: ${errorDetail(err)}`);
-        socket.destroy();
-      }
-    });
-    main.on('clientError', onClientError);
-    if (cfg.acceptLimit && Number.isFinite(cfg.acceptLimit.perSecond)) {
-      const bucket = new TokenBucket(cfg.acceptLimit.perSecond, cfg.acceptLimit.burst);
-      // Connections over the limit are closed before any TLS or HTTP work is spent on them.
-      main.prependListener('connection', (socket: Socket) => {
-        if (!bucket.tryTake()) {
-          derp.noteAcceptRateLimited();
-          socket.destroy();
-        }
-      });
-    }
+    const main = createMainServer(derp, tls, handlers, guard, log, cfg.acceptLimit);
     const servers: AnyServer[] = [];
     const endpoints: ListeningEndpoint[] = [];
     try {
@@ -276,24 +253,11 @@ export class RelayService {
         url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp`,
       });
       if (tls && cfg.httpPort >= 0) {
-        const port80Guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
-        const port80 = http.createServer(
-          guardedRequests(
-            (req, res) => {
-              if ((req.url ?? '').split('?')[0] === '/generate_204') {
-                serveNoContent(req, res);
-                return;
-              }
-              const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-              res.writeHead(302, { Location: `https://${host}${a.port === 443 ? '' : `:${a.port}`}${req.url ?? '/'}` });
-              res.end();
-            },
-            port80Guard,
-            log,
-          ),
+        const port80 = createPort80Server(
+          a.port,
+          new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout),
+          log,
         );
-        port80.on('connection', port80Guard.onConnection);
-        port80.on('clientError', onClientError);
         const b = await listen(port80, listenAt.host, cfg.httpPort, 'HTTP port');
         servers.push(port80);
         endpoints.push({
@@ -310,17 +274,7 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    const mesh = meshPeers.map(
-      (peer) =>
-        new MeshLink(derp, peer.url, {
-          keyPair: key,
-          meshKey: cfg.meshKey!,
-          certName: peer.certName,
-          ca: cfg.meshCa,
-          logger: log,
-        }),
-    );
-    for (const link of mesh) link.start();
+    const mesh = startMesh(derp, meshPeers, key, cfg, log);
     return new RelayService(derp, endpoints, key.created, servers, mesh);
   }
 
@@ -337,4 +291,87 @@ export class RelayService {
     for (const srv of this.servers) srv.closeAllConnections();
     await Promise.all(closing);
   }
+}
+
+/**
+ * The DERP listener: plain HTTP or TLS, handshake deadlines per connection, and the accept-rate limit, which
+ * closes connections over it before any TLS or HTTP work is spent on them.
+ */
+function createMainServer(
+  derp: DerpServer,
+  tls: { cert: Buffer; key: Buffer } | null,
+  handlers: ReturnType<typeof createDerpHttp>,
+  guard: HandshakeGuard,
+  log: Logger,
+  acceptLimit: RelayServiceConfig['acceptLimit'],
+): AnyServer {
+  const main: AnyServer = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
+    : http.createServer();
+  main.on('connection', guard.onConnection);
+  main.on('request', guardedRequests(handlers.onRequest, guard, log));
+  main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    try {
+      handlers.onUpgrade(req, socket, head);
+    } catch (err) {
+      log.warn(`derp: upgrade handler failed: ${errorDetail(err)}`);
+      socket.destroy();
+    }
+  });
+  main.on('clientError', onClientError);
+  if (acceptLimit && Number.isFinite(acceptLimit.perSecond)) {
+    const bucket = new TokenBucket(acceptLimit.perSecond, acceptLimit.burst);
+    // Connections over the limit are closed before any TLS or HTTP work is spent on them.
+    main.prependListener('connection', (socket: Socket) => {
+      if (!bucket.tryTake()) {
+        derp.noteAcceptRateLimited();
+        socket.destroy();
+      }
+    });
+  }
+  return main;
+}
+
+/** -http-port beside TLS: answers captive-portal checks (/generate_204) and redirects everything else to https. */
+function createPort80Server(httpsPort: number, port80Guard: HandshakeGuard, log: Logger): http.Server {
+  const port80 = http.createServer(
+    guardedRequests(
+      (req, res) => {
+        if ((req.url ?? '').split('?')[0] === '/generate_204') {
+          serveNoContent(req, res);
+          return;
+        }
+        const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+        res.writeHead(302, { Location: `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${req.url ?? '/'}` });
+        res.end();
+      },
+      port80Guard,
+      log,
+    ),
+  );
+  port80.on('connection', port80Guard.onConnection);
+  port80.on('clientError', onClientError);
+  return port80;
+}
+
+/** One mesh link per peer (-mesh-with), each started at once. */
+function startMesh(
+  derp: DerpServer,
+  meshPeers: ReturnType<typeof planMesh>,
+  key: Awaited<ReturnType<typeof loadOrCreateServerKey>>,
+  cfg: RelayServiceConfig,
+  log: Logger,
+): MeshLink[] {
+  const mesh = meshPeers.map(
+    (peer) =>
+      new MeshLink(derp, peer.url, {
+        keyPair: key,
+        meshKey: cfg.meshKey!,
+        certName: peer.certName,
+        ca: cfg.meshCa,
+        logger: log,
+      }),
+  );
+  for (const link of mesh) link.start();
+  return mesh;
 }

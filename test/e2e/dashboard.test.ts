@@ -85,15 +85,47 @@ describe('relay dashboard in Chromium', () => {
       .toContain('derp.example.test');
   });
 
-  it('has navigation to the DERP map and Diagnostics pages', async () => {
-    for (const [name, file] of [
-      ['DERP map', 'derp-map'],
-      ['Diagnostics', 'diagnostics'],
-      ['Relay', 'relay-final'],
-    ] as const) {
-      await page.getByRole('link', { name }).click();
-      await page.waitForTimeout(200);
-      await shot(file);
+  it('navigates between pages: each link shows its page, marks itself current and sets the hash; back and forward work', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const pages = [
+      {
+        link: 'DERP map',
+        hash: '#map',
+        file: 'derp-map',
+        shows: page.getByRole('region', { name: 'Open a DERP map' }),
+      },
+      {
+        link: 'Diagnostics',
+        hash: '#diagnostics',
+        file: 'diagnostics',
+        shows: page.getByRole('heading', { name: 'Diagnostics', exact: true }),
+      },
+      {
+        link: 'Relay',
+        hash: '#relay',
+        file: 'relay-final',
+        shows: page.getByRole('heading', { name: 'Relay', exact: true }),
+      },
+    ];
+    const expectOn = async (i: number) => {
+      await expect.poll(() => new URL(page.url()).hash, { timeout: 5_000 }).toBe(pages[i].hash);
+      await expect.poll(() => pages[i].shows.count(), { timeout: 5_000 }).toBe(1);
+      for (const [j, p] of pages.entries()) {
+        const link = nav.getByRole('link', { name: p.link, exact: true });
+        expect(await link.getAttribute('aria-current')).toBe(i === j ? 'page' : null);
+        if (j !== i) expect(await p.shows.count()).toBe(0);
+      }
+    };
+    for (const [i, p] of pages.entries()) {
+      await nav.getByRole('link', { name: p.link, exact: true }).click();
+      await expectOn(i);
+      await shot(p.file);
     }
+    await page.goBack();
+    await expectOn(1);
+    await page.goBack();
+    await expectOn(0);
+    await page.goForward();
+    await expectOn(1);
   });
 });

@@ -16,6 +16,7 @@ import { CONTENT_SECURITY_POLICY, startHost, type RunningHost } from '../../elec
 import { silentLogger } from '../../electron/util/log.js';
 import { BRIDGE_CLOSE_UNAUTHORIZED, CALL_NAMES } from '../../shared/api.js';
 import { rawRequest, type RawAnswer } from '../helpers/http.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 0x5eed);
 const HTTP_REQUESTS = 3000;
@@ -49,19 +50,6 @@ afterAll(async () => {
   await services?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)], chance: (p: number) => next() < p };
-}
 
 async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let i = 0;

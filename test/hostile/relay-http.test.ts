@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import { prng } from '../helpers/prng.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
 
 const SEED = 0xde4d;
@@ -15,21 +16,7 @@ const CONCURRENCY = 32;
 const HANDSHAKE_MS = 500;
 const TIME_BUDGET_MS = 10_000;
 
-/** mulberry32: seeded, so a failing input reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = mulberry32(SEED);
-const int = (n: number) => Math.floor(rand() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+const { next: rand, int, pick, bytes: randomBytes } = prng(SEED);
 const GARBAGE_CHARS = [
   '%',
   'z',

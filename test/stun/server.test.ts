@@ -1,23 +1,16 @@
 /** The STUN server over real UDP on loopback: our client, hostile datagrams, and Debian's third-party clients. */
-import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StunProbeError, stunProbe } from '../../electron/stun/client.js';
 import { StunServer, stunVarz } from '../../electron/stun/server.js';
+import { classicStunOutput, requireBinary, run, startLoopbackStun } from '../helpers/stun.js';
 
-const run = promisify(execFile);
 let server: StunServer;
 let port4: number;
 let port6: number;
 
 beforeAll(async () => {
-  server = new StunServer();
-  await server.start([
-    { host: '127.0.0.1', port: 0 },
-    { host: '::1', port: 0 },
-  ]);
-  [port4, port6] = server.addresses().map((a) => a.port);
+  ({ server, port4, port6 } = await startLoopbackStun());
 });
 afterAll(() => server.stop());
 
@@ -35,14 +28,6 @@ function sendRaw(bytes: Buffer, port: number): Promise<Buffer | null> {
     });
     s.send(bytes, port, '127.0.0.1');
   });
-}
-
-async function binary(name: string, pkg: string): Promise<void> {
-  try {
-    await run('sh', ['-c', `command -v ${name}`]);
-  } catch {
-    throw new Error(`${name} is not installed: install Debian's ${pkg} package (scripts/install-deps.sh does)`);
-  }
 }
 
 describe('STUN server', () => {
@@ -105,22 +90,22 @@ describe('STUN server', () => {
 
 describe('third-party STUN clients against our server', () => {
   it("coturn's turnutils_stunclient reports the mapped address over IPv4 and IPv6", async () => {
-    await binary('turnutils_stunclient', 'coturn');
+    await requireBinary('turnutils_stunclient', 'coturn');
     const v4 = await run('turnutils_stunclient', ['-p', String(port4), '127.0.0.1'], { timeout: 10_000 });
     expect(v4.stdout + v4.stderr).toMatch(/UDP reflexive addr: 127\.0\.0\.1:\d+/);
     const v6 = await run('turnutils_stunclient', ['-p', String(port6), '::1'], { timeout: 10_000 });
     expect(v6.stdout + v6.stderr).toMatch(/UDP reflexive addr: ::1:\d+/);
   });
 
-  it("stun-client's stun (RFC 3489 era, server port fixed at 3478) reports the mapped address", async () => {
-    await binary('stun', 'stun-client');
+  it("stun-client's stun (RFC 3489 era) reports the mapped address", async () => {
+    await requireBinary('stun', 'stun-client');
+    // The client defaults to port 3478 but takes host:port: an ephemeral port cannot collide with a STUN
+    // server already running on this machine.
     const classic = new StunServer();
-    await classic.start([{ host: '127.0.0.1', port: 3478 }]);
+    await classic.start([{ host: '127.0.0.1', port: 0 }]);
     try {
-      const r = await run('stun', ['127.0.0.1', '-v'], { timeout: 15_000 }).catch(
-        (e: { stdout: string; stderr: string }) => e,
-      );
-      expect(r.stdout + r.stderr).toMatch(/MappedAddress = 127\.0\.0\.1:\d+/);
+      const port = classic.addresses()[0].port;
+      expect(await classicStunOutput('127.0.0.1', port)).toMatch(/MappedAddress = 127\.0\.0\.1:\d+/);
     } finally {
       await classic.stop();
     }

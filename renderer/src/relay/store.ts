@@ -4,7 +4,7 @@
  * about once a second; each arrival is one store update. The stats history is a fixed-size ring kept outside
  * React; the store gets one oldest-first copy per sample, which is what the charts plot.
  */
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import {
   STATS_HISTORY_SECONDS,
   type AllowListFile,
@@ -205,6 +205,9 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       };
     },
 
+    ...settingsActions(set, get),
+    ...allowListActions(set, get),
+
     async reload() {
       const api = get().api;
       if (!api) return;
@@ -263,6 +266,32 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       }
     },
 
+    async refreshTrust() {
+      const api = get().api;
+      if (!api || trustInFlight) return;
+      trustInFlight = true;
+      trustAsked = Date.now();
+      try {
+        const trust = await api.call('trust.get');
+        if (get().api === api) set({ trust, trustError: null });
+      } catch (err) {
+        if (get().api === api) set({ trustError: `Could not load the mesh and access data: ${errorMessage(err)}` });
+      } finally {
+        trustInFlight = false;
+      }
+    },
+  };
+});
+
+type SetRelay = StoreApi<RelayStore>['setState'];
+type GetRelay = StoreApi<RelayStore>['getState'];
+
+/** The settings form: adopt a snapshot, save a draft, forget the last save's outcome. */
+function settingsActions(
+  set: SetRelay,
+  get: GetRelay,
+): Pick<RelayStore, 'setSettings' | 'saveSettings' | 'clearSettingsSave'> {
+  return {
     setSettings(settings) {
       set({ settings });
       void get().refreshMapEntry();
@@ -293,22 +322,15 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     },
 
     clearSettingsSave: () => get().settingsSave !== NOT_SAVED && set({ settingsSave: NOT_SAVED }),
+  };
+}
 
-    async refreshTrust() {
-      const api = get().api;
-      if (!api || trustInFlight) return;
-      trustInFlight = true;
-      trustAsked = Date.now();
-      try {
-        const trust = await api.call('trust.get');
-        if (get().api === api) set({ trust, trustError: null });
-      } catch (err) {
-        if (get().api === api) set({ trustError: `Could not load the mesh and access data: ${errorMessage(err)}` });
-      } finally {
-        trustInFlight = false;
-      }
-    },
-
+/** The allowlist file named in the settings: load it, save an edit, forget the last save's outcome. */
+function allowListActions(
+  set: SetRelay,
+  get: GetRelay,
+): Pick<RelayStore, 'loadAllowList' | 'saveAllowList' | 'clearAllowListSave'> {
+  return {
     async loadAllowList() {
       const { api, settings } = get();
       if (!api) return;
@@ -343,4 +365,4 @@ export const useRelayStore = create<RelayStore>((set, get) => {
 
     clearAllowListSave: () => get().allowListSave !== NOT_SAVED && set({ allowListSave: NOT_SAVED }),
   };
-});
+}
