@@ -114,6 +114,20 @@ const MAX_NODES_PER_REGION = 1_000;
 const extraFields = record(anything());
 
 /** A DerpMap with every field of its declared type: what a diagnostics run may be given. */
+
+/** A DERP node's fields that a map may leave out (Name, RegionID and HostName it may not). */
+const OPTIONAL_NODE_FIELDS = [
+  'CertName',
+  'IPv4',
+  'IPv6',
+  'STUNPort',
+  'STUNOnly',
+  'DERPPort',
+  'InsecureForTests',
+  'STUNTestIP',
+  'CanPort80',
+  'extra',
+] as const;
 const derpMapShape = object(
   {
     HomeParams: object({ RegionScore: record(number()) }, { optional: ['RegionScore'] }),
@@ -144,20 +158,7 @@ const derpMapShape = object(
                 CanPort80: boolean(),
                 extra: extraFields,
               },
-              {
-                optional: [
-                  'CertName',
-                  'IPv4',
-                  'IPv6',
-                  'STUNPort',
-                  'STUNOnly',
-                  'DERPPort',
-                  'InsecureForTests',
-                  'STUNTestIP',
-                  'CanPort80',
-                  'extra',
-                ],
-              },
+              { optional: OPTIONAL_NODE_FIELDS },
             ),
             { max: MAX_NODES_PER_REGION },
           ),
@@ -202,21 +203,7 @@ export const editedDerpMap: Validator<DerpMap> = (() => {
       extra: extraFields,
     },
     {
-      optional: [
-        'Name',
-        'RegionID',
-        'HostName',
-        'CertName',
-        'IPv4',
-        'IPv6',
-        'STUNPort',
-        'STUNOnly',
-        'DERPPort',
-        'InsecureForTests',
-        'STUNTestIP',
-        'CanPort80',
-        'extra',
-      ],
+      optional: ['Name', 'RegionID', 'HostName', ...OPTIONAL_NODE_FIELDS],
     },
   );
   const region = object(
