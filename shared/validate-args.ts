@@ -4,6 +4,8 @@
  * from the very checks the main process runs. No dependencies: the preload bundles this file.
  */
 
+import { utf8Length } from './utf8.js';
+
 /** Where a value failed (`req.source.path`, `map.Regions.900.Nodes[0]`) and why (`must be a string`). */
 export interface Problem {
   path: string;
@@ -27,25 +29,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const quote = (v: unknown) => JSON.stringify(v);
 
-/** UTF-8 length without Buffer (the renderer and the preload have none). */
-function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
 export function string(opts: { maxBytes?: number } = {}): Validator<string> {
   return validator((v, path) => {
     if (typeof v !== 'string') return problem(path, 'must be a string');
-    if (opts.maxBytes !== undefined && (v.length > opts.maxBytes || utf8Bytes(v) > opts.maxBytes))
+    if (opts.maxBytes !== undefined && (v.length > opts.maxBytes || utf8Length(v) > opts.maxBytes))
       return problem(path, `must be at most ${opts.maxBytes} bytes`);
     return null;
   });

@@ -1,20 +1,6 @@
 /** The size check every map text passes before it reaches a parser or a diff: shared so the renderer can say it first. */
 import { MAX_MAP_BYTES } from '../limits.js';
-
-/** UTF-8 length of `text` (no Buffer or TextEncoder copy: the renderer uses this too, and the text may be huge). */
-function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
+import { utf8Length } from '../utf8.js';
 
 function mib(bytes: number): string {
   const v = bytes / (1024 * 1024);
@@ -29,7 +15,7 @@ export function mapSizeProblem(
   text: string,
   what = 'the map',
   maxBytes = MAX_MAP_BYTES,
-  byteLength: (text: string) => number = utf8Bytes,
+  byteLength: (text: string) => number = utf8Length,
 ): string | null {
   // UTF-8 never takes fewer bytes than UTF-16 code units, nor more than three per unit.
   if (text.length * 3 <= maxBytes) return null;
