@@ -1,6 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { CopyButton } from '../components/CopyButton.js';
-import { Tabs } from '../components/Tabs.js';
+import { ExportCard } from '../components/ExportCard.js';
 import { useDiagnosticsStore } from './store.js';
 
 const EXPORT_FORMATS = [
@@ -15,27 +14,15 @@ export function ExportBox() {
     useShallow((s) => ({ format: s.exportFormat, text: s.exportText, setFormat: s.setExportFormat })),
   );
   return (
-    <section className="card" aria-label="Export the run">
-      <div className="table-head">
-        <h2>Export</h2>
-        <Tabs
-          idPrefix="diag-export"
-          label="Export format"
-          options={EXPORT_FORMATS}
-          value={format}
-          onChange={(f) => void setFormat(f)}
-        />
-        <CopyButton text={text} label={`Copy the ${format} export`} />
-      </div>
-      <pre
-        id="diag-export-panel"
-        role="tabpanel"
-        aria-labelledby={`diag-export-tab-${format}`}
-        className="code"
-        data-testid="diag-export"
-      >
-        {text}
-      </pre>
-    </section>
+    <ExportCard
+      label="Export the run"
+      idPrefix="diag-export"
+      formats={EXPORT_FORMATS}
+      format={format}
+      text={text}
+      onFormat={(f) => void setFormat(f)}
+      copyLabel={`Copy the ${format} export`}
+      testId="diag-export"
+    />
   );
 }

@@ -1,6 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { CopyButton } from '../components/CopyButton.js';
-import { Tabs } from '../components/Tabs.js';
+import { ExportCard } from '../components/ExportCard.js';
 import { useMapStore } from './store.js';
 
 const EXPORT_FORMATS = [
@@ -9,36 +8,23 @@ const EXPORT_FORMATS = [
   { id: 'headscale', label: 'headscale config' },
 ] as const;
 
+const COPY_LABELS = { yaml: 'Copy the YAML', json: 'Copy the JSON', headscale: 'Copy the headscale config snippet' };
+
 /** The edited map as headscale YAML or Tailscale JSON, or the headscale config lines that load it. */
 export function ExportPanel() {
   const { format, text, setFormat } = useMapStore(
     useShallow((s) => ({ format: s.exportFormat, text: s.exportText, setFormat: s.setExportFormat })),
   );
   return (
-    <section className="card" aria-label="Export">
-      <div className="table-head">
-        <h2>Export</h2>
-        <Tabs
-          idPrefix="map-export"
-          label="Export format"
-          options={EXPORT_FORMATS}
-          value={format}
-          onChange={setFormat}
-        />
-        <CopyButton
-          text={text}
-          label={`Copy the ${format === 'json' ? 'JSON' : format === 'yaml' ? 'YAML' : 'headscale config snippet'}`}
-        />
-      </div>
-      <pre
-        id="map-export-panel"
-        role="tabpanel"
-        aria-labelledby={`map-export-tab-${format}`}
-        className="code"
-        data-testid="map-export"
-      >
-        {text}
-      </pre>
-    </section>
+    <ExportCard
+      label="Export"
+      idPrefix="map-export"
+      formats={EXPORT_FORMATS}
+      format={format}
+      text={text}
+      onFormat={setFormat}
+      copyLabel={COPY_LABELS[format]}
+      testId="map-export"
+    />
   );
 }
