@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { DerpdeskApi, FilePurpose } from '../../../shared/api.js';
 import { BrowseButton } from '../components/BrowseButton.js';
 import { useMapStore } from './store.js';
 
@@ -8,84 +9,35 @@ export function OpenBar() {
   const { api, busy, open, openHeadscale, newMap } = useMapStore(
     useShallow((s) => ({ api: s.api, busy: s.busy, open: s.open, openHeadscale: s.openHeadscale, newMap: s.newMap })),
   );
-  const [path, setPath] = useState('');
-  const [config, setConfig] = useState('');
-  const [url, setUrl] = useState('');
   const [paste, setPaste] = useState('');
   return (
     <section className="card open-bar" aria-label="Open a DERP map">
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void open({ kind: 'file', path });
-        }}
-      >
-        <label htmlFor="map-path">File on the relay host</label>
-        <input
-          id="map-path"
-          value={path}
-          placeholder="/etc/headscale/derp.yaml"
-          onChange={(e) => setPath(e.target.value)}
-        />
-        <button type="submit" disabled={busy || !path}>
-          Open
-        </button>
-        <BrowseButton
-          api={api}
-          purpose="map"
-          current={path || undefined}
-          onChosen={(p) => {
-            setPath(p);
-            void open({ kind: 'file', path: p });
-          }}
-        />
-      </form>
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void open({ kind: 'url', url });
-        }}
-      >
-        <label htmlFor="map-url">URL</label>
-        <input
-          id="map-url"
-          value={url}
-          placeholder="https://controlplane.tailscale.com/derpmap/default"
-          onChange={(e) => setUrl(e.target.value)}
-        />
-        <button type="submit" disabled={busy || !url}>
-          Fetch
-        </button>
-      </form>
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void openHeadscale(config);
-        }}
-      >
-        <label htmlFor="map-headscale">headscale config.yaml</label>
-        <input
-          id="map-headscale"
-          value={config}
-          placeholder="/etc/headscale/config.yaml"
-          onChange={(e) => setConfig(e.target.value)}
-        />
-        <button type="submit" disabled={busy || !config}>
-          Show merged map
-        </button>
-        <BrowseButton
-          api={api}
-          purpose="headscale-config"
-          current={config || undefined}
-          onChosen={(p) => {
-            setConfig(p);
-            void openHeadscale(p);
-          }}
-        />
-      </form>
+      <OpenLine
+        id="map-path"
+        label="File on the relay host"
+        placeholder="/etc/headscale/derp.yaml"
+        action="Open"
+        busy={busy}
+        onOpen={(path) => void open({ kind: 'file', path })}
+        browse={{ api, purpose: 'map' }}
+      />
+      <OpenLine
+        id="map-url"
+        label="URL"
+        placeholder="https://controlplane.tailscale.com/derpmap/default"
+        action="Fetch"
+        busy={busy}
+        onOpen={(url) => void open({ kind: 'url', url })}
+      />
+      <OpenLine
+        id="map-headscale"
+        label="headscale config.yaml"
+        placeholder="/etc/headscale/config.yaml"
+        action="Show merged map"
+        busy={busy}
+        onOpen={(p) => void openHeadscale(p)}
+        browse={{ api, purpose: 'headscale-config' }}
+      />
       <details>
         <summary>Paste YAML or JSON</summary>
         <textarea aria-label="Pasted DERP map" rows={5} value={paste} onChange={(e) => setPaste(e.target.value)} />
@@ -97,5 +49,48 @@ export function OpenBar() {
         New map
       </button>
     </section>
+  );
+}
+
+interface OpenLineProps {
+  id: string;
+  label: string;
+  placeholder: string;
+  /** The submit button's text. */
+  action: string;
+  busy: boolean;
+  onOpen: (value: string) => void;
+  /** A Browse… button for the native file dialog, where the app has one. */
+  browse?: { api: DerpdeskApi | null; purpose: FilePurpose };
+}
+
+/** One labelled field and its button; a file picked with Browse… opens at once. */
+function OpenLine({ id, label, placeholder, action, busy, onOpen, browse }: OpenLineProps) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onOpen(value);
+      }}
+    >
+      <label htmlFor={id}>{label}</label>
+      <input id={id} value={value} placeholder={placeholder} onChange={(e) => setValue(e.target.value)} />
+      <button type="submit" disabled={busy || !value}>
+        {action}
+      </button>
+      {browse && (
+        <BrowseButton
+          api={browse.api}
+          purpose={browse.purpose}
+          current={value || undefined}
+          onChosen={(p) => {
+            setValue(p);
+            onOpen(p);
+          }}
+        />
+      )}
+    </form>
   );
 }
