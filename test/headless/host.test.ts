@@ -2,44 +2,28 @@
  * `derpdesk host`'s web bridge end to end: static files with security headers, the request guard (malformed
  * targets, Host, Origin), the token in the first WebSocket message, API calls and pushed events.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { MAX_UNAUTHENTICATED } from '../../electron/headless/bridge.js';
 import { CONTENT_SECURITY_POLICY, startHost, type RunningHost } from '../../electron/headless/host.js';
-import { silentLogger } from '../../electron/util/log.js';
+import type { AppServices } from '../../electron/app/services.js';
 import { BRIDGE_CLOSE_UNAUTHORIZED } from '../../shared/api.js';
 import { rawRequest, wsClose } from '../helpers/http.js';
 import { DerpClient } from '../../electron/derp/client.js';
 import { Bridge } from '../helpers/bridge.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
 import { eventually } from '../helpers/relay.js';
 
-let dir: string;
+let t: TestHost;
 let services: AppServices;
 let host: RunningHost;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-host-'));
-  const web = path.join(dir, 'web');
-  mkdirSync(web);
-  writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>derpdesk</title>');
-  services = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
-  host = await startHost({
-    services,
-    staticDir: web,
-    host: '127.0.0.1',
-    port: 0,
-    hostNames: ['derp.example.test'],
-    authDeadlineMs: 300,
-  });
+  t = await startTestHost('host', { host: { hostNames: ['derp.example.test'], authDeadlineMs: 300 } });
+  ({ services, host } = t);
 });
 afterAll(async () => {
-  await host.close();
-  await services.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 describe('derpdesk host', () => {
@@ -175,7 +159,7 @@ describe('derpdesk host', () => {
   });
 
   it(`lets at most ${MAX_UNAUTHENTICATED} sockets wait to authenticate at once, refusing more with 503`, async () => {
-    const patient = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
+    const patient = await startHost({ services, staticDir: t.web, host: '127.0.0.1', port: 0 });
     const open = (url: string) =>
       new Promise<WebSocket>((resolve, reject) => {
         const ws = new WebSocket(url);

@@ -2,41 +2,29 @@
  * The attacks from the issue, as a token holder makes them: over `derpdesk host`'s WebSocket bridge, with the
  * roots `derpdesk host` builds from --files-root.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RootsPolicy } from '../../electron/app/file-access.js';
-import { createAppServices, type AppServices } from '../../electron/app/services.js';
-import { startHost, type RunningHost } from '../../electron/headless/host.js';
-import { silentLogger } from '../../electron/util/log.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { Bridge } from '../helpers/bridge.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
 
+let t: TestHost;
 let dir: string;
-let services: AppServices;
-let host: RunningHost;
 let bridge: Bridge;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-bridge-'));
-  mkdirSync(path.join(dir, 'web'));
+  // The roots derpdesk host builds from --files-root: the data dir and one folder of maps.
+  t = await startTestHost('bridge', { files: (d) => new RootsPolicy([path.join(d, 'data'), path.join(d, 'maps')]) });
+  dir = t.dir;
   mkdirSync(path.join(dir, 'maps'));
-  writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html>');
-  const dataDir = path.join(dir, 'data');
-  services = createAppServices({
-    dataDir,
-    logger: silentLogger,
-    files: new RootsPolicy([dataDir, path.join(dir, 'maps')]),
-  });
-  host = await startHost({ services, staticDir: path.join(dir, 'web'), host: '127.0.0.1', port: 0 });
-  bridge = await Bridge.open(host.port, host.token);
+  bridge = await Bridge.open(t.host.port, t.host.token);
 });
 afterAll(async () => {
   bridge?.close();
-  await host.close();
-  await services.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 type Reply = { id: number; ok: boolean; result?: unknown; error?: string };

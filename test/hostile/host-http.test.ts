@@ -4,18 +4,16 @@
  * before and after authentication. Seeded (HOSTILE_SEED to replay), concurrency-limited, loopback only. After
  * every batch an authenticated client must still get relay.getState answered.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { MAX_CALLS_IN_FLIGHT, MAX_MESSAGE_BYTES } from '../../electron/headless/bridge.js';
-import { CONTENT_SECURITY_POLICY, startHost, type RunningHost } from '../../electron/headless/host.js';
-import { silentLogger } from '../../electron/util/log.js';
+import { CONTENT_SECURITY_POLICY, type RunningHost } from '../../electron/headless/host.js';
 import { BRIDGE_CLOSE_UNAUTHORIZED, CALL_NAMES } from '../../shared/api.js';
 import { rawRequest, type RawAnswer } from '../helpers/http.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
 import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 0x5eed);
@@ -24,31 +22,16 @@ const CONCURRENCY = 16;
 /** Short, so that silent sockets are closed within the test; the logic is the same as the 5 s default. */
 const AUTH_DEADLINE_MS = 1200;
 
-let dir: string;
-let services: AppServices;
+let t: TestHost;
 let host: RunningHost;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-hostile-'));
-  const web = path.join(dir, 'web');
-  mkdirSync(path.join(web, 'assets'), { recursive: true });
-  writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>derpdesk</title>');
-  writeFileSync(path.join(web, 'assets', 'app.js'), 'export {};');
-  writeFileSync(path.join(dir, 'secret.txt'), 'outside the static dir');
-  services = createAppServices({ dataDir: path.join(dir, 'data'), logger: silentLogger });
-  host = await startHost({
-    services,
-    staticDir: web,
-    host: '127.0.0.1',
-    port: 0,
-    hostNames: ['derp.example.test'],
-    authDeadlineMs: AUTH_DEADLINE_MS,
-  });
+  t = await startTestHost('hostile', { host: { hostNames: ['derp.example.test'], authDeadlineMs: AUTH_DEADLINE_MS } });
+  host = t.host;
+  writeFileSync(path.join(t.dir, 'secret.txt'), 'outside the static dir');
 });
 afterAll(async () => {
-  await host?.close();
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
