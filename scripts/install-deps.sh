@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real: third-party STUN clients (stun-client, coturn's
-# turnutils_stunclient), openssl for test certificates, and Chromium for the end-to-end GUI tests.
+# turnutils_stunclient), openssl for test certificates, Chromium for the end-to-end GUI tests, and pebble (Let's
+# Encrypt's ACME test server, with pebble-challtestsrv) for certificate issuance.
 # Debian/Ubuntu; runs apt only when something is missing.
 set -euo pipefail
 need=()
@@ -8,6 +9,7 @@ command -v stun >/dev/null 2>&1 || need+=(stun-client)
 command -v turnutils_stunclient >/dev/null 2>&1 || need+=(coturn)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v pebble >/dev/null 2>&1 || need+=(pebble)
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: system packages already present"
   exit 0
