@@ -3,9 +3,10 @@
  * DNS server (pebble-challtestsrv), -home, -derp=false, the /debug/ index, -verify-clients against a LocalAPI
  * socket speaking tailscaled's whois contract, and Go duration flags.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import { parseGoDuration } from '../../electron/util/go-duration.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/http.js';
-import { eventually, startRelay } from '../helpers/relay.js';
+import { eventually, sleep, startRelay } from '../helpers/relay.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-site-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -381,6 +382,29 @@ describe('derpdesk relay with the site flags', () => {
     } finally {
       r.child.kill('SIGTERM');
       await waitExit(r.child);
+    }
+  });
+});
+
+describe('-tcp-keepalive-time', () => {
+  it('arms TCP keepalives on accepted connections with the given idle time, as the kernel reports them', async (ctx) => {
+    if (spawnSync('ss', ['-V']).status !== 0) ctx.skip();
+    const relay = await startRelay({ tcpKeepAliveMs: 90_000 });
+    const off = await startRelay({ tcpKeepAliveMs: 0 });
+    try {
+      const timers = async (port: number) => {
+        const c = net.connect(port, '127.0.0.1');
+        await new Promise((r) => c.once('connect', r));
+        await sleep(100);
+        const out = spawnSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`]).stdout.toString();
+        c.destroy();
+        return out;
+      };
+      // ss prints the keepalive timer of the relay's side, e.g. timer:(keepalive,1min29sec,0).
+      expect(await timers(relay.port)).toMatch(/timer:\(keepalive,1min2\d+sec,0\)/);
+      expect(await timers(off.port)).not.toContain('keepalive');
+    } finally {
+      await Promise.all([relay.stop(), off.stop()]);
     }
   });
 });
