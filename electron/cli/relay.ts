@@ -19,6 +19,10 @@ import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 import { errorMessage } from '../../shared/errors.js';
+import { BootstrapDns, parseBootstrapNames, type BootstrapName } from '../relay/bootstrap-dns.js';
+import { DEFAULT_TAILSCALED_SOCKET } from '../relay/local-tailscaled.js';
+import { parseHomePage, type HomePage } from '../relay/site-pages.js';
+import { parseGoDuration } from '../util/go-duration.js';
 
 export const RELAY_FLAGS: FlagSpec[] = [
   {
@@ -135,6 +139,67 @@ export const RELAY_FLAGS: FlagSpec[] = [
     help: "explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale's stun_listen_addr); overrides -stun-port",
   },
   {
+    name: 'derp',
+    type: 'bool',
+    default: true,
+    help: "whether to run a DERP server. The only reason to set this false is if you're decommissioning a server but want to keep its bootstrap DNS functionality still running.",
+  },
+  {
+    name: 'home',
+    type: 'string',
+    default: '',
+    arg: 'what',
+    help: 'what to serve at the root path. It may be left empty (the default, for a default homepage), "blank" for a blank page, or a URL to redirect to',
+  },
+  {
+    name: 'bootstrap-dns-names',
+    type: 'string',
+    default: '',
+    arg: 'names',
+    help: 'optional comma-separated list of hostnames to make available at /bootstrap-dns',
+  },
+  {
+    name: 'unpublished-bootstrap-dns-names',
+    type: 'string',
+    default: '',
+    arg: 'names',
+    help: 'optional comma-separated list of hostnames to make available at /bootstrap-dns and not publish in the list. If an entry contains a slash, the second part names a DNS record to poll for its TXT record with a `0` to `100` value for rollout percentage.',
+  },
+  {
+    name: 'verify-clients',
+    type: 'bool',
+    default: false,
+    help: 'verify clients to this DERP server through a local tailscaled instance.',
+  },
+  {
+    name: 'socket',
+    type: 'string',
+    default: '',
+    arg: 'path',
+    help: `optional alternate path to tailscaled socket (only relevant when using --verify-clients; default ${DEFAULT_TAILSCALED_SOCKET})`,
+  },
+  {
+    name: 'tcp-keepalive-time',
+    type: 'string',
+    default: '10m',
+    arg: 'duration',
+    help: 'TCP keepalive time',
+  },
+  {
+    name: 'tcp-user-timeout',
+    type: 'string',
+    default: '15s',
+    arg: 'duration',
+    help: 'TCP user timeout (Node cannot set TCP_USER_TIMEOUT: accepted for derper command lines; -tcp-write-timeout closes clients that stop reading)',
+  },
+  {
+    name: 'tcp-write-timeout',
+    type: 'string',
+    default: '2s',
+    arg: 'duration',
+    help: 'TCP write timeout; 0 results in no timeout being set on writes',
+  },
+  {
     name: 'verbose',
     type: 'bool',
     default: false,
@@ -162,6 +227,51 @@ export interface RelayPlan {
   rateConfigFile: string;
   acceptLimit: { perSecond: number; burst: number };
   verbose: boolean;
+  derpEnabled: boolean;
+  home: HomePage;
+  bootstrapNames: { published: BootstrapName[]; unpublished: BootstrapName[] };
+  /** Set by -verify-clients: the tailscaled LocalAPI socket to ask. */
+  tailscaledSocket: string;
+  tcpKeepAliveMs: number;
+  /** Infinity when -tcp-write-timeout is 0. */
+  writeTimeoutMs: number;
+  /** Set when -tcp-user-timeout was given another value than derper's default: it cannot take effect. */
+  userTimeoutIgnored: string | null;
+}
+
+function durationFlag(v: Record<string, unknown>, name: string): number {
+  const ms = parseGoDuration(String(v[name]));
+  if (ms === null) throw new UsageError(`-${name} "${String(v[name])}" is not a duration (e.g. 10m, 15s, 500ms, 0)`);
+  return ms;
+}
+
+/** derper's site flags: -derp, -home, the bootstrap DNS names, -verify-clients and the TCP knobs. */
+function planSite(v: Record<string, unknown>) {
+  const asUsage = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
+  };
+  const writeTimeoutMs = durationFlag(v, 'tcp-write-timeout');
+  const userTimeout = String(v['tcp-user-timeout']);
+  durationFlag(v, 'tcp-user-timeout');
+  return {
+    derpEnabled: Boolean(v.derp),
+    home: asUsage(() => parseHomePage(String(v.home))),
+    bootstrapNames: asUsage(() => ({
+      published: parseBootstrapNames(String(v['bootstrap-dns-names']), '-bootstrap-dns-names'),
+      unpublished: parseBootstrapNames(
+        String(v['unpublished-bootstrap-dns-names']),
+        '-unpublished-bootstrap-dns-names',
+      ),
+    })),
+    tailscaledSocket: v['verify-clients'] ? String(v.socket) || DEFAULT_TAILSCALED_SOCKET : '',
+    tcpKeepAliveMs: durationFlag(v, 'tcp-keepalive-time'),
+    writeTimeoutMs: writeTimeoutMs === 0 ? Infinity : writeTimeoutMs,
+    userTimeoutIgnored: parseGoDuration(userTimeout) === 15_000 ? null : userTimeout,
+  };
 }
 
 /** Turns derper-style flags into what to start, or a UsageError saying what is wrong. */
@@ -222,6 +332,7 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     rateConfigFile: String(v['rate-config']),
     acceptLimit: { perSecond: Number(v['accept-connection-limit']), burst: Number(v['accept-connection-burst']) },
     verbose: Boolean(v.verbose),
+    ...planSite(v),
   };
 }
 
@@ -286,6 +397,13 @@ export async function runRelay(argv: string[]): Promise<number> {
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
+  const bootstrapDns = new BootstrapDns({ ...plan.bootstrapNames, logger: log });
+  if (plan.userTimeoutIgnored !== null)
+    log.info(
+      `derpdesk relay: -tcp-user-timeout ${plan.userTimeoutIgnored} has no effect (Node cannot set TCP_USER_TIMEOUT); -tcp-write-timeout closes clients that stop reading`,
+    );
+  if (!plan.derpEnabled)
+    log.info('derpdesk relay: -derp=false: /derp answers 404; STUN and /bootstrap-dns keep serving');
   try {
     const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
     const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined;
@@ -294,8 +412,13 @@ export async function runRelay(argv: string[]): Promise<number> {
       .catch((e: unknown) =>
         Promise.reject(new KeyFileError(`cannot read allowlist: ${errorMessage(e)}`, { cause: e })),
       );
+    if (plan.tailscaledSocket && !existsSync(plan.tailscaledSocket))
+      log.warn(
+        `derpdesk relay: -verify-clients: no tailscaled socket at ${plan.tailscaledSocket} yet; every client is refused until tailscaled runs there (use -socket PATH, or -verify-client-url with headscale's /verify)`,
+      );
     const admissionCheck = createAdmissionCheck({
       allowList,
+      tailscaledSocket: plan.tailscaledSocket || undefined,
       verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
       logger: log,
     });
@@ -321,6 +444,8 @@ export async function runRelay(argv: string[]): Promise<number> {
       meshWith: plan.meshWith,
       admissionCheck,
       logger: log,
+      bootstrapDns,
+      timing: { writeTimeoutMs: plan.writeTimeoutMs },
       extraVarz: () => (stun ? stunVarz(stun.stats) : []),
     });
   } catch (err) {
@@ -357,12 +482,14 @@ export async function runRelay(argv: string[]): Promise<number> {
         `derpdesk relay: DERP map node${cert.selfSigned ? ' (clients pin the certificate by CertName)' : ''}: ${JSON.stringify(node)}\n`,
     );
   }
+  bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down`);
+      bootstrapDns.stop();
       Promise.all([service.stop(), stun?.stop()]).then(
         () => resolve(0),
         () => resolve(1),

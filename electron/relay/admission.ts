@@ -1,10 +1,11 @@
 /**
- * Who may use the relay: a node-key allowlist file (reloaded when it changes) and derper's verify-client-url
- * contract, which headscale serves at /verify. Mesh peers are never asked (the server checks that first).
+ * Who may use the relay: a node-key allowlist file (reloaded when it changes), the local tailscaled (derper's
+ * -verify-clients) and derper's verify-client-url contract, which headscale serves at /verify. Mesh peers are never asked (the server checks that first).
  */
 import { promises as fs } from 'node:fs';
 import { formatNodePublic, parseNodePublic } from '../derp/keys.js';
 import type { Logger } from '../util/log.js';
+import { verifyViaTailscaled } from './local-tailscaled.js';
 import type { AdmissionCheck, AdmissionRequest } from './server.js';
 import { readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_TEXT_INPUT_BYTES } from '../../shared/limits.js';
@@ -205,18 +206,27 @@ export async function verifyViaUrl(
 
 export interface AdmissionConfig {
   allowList?: AllowList;
+  /** derper's -verify-clients: the local tailscaled's LocalAPI socket. */
+  tailscaledSocket?: string;
   verifyUrl?: VerifyUrlOptions;
   logger: Logger;
 }
 
-/** Allowlist first (cheap, local), then the URL; both must admit when both are configured. */
+/**
+ * Allowlist first (cheap, local), then the local tailscaled, then the URL (derper's order for the last two);
+ * every configured check must admit.
+ */
 export function createAdmissionCheck(cfg: AdmissionConfig): AdmissionCheck | undefined {
-  if (!cfg.allowList && !cfg.verifyUrl) return undefined;
+  if (!cfg.allowList && !cfg.verifyUrl && !cfg.tailscaledSocket) return undefined;
   const log = cfg.logger;
   const decide = async (req: AdmissionRequest): Promise<string | null> => {
     if (cfg.allowList) {
       const list = await cfg.allowList.current();
       if (!list.keys.has(formatNodePublic(req.key))) return `not in the allowlist ${cfg.allowList.file}`;
+    }
+    if (cfg.tailscaledSocket) {
+      const refused = await verifyViaTailscaled(cfg.tailscaledSocket, req);
+      if (refused !== null) return refused;
     }
     if (cfg.verifyUrl) return verifyViaUrl(cfg.verifyUrl, req, log);
     return null;

@@ -1,11 +1,10 @@
 /**
  * The relay's HTTP surface, as derper serves it: the /derp upgrade (DERP, fast start, WebSocket), the latency
- * probes, captive-portal /generate_204, a home page, robots.txt, and /debug/varz for loopback clients.
+ * probes, captive-portal /generate_204, /bootstrap-dns, a home page, robots.txt, and /debug/ for loopback clients.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { PROTOCOL_VERSION } from '../derp/frames.js';
 import {
   DERP_PATH,
   FAST_START_HEADER,
@@ -16,7 +15,9 @@ import {
   offersDerpSubprotocol,
   upgradeResponse,
 } from '../derp/upgrade.js';
+import type { BootstrapDns } from './bootstrap-dns.js';
 import type { DerpServer } from './server.js';
+import { renderDebugIndex, renderHomePage, type HomePage } from './site-pages.js';
 import { requestPath } from './request-target.js';
 import { SocketTransport, WebSocketTransport, normalizeIp } from './transport.js';
 
@@ -25,22 +26,23 @@ export const RESPONSE_HEADER = 'X-Tailscale-Response';
 const NO_CACHE = 'no-cache, no-store, must-revalidate, no-transform, max-age=0';
 const CHALLENGE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 
-const HOME_PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>DERP relay</title></head>
-<body>
-<h1>DERP</h1>
-<p>This is a DERP relay for <a href="https://tailscale.com/">Tailscale</a> and headscale clients, run by derpdesk.</p>
-<p>It speaks DERP protocol version ${PROTOCOL_VERSION} at <code>/derp</code>; there is nothing else to see here.</p>
-</body></html>
-`;
-
 export interface DerpHttpOptions {
   server: DerpServer;
   /** Prometheus text for /debug/varz. */
   varz: () => string;
   /** Called once a socket's DERP handshake is done (the client is active); see HandshakeGuard. */
   onHandshakeDone?: (socket: Socket) => void;
+  /** derper's -derp=false: /derp answers 404 while probes, STUN and bootstrap DNS keep serving. */
+  derpEnabled?: boolean;
+  /** derper's -home. */
+  home?: HomePage;
+  bootstrapDns?: BootstrapDns;
+  /** Facts for the /debug/ index (host name, mesh key, version...). */
+  debugFacts?: () => Array<[string, string]>;
 }
+
+const DEBUG_LINKS: Array<[string, string]> = [['varz', "Prometheus metrics (derper's names)"]];
+const DERP_DISABLED = 'derp server disabled\n';
 
 export interface DerpHttpHandlers {
   onRequest(req: IncomingMessage, res: ServerResponse): void;
@@ -77,6 +79,19 @@ export function serveNoContent(req: IncomingMessage, res: ServerResponse): void 
   res.end();
 }
 
+/** derper's -home: its default page (with a /debug/ link for loopback visitors), a blank page, or a redirect. */
+function serveHome(req: IncomingMessage, res: ServerResponse, opts: DerpHttpOptions): void {
+  const home = opts.home ?? { kind: 'default' };
+  if (home.kind === 'redirect') {
+    res.writeHead(302, { Location: home.url });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  if (home.kind === 'blank') res.end();
+  else res.end(renderHomePage({ derpEnabled: opts.derpEnabled !== false, showDebugLink: allowDebugAccess(req) }));
+}
+
 export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
   const { server } = opts;
   const wss = new WebSocketServer({
@@ -103,14 +118,30 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
         }
         return;
       case DERP_PATH:
-        plain(res, 426, 'DERP requires connection upgrade\n');
+        if (opts.derpEnabled === false) plain(res, 404, DERP_DISABLED);
+        else plain(res, 426, 'DERP requires connection upgrade\n');
         return;
       case '/generate_204':
         serveNoContent(req, res);
         return;
       case '/':
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(HOME_PAGE);
+        serveHome(req, res, opts);
+        return;
+      case '/bootstrap-dns':
+        if (opts.bootstrapDns) opts.bootstrapDns.serve(req, res, normalizeIp(req.socket.remoteAddress));
+        else plain(res, 200, '{}', { 'Content-Type': 'application/json', Connection: 'close' });
+        return;
+      case '/debug':
+        res.writeHead(301, { Location: '/debug/' });
+        res.end();
+        return;
+      case '/debug/':
+        if (!allowDebugAccess(req)) {
+          plain(res, 403, 'debug access denied\n');
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end(renderDebugIndex({ facts: opts.debugFacts?.() ?? [], links: DEBUG_LINKS }));
         return;
       case '/robots.txt':
         plain(res, 200, 'User-agent: *\nDisallow: /\n');
@@ -142,6 +173,10 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
     }
     if (p !== DERP_PATH) {
       reject(socket, '404 Not Found', '404 page not found\n');
+      return;
+    }
+    if (opts.derpEnabled === false) {
+      reject(socket, '404 Not Found', DERP_DISABLED);
       return;
     }
     const notIdeal = isNotIdeal(req.headers);

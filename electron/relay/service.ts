@@ -18,6 +18,8 @@ import { loadOrCreateServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
 import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
+import type { BootstrapDns } from './bootstrap-dns.js';
+import type { HomePage } from './site-pages.js';
 import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 export interface TlsFiles {
@@ -56,7 +58,19 @@ export interface RelayServiceConfig {
    * more are closed at accept (default 64).
    */
   maxHandshakesPerIp?: number;
+  /** derper's -derp=false: everything but /derp keeps serving. */
+  derpEnabled?: boolean;
+  /** derper's -home. */
+  home?: HomePage;
+  bootstrapDns?: BootstrapDns;
+  /** derper's -tcp-keepalive-time for accepted connections (default 10 minutes); 0 turns keepalives off. */
+  tcpKeepAliveMs?: number;
+  /** The name clients reach the relay by, for the /debug/ page. */
+  hostname?: string;
 }
+
+/** derper's -tcp-keepalive-time default: long, because DERP sends its own keepalives far more often. */
+export const DEFAULT_TCP_KEEPALIVE_MS = 10 * 60_000;
 
 export interface ListeningEndpoint {
   role: 'derp' | 'http-port';
@@ -235,10 +249,29 @@ export class RelayService {
       );
     const guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
     const varz = () =>
-      renderDerpVarz(derp.stats(), [...handshakeGuardVarz(guard.counters), ...(cfg.extraVarz?.() ?? [])]);
-    const handlers = createDerpHttp({ server: derp, varz, onHandshakeDone: guard.done });
+      renderDerpVarz(derp.stats(), [
+        ...handshakeGuardVarz(guard.counters),
+        ...(cfg.bootstrapDns?.varz() ?? []),
+        ...(cfg.extraVarz?.() ?? []),
+      ]);
+    const startedAt = Date.now();
+    const handlers = createDerpHttp({
+      server: derp,
+      varz,
+      onHandshakeDone: guard.done,
+      derpEnabled: cfg.derpEnabled,
+      home: cfg.home,
+      bootstrapDns: cfg.bootstrapDns,
+      debugFacts: () => [
+        ['TLS hostname', cfg.hostname ?? ''],
+        ['Mesh key', cfg.meshKey ? 'configured' : 'none'],
+        ['DERP', cfg.derpEnabled === false ? 'disabled (-derp=false)' : 'enabled'],
+        ['Clients', String(derp.stats().gauges.currentConnections)],
+        ['Uptime', `${Math.round((Date.now() - startedAt) / 1000)} s`],
+      ],
+    });
 
-    const main = createMainServer(derp, tls, handlers, guard, log, cfg.acceptLimit);
+    const main = createMainServer(derp, tls, handlers, guard, log, cfg);
     const servers: AnyServer[] = [];
     const endpoints: ListeningEndpoint[] = [];
     try {
@@ -303,12 +336,15 @@ function createMainServer(
   handlers: ReturnType<typeof createDerpHttp>,
   guard: HandshakeGuard,
   log: Logger,
-  acceptLimit: RelayServiceConfig['acceptLimit'],
+  cfg: Pick<RelayServiceConfig, 'acceptLimit' | 'tcpKeepAliveMs'>,
 ): AnyServer {
+  const acceptLimit = cfg.acceptLimit;
   const main: AnyServer = tls
     ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
     : http.createServer();
   main.on('connection', guard.onConnection);
+  const keepAliveMs = cfg.tcpKeepAliveMs ?? DEFAULT_TCP_KEEPALIVE_MS;
+  if (keepAliveMs > 0) main.on('connection', (socket: Socket) => socket.setKeepAlive(true, keepAliveMs));
   main.on('request', guardedRequests(handlers.onRequest, guard, log));
   main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     try {
