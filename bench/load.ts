@@ -3,7 +3,7 @@
  * open-loop runs at a set offered rate, and the RFC 2544 search for the highest rate delivered without loss.
  */
 import { procStats, runWorkers, startWorker, sum, type RelayProcess } from './process.js';
-import { WARMUP_MS } from './types.js';
+import { WARMUP_MS, type BenchCert } from './types.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
 /** RFC 2544 allows no loss; on a shared 2-core machine we accept 1% (the issue's definition of zero loss). */
@@ -143,15 +143,25 @@ export async function zeroLossSearch(
 
 export interface PipeServer {
   port: number;
+  /** Both legs are TLS with the benchmark certificate. */
+  tls: boolean;
   cpuSeconds(): number;
   stop(): void;
 }
 
-/** A plain TCP pipe in one Node process (socket.pipe between paired connections): the loopback ceiling. */
-export async function startPipeServer(): Promise<PipeServer> {
-  const server = startWorker({ kind: 'pipe-server' });
+/**
+ * A pipe in one Node process (socket.pipe between paired connections): the loopback ceiling, over plain TCP, or
+ * over TLS when given the certificate (what terminating TLS on both legs costs without any DERP work).
+ */
+export async function startPipeServer(cert?: BenchCert): Promise<PipeServer> {
+  const server = startWorker({ kind: 'pipe-server', tls: cert });
   const { port } = (await server.ready) as { port: number };
-  return { port, cpuSeconds: () => procStats(server.child.pid!).cpuSeconds, stop: () => void server.child.kill() };
+  return {
+    port,
+    tls: cert !== undefined,
+    cpuSeconds: () => procStats(server.child.pid!).cpuSeconds,
+    stop: () => void server.child.kill(),
+  };
 }
 
 /** The same closed-loop load as `closedLoop`, through the pipe. */
@@ -159,6 +169,7 @@ export function pipeClosedLoop(pipe: PipeServer, pairs: number, size: number, du
   const tasks = Array.from({ length: pairs }, () => ({
     kind: 'pipe-flood' as const,
     port: pipe.port,
+    tls: pipe.tls,
     size,
     durationMs,
   }));

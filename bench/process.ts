@@ -4,8 +4,13 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { loadOrCreateSelfSigned } from '../electron/relay/selfsigned.js';
+import { BENCH_TLS_NAME, type BenchCert } from './types.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
 const DIST = path.resolve(import.meta.dirname);
@@ -17,6 +22,8 @@ const PROFILE = process.env.DERPDESK_BENCH_PROFILE
   : [];
 
 export interface RelayProcess {
+  /** "derpdesk" or "derper": whose relay this is, for the tables. */
+  name: string;
   child: ChildProcess;
   url: string;
   /** Everything the relay printed so far. */
@@ -35,37 +42,32 @@ export function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
 }
 
 export interface RelayOptions {
-  /** Serve TLS with a self-signed certificate (made once in the data directory). */
-  tls?: boolean;
+  /** Serve TLS with the benchmark certificate (bench/types.ts BENCH_TLS_NAME). */
+  tls?: BenchCert & { certdir: string };
   args?: string[];
 }
 
-export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}): Promise<RelayProcess> {
-  const args = opts.args ?? ['-stun=false'];
-  const tlsArgs = opts.tls ? ['-certmode', 'self-signed', '-hostname', '127.0.0.1', '-http-port', '-1'] : [];
-  const child = spawn(process.execPath, [...PROFILE, RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
-    env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /listening on (https?:\/\/[^\s,]+\/derp)/.exec(out);
-      if (m && (!args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out))) {
-        clearTimeout(t);
-        resolve(m[1].replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}:\n${out}`)));
-  });
+/** The self-signed certificate every TLS benchmark serves, made once in the data directory. */
+export async function benchCertificate(dataDir: string): Promise<BenchCert & { certdir: string }> {
+  const certdir = path.join(dataDir, 'bench-certs');
+  await loadOrCreateSelfSigned(certdir, BENCH_TLS_NAME);
   return {
+    certdir,
+    certFile: path.join(certdir, `${BENCH_TLS_NAME}.crt`),
+    keyFile: path.join(certdir, `${BENCH_TLS_NAME}.key`),
+  };
+}
+
+function relayUrl(port: number, tls: boolean): string {
+  return tls ? `https://${BENCH_TLS_NAME}:${port}/derp` : `http://127.0.0.1:${port}/derp`;
+}
+
+function processHandle(name: string, child: ChildProcess, url: string, output: () => string): RelayProcess {
+  return {
+    name,
     child,
     url,
-    output: () => out,
+    output,
     rssKiB: () => procStats(child.pid!).rssKiB,
     cpuSeconds: () => procStats(child.pid!).cpuSeconds,
     stop: () =>
@@ -75,6 +77,85 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
         child.kill('SIGTERM');
       }),
   };
+}
+
+export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}): Promise<RelayProcess> {
+  const args = opts.args ?? ['-stun=false'];
+  const tlsArgs = opts.tls
+    ? ['-certmode', 'manual', '-certdir', opts.tls.certdir, '-hostname', BENCH_TLS_NAME, '-http-port', '-1']
+    : [];
+  const child = spawn(process.execPath, [...PROFILE, RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
+    env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /listening on https?:\/\/[^\s,]+:(\d+)\/derp/.exec(out);
+      if (m && (!args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out))) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}:\n${out}`)));
+  });
+  return processHandle('derpdesk', child, relayUrl(port, opts.tls !== undefined), () => out);
+}
+
+/** DERPDESK_BENCH_DERPER=<path to derper> adds Tailscale's relay, measured under the same load in the same run. */
+export const DERPER_BIN = process.env.DERPDESK_BENCH_DERPER ? path.resolve(process.env.DERPDESK_BENCH_DERPER) : null;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Polls derper's latency probe until it answers: derper logs the address it was given, not the port it bound. */
+async function waitForProbe(port: number, secure: boolean, out: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const opts = { host: '127.0.0.1', port, path: '/derp/probe', timeout: 1000 };
+      const req = secure
+        ? https.get({ ...opts, servername: BENCH_TLS_NAME, rejectUnauthorized: false }, (r) =>
+            resolve(r.statusCode === 200),
+          )
+        : http.get(opts, (r) => resolve(r.statusCode === 200));
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => req.destroy());
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`derper did not answer its probe:\n${out()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * derper v1.34: plain HTTP on a port other than 443 under its default cert mode; TLS with -certmode manual and the
+ * benchmark certificate (it finds <hostname>.crt/.key in -certdir and requires SNI to match -hostname).
+ */
+export async function startDerperProcess(dataDir: string, opts: Pick<RelayOptions, 'tls'> = {}): Promise<RelayProcess> {
+  if (!DERPER_BIN) throw new Error('DERPDESK_BENCH_DERPER is not set');
+  const port = await freePort();
+  const tlsArgs = opts.tls ? ['-certmode', 'manual', '-certdir', opts.tls.certdir, '-hostname', BENCH_TLS_NAME] : [];
+  const args = ['-a', `127.0.0.1:${port}`, '-stun=false', '-http-port', '-1', '-c', path.join(dataDir, 'derper.json')];
+  const child = spawn(DERPER_BIN, [...args, ...tlsArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`derper exited with ${code}:\n${out}`))),
+  );
+  exited.catch(() => {});
+  await Promise.race([waitForProbe(port, opts.tls !== undefined, () => out), exited]);
+  return processHandle('derper', child, relayUrl(port, opts.tls !== undefined), () => out);
 }
 
 const LOAD_NICENESS = 10;

@@ -25,9 +25,10 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
   return new Promise((resolve, reject) => {
+    // Every benchmark server is on 127.0.0.1; a TLS URL names the certificate's host name for SNI.
     const s: net.Socket = secure
-      ? tls.connect({ host: url.hostname, port, rejectUnauthorized: false })
-      : net.connect({ host: url.hostname, port });
+      ? tls.connect({ host: '127.0.0.1', port, servername: url.hostname, rejectUnauthorized: false })
+      : net.connect({ host: '127.0.0.1', port });
     s.setNoDelay(true);
     let got = Buffer.alloc(0);
     const timer = setTimeout(() => {

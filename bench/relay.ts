@@ -13,13 +13,25 @@ import {
   type PipeServer,
   type ZeroLoss,
 } from './load.js';
-import { runWorkers, startRelayProcess, startWorker, sum, type RelayProcess } from './process.js';
+import {
+  DERPER_BIN,
+  benchCertificate,
+  runWorkers,
+  startDerperProcess,
+  startRelayProcess,
+  startWorker,
+  sum,
+  type RelayProcess,
+} from './process.js';
 import { chartSvg } from './svg.js';
-import type { BenchResult } from './types.js';
+import { BENCH_TLS_NAME, type BenchCert, type BenchResult } from './types.js';
 import type { WorkerTask } from './worker.js';
 
-/** Tailscale's derper v1.34 on this kind of machine, as the issue measured it (zero-loss packets/s). */
-const DERPER_ZERO_LOSS_PPS: Record<number, number> = { 100: 95_000, 1200: 71_500 };
+/**
+ * Tailscale's derper v1.34 on this kind of machine as an earlier issue quoted it (zero-loss packets/s over TCP),
+ * used only when the run has no derper of its own (DERPDESK_BENCH_DERPER unset).
+ */
+const QUOTED_DERPER_TCP_PPS: Record<number, number> = { 100: 95_000, 1200: 71_500 };
 const PAIRS = 8;
 /** Latency is measured idle and beside open-loop load at these shares of the zero-loss rate. */
 const LOAD_SHARES = [0, 0.25, 0.5, 0.75, 0.9];
@@ -161,7 +173,7 @@ async function latencyAt(
       : [];
   const probeTask: WorkerTask = relay
     ? { kind: 'latency', url: relay.url, rate: 500, durationMs }
-    : { kind: 'latency', pipePort: (via as PipeServer).port, rate: 500, durationMs };
+    : { kind: 'latency', pipePort: (via as PipeServer).port, pipeTls: (via as PipeServer).tls, rate: 500, durationMs };
   const [probe, ...rest] = await runWorkers([probeTask, ...load]);
   const rtts = probe.rtts ?? [];
   const sent = sum(rest, 'sent');
@@ -176,15 +188,24 @@ async function latencyAt(
   };
 }
 
-function zeroLossRow(transport: string, z: ZeroLoss, ceiling: LoadFigure | undefined): Record<string, string | number> {
-  const derper = DERPER_ZERO_LOSS_PPS[z.best.size];
+/** One zero-loss figure, beside derper's at the same transport and size (this run's, or the quoted one). */
+function zeroLossRow(
+  relay: string,
+  transport: 'TCP' | 'TLS',
+  z: ZeroLoss,
+  ceiling: LoadFigure | undefined,
+  derper: ZeroLoss | undefined,
+): Record<string, string | number> {
+  const quoted = transport === 'TCP' ? QUOTED_DERPER_TCP_PPS[z.best.size] : undefined;
+  const ref = derper?.best.pps ?? quoted;
   return {
+    relay,
     transport,
     'packet bytes': z.best.size,
     'zero-loss packets/s': Math.round(z.best.pps),
     'zero-loss MB/s': round(z.best.mbps, 1),
-    'x derper': derper ? `${(z.best.pps / derper).toFixed(1)}x` : '-',
-    'of loopback ceiling': ceiling ? pct(z.best.mbps / ceiling.mbps) : '-',
+    'x derper': relay === 'derper' || !ref ? '-' : `${(z.best.pps / ref).toFixed(1)}x${derper ? '' : ' (quoted)'}`,
+    'of pipe ceiling': ceiling ? pct(z.best.mbps / ceiling.mbps) : '-',
     'delivered at 1.5x': pct(z.over.delivered),
     'relay CPU': `${z.best.relayCpuPct.toFixed(0)}%`,
     'relay CPU s/GB': round(z.best.cpuSecPerGB, 2),
@@ -233,38 +254,63 @@ interface PlainRelayFigures {
   latency: LatencyPoint[];
 }
 
-interface TlsRelayFigures {
+/** What is measured of every relay and transport beyond derpdesk over TCP: handshakes, zero loss, idle latency. */
+interface CoreFigures {
+  relay: string;
+  transport: 'TCP' | 'TLS';
   hs: Handshakes;
-  sizes: number[];
   zero: Map<number, ZeroLoss>;
   idle: LatencyPoint;
 }
 
 export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise<BenchResult[]> {
+  const cert = await benchCertificate(dataDir);
   o.log('memory…');
   const mem = await memory(dataDir, o);
   const cases = o.sizes.flatMap((size) => o.pairCounts.map((pairs) => ({ pairs, size })));
-  const ceiling = await measureCeiling(cases, o);
+  const tlsSizes = o.sizes.filter((s) => s <= 1200);
+  const ceiling = await measureCeiling('plain TCP pipe', cases, o);
+  const tlsCeiling = await measureCeiling(
+    'TLS pipe',
+    tlsSizes.map((size) => ({ pairs: PAIRS, size })),
+    o,
+    cert,
+  );
   const plain = await measurePlainRelay(dataDir, cases, ceiling, o);
-  const tls = await measureTlsRelay(dataDir, plain.zero, o);
+  const guess = (share: number) => new Map(tlsSizes.map((s) => [s, plain.zero.get(s)!.best.pps * share]));
+  const core: CoreFigures[] = [];
+  core.push(await measureCore(() => startRelayProcess(dataDir, { tls: cert }), 'TLS', tlsSizes, guess(0.6), o));
+  if (DERPER_BIN) {
+    const derperTcp = await measureCore(() => startDerperProcess(dataDir), 'TCP', tlsSizes, guess(0.25), o);
+    const derperGuess = new Map(tlsSizes.map((s) => [s, derperTcp.zero.get(s)!.best.pps * 0.9]));
+    core.push(derperTcp);
+    core.push(await measureCore(() => startDerperProcess(dataDir, { tls: cert }), 'TLS', tlsSizes, derperGuess, o));
+  }
   return [
-    zeroLossTable(o.sizes, plain, tls, ceiling),
+    zeroLossTable(o.sizes, plain, core, ceiling, tlsCeiling),
     closedLoopTable(o.sizes, plain.closed, ceiling),
-    latencyTable(plain.latency, tls.idle, ceiling.idle),
+    latencyTable(plain.latency, core, [ceiling.idle, tlsCeiling.idle]),
     mem,
-    handshakeTable(plain.hs, tls.hs),
+    handshakeTable(plain.hs, core),
   ];
 }
 
-/** The same framed bytes through a plain TCP pipe in one Node process: what this machine's loopback allows. */
-async function measureCeiling(cases: Case[], o: RelayBenchOptions): Promise<Ceiling> {
-  o.log('loopback ceiling (plain TCP pipe through one Node process)…');
-  const pipe = await startPipeServer();
+/**
+ * The same framed bytes, closed loop, through a pipe in one Node process: over plain TCP what this machine's
+ * loopback allows; with a certificate, what terminating TLS on both legs allows without any DERP work.
+ */
+async function measureCeiling(label: string, cases: Case[], o: RelayBenchOptions, cert?: BenchCert): Promise<Ceiling> {
+  o.log(`loopback ceiling (${label} through one Node process)…`);
+  const pipe = await startPipeServer(cert);
   const figures: LoadFigure[] = [];
   let idle: LatencyPoint;
   try {
-    for (const c of cases) figures.push(await pipeClosedLoop(pipe, c.pairs, c.size, o.durationMs));
-    idle = await latencyAt(pipe, 'idle, plain TCP pipe (ceiling)', 0, o.durationMs);
+    for (const c of cases) {
+      const f = await pipeClosedLoop(pipe, c.pairs, c.size, o.durationMs);
+      figures.push(f);
+      o.log(`  ${c.size} B × ${c.pairs}: ${f.mbps.toFixed(1)} MB/s`);
+    }
+    idle = await latencyAt(pipe, `idle, ${label} (ceiling)`, 0, o.durationMs);
   } finally {
     pipe.stop();
   }
@@ -325,44 +371,73 @@ async function measureLatencyVsLoad(relay: RelayProcess, ref: number, o: RelayBe
   return latency;
 }
 
-/** Over TLS with a self-signed certificate: handshakes, zero loss for sizes up to 1200 bytes, idle latency. */
-async function measureTlsRelay(
-  dataDir: string,
-  zero: Map<number, ZeroLoss>,
+/** Handshakes, zero loss at `sizes` and idle latency of one relay process, started for this and stopped after. */
+async function measureCore(
+  start: () => Promise<RelayProcess>,
+  transport: 'TCP' | 'TLS',
+  sizes: number[],
+  guesses: Map<number, number>,
   o: RelayBenchOptions,
-): Promise<TlsRelayFigures> {
-  o.log('TLS (self-signed certificate)…');
-  const tlsRelay = await startRelayProcess(dataDir, { tls: true });
-  const sizes = o.sizes.filter((s) => s <= 1200);
+): Promise<CoreFigures> {
+  const relay = await start();
+  const label = `${relay.name} ${transport}`;
+  o.log(`${label}…`);
   try {
-    const hs = await handshakes(tlsRelay, o.handshakes);
+    const hs = await handshakes(relay, o.handshakes);
     o.log(`  handshakes ${Math.round(hs.rate)}/s, relay CPU ${hs.relayCpuPct.toFixed(0)}%`);
-    const tlsZero = await zeroLossAll(
-      tlsRelay,
-      'TLS',
-      sizes,
-      new Map(sizes.map((s) => [s, zero.get(s)!.best.pps * 0.6])),
-      o,
-    );
-    const idle = await latencyAt(tlsRelay, 'idle, TLS', 0, o.durationMs);
-    return { hs, sizes, zero: tlsZero, idle };
+    const zero = await zeroLossAll(relay, label, sizes, guesses, o);
+    const idle = await latencyAt(relay, `idle, ${label}`, 0, o.durationMs);
+    return { relay: relay.name, transport, hs, zero, idle };
   } finally {
-    await tlsRelay.stop();
+    await relay.stop();
   }
 }
 
-function zeroLossTable(sizes: number[], plain: PlainRelayFigures, tls: TlsRelayFigures, ceiling: Ceiling): BenchResult {
+function zeroLossTable(
+  sizes: number[],
+  plain: PlainRelayFigures,
+  core: CoreFigures[],
+  ceiling: Ceiling,
+  tlsCeiling: Ceiling,
+): BenchResult {
+  const derper = (transport: 'TCP' | 'TLS', size: number) =>
+    core.find((c) => c.relay === 'derper' && c.transport === transport)?.zero.get(size);
+  const ceilingFor = (transport: 'TCP' | 'TLS', size: number) =>
+    (transport === 'TCP' ? ceiling : tlsCeiling).at(PAIRS, size);
+  const pipeRow = (name: string, f: LoadFigure) => ({
+    relay: name,
+    transport: name.startsWith('TLS') ? 'TLS' : 'TCP',
+    'packet bytes': f.size,
+    'zero-loss packets/s': '-',
+    'zero-loss MB/s': round(f.mbps, 1),
+    'x derper': '-',
+    'of pipe ceiling': '100%',
+    'delivered at 1.5x': '-',
+    'relay CPU': `${f.relayCpuPct.toFixed(0)}%`,
+    'relay CPU s/GB': '-',
+    trials: '-',
+  });
   return {
     title: `Zero-loss throughput (RFC 2544 search, ${PAIRS} pairs, one process each, open loop)`,
     rows: [
-      ...sizes.map((s) => zeroLossRow('TCP', plain.zero.get(s)!, ceiling.at(PAIRS, s))),
-      ...tls.sizes.map((s) => zeroLossRow('TLS', tls.zero.get(s)!, undefined)),
+      ...sizes.map((s) => zeroLossRow('derpdesk', 'TCP', plain.zero.get(s)!, ceiling.at(PAIRS, s), derper('TCP', s))),
+      ...core.flatMap((c) =>
+        [...c.zero.values()].map((z) =>
+          zeroLossRow(c.relay, c.transport, z, ceilingFor(c.transport, z.best.size), derper(c.transport, z.best.size)),
+        ),
+      ),
+      ...sizes.flatMap((s) =>
+        ceiling.at(PAIRS, s) ? [pipeRow('plain TCP pipe (closed-loop ceiling)', ceiling.at(PAIRS, s)!)] : [],
+      ),
+      ...tlsCeiling.figures.map((f) => pipeRow('TLS pipe (closed-loop ceiling)', f)),
     ],
     notes: [
       `Zero loss: the highest offered rate of which at least ${ZERO_LOSS_DELIVERY * 100}% arrived. Each trial offers packets on a 1 ms tick, 500 ms of warm-up and then the measured run; a packet offered while 1 MiB already waits in the sender's socket is refused and counts as lost, so an overload cannot hide in buffers. Packets arriving up to 250 ms after the last offer count; the relay's own queues are bounded (256 KiB of writes and 32 packets per receiver).`,
-      `"x derper": Tailscale's derper v1.34 measured by the issue on the same kind of machine, 95k packets/s at 100 bytes and 71.5k at 1200 bytes (target 5x).`,
-      'Loopback ceiling: the same framed bytes, closed loop, through a plain TCP pipe (socket.pipe) in one Node process, at the same pair count and size.',
-      'Relay CPU s/GB: relay CPU seconds per GB of payload delivered at the zero-loss rate (user + kernel time, from /proc).',
+      DERPER_BIN
+        ? `"x derper": Tailscale's derper (${DERPER_BIN}) measured in this run under the same load, same transport and packet size; for TLS both relays serve the same self-signed certificate for ${BENCH_TLS_NAME} (derper with -certmode manual).`
+        : '"x derper (quoted)": derper v1.34 as an earlier issue measured it on the same kind of machine (95k packets/s at 100 bytes, 71.5k at 1200, TCP); set DERPDESK_BENCH_DERPER to measure it in the same run.',
+      `Pipe ceilings: the same framed bytes, closed loop, through a pipe in one Node process (socket.pipe), ${PAIRS} pairs; the TLS pipe terminates TLS on both legs with the same certificate. "of pipe ceiling" compares a relay's zero-loss MB/s with the pipe of its transport.`,
+      'Relay CPU s/GB: relay CPU seconds per GB of payload delivered at the zero-loss rate (user + kernel time, from /proc): a machine-independent efficiency figure.',
       'All processes share the same 2 cores. The load processes run at nice 10, so that when the cores are busy the load, not the relay, waits, as it would on separate machines; at equal priority the scheduler gives the relay 1/9 of the CPU and the search measures the generator.',
     ],
   };
@@ -408,7 +483,7 @@ function closedLoopTable(sizes: number[], closed: LoadFigure[], ceiling: Ceiling
   };
 }
 
-function latencyTable(latency: LatencyPoint[], tlsIdle: LatencyPoint, pipeIdle: LatencyPoint): BenchResult {
+function latencyTable(latency: LatencyPoint[], core: CoreFigures[], pipes: LatencyPoint[]): BenchResult {
   const latencyPanel = {
     title: 'Round trip beside 1200-byte load (8 pairs)',
     xLabel: 'offered load, % of the zero-loss rate',
@@ -420,7 +495,7 @@ function latencyTable(latency: LatencyPoint[], tlsIdle: LatencyPoint, pipeIdle: 
   };
   return {
     title: 'Round-trip latency (64-byte echo at 500/s beside 1200-byte open-loop load from 8 processes)',
-    rows: [...latency, tlsIdle, pipeIdle].map((p) => ({
+    rows: [...latency, ...core.map((c) => c.idle), ...pipes].map((p) => ({
       load: p.label,
       'offered packets/s': Math.round(p.loadPps),
       'p50 ms': p.p50.toFixed(3),
@@ -435,21 +510,25 @@ function latencyTable(latency: LatencyPoint[], tlsIdle: LatencyPoint, pipeIdle: 
       svg: chartSvg([latencyPanel]),
     },
     notes: [
-      'Round trip = client A -> relay -> client B -> relay -> client A, all on loopback; the pipe row sends the same frames A -> pipe -> B -> pipe -> A through the plain TCP pipe, the floor for this machine. derper idle p99 per the issue: about 0.45 ms.',
+      'Round trip = client A -> relay -> client B -> relay -> client A, all on loopback; the pipe rows send the same frames A -> pipe -> B -> pipe -> A through the plain TCP or TLS pipe, the floor for this machine.',
       'The probe runs at normal priority, the load at nice 10; the first 500 ms are not recorded.',
     ],
   };
 }
 
-function handshakeTable(hs: Handshakes, tlsHs: Handshakes): BenchResult {
+function handshakeTable(hs: Handshakes, core: CoreFigures[]): BenchResult {
+  const row = (relay: string, transport: string, h: Handshakes) => ({
+    relay,
+    transport,
+    'handshakes/s': Math.round(h.rate),
+    'relay CPU': `${h.relayCpuPct.toFixed(0)}%`,
+    'relay CPU per handshake': `${((h.relayCpuPct / 100 / h.rate) * 1e6).toFixed(0)} us`,
+  });
   return {
     title: 'Handshakes (distinct keys, fast start, 2 load processes × 32 concurrent)',
-    rows: [
-      { transport: 'TCP', 'handshakes/s': Math.round(hs.rate), 'relay CPU': `${hs.relayCpuPct.toFixed(0)}%` },
-      { transport: 'TLS', 'handshakes/s': Math.round(tlsHs.rate), 'relay CPU': `${tlsHs.relayCpuPct.toFixed(0)}%` },
-    ],
+    rows: [row('derpdesk', 'TCP', hs), ...core.map((c) => row(c.relay, c.transport, c.hs))],
     notes: [
-      "The load side prepares every client key and sealed ClientInfo before the clock starts, so the figure is the relay's: HTTP upgrade, X25519, ServerInfo, registration, close.",
+      "The load side prepares every client key and sealed ClientInfo before the clock starts, so the figure is the relay's: HTTP upgrade (TLS handshake first over TLS), X25519, ServerInfo, registration, close.",
     ],
   };
 }

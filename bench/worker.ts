@@ -4,24 +4,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { DerpClient } from '../electron/derp/client.js';
 import { FRAME_HEADER_LEN, KEY_LEN } from '../electron/derp/frames.js';
 import { generateKeyPair } from '../electron/derp/keys.js';
 import { encodeBindingRequest } from '../electron/stun/message.js';
 import { handshakeBytes, rawHandshake } from './raw-handshake.js';
-import { WARMUP_MS } from './types.js';
+import { BENCH_TLS_NAME, WARMUP_MS, type BenchCert } from './types.js';
 
 export type WorkerTask =
   | { kind: 'flood'; url: string; size: number; durationMs: number }
   | { kind: 'paced'; url: string; size: number; pps: number; durationMs: number }
-  | { kind: 'pipe-server' }
-  | { kind: 'pipe-flood'; port: number; size: number; durationMs: number }
+  | { kind: 'pipe-server'; tls?: BenchCert }
+  | { kind: 'pipe-flood'; port: number; tls: boolean; size: number; durationMs: number }
   | { kind: 'idle'; url: string; clients: number }
   | { kind: 'handshakes'; url: string; count: number; concurrency: number }
   | { kind: 'stall'; url: string; bytes: number; rounds: number }
   | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number }
-  | { kind: 'latency'; url?: string; pipePort?: number; rate: number; durationMs: number };
+  | { kind: 'latency'; url?: string; pipePort?: number; pipeTls?: boolean; rate: number; durationMs: number };
 
 export interface WorkerResult {
   sent: number;
@@ -51,7 +53,9 @@ const send = (msg: unknown): void => void process.send!(msg);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const go = () => new Promise<void>((resolve) => process.once('message', () => resolve()));
 const emptyResult = (): WorkerResult => ({ sent: 0, received: 0, bytesReceived: 0, elapsedMs: 0 });
-const connect = (url: string) => DerpClient.connect({ url, insecureSkipVerify: url.startsWith('https:') });
+/** Every benchmark server is on 127.0.0.1; a TLS URL names the certificate's host name, sent as SNI. */
+const connect = (url: string) =>
+  DerpClient.connect({ url, insecureSkipVerify: url.startsWith('https:'), connectAddress: '127.0.0.1' });
 
 interface Link {
   cork(): void;
@@ -83,17 +87,21 @@ async function derpLink(url: string, size: number): Promise<Link> {
 /** A one-way byte stream through the pipe server, cut into `frameLen`-byte frames for `onFrame`. */
 async function pipeOneWay(
   port: number,
+  secure: boolean,
   frameLen: number,
   onFrame: (frames: number, last: Buffer) => void,
 ): Promise<{ tx: net.Socket; rx: net.Socket }> {
   const id = randomBytes(8);
   const open = (role: number) =>
     new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
+      const ready = () => {
         s.setNoDelay(true);
         s.write(Buffer.concat([Buffer.from([role]), id]));
         resolve(s);
-      });
+      };
+      const s: net.Socket = secure
+        ? tls.connect({ host: '127.0.0.1', port, servername: BENCH_TLS_NAME, rejectUnauthorized: false }, ready)
+        : net.connect({ host: '127.0.0.1', port }, ready);
       s.once('error', reject);
     });
   const rx = await open(1);
@@ -110,9 +118,9 @@ async function pipeOneWay(
 }
 
 /** The loopback ceiling: the same framed bytes through a plain TCP pipe (bench `pipe-server`), counted by bytes. */
-async function pipeLink(port: number, size: number): Promise<Link> {
+async function pipeLink(port: number, secure: boolean, size: number): Promise<Link> {
   const frame = Buffer.alloc(size + FRAMING, 0x42);
-  const { tx, rx } = await pipeOneWay(port, frame.length, (n) => link.onArrive(n, n * size));
+  const { tx, rx } = await pipeOneWay(port, secure, frame.length, (n) => link.onArrive(n, n * size));
   const link: Link = {
     cork: () => tx.cork(),
     uncork: () => tx.uncork(),
@@ -207,9 +215,10 @@ async function paced(task: Extract<WorkerTask, { kind: 'paced' }>): Promise<void
   rx.close();
 }
 
-function pipeServer(): void {
+/** Pairs connections by id and pipes sender to receiver; with a certificate, both legs are TLS (the TLS ceiling). */
+function pipeServer(task: Extract<WorkerTask, { kind: 'pipe-server' }>): void {
   const waiting = new Map<string, net.Socket>();
-  const server = net.createServer((s) => {
+  const onSocket = (s: net.Socket) => {
     s.setNoDelay(true);
     s.once('readable', function first() {
       const hello: Buffer | null = s.read(9);
@@ -223,7 +232,13 @@ function pipeServer(): void {
       tx.on('error', () => rx.destroy());
       rx.on('error', () => tx.destroy());
     });
-  });
+  };
+  const server = task.tls
+    ? tls.createServer(
+        { cert: readFileSync(task.tls.certFile), key: readFileSync(task.tls.keyFile), minVersion: 'TLSv1.2' },
+        onSocket,
+      )
+    : net.createServer(onSocket);
   server.listen(0, '127.0.0.1', () => send({ ready: { port: (server.address() as net.AddressInfo).port } }));
 }
 
@@ -355,10 +370,10 @@ async function derpEcho(url: string): Promise<Echo> {
   return echo;
 }
 
-async function pipeEcho(port: number, size: number): Promise<Echo> {
+async function pipeEcho(port: number, secure: boolean, size: number): Promise<Echo> {
   const frameLen = size + FRAMING;
-  const back = await pipeOneWay(port, frameLen, (_n, f) => echo.onReturn(f.subarray(FRAMING)));
-  const there = await pipeOneWay(port, frameLen, (_n, f) => back.tx.write(Buffer.from(f)));
+  const back = await pipeOneWay(port, secure, frameLen, (_n, f) => echo.onReturn(f.subarray(FRAMING)));
+  const there = await pipeOneWay(port, secure, frameLen, (_n, f) => back.tx.write(Buffer.from(f)));
   const frame = Buffer.alloc(frameLen);
   const echo: Echo = {
     send: (pkt) => {
@@ -378,7 +393,7 @@ async function pipeEcho(port: number, size: number): Promise<Echo> {
  * the first WARMUP_MS are not recorded.
  */
 async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<void> {
-  const echo = task.pipePort ? await pipeEcho(task.pipePort, 64) : await derpEcho(task.url!);
+  const echo = task.pipePort ? await pipeEcho(task.pipePort, task.pipeTls ?? false, 64) : await derpEcho(task.url!);
   const rtts: number[] = [];
   send({ ready: {} });
   await go();
@@ -413,7 +428,7 @@ async function latency(task: Extract<WorkerTask, { kind: 'latency' }>): Promise<
 const task = JSON.parse(process.env.DERPDESK_BENCH_TASK ?? '{}') as WorkerTask;
 const runners: { [K in WorkerTask['kind']]: (t: Extract<WorkerTask, { kind: K }>) => Promise<void> | void } = {
   flood: async (t) => closedLoop(await derpLink(t.url, t.size), t.size, t.durationMs),
-  'pipe-flood': async (t) => closedLoop(await pipeLink(t.port, t.size), t.size, t.durationMs),
+  'pipe-flood': async (t) => closedLoop(await pipeLink(t.port, t.tls, t.size), t.size, t.durationMs),
   'pipe-server': pipeServer,
   paced,
   idle,

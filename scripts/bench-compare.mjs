@@ -10,7 +10,7 @@ if (!oldFile || !newFile) {
 }
 const load = (f) => JSON.parse(readFileSync(f, 'utf8')).results;
 // Costs: a column or a value in these units is better lower.
-const COST = /\bms\b|KiB|MiB|s\/GB/;
+const COST = /\bms\b|\bus\b|KiB|MiB|s\/GB/;
 // Columns that name the case a row measures, and columns that describe a run rather than rate it (a busier relay
 // uses more CPU; CPU per GB is the cost figure).
 const CASE = /^(packet bytes|pairs)$/;
@@ -18,7 +18,7 @@ const DESCRIPTIVE = /^(trials|samples|offered packets\/s|relay CPU|pipe ceiling 
 // Figures measured at a share of each run's own zero-loss rate: two runs with different rates load them differently.
 const RELATIVE = /delivered at 1\.5x|% of zero-loss/;
 // A number, with at most a unit after it; "25% of zero-loss" is a label.
-const NUMBER = /^-?\d+(\.\d+)?\s*(%|x|ms|KiB|MiB)?$/;
+const NUMBER = /^-?\d+(\.\d+)?\s*(%|x|ms|us|KiB|MiB)?$/;
 const num = (v) => (typeof v === 'number' ? v : NUMBER.test(String(v).trim()) ? Number.parseFloat(String(v)) : NaN);
 
 /** figure id -> { value, lowerIsBetter }; a row is identified by its text cells and its case columns. */
