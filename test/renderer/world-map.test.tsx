@@ -51,26 +51,26 @@ describe('WorldMap', () => {
     const [w, h] = viewBox();
     // The projection is fitted to the globe's outline: 0,0 in the middle, the antimeridian at the side edge, the
     // pole on the top edge (a 4-unit margin around).
-    expect(position(/^Region 1 /)).toEqual([w / 2, expect.closeTo(h / 2, 0)]);
-    expect(position(/^Region 2 /)[0]).toBeCloseTo(w - 4, 0);
-    expect(position(/^Region 3 /)[1]).toBeCloseTo(4, 0);
-    const [sx, sy] = position(/^Region 4 /);
+    expect(position(/\(region 1\)/)).toEqual([w / 2, expect.closeTo(h / 2, 0)]);
+    expect(position(/\(region 2\)/)[0]).toBeCloseTo(w - 4, 0);
+    expect(position(/\(region 3\)/)[1]).toBeCloseTo(4, 0);
+    const [sx, sy] = position(/\(region 4\)/);
     expect(sx).toBeGreaterThan(w * 0.85);
     expect(sx).toBeLessThan(w * 0.95);
     expect(sy).toBeGreaterThan(h * 0.65);
     expect(sy).toBeLessThan(h * 0.75);
-    expect(screen.queryByRole('button', { name: /^Region 5 / })).toBeNull();
+    expect(screen.queryByRole('button', { name: /\(region 5\)/ })).toBeNull();
     expect(screen.getByText(/4 of 5 regions have coordinates/)).toBeTruthy();
   });
 
   it('selects a region by click, Enter and Space, and marks the selected one pressed', () => {
     const onSelect = vi.fn();
     render(<WorldMap map={MAP} selected="4" onSelect={onSelect} />);
-    const syd = screen.getByRole('button', { name: /^Region 4 syd city/ });
+    const syd = screen.getByRole('button', { name: /^syd: syd city \(region 4\)$/ });
     expect(syd.getAttribute('aria-pressed')).toBe('true');
-    expect(screen.getByRole('button', { name: /^Region 1 / }).getAttribute('aria-pressed')).toBe('false');
-    fireEvent.click(screen.getByRole('button', { name: /^Region 2 / }));
-    const north = screen.getByRole('button', { name: /^Region 3 / });
+    expect(screen.getByRole('button', { name: /\(region 1\)/ }).getAttribute('aria-pressed')).toBe('false');
+    fireEvent.click(screen.getByRole('button', { name: /\(region 2\)/ }));
+    const north = screen.getByRole('button', { name: /\(region 3\)/ });
     expect(north.getAttribute('tabindex')).toBe('0');
     fireEvent.keyDown(north, { key: 'Enter' });
     fireEvent.keyDown(syd, { key: ' ' });
@@ -82,12 +82,12 @@ describe('WorldMap', () => {
     render(
       <WorldMap map={MAP} selected={null} onSelect={() => {}} health={{ '1': 'ok', '2': 'warning', '3': 'failed' }} />,
     );
-    const marker = (id: number) => screen.getByRole('button', { name: new RegExp(`^Region ${id} `) });
+    const marker = (id: number) => screen.getByRole('button', { name: new RegExp(`\\(region ${id}\\)`) });
     expect(marker(1).getAttribute('class')).toContain('health-ok');
     expect(marker(2).getAttribute('class')).toContain('health-warning');
     expect(marker(3).getAttribute('class')).toContain('health-failed');
     expect(marker(4).getAttribute('class')).toContain('health-unknown');
-    expect(marker(2).getAttribute('aria-label')).toBe('Region 2 east city, warning');
+    expect(marker(2).getAttribute('aria-label')).toBe('east: east city (region 2), warning');
     expect(marker(1).querySelector('.shape')?.tagName.toLowerCase()).toBe('circle');
     expect(marker(2).querySelector('.shape')?.tagName.toLowerCase()).toBe('path');
     expect(marker(3).querySelector('.shape')?.tagName.toLowerCase()).toBe('rect');
@@ -97,6 +97,8 @@ describe('WorldMap', () => {
   it('has no legend and no health words without health', () => {
     render(<WorldMap map={MAP} selected={null} onSelect={() => {}} />);
     expect(screen.queryByTestId('world-legend')).toBeNull();
-    expect(screen.getByRole('button', { name: /^Region 1 / }).getAttribute('aria-label')).toBe('Region 1 null city');
+    expect(screen.getByRole('button', { name: /\(region 1\)/ }).getAttribute('aria-label')).toBe(
+      'null: null city (region 1)',
+    );
   });
 });

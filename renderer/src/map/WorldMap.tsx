@@ -78,7 +78,8 @@ function Marker({
     e.preventDefault();
     onSelect(id);
   };
-  const name = `Region ${id} ${region.RegionName}${health ? `, ${health}` : ''}`;
+  // Starts with the code drawn next to the marker, so that speech input can name what the eye sees.
+  const name = `${region.RegionCode}: ${region.RegionName} (region ${id})${health ? `, ${health}` : ''}`;
   return (
     <g
       className={`marker health-${health ?? 'unknown'}${selected ? ' selected' : ''}`}
