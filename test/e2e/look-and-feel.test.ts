@@ -82,6 +82,9 @@ beforeAll(async () => {
   page.on('response', (r) => {
     if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`);
   });
+  // Once with the token; from then on it is in sessionStorage and each test can start on any page.
+  await page.goto(gui.url);
+  await page.getByTestId('relay-status').waitFor({ timeout: 10_000 });
 }, 30_000);
 afterAll(async () => {
   await gui?.close();
@@ -106,9 +109,12 @@ async function inspect(id: PageId): Promise<void> {
   }
 }
 
-/** Two frames after a layout change, so that styles and the charts' resize observers have run. */
+/** At the top, two frames after a layout change, so that styles and the charts' resize observers have run. */
 function settle(): Promise<void> {
-  return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+  return page.evaluate(() => {
+    window.scrollTo(0, 0);
+    return new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+  });
 }
 
 /** The elements that stick out past the window's right edge, if the document scrolls sideways at all. */
@@ -192,7 +198,7 @@ describe('look and feel in Chromium', () => {
   it(
     'relay page, running with clients: fits, clean console, no serious axe findings',
     async () => {
-      await page.goto(gui.url);
+      await page.goto(new URL('/#relay', gui.url).href);
       const status = page.getByTestId('relay-status');
       await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
       await page.getByRole('switch', { name: 'Relay' }).click();
@@ -277,7 +283,7 @@ describe('keyboard in Chromium', () => {
       };
     });
 
-  it('offers a visible skip link first, which moves focus to the main content', async () => {
+  it('offers a visible skip link first, which moves focus to the main content', { timeout: 60_000 }, async () => {
     for (const colorScheme of SCHEMES) {
       await page.emulateMedia({ colorScheme });
       await load('relay');
@@ -295,19 +301,23 @@ describe('keyboard in Chromium', () => {
     }
   });
 
-  it('walks the navigation with Tab and opens a page with Enter, with a focus ring in both themes', async () => {
-    for (const colorScheme of SCHEMES) {
-      await page.emulateMedia({ colorScheme });
-      await load('relay');
-      await page.keyboard.press('Tab');
-      await page.keyboard.press('Tab');
-      expect(await focused()).toMatchObject({ name: 'Relay', tag: 'a', outline: 'solid 2px' });
-      await page.keyboard.press('Tab');
-      expect(await focused()).toMatchObject({ name: 'DERP map', outline: 'solid 2px' });
-      await page.keyboard.press('Enter');
-      await expect.poll(() => page.title()).toBe('DERP map · derpdesk');
-    }
-  });
+  it(
+    'walks the navigation with Tab and opens a page with Enter, with a focus ring in both themes',
+    { timeout: 60_000 },
+    async () => {
+      for (const colorScheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme });
+        await load('relay');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Tab');
+        expect(await focused()).toMatchObject({ name: 'Relay', tag: 'a', outline: 'solid 2px' });
+        await page.keyboard.press('Tab');
+        expect(await focused()).toMatchObject({ name: 'DERP map', outline: 'solid 2px' });
+        await page.keyboard.press('Enter');
+        await expect.poll(() => page.title()).toBe('DERP map · derpdesk');
+      }
+    },
+  );
 
   it('selects map regions with Enter and Space, and switches export tabs with the arrow keys, Home and End', async () => {
     await load('map');

@@ -6,7 +6,7 @@ import { worldGeometry } from '../components/world-geo.js';
 export type { Health } from '../components/HealthMarker.js';
 
 /** Room a region code needs right of its marker before it is better drawn on the left. */
-const LABEL_ROOM = 48;
+const LABEL_ROOM = 56;
 
 /**
  * Regions placed by latitude and longitude on Natural Earth land (bundled: the app loads nothing remote). A marker
@@ -70,7 +70,7 @@ function Marker({
   onSelect: (id: string) => void;
 }) {
   const id = String(region.RegionID);
-  const size = selected ? 8 : 6;
+  const size = selected ? 10 : 7;
   const labelLeft = at[0] > mapWidth - LABEL_ROOM;
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
@@ -95,7 +95,7 @@ function Marker({
       <title>{name}</title>
       <circle className="focus-ring" r={size + 5} />
       <HealthShape health={health} size={size} />
-      <text x={labelLeft ? -(size + 4) : size + 4} y={4} textAnchor={labelLeft ? 'end' : 'start'}>
+      <text x={labelLeft ? -(size + 4) : size + 4} y={6} textAnchor={labelLeft ? 'end' : 'start'}>
         {region.RegionCode}
       </text>
     </g>
