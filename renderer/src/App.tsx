@@ -98,7 +98,6 @@ export function App({ transport }: { transport: Transport }) {
         </ul>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1}>
-        <h1 className="visually-hidden">{label}</h1>
         {bridge !== 'open' && (
           <p className={`bridge-status bridge-${bridge}`} role="alert" data-testid="bridge-status">
             {BRIDGE_TEXT[bridge]}

@@ -14,6 +14,36 @@ import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { ARTIFACTS, openGui, type GuiSession } from '../helpers/gui.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
 
+/**
+ * The DOM the in-page functions below use, declared for this module only: the Node typecheck has no DOM library,
+ * and the functions run in Chromium, where these exist.
+ */
+interface PageElement {
+  id: string;
+  tagName: string;
+  classList: Iterable<string>;
+  parentElement: PageElement | null;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { top: number; bottom: number; right: number; width: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
+interface AxeResults {
+  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+}
+declare const document: {
+  documentElement: PageElement & { scrollWidth: number; clientWidth: number };
+  body: PageElement;
+  activeElement: PageElement | null;
+};
+declare const window: {
+  scrollTo(x: number, y: number): void;
+  innerHeight: number;
+  axe?: { run(ctx: unknown): Promise<AxeResults> };
+};
+declare function requestAnimationFrame(callback: () => void): number;
+declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
+
 type PageId = 'relay' | 'map' | 'diagnostics';
 type Scheme = 'light' | 'dark';
 
@@ -85,7 +115,7 @@ beforeAll(async () => {
   // Once with the token; from then on it is in sessionStorage and each test can start on any page.
   await page.goto(gui.url);
   await page.getByTestId('relay-status').waitFor({ timeout: 10_000 });
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await gui?.close();
   await relay?.stop();
@@ -122,7 +152,7 @@ function overflow(): Promise<Array<{ target: string; detail: string }>> {
   return page.evaluate(() => {
     const root = document.documentElement;
     if (root.scrollWidth <= root.clientWidth) return [];
-    const selector = (el: Element): string => {
+    const selector = (el: PageElement): string => {
       if (el.id) return `#${el.id}`;
       const cls = [...el.classList].map((c) => `.${c}`).join('');
       const up = el.parentElement && el.parentElement !== document.body ? `${selector(el.parentElement)} > ` : '';
@@ -143,13 +173,9 @@ function overflow(): Promise<Array<{ target: string; detail: string }>> {
 async function axe(): Promise<Array<{ rule: string; target: string; detail: string }>> {
   // Evaluated rather than added as a <script>: the page's CSP rightly refuses inline scripts, and the test must not
   // switch the CSP off to run.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  if (!(await page.evaluate(() => window.axe !== undefined))) await page.evaluate(AXE);
   return page.evaluate(async () => {
-    type AxeResult = {
-      violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
-    };
-    const run = (window as unknown as { axe: { run(ctx: Document): Promise<AxeResult> } }).axe.run;
-    const r = await run(document);
+    const r = await window.axe!.run(document);
     return r.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .flatMap((v) => v.nodes.map((n) => ({ rule: v.id, target: n.target.join(' '), detail: v.help })));
@@ -255,6 +281,14 @@ describe('look and feel in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('has an SVG favicon that the host serves (headless Chromium does not fetch one by itself)', async () => {
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    const icon = await page.request.get(new URL(href!, page.url()).href);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
   it('still has every allowlisted offender (delete the entry once its cause is fixed)', () => {
     const stale = KNOWN_OFFENDERS_FOR_THE_LEAD.filter(
       (k) => !findings.some((f) => f.page === k.page && f.rule === k.rule && f.target === k.target),
@@ -272,14 +306,14 @@ describe('keyboard in Chromium', () => {
   /** The focused element's text (or label) and its outline, as drawn. */
   const focused = () =>
     page.evaluate(() => {
-      const el = document.activeElement as HTMLElement;
+      const el = document.activeElement!;
       const cs = getComputedStyle(el);
       const r = el.getBoundingClientRect();
       return {
         name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '',
         tag: el.tagName.toLowerCase(),
         outline: `${cs.outlineStyle} ${cs.outlineWidth}`,
-        onScreen: r.bottom > 0 && r.top < innerHeight && r.width > 0,
+        onScreen: r.bottom > 0 && r.top < window.innerHeight && r.width > 0,
       };
     });
 
