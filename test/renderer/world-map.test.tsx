@@ -23,6 +23,7 @@ const MAP: DerpMap = {
     '3': region(3, 'north', 90, 0),
     '4': region(4, 'syd', -33.87, 151.21),
     '5': region(5, 'nowhere'),
+    '6': region(6, 'typo', 200, 10),
   },
 };
 
@@ -46,7 +47,7 @@ describe('WorldMap', () => {
     expect(d.length).toBeGreaterThan(20_000);
   });
 
-  it('places a region by latitude and longitude, and says how many have none', () => {
+  it('places a region by latitude and longitude, and leaves out those without coordinates or off the globe', () => {
     render(<WorldMap map={MAP} selected={null} onSelect={() => {}} />);
     const [w, h] = viewBox();
     // The projection is fitted to the globe's outline: 0,0 in the middle, the antimeridian at the side edge, the
@@ -60,7 +61,8 @@ describe('WorldMap', () => {
     expect(sy).toBeGreaterThan(h * 0.65);
     expect(sy).toBeLessThan(h * 0.75);
     expect(screen.queryByRole('button', { name: /\(region 5\)/ })).toBeNull();
-    expect(screen.getByText(/4 of 5 regions have coordinates/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /\(region 6\)/ })).toBeNull();
+    expect(screen.getByText(/4 of 6 regions have coordinates on the map/)).toBeTruthy();
   });
 
   it('selects a region by click, Enter and Space, and marks the selected one pressed', () => {

@@ -5,7 +5,7 @@ export interface TabOption<T extends string> {
   label: string;
 }
 
-/** WAI-ARIA tabs with automatic activation: arrows wrap around, Home and End jump to the ends. */
+/** The tab a key selects (WAI-ARIA tabs, automatic activation): arrows wrap around, Home and End go to the ends. */
 function nextTab(key: string, i: number, count: number): number | null {
   if (key === 'ArrowRight') return (i + 1) % count;
   if (key === 'ArrowLeft') return (i - 1 + count) % count;
@@ -14,7 +14,7 @@ function nextTab(key: string, i: number, count: number): number | null {
   return null;
 }
 
-/** A tablist with the standard keyboard pattern (arrow keys, Home and End move and select); the caller renders the panel. */
+/** A tablist with the standard keyboard pattern; the caller renders the panel. */
 export function Tabs<T extends string>({
   idPrefix,
   label,

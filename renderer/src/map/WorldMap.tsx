@@ -25,7 +25,7 @@ export function WorldMap({
   health?: Record<string, Health>;
 }) {
   const geo = worldGeometry();
-  const placed = regionsInOrder(map).filter((r) => Number.isFinite(r.Latitude) && Number.isFinite(r.Longitude));
+  const placed = regionsInOrder(map).filter((r) => onEarth(r.Latitude, r.Longitude));
   return (
     <figure className="world-map" data-testid="world-map">
       <svg viewBox={`0 0 ${geo.width} ${geo.height}`} role="group" aria-label="Regions on a world map">
@@ -47,11 +47,16 @@ export function WorldMap({
         ))}
       </svg>
       <figcaption className="muted">
-        {placed.length} of {Object.keys(map.Regions).length} regions have coordinates.
+        {placed.length} of {Object.keys(map.Regions).length} regions have coordinates on the map.
         {health && <HealthLegend />}
       </figcaption>
     </figure>
   );
+}
+
+/** Validation reports coordinates off the globe; the map leaves them out rather than draw them somewhere. */
+function onEarth(lat: number | undefined, lon: number | undefined): boolean {
+  return lat !== undefined && lon !== undefined && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
 }
 
 function Marker({
