@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
@@ -28,6 +28,12 @@ const BRIDGE_TEXT: Record<Exclude<BridgeStatus, 'open'>, string> = {
 export function App({ transport }: { transport: Transport }) {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [bridge, setBridge] = useState<BridgeStatus>('open');
+  const mainRef = useRef<HTMLElement>(null);
+  const label = PAGES.find((p) => p.id === page)!.label;
+
+  useEffect(() => {
+    document.title = `${label} · derpdesk`;
+  }, [label]);
 
   useEffect(() => {
     const onHash = () => setPage(pageFromHash());
@@ -68,6 +74,17 @@ export function App({ transport }: { transport: Transport }) {
 
   return (
     <div className="app">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The hash is the page route, so the link focuses <main> itself instead of navigating.
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
+        Skip to main content
+      </a>
       <nav aria-label="Main">
         <div className="brand">derpdesk</div>
         <ul>
@@ -80,7 +97,7 @@ export function App({ transport }: { transport: Transport }) {
           ))}
         </ul>
       </nav>
-      <main>
+      <main id="main" ref={mainRef} tabIndex={-1}>
         {bridge !== 'open' && (
           <p className={`bridge-status bridge-${bridge}`} role="alert" data-testid="bridge-status">
             {BRIDGE_TEXT[bridge]}

@@ -26,6 +26,7 @@ export function ExportCard<F extends string>(p: ExportCardProps<F>) {
       <pre
         id={`${p.idPrefix}-panel`}
         role="tabpanel"
+        tabIndex={0}
         aria-labelledby={`${p.idPrefix}-tab-${p.format}`}
         className="code"
         data-testid={p.testId}

@@ -5,7 +5,16 @@ export interface TabOption<T extends string> {
   label: string;
 }
 
-/** A tablist with the standard keyboard pattern (arrow keys move and select); the caller renders the panel. */
+/** The tab a key selects (WAI-ARIA tabs, automatic activation): arrows wrap around, Home and End go to the ends. */
+function nextTab(key: string, i: number, count: number): number | null {
+  if (key === 'ArrowRight') return (i + 1) % count;
+  if (key === 'ArrowLeft') return (i - 1 + count) % count;
+  if (key === 'Home') return 0;
+  if (key === 'End') return count - 1;
+  return null;
+}
+
+/** A tablist with the standard keyboard pattern; the caller renders the panel. */
 export function Tabs<T extends string>({
   idPrefix,
   label,
@@ -21,10 +30,9 @@ export function Tabs<T extends string>({
 }) {
   const refs = useRef<Array<HTMLButtonElement | null>>([]);
   const onKey = (e: KeyboardEvent, i: number) => {
-    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-    if (!d) return;
+    const next = nextTab(e.key, i, options.length);
+    if (next === null) return;
     e.preventDefault();
-    const next = (i + d + options.length) % options.length;
     onChange(options[next].id);
     refs.current[next]?.focus();
   };

@@ -1,52 +1,108 @@
-import { regionsInOrder, type DerpMap } from '../../../shared/derpmap/model.js';
+import type { KeyboardEvent } from 'react';
+import { regionsInOrder, type DerpMap, type DerpRegion } from '../../../shared/derpmap/model.js';
+import { HealthLegend, HealthShape, type Health } from '../components/HealthMarker.js';
+import { worldGeometry } from '../components/world-geo.js';
 
-const W = 720;
-const H = 360;
+export type { Health } from '../components/HealthMarker.js';
 
-/** Regions on an equirectangular world grid (no map tiles: the app loads nothing remote). Click a marker to edit. */
+/** Room a region code needs right of its marker before it is better drawn on the left. */
+const LABEL_ROOM = 56;
+
+/**
+ * Regions placed by latitude and longitude on Natural Earth land (bundled: the app loads nothing remote). A marker
+ * is a button: click it, or focus it and press Enter or Space, to select the region. `health`, when given, colours
+ * and shapes each marker by its region's last check and adds a legend.
+ */
 export function WorldMap({
   map,
   selected,
   onSelect,
+  health,
 }: {
   map: DerpMap;
   selected: string | null;
   onSelect: (id: string) => void;
+  health?: Record<string, Health>;
 }) {
-  const x = (lon: number) => ((lon + 180) / 360) * W;
-  const y = (lat: number) => ((90 - lat) / 180) * H;
-  const placed = regionsInOrder(map).filter((r) => typeof r.Latitude === 'number' && typeof r.Longitude === 'number');
+  const geo = worldGeometry();
+  const placed = regionsInOrder(map).filter((r) => onEarth(r.Latitude, r.Longitude));
   return (
-    <figure className="world">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Regions on a world map">
-        <rect x={0} y={0} width={W} height={H} className="ocean" />
-        {[-60, -30, 0, 30, 60].map((lat) => (
-          <line key={`lat${lat}`} x1={0} x2={W} y1={y(lat)} y2={y(lat)} className={lat === 0 ? 'equator' : 'grid'} />
+    <figure className="world-map" data-testid="world-map">
+      <svg viewBox={`0 0 ${geo.width} ${geo.height}`} role="group" aria-label="Regions on a world map">
+        <g aria-hidden="true">
+          <path className="sphere" d={geo.sphere} />
+          <path className="graticule" d={geo.graticule} />
+          <path className="land" d={geo.land} data-testid="world-land" />
+        </g>
+        {placed.map((r) => (
+          <Marker
+            key={r.RegionID}
+            region={r}
+            at={geo.project(r.Longitude!, r.Latitude!)}
+            mapWidth={geo.width}
+            selected={selected === String(r.RegionID)}
+            health={health?.[String(r.RegionID)]}
+            onSelect={onSelect}
+          />
         ))}
-        {[-120, -60, 0, 60, 120].map((lon) => (
-          <line key={`lon${lon}`} y1={0} y2={H} x1={x(lon)} x2={x(lon)} className="grid" />
-        ))}
-        {placed.map((r) => {
-          const id = String(r.RegionID);
-          return (
-            <g
-              key={id}
-              className={`marker ${selected === id ? 'selected' : ''}`}
-              onClick={() => onSelect(id)}
-              role="button"
-              aria-label={`Region ${id} ${r.RegionName}`}
-            >
-              <circle cx={x(r.Longitude!)} cy={y(r.Latitude!)} r={selected === id ? 8 : 6} />
-              <text x={x(r.Longitude!) + 10} y={y(r.Latitude!) + 4}>
-                {r.RegionCode}
-              </text>
-            </g>
-          );
-        })}
       </svg>
       <figcaption className="muted">
-        {placed.length} of {Object.keys(map.Regions).length} regions have coordinates.
+        {placed.length} of {Object.keys(map.Regions).length} regions have coordinates on the map.
+        {health && <HealthLegend />}
       </figcaption>
     </figure>
+  );
+}
+
+/** Validation reports coordinates off the globe; the map leaves them out rather than draw them somewhere. */
+function onEarth(lat: number | undefined, lon: number | undefined): boolean {
+  return lat !== undefined && lon !== undefined && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+}
+
+function Marker({
+  region,
+  at,
+  mapWidth,
+  selected,
+  health,
+  onSelect,
+}: {
+  region: DerpRegion;
+  at: [number, number];
+  mapWidth: number;
+  selected: boolean;
+  health: Health | undefined;
+  onSelect: (id: string) => void;
+}) {
+  const id = String(region.RegionID);
+  const size = selected ? 10 : 7;
+  const labelLeft = at[0] > mapWidth - LABEL_ROOM;
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    // Space would also scroll the page.
+    e.preventDefault();
+    onSelect(id);
+  };
+  // Starts with the code drawn next to the marker, so that speech input can name what the eye sees.
+  const name = `${region.RegionCode}: ${region.RegionName} (region ${id})${health ? `, ${health}` : ''}`;
+  return (
+    <g
+      className={`marker health-${health ?? 'unknown'}${selected ? ' selected' : ''}`}
+      transform={`translate(${at[0].toFixed(1)} ${at[1].toFixed(1)})`}
+      role="button"
+      tabIndex={0}
+      aria-pressed={selected}
+      aria-label={name}
+      data-region={id}
+      onClick={() => onSelect(id)}
+      onKeyDown={onKey}
+    >
+      <title>{name}</title>
+      <circle className="focus-ring" r={size + 5} />
+      <HealthShape health={health} size={size} />
+      <text x={labelLeft ? -(size + 4) : size + 4} y={6} textAnchor={labelLeft ? 'end' : 'start'}>
+        {region.RegionCode}
+      </text>
+    </g>
   );
 }

@@ -1,0 +1,384 @@
+/**
+ * Look and feel of the page `derpdesk host` serves, in Chromium: each page (relay running with clients, a DERP map
+ * open, diagnostics with results) at a desktop and a small window, in the light and the dark theme. The document
+ * never scrolls sideways, the console stays clean (no errors, no failed loads), axe-core finds nothing serious or
+ * critical, and the keyboard reaches everything. Screenshots go to test/artifacts/look-and-feel/, or to docs/screenshots/ with
+ * DERPDESK_SCREENSHOTS=1 (the README shows those).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DerpClient } from '../../electron/derp/client.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { ARTIFACTS, openGui, type GuiSession } from '../helpers/gui.js';
+import { startRelay, type TestRelay } from '../helpers/relay.js';
+
+/**
+ * The DOM the in-page functions below use, declared for this module only: the Node typecheck has no DOM library,
+ * and the functions run in Chromium, where these exist.
+ */
+interface PageElement {
+  id: string;
+  tagName: string;
+  classList: Iterable<string>;
+  parentElement: PageElement | null;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { top: number; bottom: number; right: number; width: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
+interface AxeResults {
+  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+}
+declare const document: {
+  documentElement: PageElement & { scrollWidth: number; clientWidth: number };
+  body: PageElement;
+  activeElement: PageElement | null;
+};
+declare const window: {
+  scrollTo(x: number, y: number): void;
+  innerHeight: number;
+  axe?: { run(ctx: unknown): Promise<AxeResults> };
+};
+declare function requestAnimationFrame(callback: () => void): number;
+declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
+
+type PageId = 'relay' | 'map' | 'diagnostics';
+type Scheme = 'light' | 'dark';
+
+const VIEWPORTS = [
+  { width: 1400, height: 900 },
+  { width: 900, height: 650 },
+] as const;
+const SCHEMES: Scheme[] = ['light', 'dark'];
+const SHOTS =
+  process.env.DERPDESK_SCREENSHOTS === '1'
+    ? path.resolve(import.meta.dirname, '../../docs/screenshots')
+    : path.join(ARTIFACTS, 'look-and-feel');
+/** Four layouts, each with an axe run and a screenshot, on a shared two-core machine. */
+const INSPECT_TIMEOUT = 120_000;
+const AXE = readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Findings in code this suite's author did not own (the relay, map and diagnostics pages and their CSS), left for
+ * whoever owns it. Each entry must still occur (the last test says so): fix the cause, then delete the entry.
+ */
+const KNOWN_OFFENDERS_FOR_THE_LEAD: ReadonlyArray<{ page: PageId; rule: string; target: string }> = [
+  // map.css `button.primary { color: #fff }` on the dark theme's light accent (2.6:1): use var(--on-accent).
+  { page: 'map', rule: 'color-contrast', target: '.primary' },
+  { page: 'diagnostics', rule: 'color-contrast', target: '.primary' },
+  // The results table is 1114px wide at its narrowest; at 900px it widens the document (wrap it in a scroller).
+  {
+    page: 'diagnostics',
+    rule: 'horizontal-overflow',
+    target: '#main > div.page.diagnostics-page > section.card > table.simple.diag-table',
+  },
+];
+
+interface Finding {
+  page: PageId;
+  rule: string;
+  target: string;
+  where: string;
+  detail: string;
+}
+
+let gui: GuiSession;
+let page: Page;
+let relay: TestRelay;
+const consoleErrors: string[] = [];
+const findings: Finding[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  relay = await startRelay();
+  gui = await openGui({
+    prefix: 'look',
+    viewport: VIEWPORTS[0],
+    settings: {
+      ...DEFAULT_SETTINGS,
+      listenAddr: '127.0.0.1:0',
+      stunListen: '127.0.0.1:0',
+      hostName: 'derp.example.test',
+      regionName: 'look and feel',
+    },
+  });
+  page = gui.page;
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`);
+  });
+  // Once with the token; from then on it is in sessionStorage and each test can start on any page.
+  await page.goto(gui.url);
+  await page.getByTestId('relay-status').waitFor({ timeout: 10_000 });
+}, 60_000);
+afterAll(async () => {
+  await gui?.close();
+  await relay?.stop();
+});
+
+/** Every scheme and size: no sideways scroll, no axe finding, a screenshot; findings are collected, not thrown. */
+async function inspect(id: PageId): Promise<void> {
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize(viewport);
+    for (const colorScheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme });
+      await settle();
+      const where = `${viewport.width}x${viewport.height} ${colorScheme}`;
+      for (const o of await overflow()) findings.push({ page: id, rule: 'horizontal-overflow', where, ...o });
+      await page.screenshot({
+        path: path.join(SHOTS, `${id}-${viewport.width}x${viewport.height}-${colorScheme}.png`),
+      });
+      // After the screenshot: axe scrolls elements into view to measure their contrast.
+      for (const v of await axe()) findings.push({ page: id, where, ...v });
+    }
+  }
+}
+
+/** At the top, two frames after a layout change, so that styles and the charts' resize observers have run. */
+function settle(): Promise<void> {
+  return page.evaluate(() => {
+    window.scrollTo(0, 0);
+    return new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+  });
+}
+
+/** The elements that stick out past the window's right edge, if the document scrolls sideways at all. */
+function overflow(): Promise<Array<{ target: string; detail: string }>> {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return [];
+    const selector = (el: PageElement): string => {
+      if (el.id) return `#${el.id}`;
+      const cls = [...el.classList].map((c) => `.${c}`).join('');
+      const up = el.parentElement && el.parentElement !== document.body ? `${selector(el.parentElement)} > ` : '';
+      return `${up}${el.tagName.toLowerCase()}${cls}`;
+    };
+    // The outermost offenders: an element whose parent also sticks out is that parent's problem.
+    const out = [...document.body.querySelectorAll('*')].filter(
+      (el) => el.getBoundingClientRect().right > root.clientWidth + 0.5,
+    );
+    const outer = out.filter((el) => !out.includes(el.parentElement!));
+    return outer.map((el) => ({
+      target: selector(el),
+      detail: `document ${root.scrollWidth}px wide in a ${root.clientWidth}px window; right edge at ${Math.round(el.getBoundingClientRect().right)}px`,
+    }));
+  });
+}
+
+async function axe(): Promise<Array<{ rule: string; target: string; detail: string }>> {
+  // Evaluated rather than added as a <script>: the page's CSP rightly refuses inline scripts, and the test must not
+  // switch the CSP off to run.
+  if (!(await page.evaluate(() => window.axe !== undefined))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe!.run(document);
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => ({ rule: v.id, target: n.target.join(' '), detail: v.help })));
+  });
+}
+
+/** This page's findings that are not on the allowlist, one line each, for a readable failure. */
+function unexpected(id: PageId): string[] {
+  return findings
+    .filter((f) => f.page === id)
+    .filter(
+      (f) => !KNOWN_OFFENDERS_FOR_THE_LEAD.some((k) => k.page === id && k.rule === f.rule && k.target === f.target),
+    )
+    .map((f) => `${f.where}: ${f.rule} at ${f.target}: ${f.detail}`);
+}
+
+async function open(id: PageId, linkName: string): Promise<void> {
+  await page.getByRole('link', { name: linkName }).click();
+  await expect.poll(() => page.title()).toBe(`${linkName} · derpdesk`);
+}
+
+const SAMPLE_MAP = {
+  Regions: Object.fromEntries(
+    [
+      [901, 'fra', 'Frankfurt', 50.11, 8.68],
+      [902, 'nyc', 'New York City', 40.71, -74.01],
+      [903, 'sin', 'Singapore', 1.35, 103.82],
+      [904, 'syd', 'Sydney', -33.87, 151.21],
+      [905, 'sao', 'São Paulo', -23.55, -46.63],
+      [906, 'tok', 'Tokyo', 35.68, 139.69],
+    ].map(([id, code, name, lat, lon], i) => [
+      String(id),
+      {
+        RegionID: id,
+        RegionCode: code,
+        RegionName: name,
+        Latitude: lat,
+        Longitude: lon,
+        Nodes: [{ Name: `${id}a`, RegionID: id, HostName: `derp${i + 1}.example.com`, IPv4: `203.0.113.${i + 1}` }],
+      },
+    ]),
+  ),
+};
+
+describe('look and feel in Chromium', () => {
+  it(
+    'relay page, running with clients: fits, clean console, no serious axe findings',
+    async () => {
+      await page.goto(new URL('/#relay', gui.url).href);
+      const status = page.getByTestId('relay-status');
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+      await page.getByRole('switch', { name: 'Relay' }).click();
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
+      const derpUrl = /(http:\/\/\S+?\/derp)/
+        .exec((await status.textContent()) ?? '')![1]
+        .replace('localhost', '127.0.0.1');
+      const clients = await Promise.all([0, 1].map(() => DerpClient.connect({ url: derpUrl })));
+      for (let i = 0; i < 40; i++) clients[i % 2].send(clients[(i + 1) % 2].publicKey, Buffer.alloc(1200, i));
+      await expect.poll(() => page.getByTestId('peer-row').count(), { timeout: 10_000 }).toBe(2);
+      try {
+        await inspect('relay');
+      } finally {
+        for (const c of clients) c.close();
+      }
+      expect(unexpected('relay')).toEqual([]);
+    },
+    INSPECT_TIMEOUT,
+  );
+
+  it(
+    'map page with a map open: fits, clean console, no serious axe findings',
+    async () => {
+      const file = path.join(gui.dir, 'derpmap.json');
+      writeFileSync(file, JSON.stringify(SAMPLE_MAP, null, 2));
+      await open('map', 'DERP map');
+      await page.getByLabel('File on the relay host').fill(file);
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+      const world = page.getByTestId('world-map');
+      await expect.poll(() => world.getByRole('button').count(), { timeout: 10_000 }).toBe(6);
+      await world.getByRole('button', { name: /\(region 903\)/ }).click();
+      await inspect('map');
+      expect(unexpected('map')).toEqual([]);
+    },
+    INSPECT_TIMEOUT,
+  );
+
+  it(
+    'diagnostics page with results: fits, clean console, no serious axe findings',
+    async () => {
+      await open('diagnostics', 'Diagnostics');
+      await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
+      await page.getByRole('button', { name: 'Run checks' }).click();
+      await expect
+        .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 })
+        .toContain('Preferred region (home)');
+      await inspect('diagnostics');
+      expect(unexpected('diagnostics')).toEqual([]);
+    },
+    INSPECT_TIMEOUT,
+  );
+
+  it('logged nothing to the console: no errors, no failed loads (a missing favicon included)', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('has an SVG favicon that the host serves (headless Chromium does not fetch one by itself)', async () => {
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    const icon = await page.request.get(new URL(href!, page.url()).href);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
+  it('still has every allowlisted offender (delete the entry once its cause is fixed)', () => {
+    const stale = KNOWN_OFFENDERS_FOR_THE_LEAD.filter(
+      (k) => !findings.some((f) => f.page === k.page && f.rule === k.rule && f.target === k.target),
+    );
+    expect(stale).toEqual([]);
+  });
+});
+
+describe('keyboard in Chromium', () => {
+  /** A fresh load of a page (the token stays in sessionStorage), so that focus starts at the top. */
+  const load = async (hash: string) => {
+    await page.goto(new URL(`/#${hash}`, gui.url).href);
+    await page.reload();
+  };
+  /** The focused element's text (or label) and its outline, as drawn. */
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement!;
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      return {
+        name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '',
+        tag: el.tagName.toLowerCase(),
+        outline: `${cs.outlineStyle} ${cs.outlineWidth}`,
+        onScreen: r.bottom > 0 && r.top < window.innerHeight && r.width > 0,
+      };
+    });
+
+  it('offers a visible skip link first, which moves focus to the main content', { timeout: 60_000 }, async () => {
+    for (const colorScheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme });
+      await load('relay');
+      await expect.poll(() => page.getByTestId('relay-status').textContent(), { timeout: 10_000 }).toMatch(/Running/);
+      await page.keyboard.press('Tab');
+      expect(await focused()).toEqual({
+        name: 'Skip to main content',
+        tag: 'a',
+        outline: 'solid 2px',
+        onScreen: true,
+      });
+      await page.keyboard.press('Enter');
+      expect((await focused()).tag).toBe('main');
+      expect(new URL(page.url()).hash).toBe('#relay');
+    }
+  });
+
+  it(
+    'walks the navigation with Tab and opens a page with Enter, with a focus ring in both themes',
+    { timeout: 60_000 },
+    async () => {
+      for (const colorScheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme });
+        await load('relay');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Tab');
+        expect(await focused()).toMatchObject({ name: 'Relay', tag: 'a', outline: 'solid 2px' });
+        await page.keyboard.press('Tab');
+        expect(await focused()).toMatchObject({ name: 'DERP map', outline: 'solid 2px' });
+        await page.keyboard.press('Enter');
+        await expect.poll(() => page.title()).toBe('DERP map · derpdesk');
+      }
+    },
+  );
+
+  it('selects map regions with Enter and Space, and switches export tabs with the arrow keys, Home and End', async () => {
+    await load('map');
+    await page.getByLabel('File on the relay host').fill(path.join(gui.dir, 'derpmap.json'));
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const region = (id: number) =>
+      page.getByTestId('world-map').getByRole('button', { name: new RegExp(`\\(region ${id}\\)`) });
+    await expect.poll(() => region(904).count(), { timeout: 10_000 }).toBe(1);
+    await region(904).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => region(904).getAttribute('aria-pressed')).toBe('true');
+    await region(901).focus();
+    await page.keyboard.press(' ');
+    await expect.poll(() => region(901).getAttribute('aria-pressed')).toBe('true');
+    expect(await region(904).getAttribute('aria-pressed')).toBe('false');
+
+    const tabs = page.getByRole('tablist', { name: 'Export format' }).getByRole('tab');
+    const names = await tabs.allTextContents();
+    await tabs.first().click();
+    await page.keyboard.press('End');
+    await expect.poll(() => page.getByRole('tab', { selected: true }).textContent()).toBe(names.at(-1));
+    expect((await focused()).name).toBe(names.at(-1));
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByRole('tab', { selected: true }).textContent()).toBe(names[0]);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByRole('tab', { selected: true }).textContent()).toBe(names.at(-1));
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByRole('tab', { selected: true }).textContent()).toBe(names[0]);
+  });
+});
