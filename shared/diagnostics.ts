@@ -32,21 +32,59 @@ export interface StepResult {
 export interface NodeReport {
   regionId: number;
   regionCode: string;
+  /** Absent in runs stored by older versions. */
+  regionName?: string;
   node: string;
   host: string;
   steps: StepResult[];
 }
 
+/** One region's best latency, named as a user knows it. */
+export interface RegionLatency {
+  regionId: number;
+  code: string;
+  name: string;
+  ms: number;
+}
+
+/** One node's bandwidth test result. */
+export interface NodeBandwidth {
+  regionCode: string;
+  node: string;
+  mbps: number;
+}
+
+/**
+ * What `tailscale netcheck` prints, for the nodes checked. The optional fields are absent in runs stored by
+ * versions before they were measured; readers treat them as unknown.
+ */
 export interface CheckSummary {
   udp: boolean;
   publicIPv4: string | null;
   publicIPv6: string | null;
-  /** STUN mapped ports differ between servers: netcheck's MappingVariesByDestIP (hard NAT). */
+  /** The IPv4 address:port the first answering STUN server saw. */
+  mappedIPv4?: string | null;
+  /** The IPv6 [address]:port the first answering STUN server saw. */
+  mappedIPv6?: string | null;
+  /**
+   * netcheck's MappingVariesByDestIP (hard NAT): STUN servers at different IPs, asked from one local socket, saw
+   * different mapped addresses. Null when fewer than two server IPs answered.
+   */
   mappingVariesByDestIP: boolean | null;
+  /** Why mappingVariesByDestIP is null. */
+  mappingVariesWhyUnknown?: string;
   /** Best latency per region (STUN, else DERP ping), ms. */
   regionLatencyMs: Record<string, number>;
+  /** The same, named and sorted fastest first. */
+  regionLatency?: RegionLatency[];
   /** Lowest-latency region, as a client would choose its home (RegionScore applied). */
   preferredRegion: number | null;
+  /** The preferred region, named. */
+  nearest?: RegionLatency | null;
+  /** A captive portal answered instead of a node's /generate_204; null when no node was asked. */
+  captivePortal?: boolean | null;
+  /** Bandwidth test results, when the run included them. */
+  bandwidth?: NodeBandwidth[];
   problems: string[];
 }
 
