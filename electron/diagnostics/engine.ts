@@ -159,10 +159,9 @@ async function checkNode(
   const n = t.node;
   const d = await checkDns(t);
   add(d.step);
-  const [tcp4, tcp6] = oneFamilyDown(...(await Promise.all([checkTcp(d.v4, t, 4), checkTcp(d.v6, t, 6)])));
-  add(tcp4);
-  add(tcp6);
-  const addr = tcp4.status === 'ok' ? d.v4 : tcp6.status === 'ok' ? d.v6 : null;
+  const tcp = await checkDerpPort(d, t);
+  tcp.steps.forEach(add);
+  const addr = tcp.addr;
   let blockedBy = d.step.status === 'fail' ? 'dns' : addr ? null : 'tcp';
   if (!n.STUNOnly) {
     const tlsStep = blockedBy ? notReached('tls', blockedBy) : await checkTls(addr, t);
@@ -185,6 +184,20 @@ async function checkNode(
   if (bandwidthBytes && !n.STUNOnly)
     add(blockedBy ? notReached('bandwidth', blockedBy) : await checkBandwidth(addr, t, bandwidthBytes));
   return { addr, blockedBy };
+}
+
+/** TCP to the DERP port over each family, and the address that answered. */
+async function checkDerpPort(
+  d: { v4: string | null; v6: string | null },
+  t: NodeTarget,
+): Promise<{ steps: StepResult[]; addr: string | null }> {
+  if (t.node.STUNOnly) {
+    const skip = (step: StepName): StepResult => ({ step, status: 'skip', detail: 'STUN-only node: no DERP port' });
+    // Its port 80 is still asked when CanPort80 is set.
+    return { steps: [skip('tcp4'), skip('tcp6')], addr: d.v4 ?? d.v6 };
+  }
+  const [tcp4, tcp6] = oneFamilyDown(...(await Promise.all([checkTcp(d.v4, t, 4), checkTcp(d.v6, t, 6)])));
+  return { steps: [tcp4, tcp6], addr: tcp4.status === 'ok' ? d.v4 : tcp6.status === 'ok' ? d.v6 : null };
 }
 
 /**

@@ -342,6 +342,8 @@ describe('netcheck summary', () => {
 
       const hard = await runChecks(twoRegions(first, { host: '127.0.0.2', port: liar.port }));
       expect(hard.summary.mappingVariesByDestIP).toBe(true);
+      // A STUN-only node has no DERP port: nothing but STUN is a problem there.
+      expect(r.summary.problems).toEqual([]);
 
       const one = await runChecks(twoRegions(first, first), { node: '901a' });
       expect(one.summary.mappingVariesByDestIP).toBeNull();

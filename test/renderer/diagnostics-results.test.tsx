@@ -36,6 +36,7 @@ const node: NodeReport = {
   steps: [
     { step: 'dns', status: 'ok', ms: 2.345, detail: 'IPv4 192.0.2.1' },
     { step: 'tcp4', status: 'ok', ms: 23.4, detail: 'connected' },
+    { step: 'tcp6', status: 'ok', ms: 0, detail: 'connected' },
     { step: 'tls', status: 'ok', ms: 41, detail: 'cert', data: { daysLeft: 82 } },
     { step: 'http-probe', status: 'fail', ms: 6003, detail: '/derp/probe: timed out' },
     { step: 'derp', status: 'skip', detail: 'not reached because http-probe failed' },
@@ -79,6 +80,7 @@ describe('results grid', () => {
       Region: 'nyc',
       dns: '✓ 2.3 ms',
       tcp4: '✓ 23 ms',
+      tcp6: '✓ <0.1 ms',
       tls: '✓ 82 days left',
       'http-probe': '✗ failed',
       derp: '– not reached',
@@ -117,7 +119,8 @@ describe('compare', () => {
 
   it('lists the steps whose status changed between two runs of one target', () => {
     const older = report();
-    const newer = { ...report(), nodes: [{ ...node, steps: [{ ...node.steps[3], status: 'ok' as const }] }] };
+    const probe = node.steps.find((s) => s.step === 'http-probe')!;
+    const newer = { ...report(), nodes: [{ ...node, steps: [{ ...probe, status: 'ok' as const }] }] };
     render(<Compare older={{ label: 'x', report: older }} newer={{ label: 'x', report: newer }} />);
     expect(screen.getByTestId('diag-compare').textContent).toContain('nyc/1a http-probe: fail → ok');
   });

@@ -12,6 +12,7 @@ export function stepValue(s: StepResult): string {
   }
   if (s.step === 'bandwidth' && typeof s.data?.mbps === 'number') return `${s.data.mbps.toFixed(1)} MB/s`;
   if (s.ms === undefined) return '';
+  if (s.ms < 0.1) return '<0.1 ms';
   return `${s.ms < 10 ? s.ms.toFixed(1) : Math.round(s.ms)} ms`;
 }
 
