@@ -67,7 +67,7 @@ describe('diagnostics page in Chromium', () => {
   it('saves the export as a file named for the run', async () => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: /^Save as derpdesk-check-/ }).click(),
+      page.getByRole('button', { name: /^Download as derpdesk-check-/ }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^derpdesk-check-\d{4}-\d\d-\d\dT\d{4}\.md$/);
     const file = await download.path();

@@ -187,7 +187,7 @@ describe('export card', () => {
         fileName="derpdesk-check-2026-12-02T0914"
       />,
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Save as derpdesk-check-2026-12-02T0914.csv' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Download as derpdesk-check-2026-12-02T0914.csv' }));
     expect(clicked.map((a) => [a.download, a.href])).toEqual([['derpdesk-check-2026-12-02T0914.csv', 'blob:x']]);
     expect(await blobs[0].text()).toBe('a,b');
     expect(blobs[0].type).toBe('text/csv;charset=utf-8');
@@ -204,7 +204,7 @@ describe('export card', () => {
         testId="t"
       />,
     );
-    expect(screen.getByRole('button', { name: 'Save as derpdesk-map-export.md' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Download as derpdesk-map-export.md' })).toBeTruthy();
   });
 });
 

@@ -59,11 +59,11 @@ export function ExportCard<F extends string>(p: ExportCardProps<F>) {
         <button
           type="button"
           disabled={!p.text}
-          title={`Save as ${name}`}
-          aria-label={`Save as ${name}`}
+          title={`Download as ${name}`}
+          aria-label={`Download as ${name}`}
           onClick={() => saveAs(p.text, name, p.format)}
         >
-          Save…
+          Download
         </button>
       </div>
       <pre
