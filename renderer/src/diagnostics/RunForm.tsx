@@ -86,7 +86,7 @@ export function RunForm() {
         />
         <label className="check">
           <input type="checkbox" checked={f.bandwidth} onChange={(e) => setForm({ bandwidth: e.target.checked })} />
-          bandwidth test (8 MB per node)
+          <span>bandwidth test (8 MB per node)</span>
         </label>
         <span className="field">
           <label htmlFor="diag-every">Repeat</label>
