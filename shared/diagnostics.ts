@@ -94,3 +94,24 @@ export interface CheckReport {
   nodes: NodeReport[];
   summary: CheckSummary;
 }
+
+/** A region as users know it: "fra (Frankfurt)", or just the code when the name adds nothing. */
+export function regionLabel(r: { code: string; name: string }): string {
+  return r.name && r.name !== r.code ? `${r.code} (${r.name})` : r.code;
+}
+
+/** Latency per region, fastest first; runs stored before regions were named show their ids as codes. */
+export function latencyByRegion(s: CheckSummary): RegionLatency[] {
+  return (
+    s.regionLatency ??
+    Object.entries(s.regionLatencyMs)
+      .map(([id, ms]) => ({ regionId: Number(id), code: id, name: '', ms }))
+      .sort((a, b) => a.ms - b.ms)
+  );
+}
+
+/** netcheck's "IPv4: yes, 198.51.100.7:41641": the mapped address:port, or the address alone in older runs. */
+export function addressFact(mapped: string | null | undefined, ip: string | null): string {
+  const seen = mapped ?? ip;
+  return seen ? `yes, ${seen}` : 'no';
+}

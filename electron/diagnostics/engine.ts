@@ -252,8 +252,7 @@ async function checkRegionMesh(
 function mappingVaries(stun4: StepResult[]): { varies: boolean | null; whyUnknown?: string } {
   const byServerIp = new Map<string, string>();
   for (const s of stun4) {
-    const ip = s.data?.serverIp ?? String(s.data?.server ?? '').replace(/:\d+$/, '');
-    if (ip) byServerIp.set(String(ip), `${s.data?.address}:${s.data?.port}`);
+    if (s.data?.serverIp) byServerIp.set(String(s.data.serverIp), `${s.data.address}:${s.data.port}`);
   }
   if (byServerIp.size >= 2) return { varies: new Set(byServerIp.values()).size > 1 };
   const whyUnknown =

@@ -1,33 +1,28 @@
-import type { CheckReport, CheckSummary, NodeReport, RegionLatency } from '../../../shared/diagnostics.js';
-
-const regionText = (r: RegionLatency) => `${r.code}${r.name && r.name !== r.code ? ` (${r.name})` : ''}`;
-
-/** Latency per region, fastest first; runs stored before regions were named show their ids. */
-function latencyRows(s: CheckSummary): RegionLatency[] {
-  return (
-    s.regionLatency ??
-    Object.entries(s.regionLatencyMs)
-      .map(([id, ms]) => ({ regionId: Number(id), code: id, name: '', ms }))
-      .sort((a, b) => a.ms - b.ms)
-  );
-}
+import {
+  addressFact,
+  latencyByRegion,
+  regionLabel,
+  type CheckReport,
+  type CheckSummary,
+  type NodeReport,
+} from '../../../shared/diagnostics.js';
 
 const yesNo = (v: boolean | null | undefined, unknown: string) =>
   v === null || v === undefined ? unknown : v ? 'yes' : 'no';
 
 /** What `tailscale netcheck` users look for, in its terms. */
 function NetcheckFacts({ s }: { s: CheckSummary }) {
-  const family = (mapped: string | null | undefined, ip: string | null) =>
-    (mapped ?? ip) ? `yes, ${mapped ?? ip}` : 'no';
-  const nearest = s.nearest ? `${regionText(s.nearest)}, ${s.nearest.ms.toFixed(1)} ms` : (s.preferredRegion ?? 'none');
+  const nearest = s.nearest
+    ? `${regionLabel(s.nearest)}, ${s.nearest.ms.toFixed(1)} ms`
+    : (s.preferredRegion ?? 'none');
   return (
     <dl className="summary">
       <dt>UDP</dt>
       <dd>{s.udp ? 'yes' : 'no'}</dd>
       <dt>IPv4</dt>
-      <dd>{family(s.mappedIPv4, s.publicIPv4)}</dd>
+      <dd>{addressFact(s.mappedIPv4, s.publicIPv4)}</dd>
       <dt>IPv6</dt>
-      <dd>{family(s.mappedIPv6, s.publicIPv6)}</dd>
+      <dd>{addressFact(s.mappedIPv6, s.publicIPv6)}</dd>
       <dt>MappingVariesByDestIP</dt>
       <dd>
         {yesNo(s.mappingVariesByDestIP, 'unknown')}
@@ -45,7 +40,7 @@ function NetcheckFacts({ s }: { s: CheckSummary }) {
 
 export function Summary({ report }: { report: CheckReport }) {
   const s = report.summary;
-  const lat = latencyRows(s);
+  const lat = latencyByRegion(s);
   const max = Math.max(1, ...lat.map((r) => r.ms));
   return (
     <section className="card" aria-label="Summary" data-testid="diag-summary">
@@ -55,7 +50,7 @@ export function Summary({ report }: { report: CheckReport }) {
       <div className="latency-bars" data-testid="diag-latency">
         {lat.map((r) => (
           <div key={r.regionId} className="bar-row">
-            <span>{regionText(r)}</span>
+            <span>{regionLabel(r)}</span>
             <span className="bar" style={{ width: `${(r.ms / max) * 100}%` }} />
             <span>{r.ms.toFixed(1)} ms</span>
           </div>

@@ -3,6 +3,7 @@
  * checked by URL are different relays, so their points must never join into one line.
  */
 import type { CheckHistoryEntry } from '../../../shared/api.js';
+import { regionLabel } from '../../../shared/diagnostics.js';
 
 export interface LatencySeries {
   /** The data key of the series (s0, s1...): labels hold dots and colons, which chart data keys read as paths. */
@@ -19,8 +20,7 @@ export interface LatencyChart {
 
 function regionName(h: CheckHistoryEntry, id: string): string {
   const r = h.regionNames?.[id];
-  if (!r) return `region ${id}`;
-  return r.name && r.name !== r.code ? `${r.code} (${r.name})` : r.code;
+  return r ? regionLabel(r) : `region ${id}`;
 }
 
 export function latencyChart(history: CheckHistoryEntry[]): LatencyChart {
