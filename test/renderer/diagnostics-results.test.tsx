@@ -7,6 +7,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExportCard } from '../../renderer/src/components/ExportCard.js';
 import { CheckThisRelay } from '../../renderer/src/diagnostics/CheckThisRelay.js';
+import { History } from '../../renderer/src/diagnostics/History.js';
 import { latencyChart } from '../../renderer/src/diagnostics/latency-series.js';
 import { Compare, Summary } from '../../renderer/src/diagnostics/Report.js';
 import { ResultsTable } from '../../renderer/src/diagnostics/ResultsTable.js';
@@ -123,6 +124,29 @@ describe('compare', () => {
     const newer = { ...report(), nodes: [{ ...node, steps: [{ ...probe, status: 'ok' as const }] }] };
     render(<Compare older={{ label: 'x', report: older }} newer={{ label: 'x', report: newer }} />);
     expect(screen.getByTestId('diag-compare').textContent).toContain('nyc/1a http-probe: fail → ok');
+  });
+});
+
+describe('history', () => {
+  it('offers to compare the run on show only with runs of the same target', () => {
+    const h = (id: string, label: string): CheckHistoryEntry => ({
+      id,
+      label,
+      startedAt: 1,
+      finishedAt: 2,
+      nodes: 1,
+      fails: 0,
+      warns: 0,
+    });
+    useDiagnosticsStore.setState({
+      history: [h('a', 'http://a:1'), h('b', 'http://b:1'), h('c', 'http://a:1')],
+      viewing: 'a',
+      viewingLabel: 'http://a:1',
+      report: report(),
+    });
+    render(<History />);
+    const rows = screen.getAllByRole('listitem');
+    expect(rows.map((r) => r.querySelector('.compare') !== null)).toEqual([false, false, true]);
   });
 });
 
