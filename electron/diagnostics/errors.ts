@@ -46,3 +46,13 @@ export function readableError(err: unknown): string {
 export function isNotTls(err: unknown): boolean {
   return readableError(err) === CODE_TEXT.ERR_SSL_WRONG_VERSION_NUMBER;
 }
+
+/**
+ * An error whose message ends in a bare code, as the file layer words it ("cannot read /x: ENOENT"), with the
+ * code in words; any other error as it is.
+ */
+export function withReadableCode(err: unknown): Error {
+  const m = /^(.*): ([A-Z][A-Z_]+)$/s.exec(errorMessage(err));
+  if (m && m[2] in CODE_TEXT) return new Error(`${m[1]}: ${CODE_TEXT[m[2]]}`, { cause: err });
+  return err instanceof Error ? err : new Error(errorMessage(err));
+}

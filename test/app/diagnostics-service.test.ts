@@ -71,6 +71,6 @@ describe('diagnostics service', () => {
     ).rejects.toThrow('http://127.0.0.1:99999 is not a valid URL');
     await expect(
       s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } }),
-    ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: ENOENT`);
+    ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: no such file or directory`);
   });
 });

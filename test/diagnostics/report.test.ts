@@ -1,6 +1,6 @@
 /** The text report names nodes and regions as users know them and words the summary like `tailscale netcheck`. */
 import { describe, expect, it } from 'vitest';
-import { readableError } from '../../electron/diagnostics/errors.js';
+import { readableError, withReadableCode } from '../../electron/diagnostics/errors.js';
 import { formatReport } from '../../electron/diagnostics/report.js';
 import type { CheckReport } from '../../shared/diagnostics.js';
 
@@ -82,5 +82,15 @@ describe('readable errors', () => {
     expect(readableError(err('ERR_SOCKET_BAD_PORT', 'Port should be > 0'))).toBe('not a valid port (give 1 to 65535)');
     expect(readableError(new Error('outer', { cause: err('EHOSTUNREACH') }))).toBe('host unreachable (no route to it)');
     expect(readableError(new Error('no STUN reply'))).toBe('no STUN reply');
+  });
+
+  it('words a trailing code in a message the file layer wrote, and leaves other messages alone', () => {
+    expect(withReadableCode(new Error('cannot read /etc/derp.yaml: ENOENT')).message).toBe(
+      'cannot read /etc/derp.yaml: no such file or directory',
+    );
+    expect(withReadableCode(new Error('cannot read /x: EACCES')).message).toBe('cannot read /x: permission denied');
+    expect(withReadableCode(new Error('region 900: RegionCode is empty')).message).toBe(
+      'region 900: RegionCode is empty',
+    );
   });
 });
