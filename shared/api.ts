@@ -269,7 +269,8 @@ export interface HeadscaleMerged {
 export const checkSource = variant('kind', {
   ...MAP_SOURCES,
   relay: object({ url: string(), stunPort: number({ int: true, min: -1, max: 65535 }) }, { optional: ['stunPort'] }),
-  map: object({ map: derpMap, label: string() }),
+  /** A map given whole; `scheme` http for plain-HTTP relays (this app's relay with TLS off). */
+  map: object({ map: derpMap, label: string(), scheme: oneOf('https', 'http') }, { optional: ['scheme'] }),
 });
 export type CheckSource = Infer<typeof checkSource>;
 
@@ -296,6 +297,8 @@ export interface CheckHistoryEntry {
   warns: number;
   /** Best latency per region in this run (for the latency-over-time chart). */
   regionLatencyMs?: Record<string, number>;
+  /** The regions of regionLatencyMs by code and name (absent in runs stored by older versions). */
+  regionNames?: Record<string, { code: string; name: string }>;
 }
 
 export const exportFormat = oneOf('json', 'csv', 'markdown');

@@ -55,7 +55,7 @@ export class DiagnosticsService {
       target = await resolveTarget(src.url, src.stunPort ?? 3478);
       label = src.url;
     } else if (src.kind === 'map') {
-      target = { map: src.map, scheme: 'https', label: src.label };
+      target = { map: src.map, scheme: src.scheme ?? 'https', label: src.label };
       label = src.label;
     } else {
       const opened = await openMap(src);
@@ -89,6 +89,9 @@ export class DiagnosticsService {
           fails: steps.filter((s) => s.status === 'fail').length,
           warns: steps.filter((s) => s.status === 'warn').length,
           regionLatencyMs: report.summary.regionLatencyMs,
+          regionNames: Object.fromEntries(
+            (report.summary.regionLatency ?? []).map((r) => [String(r.regionId), { code: r.code, name: r.name }]),
+          ),
         };
         const h = await this.load();
         h.unshift({ entry, report });

@@ -26,7 +26,10 @@ export async function runCheck(argv: string[]): Promise<number> {
     }
     const target = argv[0] && !argv[0].startsWith('-') ? argv[0] : f.rest[0];
     if (!target) throw new UsageError('name a DERP map file, a map URL or a relay URL');
-    const t = await resolveTarget(target, Number(f.values['stun-port']));
+    const stunPort = Number(f.values['stun-port']);
+    if (stunPort !== -1 && !(stunPort >= 1 && stunPort <= 65535))
+      throw new UsageError(`--stun-port ${stunPort} is not a port: give 1 to 65535, or -1 to skip STUN`);
+    const t = await resolveTarget(target, stunPort);
     const report = await runChecks(t.map, {
       region: String(f.values.region) || undefined,
       scheme: t.scheme,

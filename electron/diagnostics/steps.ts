@@ -13,6 +13,7 @@ import type { DerpNode } from '../../shared/derpmap/model.js';
 import { DerpClient } from '../derp/client.js';
 import { stunProbe } from '../stun/client.js';
 import { errorMessage } from '../../shared/errors.js';
+import { isNotTls, readableError } from './errors.js';
 
 export const CERT_WARN_DAYS = 14;
 
@@ -122,7 +123,7 @@ export function checkTcp(addr: string | null, t: NodeTarget, family: 4 | 6): Pro
         step,
         status: 'fail',
         ms: since(t0),
-        detail: `TCP to ${addr}:${t.port}: ${e.code ?? e.message}`,
+        detail: `TCP to ${net.isIPv6(addr) ? `[${addr}]` : addr}:${t.port}: ${readableError(e)}`,
         advice:
           e.code === 'ECONNREFUSED'
             ? 'nothing listens there: is the relay running, on this port?'
@@ -158,13 +159,23 @@ export function checkTls(addr: string | null, t: NodeTarget): Promise<StepResult
       resolve(r);
     };
     s.once('error', (e) =>
-      done({
-        step: 'tls',
-        status: 'fail',
-        ms: since(t0),
-        detail: `TLS handshake failed: ${e.message}`,
-        advice: 'the port may not speak TLS (a plain HTTP relay?) or the server refused the handshake',
-      }),
+      done(
+        isNotTls(e)
+          ? {
+              step: 'tls',
+              status: 'fail',
+              ms: since(t0),
+              detail: `port ${t.port} does not speak TLS: ${readableError(e)}`,
+              advice: `if it is a plain HTTP relay, check http://${n.HostName}:${t.port} instead; otherwise point DERPPort at the relay's TLS port`,
+            }
+          : {
+              step: 'tls',
+              status: 'fail',
+              ms: since(t0),
+              detail: `TLS handshake failed: ${readableError(e)}`,
+              advice: 'the server refused the handshake: check its certificate and TLS settings',
+            },
+      ),
     );
     s.once('secureConnect', () =>
       done(judgeCertificate(s, { pin, name, insecure: Boolean(n.InsecureForTests) }, since(t0))),
@@ -193,6 +204,7 @@ function describeCertificate(raw: Buffer) {
     issuer: cert.issuer.replace(/\n/g, ', '),
     notAfter: notAfter.toISOString(),
     fingerprint: `sha256-raw:${fp}`,
+    daysLeft: days,
   };
   const base = `${data.subject}, issued by ${data.issuer}, expires ${notAfter.toISOString().slice(0, 10)}`;
   return { fp, notAfter, notBefore, days, data, base };
@@ -284,7 +296,7 @@ export async function checkHttpProbe(addr: string | null, t: NodeTarget): Promis
           advice: 'clients without UDP use this endpoint to measure latency',
         };
   } catch (err) {
-    return { step: 'http-probe', status: 'fail', ms: since(t0), detail: `/derp/probe: ${errorMessage(err)}` };
+    return { step: 'http-probe', status: 'fail', ms: since(t0), detail: `/derp/probe: ${readableError(err)}` };
   }
 }
 
@@ -330,7 +342,7 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
         step: 'derp',
         status: 'fail',
         ms: since(t0),
-        detail: `DERP handshake failed: ${errorMessage(err)}`,
+        detail: `DERP handshake failed: ${readableError(err)}`,
         advice:
           'is this a DERP relay (derper, headscale, derpdesk) at this port, and does it admit unknown clients (verify-clients)?',
       },
@@ -389,13 +401,13 @@ export async function checkDerp(addr: string | null, t: NodeTarget): Promise<Ste
       out.push({
         step: 'derp-roundtrip',
         status: 'fail',
-        detail: `packet between two clients: ${errorMessage(err)}`,
+        detail: `packet between two clients: ${readableError(err)}`,
         advice: 'the relay accepts clients but does not forward between them',
       });
     }
     b.close();
   } catch (err) {
-    out.push({ step: 'derp-keys', status: 'fail', detail: errorMessage(err) });
+    out.push({ step: 'derp-keys', status: 'fail', detail: readableError(err) });
   } finally {
     a.close();
   }
@@ -426,14 +438,14 @@ export async function checkStun(
       status: lost > 0 ? 'warn' : 'ok',
       ms: Math.round(r.rttMs * 10) / 10,
       detail: `public address ${r.mappedAddress}:${r.mappedPort}, ${r.rttMs.toFixed(1)} ms${lost ? `, ${lost} of ${r.attempts} requests lost` : ''}`,
-      data: { address: r.mappedAddress, port: r.mappedPort, server: `${addr}:${t.stunPort}` },
+      data: { address: r.mappedAddress, port: r.mappedPort, server: `${addr}:${t.stunPort}`, serverIp: addr },
     };
   } catch (err) {
     return {
       step,
       status: 'fail',
       ms: since(t0),
-      detail: errorMessage(err),
+      detail: readableError(err),
       advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP`,
     };
   }
@@ -460,6 +472,7 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
         ms,
         detail: `/generate_204 answered HTTP ${status}`,
         advice: 'a captive portal or proxy is in the way, or port 80 is another server',
+        data: { portal: true },
       };
     if (resp !== `response ${challenge}`)
       return {
@@ -468,14 +481,21 @@ export async function checkCaptivePortal(addr: string | null, t: NodeTarget): Pr
         ms,
         detail: '204 without the X-Tailscale-Response challenge answer',
         advice: 'Tailscale clients expect the challenge to be echoed (derper and derpdesk do it; headscale does not)',
+        data: { portal: false },
       };
-    return { step: 'captive-portal', status: 'ok', ms, detail: '204 with the challenge answered' };
+    return {
+      step: 'captive-portal',
+      status: 'ok',
+      ms,
+      detail: '204 with the challenge answered',
+      data: { portal: false },
+    };
   } catch (err) {
     return {
       step: 'captive-portal',
       status: 'fail',
       ms: since(t0),
-      detail: `http://…/generate_204: ${errorMessage(err)}`,
+      detail: `http://…/generate_204: ${readableError(err)}`,
       advice: 'port 80 is not reachable: clear CanPort80 in the map, or open port 80',
     };
   }
@@ -527,7 +547,7 @@ export async function checkMeshPair(
           detail: `${label}: a packet to a client on ${to.node.Name} never arrived`,
           advice: "the two nodes do not mesh: give both the same mesh key and list each in the other's -mesh-with",
         }
-      : { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: ${msg}` };
+      : { step: 'mesh', status: 'fail', ms: since(t0), detail: `${label}: ${readableError(err)}` };
   } finally {
     a?.close();
     b?.close();
@@ -582,7 +602,7 @@ export async function checkBandwidth(addr: string | null, t: NodeTarget, bytes: 
     return {
       step: 'bandwidth',
       status: 'fail',
-      detail: `bandwidth test: ${errorMessage(err)}`,
+      detail: `bandwidth test: ${readableError(err)}`,
       advice: 'the relay drops or throttles bulk traffic (rate limits, a slow link, or a small send queue)',
     };
   } finally {

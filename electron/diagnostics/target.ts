@@ -4,6 +4,7 @@ import { fetchMap } from '../derpmap/fetch.js';
 import { parseMap } from '../derpmap/formats.js';
 import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
+import { readableError } from './errors.js';
 
 export interface CheckTarget {
   map: DerpMap;
@@ -14,7 +15,12 @@ export interface CheckTarget {
 
 export async function resolveTarget(arg: string, stunPort = 3478): Promise<CheckTarget> {
   if (/^https?:\/\//.test(arg)) {
-    const u = new URL(arg);
+    let u: URL;
+    try {
+      u = new URL(arg);
+    } catch {
+      throw new Error(`${arg} is not a valid URL: give https://host[:port] (a relay) or the URL of a DERP map`);
+    }
     const isRelay = u.pathname === '/' || u.pathname === '' || u.pathname === '/derp';
     if (!isRelay) return { map: (await fetchMap(arg)).map, scheme: 'https', label: arg };
     const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -31,9 +37,9 @@ export async function resolveTarget(arg: string, stunPort = 3478): Promise<Check
     };
     return { map, scheme: u.protocol === 'https:' ? 'https' : 'http', label: `${u.protocol}//${u.host}` };
   }
-  const text = await readTextFileBounded(arg, MAX_MAP_BYTES).catch((e: NodeJS.ErrnoException) =>
+  const text = await readTextFileBounded(arg, MAX_MAP_BYTES).catch((e: unknown) =>
     Promise.reject(
-      new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${e.code ?? e.message}`, { cause: e }),
+      new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${readableError(e)}`, { cause: e }),
     ),
   );
   return { map: parseMap(text, arg).map, scheme: 'https', label: arg };

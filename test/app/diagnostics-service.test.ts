@@ -29,6 +29,7 @@ describe('diagnostics service', () => {
       });
       await eventually(() => done.length === 1, 15_000, 'run done');
       expect(done[0]).toMatchObject({ runId, entry: { id: runId, nodes: 1, fails: 0 } });
+      expect(done[0].entry!.regionNames).toEqual({ '900': { code: 'target', name: '127.0.0.1' } });
       expect(progress.filter((p) => p.runId === runId).map((p) => p.node.steps.at(-1)!.step)).toContain(
         'derp-roundtrip',
       );
@@ -45,9 +46,31 @@ describe('diagnostics service', () => {
     }
   });
 
+  it("checks a whole map over plain HTTP when the source says so (this app's relay with TLS off)", async () => {
+    const relay = await startRelay();
+    const done: Array<ApiEvents['diagnostics.done']> = [];
+    s.events.on('diagnostics.done', (d) => done.push(d));
+    try {
+      const node = { Name: '7a', RegionID: 7, HostName: '127.0.0.1', DERPPort: relay.port, STUNPort: -1 };
+      const map = { Regions: { '7': { RegionID: 7, RegionCode: 'home', RegionName: 'Home', Nodes: [node] } } };
+      const { runId } = await s.handlers['diagnostics.run']({
+        source: { kind: 'map', map, label: 'this relay', scheme: 'http' },
+      });
+      await eventually(() => done.some((d) => d.runId === runId), 15_000, 'run done');
+      const stored = await s.handlers['diagnostics.get'](runId);
+      expect(stored!.report.nodes[0].steps.find((x) => x.step === 'derp-roundtrip')!.status).toBe('ok');
+      expect(stored!.entry).toMatchObject({ label: 'this relay', fails: 0 });
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('reports a run that cannot start as an error', async () => {
     await expect(
+      s.handlers['diagnostics.run']({ source: { kind: 'relay', url: 'http://127.0.0.1:99999' } }),
+    ).rejects.toThrow('http://127.0.0.1:99999 is not a valid URL');
+    await expect(
       s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } }),
-    ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: ENOENT`);
+    ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: no such file or directory`);
   });
 });

@@ -10,7 +10,8 @@ describe('derpdesk check', () => {
       const ok = await runCli(['check', `http://127.0.0.1:${relay.port}`, '-stun-port', '-1'], {}, 20_000);
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(/ok {3}derp-roundtrip +packet relayed in/);
-      expect(ok.stdout).toContain('Preferred region: 900');
+      expect(ok.stdout).toContain('region 900 target (127.0.0.1) node 127.0.0.1 127.0.0.1\n');
+      expect(ok.stdout).toContain('Nearest DERP: target (127.0.0.1), region 900');
       const json = await runCli(['check', `http://127.0.0.1:${relay.port}`, '--json', '-stun-port', '-1'], {}, 20_000);
       expect(JSON.parse(json.stdout).nodes[0].steps.find((s: { step: string }) => s.step === 'derp').status).toBe('ok');
     } finally {
@@ -22,13 +23,25 @@ describe('derpdesk check', () => {
       20_000,
     );
     expect(down.code).toBe(1);
-    expect(down.stdout).toMatch(/FAIL tcp4 .*ECONNREFUSED/);
+    expect(down.stdout).toMatch(
+      /FAIL tcp4 +TCP to 127\.0\.0\.1:\d+: connection refused \(nothing listens on that port\)/,
+    );
+    expect(down.stdout).toMatch(/-- {3}derp +not reached because tcp failed/);
     expect(down.stdout).toContain('Problems:');
   });
 
   it('exits 2 with a message for a missing map file', async () => {
     const r = await runCli(['check', '/nonexistent/derp.yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot read /nonexistent/derp.yaml: ENOENT');
+    expect(r.stderr).toBe('derpdesk check: cannot read /nonexistent/derp.yaml: no such file or directory\n');
+  });
+
+  it('exits 2 naming the fix for a STUN port out of range or a malformed URL', async () => {
+    const port = await runCli(['check', 'http://127.0.0.1:1', '-stun-port', '70000']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--stun-port 70000 is not a port: give 1 to 65535, or -1 to skip STUN');
+    const url = await runCli(['check', 'http://127.0.0.1:99999']);
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('http://127.0.0.1:99999 is not a valid URL');
   });
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../electron/diagnostics/engine.js';
 import { resolveTarget } from '../../electron/diagnostics/target.js';
 import { loadOrCreateSelfSigned } from '../../electron/relay/selfsigned.js';
+import { addressOf, encodeBindingResponse } from '../../electron/stun/message.js';
 import { StunServer } from '../../electron/stun/server.js';
 import type { StepResult } from '../../shared/diagnostics.js';
 import type { DerpMap, DerpNode } from '../../shared/derpmap/model.js';
@@ -85,7 +86,15 @@ describe('diagnostics', () => {
     expect(step(r.nodes[0].steps, 'derp').detail).toMatch(/^DERP handshake failed: /);
     dropper.close();
     const gone = await runChecks(oneNode({ DERPPort: port, STUNPort: -1 }), { scheme: 'http', timeoutMs: 1000 });
-    expect(step(gone.nodes[0].steps, 'tcp4').detail).toBe(`TCP to 127.0.0.1:${port}: ECONNREFUSED`);
+    expect(step(gone.nodes[0].steps, 'tcp4').detail).toBe(
+      `TCP to 127.0.0.1:${port}: connection refused (nothing listens on that port)`,
+    );
+    // One cause, one problem: the steps behind the closed port are skipped, naming why.
+    expect(gone.nodes[0].steps.filter((s) => s.status === 'fail').map((s) => s.step)).toEqual(['tcp4']);
+    expect(step(gone.nodes[0].steps, 'derp')).toMatchObject({
+      status: 'skip',
+      detail: 'not reached because tcp failed',
+    });
   });
 
   it('flags more than one server key behind one address (a load balancer)', async () => {
@@ -190,9 +199,36 @@ describe('diagnostics', () => {
         status: 'ok',
         detail: '204 with the challenge answered',
       });
+      expect(r.summary.captivePortal).toBe(false);
     } finally {
       await relay.stop();
     }
+  });
+
+  it('reports a port that does not speak TLS as one tls finding, the steps behind it not reached', async () => {
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), { bandwidthBytes: 1000 });
+    const steps = r.nodes[0].steps;
+    expect(steps.filter((s) => s.status === 'fail').map((s) => s.step)).toEqual(['tls']);
+    expect(step(steps, 'tls').detail).toBe(
+      `port ${plain.port} does not speak TLS: the server did not answer in TLS (a plain HTTP port?)`,
+    );
+    expect(step(steps, 'tls').advice).toContain(`check http://127.0.0.1:${plain.port} instead`);
+    for (const name of ['http-probe', 'derp', 'bandwidth'])
+      expect(step(steps, name)).toMatchObject({ status: 'skip', detail: 'not reached because tls failed' });
+    expect(r.summary.problems).toHaveLength(1);
+    expect(r.summary.captivePortal).toBeNull();
+  });
+
+  it('warns, not fails, when one IP family is closed and the other connects', async () => {
+    const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1, IPv6: '::1' }), { scheme: 'http' });
+    const steps = r.nodes[0].steps;
+    expect(step(steps, 'tcp4').status).toBe('ok');
+    expect(step(steps, 'tcp6')).toMatchObject({
+      status: 'warn',
+      detail: `TCP to [::1]:${plain.port}: connection refused (nothing listens on that port)`,
+    });
+    expect(step(steps, 'tcp6').advice).toContain('clients fall back to IPv4');
+    expect(step(steps, 'derp-roundtrip').status).toBe('ok');
   });
 
   it('takes a relay URL, a map file, and a region filter', async () => {
@@ -267,36 +303,61 @@ describe('mesh check', () => {
   });
 });
 
+/** A STUN server that reports every client one port higher than it is: a NAT that maps by destination IP. */
+async function lyingStunServer(host: string): Promise<{ port: number; close: () => Promise<void> }> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (msg, from) => {
+    const addr = addressOf(from.address, from.port + 1)!;
+    sock.send(encodeBindingResponse(msg, addr, Buffer.from('liar')), from.port, from.address);
+  });
+  await new Promise<void>((res) => sock.bind(0, host, res));
+  return { port: sock.address().port, close: () => new Promise<void>((res) => sock.close(() => res())) };
+}
+
+function twoRegions(a: { host: string; port: number }, b: { host: string; port: number }): DerpMap {
+  const region = (id: number, code: string, name: string, at: { host: string; port: number }) => ({
+    RegionID: id,
+    RegionCode: code,
+    RegionName: name,
+    Nodes: [{ Name: `${id}a`, RegionID: id, HostName: at.host, STUNOnly: true, STUNPort: at.port }],
+  });
+  return { Regions: { '900': region(900, 'fra', 'Frankfurt', a), '901': region(901, 'nyc', 'New York', b) } };
+}
+
 describe('netcheck summary', () => {
-  it('probes every STUN server from one socket and sees no port change on loopback (no hard NAT)', async () => {
+  it('compares mapped addresses from one socket across STUN servers at 127.0.0.1 and 127.0.0.2', async () => {
     const second = new StunServer();
-    await second.start([{ host: '127.0.0.1', port: 0 }]);
+    await second.start([{ host: '127.0.0.2', port: 0 }]);
+    const liar = await lyingStunServer('127.0.0.2');
     try {
-      const map = oneNode({ DERPPort: plain.port, STUNPort: stunPort });
-      map.Regions['901'] = {
-        RegionID: 901,
-        RegionCode: 'b',
-        RegionName: 'B',
-        Nodes: [
-          {
-            Name: '901a',
-            RegionID: 901,
-            HostName: '127.0.0.1',
-            DERPPort: plain.port,
-            STUNPort: second.addresses()[0].port,
-          },
-        ],
-      };
-      const r = await runChecks(map, { scheme: 'http' });
+      const first = { host: '127.0.0.1', port: stunPort };
+      const r = await runChecks(twoRegions(first, { host: '127.0.0.2', port: second.addresses()[0].port }));
       const mapped = r.nodes.map((n) => n.steps.find((s) => s.step === 'stun4')!.data!.port);
-      expect(mapped[0]).toBe(mapped[1]);
+      expect(mapped[0]).toBe(mapped[1]); // the same local socket for both servers
       expect(r.summary.mappingVariesByDestIP).toBe(false);
-      expect(Object.keys(r.summary.regionLatencyMs).sort()).toEqual(['900', '901']);
-      const one = await runChecks(map, { scheme: 'http', node: '901a' });
-      expect(one.nodes.map((n) => n.node)).toEqual(['901a']);
+      expect(r.summary.mappedIPv4).toBe(`127.0.0.1:${mapped[0]}`);
+      expect(r.summary.regionLatency!.map((x) => x.code).sort()).toEqual(['fra', 'nyc']);
+      expect(r.summary.nearest).toMatchObject({ regionId: r.summary.preferredRegion });
+      expect(r.summary.nearest!.name).toMatch(/^(Frankfurt|New York)$/);
+
+      const hard = await runChecks(twoRegions(first, { host: '127.0.0.2', port: liar.port }));
+      expect(hard.summary.mappingVariesByDestIP).toBe(true);
+      // A STUN-only node has no DERP port: nothing but STUN is a problem there.
+      expect(r.summary.problems).toEqual([]);
+
+      const one = await runChecks(twoRegions(first, first), { node: '901a' });
       expect(one.summary.mappingVariesByDestIP).toBeNull();
+      expect(one.summary.mappingVariesWhyUnknown).toBe(
+        'only one STUN server IP answered (127.0.0.1); it takes two or more servers at different IPs',
+      );
+      // Two ports of one IP are one destination IP to a NAT: still unknown, even when their answers differ.
+      const liarOnFirstIp = await lyingStunServer('127.0.0.1');
+      const sameIp = await runChecks(twoRegions(first, { host: '127.0.0.1', port: liarOnFirstIp.port }));
+      await liarOnFirstIp.close();
+      expect(sameIp.summary.mappingVariesByDestIP).toBeNull();
     } finally {
       await second.stop();
+      await liar.close();
     }
   });
 });
@@ -311,6 +372,7 @@ describe('bandwidth', () => {
     expect(bw.status).toBe('ok');
     expect(bw.detail).toMatch(/^4\.0 MB through the relay at [\d.]+ MB\/s$/);
     expect(Number(bw.data!.mbps)).toBeGreaterThan(1);
+    expect(r.summary.bandwidth).toEqual([{ regionCode: 't', node: '900a', mbps: bw.data!.mbps }]);
   });
 });
 

@@ -73,7 +73,10 @@ describe('diagnostics page', () => {
     });
     window.location.hash = '#diagnostics';
     render(<App transport={{ kind: 'electron', api }} />);
-    fireEvent.change(await screen.findByLabelText('Check'), { target: { value: 'url' } });
+    // A relay checked by URL has a STUN port field (its STUN server need not be on 3478); a map does not.
+    fireEvent.change(await screen.findByLabelText('STUN port'), { target: { value: '3479' } });
+    fireEvent.change(screen.getByLabelText('Check'), { target: { value: 'url' } });
+    expect(screen.queryByLabelText('STUN port')).toBeNull();
     fireEvent.change(screen.getByLabelText('Relay URL, map file or map URL'), {
       target: { value: 'https://example.com/derpmap' },
     });
@@ -99,7 +102,7 @@ describe('diagnostics page', () => {
     act(() => api.emit('diagnostics.done', { runId: 'run1', entry }));
     await waitFor(() => expect(useDiagnosticsStore.getState().viewing).toBe('e1'));
     go('#diagnostics');
-    expect(screen.getByTestId('diag-summary').textContent).toContain('Preferred region (home): 900');
+    expect(screen.getByTestId('diag-summary').textContent).toContain('Nearest DERP (home)900');
     await waitFor(() => expect(screen.getByTestId('diag-history').textContent).toContain('http://127.0.0.1:3340'));
     expect(screen.getByRole('button', { name: 'Run checks' })).toBeTruthy();
     expect(api.listenerCount('diagnostics.done')).toBe(1);

@@ -4,6 +4,7 @@ import { useDiagnosticsStore } from '../../renderer/src/diagnostics/store.js';
 import { useMapStore } from '../../renderer/src/map/store.js';
 import type { CheckHistoryEntry } from '../../shared/api.js';
 import type { CheckReport, NodeReport } from '../../shared/diagnostics.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { FakeApi, deferred } from './fake-api.js';
 
 const node = (name: string, status: 'ok' | 'fail' = 'ok'): NodeReport => ({
@@ -168,6 +169,55 @@ describe('diagnostics store', () => {
       node: '900b',
       bandwidthBytes: 8_000_000,
     });
+  });
+
+  it('sends the STUN port of a relay checked by URL, and refuses one that is not a port', async () => {
+    const api = connect();
+    const s = useDiagnosticsStore.getState();
+    s.setForm({ value: 'http://127.0.0.1:3340', stunPort: '3479' });
+    await s.start();
+    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toMatchObject({
+      source: { kind: 'relay', url: 'http://127.0.0.1:3340', stunPort: 3479 },
+    });
+    api.emit('diagnostics.done', { runId: 'run1', entry: null });
+    s.setForm({ stunPort: '70000' });
+    await s.start();
+    expect(useDiagnosticsStore.getState().error).toBe(
+      'STUN port: give 1 to 65535, -1 to skip STUN, or leave it empty for 3478',
+    );
+    expect(api.calls.filter((c) => c.name === 'diagnostics.run')).toHaveLength(1);
+  });
+
+  it('checks this relay through its map entry, with its real ports and plain HTTP when TLS is off', async () => {
+    const node = { Name: '900a', RegionID: 900, HostName: '127.0.0.1', DERPPort: 41000, STUNPort: 41001 };
+    const map = { Regions: { '900': { RegionID: 900, RegionCode: 'home', RegionName: 'Home', Nodes: [node] } } };
+    const api = connect({
+      'relay.mapEntry': () => ({ yaml: '', json: JSON.stringify(map) }),
+      'settings.get': () => ({ settings: { ...DEFAULT_SETTINGS, tlsMode: 'none' }, file: '/s.json' }),
+    });
+    await useDiagnosticsStore.getState().checkThisRelay();
+    expect(api.calls.find((c) => c.name === 'diagnostics.run')?.args[0]).toEqual({
+      source: { kind: 'map', map, label: 'this relay (127.0.0.1:41000)', scheme: 'http' },
+    });
+    expect(useDiagnosticsStore.getState().runId).toBe('run1');
+    api.emit('diagnostics.done', { runId: 'run1', entry: null });
+    api.answers['relay.mapEntry'] = () => Promise.reject(new Error('relay gone'));
+    await useDiagnosticsStore.getState().checkThisRelay();
+    expect(useDiagnosticsStore.getState().error).toBe('Could not check this relay: relay gone');
+  });
+
+  it('keeps what each compared run checked, so runs of different targets are not compared as one', async () => {
+    connect({
+      'diagnostics.get': (id) => ({ entry: { ...entry(id as string), label: `target ${id}` }, report: report([]) }),
+    });
+    await useDiagnosticsStore.getState().show('a');
+    await useDiagnosticsStore.getState().compare('b');
+    expect(useDiagnosticsStore.getState()).toMatchObject({
+      viewingLabel: 'target a',
+      compareWith: { label: 'target b' },
+    });
+    await useDiagnosticsStore.getState().show('c');
+    expect(useDiagnosticsStore.getState().compareWith).toBeNull();
   });
 
   it('puts failed calls in state instead of leaving unhandled rejections', async () => {

@@ -1,6 +1,7 @@
 /** Diagnostics runs: start (in the background, with progress events), cancel, history, and export. */
 import type { CheckRequest, HandlersOf } from '../../../shared/api.js';
 import type { DiagnosticsService } from '../diagnostics-service.js';
+import { withReadableCode } from '../../diagnostics/errors.js';
 import { openMap } from '../map-editor.js';
 import type { PathGuard } from '../path-guard.js';
 
@@ -9,7 +10,13 @@ export type DiagnosticsHandlers = HandlersOf<'diagnostics'>;
 export function diagnosticsHandlers(deps: { diagnostics: DiagnosticsService; guard: PathGuard }): DiagnosticsHandlers {
   const { diagnostics, guard } = deps;
   return {
-    'diagnostics.run': async (req) => diagnostics.run(await withFileOpened(req, guard)),
+    'diagnostics.run': async (req) => {
+      try {
+        return await diagnostics.run(await withFileOpened(req, guard));
+      } catch (err) {
+        throw withReadableCode(err);
+      }
+    },
     'diagnostics.cancel': async (id) => diagnostics.cancel(id),
     'diagnostics.history': async () => diagnostics.list(),
     'diagnostics.get': async (id) => diagnostics.get(id),

@@ -12,20 +12,23 @@ import { useDiagnosticsStore } from './store.js';
  * is the diagnostics store's, so leaving the page neither stops a run nor forgets it.
  */
 export function DiagnosticsPage() {
-  const { nodes, running, report, compareWith, viewing } = useDiagnosticsStore(
+  const { nodes, running, report, compareWith, viewing, viewingLabel } = useDiagnosticsStore(
     useShallow((s) => ({
       nodes: s.nodes,
       running: s.runId !== null,
       report: s.report,
       compareWith: s.compareWith,
       viewing: s.viewing,
+      viewingLabel: s.viewingLabel,
     })),
   );
   return (
     <div className="page diagnostics-page">
       <RunForm />
       {nodes.length > 0 && <ResultsTable nodes={nodes} finished={!running} />}
-      {report && compareWith && <Compare older={compareWith} newer={report} />}
+      {report && compareWith && viewingLabel !== null && (
+        <Compare older={compareWith} newer={{ label: viewingLabel, report }} />
+      )}
       {report && <Summary report={report} />}
       {viewing && <ExportBox />}
       <History />

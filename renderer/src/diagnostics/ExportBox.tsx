@@ -8,10 +8,18 @@ const EXPORT_FORMATS = [
   { id: 'json', label: 'JSON' },
 ] as const;
 
-/** The run on show as Markdown, CSV or JSON, ready to copy. */
+/** A run's start in a file name: 2026-12-02T0914 (UTC; no colons, which some file systems refuse). */
+const fileStamp = (t: number) => new Date(t).toISOString().slice(0, 16).replace(':', '');
+
+/** The run on show as Markdown, CSV or JSON, ready to copy or save. */
 export function ExportBox() {
-  const { format, text, setFormat } = useDiagnosticsStore(
-    useShallow((s) => ({ format: s.exportFormat, text: s.exportText, setFormat: s.setExportFormat })),
+  const { format, text, setFormat, startedAt } = useDiagnosticsStore(
+    useShallow((s) => ({
+      format: s.exportFormat,
+      text: s.exportText,
+      setFormat: s.setExportFormat,
+      startedAt: s.report?.startedAt,
+    })),
   );
   return (
     <ExportCard
@@ -23,6 +31,7 @@ export function ExportBox() {
       onFormat={(f) => void setFormat(f)}
       copyLabel={`Copy the ${format} export`}
       testId="diag-export"
+      fileName={startedAt === undefined ? 'derpdesk-check' : `derpdesk-check-${fileStamp(startedAt)}`}
     />
   );
 }

@@ -1,14 +1,16 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import type { CheckHistoryEntry } from '../../../shared/api.js';
+import { latencyChart } from './latency-series.js';
 import { useDiagnosticsStore } from './store.js';
 
 /** The stored runs: show one, compare one with the run on show, and latency over time. */
 export function History() {
-  const { history, viewing, hasReport, show, compare } = useDiagnosticsStore(
+  const { history, viewing, viewingLabel, hasReport, show, compare } = useDiagnosticsStore(
     useShallow((s) => ({
       history: s.history,
       viewing: s.viewing,
+      viewingLabel: s.viewingLabel,
       hasReport: s.report !== null,
       show: s.show,
       compare: s.compare,
@@ -32,7 +34,7 @@ export function History() {
                 {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns}{' '}
                 warnings
               </button>
-              {hasReport && viewing !== h.id && (
+              {hasReport && viewing !== h.id && h.label === viewingLabel && (
                 <button type="button" className="compare" onClick={() => void compare(h.id)}>
                   compare with shown run
                 </button>
@@ -46,18 +48,16 @@ export function History() {
   );
 }
 
-/** Best latency per region across the stored runs, oldest first. */
+/** Best latency per region and target across the stored runs, oldest first. */
 function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
-  const runs = [...history].reverse().filter((h) => h.regionLatencyMs && Object.keys(h.regionLatencyMs).length);
-  if (runs.length < 2) return null;
-  const regions = [...new Set(runs.flatMap((h) => Object.keys(h.regionLatencyMs!)))];
-  const data = runs.map((h) => ({ t: h.startedAt, ...h.regionLatencyMs }));
+  const { series, rows } = latencyChart(history);
+  if (rows.length < 2) return null;
   const colors = ['var(--chart-1)', 'var(--chart-2)', 'var(--chart-3)', 'var(--chart-4)'];
   return (
     <figure className="chart" data-testid="diag-latency-chart">
       <figcaption>Latency by region over time (ms)</figcaption>
       <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={data}>
+        <LineChart data={rows}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
           <XAxis
             dataKey="t"
@@ -70,13 +70,14 @@ function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
           <YAxis stroke="var(--muted)" fontSize={11} />
           <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} isAnimationActive={false} />
           <Legend />
-          {regions.map((r, i) => (
+          {series.map((s, i) => (
             <Line
-              key={r}
-              dataKey={r}
-              name={`region ${r}`}
+              key={s.key}
+              dataKey={s.key}
+              name={s.name}
               stroke={colors[i % colors.length]}
-              dot={false}
+              connectNulls
+              dot={rows.length < 20}
               isAnimationActive={false}
               type="linear"
             />

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { NodeReport, StepName, StepStatus } from '../../../shared/diagnostics.js';
+import type { NodeReport, StepName } from '../../../shared/diagnostics.js';
+import { GLYPH, cellText } from './step-text.js';
 import { useDiagnosticsStore } from './store.js';
 
 const STEPS: StepName[] = [
@@ -16,7 +17,6 @@ const STEPS: StepName[] = [
   'stun6',
   'captive-portal',
 ];
-const GLYPH: Record<StepStatus, string> = { ok: '✓', warn: '!', fail: '✗', skip: '–' };
 
 /** The worst result of one step for a node, as the table cell shows it. */
 function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finished: boolean }) {
@@ -24,22 +24,18 @@ function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finish
   const worst = st.find((x) => x.status === 'fail') ?? st.find((x) => x.status === 'warn') ?? st[0];
   return (
     <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'}>
-      {worst
-        ? `${GLYPH[worst.status]}${worst.ms !== undefined && worst.status !== 'skip' ? ` ${Math.round(worst.ms)}` : ''}`
-        : finished
-          ? GLYPH.skip
-          : '…'}
+      {worst ? cellText(worst) : finished ? GLYPH.skip : '…'}
     </td>
   );
 }
 
 /** Every step's detail for one node, and a button to check that node again. */
-function NodeDetail({ n, finished }: { n: NodeReport; finished: boolean }) {
+function NodeDetail({ n, finished, columns }: { n: NodeReport; finished: boolean; columns: number }) {
   const canRerun = useDiagnosticsStore((s) => s.lastRequest !== null);
   const rerunNode = useDiagnosticsStore((s) => s.rerunNode);
   return (
     <tr>
-      <td colSpan={STEPS.length + 2}>
+      <td colSpan={columns + 2}>
         {canRerun && finished && (
           <button type="button" onClick={() => void rerunNode(n)}>
             Re-run this node
@@ -61,38 +57,43 @@ function NodeDetail({ n, finished }: { n: NodeReport; finished: boolean }) {
 /** One row per node, one column per step; results fill in as they arrive. */
 export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finished: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
+  const steps: StepName[] = nodes.some((n) => n.steps.some((s) => s.step === 'bandwidth'))
+    ? [...STEPS, 'bandwidth']
+    : STEPS;
   return (
-    <section className="card" aria-label="Results">
-      <table className="simple diag-table" data-testid="diag-results">
-        <thead>
-          <tr>
-            <th>Region</th>
-            <th>Node</th>
-            {STEPS.map((s) => (
-              <th key={s}>{s}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {nodes.map((n) => {
-            const key = `${n.regionId}/${n.node}`;
-            return [
-              <tr key={key} onClick={() => setOpen(open === key ? null : key)} className="clickable">
-                <td>{n.regionCode}</td>
-                <td>
-                  <button type="button" className="link" aria-expanded={open === key}>
-                    {n.node}
-                  </button>
-                </td>
-                {STEPS.map((s) => (
-                  <StepCell key={s} n={n} step={s} finished={finished} />
-                ))}
-              </tr>,
-              open === key && <NodeDetail key={`${key}-detail`} n={n} finished={finished} />,
-            ];
-          })}
-        </tbody>
-      </table>
+    <section className="card results-card" aria-label="Results">
+      <div className="table-scroll">
+        <table className="simple diag-table" data-testid="diag-results">
+          <thead>
+            <tr>
+              <th>Region</th>
+              <th>Node</th>
+              {steps.map((s) => (
+                <th key={s}>{s}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((n) => {
+              const key = `${n.regionId}/${n.node}`;
+              return [
+                <tr key={key} onClick={() => setOpen(open === key ? null : key)} className="clickable">
+                  <td title={n.regionName}>{n.regionCode}</td>
+                  <td>
+                    <button type="button" className="link" aria-expanded={open === key}>
+                      {n.node}
+                    </button>
+                  </td>
+                  {steps.map((s) => (
+                    <StepCell key={s} n={n} step={s} finished={finished} />
+                  ))}
+                </tr>,
+                open === key && <NodeDetail key={`${key}-detail`} n={n} finished={finished} columns={steps.length} />,
+              ];
+            })}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -16,6 +16,7 @@ export function RunForm() {
       kind: s.kind,
       value: s.value,
       region: s.region,
+      stunPort: s.stunPort,
       bandwidth: s.bandwidth,
       everyMin: s.everyMin,
       running: s.runId !== null,
@@ -36,15 +37,18 @@ export function RunForm() {
           void start();
         }}
       >
-        <label htmlFor="diag-kind">Check</label>
-        <select id="diag-kind" value={f.kind} onChange={(e) => setForm({ kind: e.target.value as SourceKind })}>
-          <option value="relay">one relay (URL)</option>
-          <option value="file">a DERP map file</option>
-          <option value="url">a DERP map URL</option>
-          <option value="editor">the map in the editor</option>
-        </select>
+        <span className="field">
+          <label htmlFor="diag-kind">Check</label>
+          <select id="diag-kind" value={f.kind} onChange={(e) => setForm({ kind: e.target.value as SourceKind })}>
+            <option value="relay">one relay (URL)</option>
+            <option value="file">a DERP map file</option>
+            <option value="url">a DERP map URL</option>
+            <option value="editor">the map in the editor</option>
+          </select>
+        </span>
         {f.kind !== 'editor' && (
           <input
+            className="target"
             aria-label="Relay URL, map file or map URL"
             value={f.value}
             placeholder={PLACEHOLDER[f.kind]}
@@ -59,6 +63,20 @@ export function RunForm() {
             onChosen={(value) => setForm({ value })}
           />
         )}
+        {f.kind === 'relay' && (
+          <span className="field">
+            <label htmlFor="diag-stun-port">STUN port</label>
+            <input
+              id="diag-stun-port"
+              className="port"
+              inputMode="numeric"
+              value={f.stunPort}
+              placeholder="3478"
+              title="The relay's STUN (UDP) port: empty for 3478, -1 to skip STUN"
+              onChange={(e) => setForm({ stunPort: e.target.value })}
+            />
+          </span>
+        )}
         <input
           aria-label="Region (id or code, optional)"
           value={f.region}
@@ -67,17 +85,19 @@ export function RunForm() {
           className="region"
         />
         <label className="check">
-          <input type="checkbox" checked={f.bandwidth} onChange={(e) => setForm({ bandwidth: e.target.checked })} />{' '}
-          bandwidth test (8 MB per node)
+          <input type="checkbox" checked={f.bandwidth} onChange={(e) => setForm({ bandwidth: e.target.checked })} />
+          <span>bandwidth test (8 MB per node)</span>
         </label>
-        <label htmlFor="diag-every">Repeat</label>
-        <select id="diag-every" value={f.everyMin} onChange={(e) => setRepeat(Number(e.target.value))}>
-          <option value={0}>never</option>
-          <option value={1}>every minute</option>
-          <option value={5}>every 5 minutes</option>
-          <option value={15}>every 15 minutes</option>
-          <option value={60}>every hour</option>
-        </select>
+        <span className="field">
+          <label htmlFor="diag-every">Repeat</label>
+          <select id="diag-every" value={f.everyMin} onChange={(e) => setRepeat(Number(e.target.value))}>
+            <option value={0}>never</option>
+            <option value={1}>every minute</option>
+            <option value={5}>every 5 minutes</option>
+            <option value={15}>every 15 minutes</option>
+            <option value={60}>every hour</option>
+          </select>
+        </span>
         {f.running ? (
           <button type="button" onClick={() => void cancel()}>
             Cancel

@@ -5,7 +5,16 @@
  * and not per mount of the page.
  */
 import { create } from 'zustand';
-import type { CheckHistoryEntry, CheckRequest, CheckSource, DerpdeskApi, ExportFormat } from '../../../shared/api.js';
+import type {
+  CheckHistoryEntry,
+  CheckRequest,
+  CheckSource,
+  DerpdeskApi,
+  ExportFormat,
+  MapEntry,
+} from '../../../shared/api.js';
+import type { DerpMap } from '../../../shared/derpmap/model.js';
+import type { RelaySettings } from '../../../shared/settings.js';
 import type { CheckReport, NodeReport } from '../../../shared/diagnostics.js';
 import { useMapStore } from '../map/store.js';
 import { errorMessage } from '../../../shared/errors.js';
@@ -17,6 +26,8 @@ export interface DiagnosticsForm {
   kind: SourceKind;
   value: string;
   region: string;
+  /** STUN port of a relay checked by URL; empty: the default, 3478. */
+  stunPort: string;
   bandwidth: boolean;
   /** Repeat the last request every so many minutes; 0: never. */
   everyMin: number;
@@ -28,9 +39,11 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   runId: string | null;
   nodes: NodeReport[];
   report: CheckReport | null;
-  /** The history entry whose report is on show. */
+  /** The history entry whose report is on show, and what that run checked. */
   viewing: string | null;
-  compareWith: CheckReport | null;
+  viewingLabel: string | null;
+  /** A stored run to compare the one on show with, and what it checked. */
+  compareWith: { label: string; report: CheckReport } | null;
   history: CheckHistoryEntry[];
   exportFormat: ExportFormat;
   exportText: string;
@@ -44,6 +57,8 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   setRepeat(everyMin: number): void;
   /** Runs the checks the form describes. */
   start(): Promise<void>;
+  /** Checks this app's running relay through its DERP map entry (its real ports, its TLS mode). */
+  checkThisRelay(): Promise<void>;
   /** Runs a request unless one is already running (a repeat never interrupts a run). */
   launch(req: CheckRequest): Promise<void>;
   rerunNode(n: NodeReport): Promise<void>;
@@ -53,6 +68,27 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   show(id: string): Promise<void>;
   compare(id: string): Promise<void>;
   setExportFormat(format: ExportFormat): Promise<void>;
+}
+
+/** The form's STUN port: undefined for the default, null when it is not a port. */
+function stunPortOf(text: string): number | undefined | null {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && (n === -1 || (n >= 1 && n <= 65535)) ? n : null;
+}
+
+/**
+ * A run of this app's relay as its DERP map entry describes it: the ports it really listens on and its TLS
+ * (a relay with TLS off speaks plain HTTP, which a map entry can only say through InsecureForTests).
+ */
+function thisRelayRequest(entry: MapEntry, settings: RelaySettings): CheckRequest {
+  const map = JSON.parse(entry.json) as DerpMap;
+  const node = Object.values(map.Regions)[0]?.Nodes[0];
+  if (!node) throw new Error('the relay has no DERP map entry yet');
+  const at = `${node.HostName.includes(':') ? `[${node.HostName}]` : node.HostName}:${node.DERPPort || 443}`;
+  return {
+    source: { kind: 'map', map, label: `this relay (${at})`, scheme: settings.tlsMode === 'none' ? 'http' : 'https' },
+  };
 }
 
 export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
@@ -95,12 +131,14 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
     kind: 'relay',
     value: '',
     region: '',
+    stunPort: '',
     bandwidth: false,
     everyMin: 0,
     runId: null,
     nodes: [],
     report: null,
     viewing: null,
+    viewingLabel: null,
     compareWith: null,
     history: [],
     exportFormat: 'markdown',
@@ -137,10 +175,14 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
     },
 
     async start() {
-      const { kind, value, region, bandwidth } = get();
+      const { kind, value, region, bandwidth, stunPort } = get();
       let source: CheckSource;
-      if (kind === 'relay') source = { kind: 'relay', url: value };
-      else if (kind === 'file') source = { kind: 'file', path: value };
+      if (kind === 'relay') {
+        const port = stunPortOf(stunPort);
+        if (port === null)
+          return set({ error: 'STUN port: give 1 to 65535, -1 to skip STUN, or leave it empty for 3478' });
+        source = { kind: 'relay', url: value, ...(port === undefined ? {} : { stunPort: port }) };
+      } else if (kind === 'file') source = { kind: 'file', path: value };
       else if (kind === 'url') source = { kind: 'url', url: value };
       else {
         const map = useMapStore.getState().map;
@@ -156,12 +198,34 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       await get().launch(req);
     },
 
+    async checkThisRelay() {
+      const api = get().api;
+      if (!api) return;
+      let req: CheckRequest;
+      try {
+        const [entry, snapshot] = await Promise.all([api.call('relay.mapEntry'), api.call('settings.get')]);
+        req = thisRelayRequest(entry, snapshot.settings);
+      } catch (err) {
+        return set({ error: `Could not check this relay: ${errorMessage(err)}` });
+      }
+      set({ lastRequest: req });
+      await get().launch(req);
+    },
+
     async launch(req) {
       const api = get().api;
       if (!api || get().runId || launching) return;
       launching = true;
       early = [];
-      set({ nodes: [], report: null, error: null, viewing: null, compareWith: null, exportText: '' });
+      set({
+        nodes: [],
+        report: null,
+        error: null,
+        viewing: null,
+        viewingLabel: null,
+        compareWith: null,
+        exportText: '',
+      });
       try {
         const { runId } = await api.call('diagnostics.run', req);
         set({ runId });
@@ -208,7 +272,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       try {
         const r = await api.call('diagnostics.get', id);
         if (!r || n !== showRequests) return;
-        set({ report: r.report, nodes: r.report.nodes, viewing: id });
+        set({ report: r.report, nodes: r.report.nodes, viewing: id, viewingLabel: r.entry.label, compareWith: null });
       } catch (err) {
         set({ error: `Could not load the run: ${errorMessage(err)}` });
         return;
@@ -221,7 +285,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       if (!api) return;
       try {
         const r = await api.call('diagnostics.get', id);
-        if (r) set({ compareWith: r.report });
+        if (r) set({ compareWith: { label: r.entry.label, report: r.report } });
       } catch (err) {
         set({ error: `Could not load the run to compare: ${errorMessage(err)}` });
       }

@@ -1,3 +1,4 @@
+import { CheckThisRelay } from '../diagnostics/CheckThisRelay.js';
 import { Charts } from './Charts.js';
 import { MapEntryPanel } from './MapEntryPanel.js';
 import { PeersTable } from './PeersTable.js';
@@ -10,6 +11,7 @@ export function RelayPage() {
     <div className="page relay-page">
       <div className="column">
         <RelaySwitch />
+        <CheckThisRelay />
         <Charts />
         <PeersTable />
         <TrustPanel />
