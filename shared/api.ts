@@ -70,6 +70,24 @@ export interface MapEntry {
   yaml: string;
   /** Tailscale DERPMap JSON ({"Regions": ...}). */
   json: string;
+  /** Why real Tailscale clients could not use this entry; empty when they can. */
+  problems: MapEntryProblem[];
+  /** Settings that would solve the problems it can solve, to show before applying; null when there is none. */
+  fix: MapEntryFix | null;
+}
+
+export interface MapEntryProblem {
+  /** What is wrong and why it matters to clients. */
+  what: string;
+  /** What to change. */
+  change: string;
+}
+
+export interface MapEntryFix {
+  /** The settings to change and their new values. */
+  changes: Partial<RelaySettings>;
+  /** Problems this change leaves (e.g. no address of this machine other machines could reach). */
+  remaining: string[];
 }
 
 export interface MeshLinkInfo {

@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { entryProblems, isLoopbackHost, proposeFix, reachableAddresses } from '../../electron/app/entry-check.js';
 import { buildMapEntry } from '../../electron/app/map-entry.js';
+import { createAppServices, type AppServices } from '../../electron/app/services.js';
+import { startStunRunner } from '../../electron/app/stun-runner.js';
 import { StatsRing, type CounterSnapshot } from '../../electron/app/stats-sampler.js';
-import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { runChecks } from '../../electron/diagnostics/engine.js';
+import { silentLogger } from '../../electron/util/log.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
+import type { CheckReport } from '../../shared/diagnostics.js';
+import { DEFAULT_SETTINGS, type RelaySettings } from '../../shared/settings.js';
 
 const snap = (at: number, n: number): CounterSnapshot => ({
   at,
@@ -87,5 +97,84 @@ describe('DERP map entry', () => {
     expect(node).toMatchObject({ DERPPort: 3340, STUNPort: -1, InsecureForTests: true });
     expect(e.yaml).toContain('        stunport: -1\n');
     expect(e.yaml).toContain('        insecurefortests: true\n');
+  });
+});
+
+describe('whether real clients can use the entry', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-entry-'));
+  const services: AppServices[] = [];
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.dispose()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function started(name: string, over: Partial<RelaySettings>) {
+    const s = createAppServices({ dataDir: path.join(dir, name), logger: silentLogger, startStun: startStunRunner });
+    services.push(s);
+    const saved = await s.handlers['settings.save']({ ...DEFAULT_SETTINGS, ...over });
+    if (!saved.ok) throw new Error(JSON.stringify(saved.errors));
+    const state = await s.handlers['relay.start']();
+    if (state.status !== 'running') throw new Error(JSON.stringify(state));
+    return s;
+  }
+
+  const failures = (r: CheckReport) =>
+    r.nodes.flatMap((n) => n.steps.filter((st) => st.status === 'fail').map((st) => `${st.step}: ${st.detail}`));
+
+  it('says why the default entry does not work for clients, and proposes settings that pass our own check', async () => {
+    const plain = await started('default', { listenAddr: '127.0.0.1:0', stunListen: '127.0.0.1:0' });
+    const entry = await plain.handlers['relay.mapEntry']();
+    const said = entry.problems.map((p) => p.what).join('\n');
+    expect(said).toMatch(/TLS is off.*HTTPS/);
+    expect(said).toMatch(/Clients would dial localhost, a loopback address/);
+    expect(said).toMatch(/listens on 127\.0\.0\.1:0 only/);
+    expect(said).toMatch(/STUN listens on 127\.0\.0\.1:0 only/);
+    expect(failures(await runChecks(JSON.parse(entry.json) as DerpMap, { timeoutMs: 3000 }))).not.toEqual([]);
+
+    const [address] = reachableAddresses();
+    expect(address, 'this test needs a non-loopback address on the machine').toBeDefined();
+    expect(entry.fix).toEqual({
+      changes: {
+        tlsMode: 'self-signed',
+        listenAddr: ':0',
+        stunListen: ':0',
+        hostName: address,
+        ...(address.includes(':') ? { ipv6: address } : { ipv4: address }),
+      },
+      remaining: [],
+    });
+
+    const fixed = await started('fixed', { ...DEFAULT_SETTINGS, ...entry.fix!.changes });
+    const good = await fixed.handlers['relay.mapEntry']();
+    expect(good.problems).toEqual([]);
+    expect(good.fix).toBeNull();
+    const node = (JSON.parse(good.json) as DerpMap).Regions['900'].Nodes[0];
+    expect(node.CertName).toMatch(/^sha256-raw:[0-9a-f]{64}$/);
+    expect(node.InsecureForTests).toBeUndefined();
+    const report = await runChecks(JSON.parse(good.json) as DerpMap, { timeoutMs: 5000 });
+    expect(failures(report)).toEqual([]);
+    const ok = report.nodes[0].steps.filter((st) => st.status === 'ok').map((st) => st.step);
+    expect(ok).toEqual(expect.arrayContaining(['tls', 'derp', 'derp-roundtrip', 'stun4']));
+  }, 30_000);
+
+  it('accepts a real host name with its own certificate, and sees loopback in every spelling', () => {
+    const real = {
+      ...DEFAULT_SETTINGS,
+      tlsMode: 'manual' as const,
+      listenAddr: ':443',
+      stunListen: ':3478',
+      hostName: 'derp.example.com',
+    };
+    expect(entryProblems(real, undefined)).toEqual([]);
+    expect(proposeFix(real, ['192.0.2.9'])).toBeNull();
+    for (const h of ['localhost', 'LOCALHOST.', '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])
+      expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['derp.example.com', '192.0.2.1', '::', '2001:db8::1']) expect(isLoopbackHost(h), h).toBe(false);
+    // An IPv4 override decides where clients dial, whatever the host name says.
+    expect(entryProblems({ ...real, hostName: 'localhost', ipv4: '203.0.113.7' }, undefined)).toEqual([]);
+    expect(proposeFix({ ...real, hostName: 'localhost' }, [])).toEqual({
+      changes: {},
+      remaining: [expect.stringMatching(/no address other than loopback/)],
+    });
   });
 });

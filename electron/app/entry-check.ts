@@ -1,0 +1,130 @@
+/**
+ * Whether real Tailscale clients could use this relay's DERP map entry, and the settings that would make them able
+ * to. Clients speak only HTTPS to DERP nodes (InsecureForTests is honoured by tests alone), verify the certificate
+ * against HostName unless CertName pins it (`sha256-raw:<hex>`, which works on a bare IP), and dial HostName (or
+ * the node's IPv4/IPv6) from another machine.
+ */
+import os from 'node:os';
+import type { MapEntryFix, MapEntryProblem } from '../../shared/api.js';
+import { isIPv4, isIPv6 } from '../../shared/address.js';
+import type { RelaySettings } from '../../shared/settings.js';
+import { parseHostPort } from '../util/hostport.js';
+
+/** `localhost`, 127.0.0.0/8, ::1 and their v4-mapped form: every client that dials one reaches itself. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h) ||
+    h === '::1' ||
+    /^0*:(0*:){0,6}0*1$/.test(h)
+  );
+}
+
+function listenHost(addr: string): string | null {
+  try {
+    return parseHostPort(addr).host;
+  } catch {
+    return null;
+  }
+}
+
+const loopbackListen = (addr: string) => {
+  const host = listenHost(addr);
+  return host !== null && isLoopbackHost(host);
+};
+
+/** Whether the address clients dial is this machine's loopback: HostName, unless IPv4 or IPv6 overrides it. */
+function dialsLoopback(s: RelaySettings): boolean {
+  const given = [s.ipv4, s.ipv6].filter((a) => a && a !== 'none');
+  if (given.length > 0) return given.every(isLoopbackHost);
+  return isLoopbackHost(s.hostName);
+}
+
+const stunAddrs = (s: RelaySettings) =>
+  s.stunListen
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+
+export function entryProblems(s: RelaySettings, certName: string | undefined): MapEntryProblem[] {
+  const out: MapEntryProblem[] = [];
+  if (s.tlsMode === 'none')
+    out.push({
+      what: 'TLS is off. Tailscale clients reach DERP nodes only over HTTPS; the InsecureForTests flag this entry carries is honoured by tests alone.',
+      change:
+        'Use self-signed TLS (clients pin the certificate by CertName; works on a bare IP address), or manual TLS with a certificate for a real host name.',
+    });
+  if (dialsLoopback(s))
+    out.push({
+      what: `Clients would dial ${s.ipv4 || s.ipv6 || s.hostName}, a loopback address: each client would reach itself, not this relay.`,
+      change: 'Set Host name (and IPv4) to a DNS name or address of this machine that clients can reach.',
+    });
+  if (loopbackListen(s.listenAddr))
+    out.push({
+      what: `The relay listens on ${s.listenAddr} only: no other machine can connect to it.`,
+      change: 'Listen on all interfaces (":<port>") or on an address clients reach.',
+    });
+  if (s.stunEnabled && stunAddrs(s).length > 0 && stunAddrs(s).every(loopbackListen))
+    out.push({
+      what: `STUN listens on ${s.stunListen} only: clients cannot learn their public address from it.`,
+      change: 'Listen for STUN on all interfaces (":3478").',
+    });
+  if (s.tlsMode === 'self-signed' && !certName)
+    out.push({
+      what: "The entry has no CertName yet: the self-signed certificate's pin is known once the relay runs with it.",
+      change: 'Start the relay, then copy the entry.',
+    });
+  return out;
+}
+
+/** This machine's addresses that other machines could reach: IPv4 first, then global IPv6 (no link-local). */
+export function reachableAddresses(): string[] {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) {
+      if (a.internal || isLoopbackHost(a.address)) continue;
+      if (a.family === 'IPv4') v4.push(a.address);
+      else if (!/^fe80:/i.test(a.address)) v6.push(a.address);
+    }
+  return [...v4, ...v6];
+}
+
+/** `host:port` with the host removed: the same port on all interfaces. */
+function allInterfaces(addr: string): string {
+  const port = parseHostPort(addr).port;
+  return `:${port}`;
+}
+
+/**
+ * The smallest change of settings that makes the entry usable: self-signed TLS (pinned by CertName), listening on
+ * all interfaces, and `addresses[0]` as host name and IPv4/IPv6. Null when nothing needs changing.
+ */
+export function proposeFix(s: RelaySettings, addresses: string[]): MapEntryFix | null {
+  const changes: Partial<RelaySettings> = {};
+  const remaining: string[] = [];
+  if (s.tlsMode === 'none') changes.tlsMode = 'self-signed';
+  if (loopbackListen(s.listenAddr)) changes.listenAddr = allInterfaces(s.listenAddr);
+  if (s.stunEnabled) {
+    const addrs = stunAddrs(s);
+    if (addrs.some(loopbackListen))
+      changes.stunListen = [...new Set(addrs.map((a) => (loopbackListen(a) ? allInterfaces(a) : a)))].join(',');
+  }
+  if (dialsLoopback(s)) {
+    const addr = addresses[0];
+    if (addr === undefined)
+      remaining.push(
+        'This machine has no address other than loopback: connect it to a network, or set Host name by hand.',
+      );
+    else {
+      changes.hostName = addr;
+      if (isIPv4(addr)) changes.ipv4 = addr;
+      else if (isIPv6(addr)) changes.ipv6 = addr;
+      if (s.ipv4 && isLoopbackHost(s.ipv4) && !isIPv4(addr)) changes.ipv4 = '';
+      if (s.ipv6 && isLoopbackHost(s.ipv6) && !isIPv6(addr)) changes.ipv6 = '';
+    }
+  }
+  return Object.keys(changes).length > 0 || remaining.length > 0 ? { changes, remaining } : null;
+}
