@@ -58,7 +58,12 @@ function makeApi(
     'peers.list': () => [],
     'relay.mapEntry': () => {
       entries++;
-      return { yaml: `regions:\n  900: # entry ${entries}\n`, json: `{"Regions":{"900":{}}, "n": ${entries}}` };
+      return {
+        yaml: `regions:\n  900: # entry ${entries}\n`,
+        json: `{"Regions":{"900":{}}, "n": ${entries}}`,
+        problems: [],
+        fix: null,
+      };
     },
     'relay.start': () => RUNNING,
     'relay.stop': () => ({ status: 'stopped' }),
@@ -390,6 +395,51 @@ describe('charts and map entry', () => {
     // Arrow keys move between the tabs.
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Tailscale JSON' }), { key: 'ArrowRight' });
     expect(pre.textContent).toMatch(/^regions:/);
+  });
+});
+
+describe('map entry clients cannot use', () => {
+  const problems = [
+    { what: 'TLS is off. Tailscale clients reach DERP nodes only over HTTPS.', change: 'Use self-signed TLS.' },
+    { what: 'Clients would dial localhost, a loopback address.', change: 'Set Host name.' },
+  ];
+  const fix = { changes: { tlsMode: 'self-signed' as const, hostName: '192.0.2.2', ipv4: '192.0.2.2' }, remaining: [] };
+
+  it('says why and what to change, shows the proposed settings beside the current ones, and applies them', async () => {
+    const api = setup();
+    let fixed = false;
+    api.answers['relay.mapEntry'] = () =>
+      fixed
+        ? { yaml: 'regions:\n', json: '{}', problems: [], fix: null }
+        : { yaml: 'regions:\n', json: '{}', problems, fix };
+    api.answers['settings.save'] = (s) => {
+      fixed = true;
+      return { ok: true, snapshot: { settings: s as RelaySettings, file: '/data/settings.json' } };
+    };
+    await ready();
+    const box = await screen.findByTestId('entry-problems');
+    expect(box.textContent).toContain(
+      'TLS is off. Tailscale clients reach DERP nodes only over HTTPS. Use self-signed TLS.',
+    );
+    expect(box.textContent).toContain('Clients would dial localhost');
+    expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Fix the problems above/);
+    const rows = within(screen.getByTestId('entry-fix'))
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => [...r.children].map((c) => c.textContent));
+    expect(rows).toEqual([
+      ['TLS', 'none', 'self-signed'],
+      ['Public host name', 'localhost', '192.0.2.2'],
+      ['Public IPv4', '(empty)', '192.0.2.2'],
+    ]);
+    fireEvent.click(screen.getByRole('button', { name: 'Apply these settings' }));
+    expect((await screen.findByTestId('entry-fix-applied')).textContent).toBe(
+      'Applied. Start the relay to serve the new entry.',
+    );
+    expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({ ...DEFAULT_SETTINGS, ...fix.changes });
+    await waitFor(() => expect(screen.queryByTestId('entry-problems')).toBeNull());
+    expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Paste it into the DERP map/);
+    expect((screen.getByLabelText('TLS') as HTMLSelectElement).value).toBe('self-signed');
   });
 });
 

@@ -281,4 +281,35 @@ describe('relay store', () => {
     await useRelayStore.getState().saveAllowList('# three\n');
     expect(useRelayStore.getState().allowListSave.error).toBe('Not saved: permission denied');
   });
+
+  it("applies the map entry's proposed settings and restarts a running relay with them, in that order", async () => {
+    const running: RelayState = { status: 'running', endpoints: [], publicKey: 'k', startedAt: 1 };
+    const fix = { changes: { tlsMode: 'self-signed' as const, listenAddr: ':3340' }, remaining: [] };
+    const api = connect({
+      'relay.getState': () => running,
+      'relay.mapEntry': () => ({ yaml: 'y', json: 'j', problems: [{ what: 'TLS is off.', change: 'x' }], fix }),
+      'settings.save': (s) => ({ ok: true, snapshot: { settings: s, file: '/s.json' } }),
+      'relay.stop': () => ({ status: 'stopped' }),
+      'relay.start': () => running,
+    });
+    await expect.poll(() => useRelayStore.getState().mapEntry?.fix).toEqual(fix);
+    await useRelayStore.getState().applyEntryFix();
+    const order = api.names().filter((n) => ['settings.save', 'relay.stop', 'relay.start'].includes(n));
+    expect(order).toEqual(['settings.save', 'relay.stop', 'relay.start']);
+    expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({
+      ...DEFAULT_SETTINGS,
+      tlsMode: 'self-signed',
+      listenAddr: ':3340',
+    });
+    const s = useRelayStore.getState();
+    expect(s.settings?.settings.tlsMode).toBe('self-signed');
+    expect(s.entryFix.saved).toBe('Applied: the relay restarted with the new settings.');
+    expect(s.busy).toBe(false);
+
+    api.answers['relay.start'] = () => ({ status: 'failed', error: 'address in use' });
+    await useRelayStore.getState().applyEntryFix();
+    expect(useRelayStore.getState().entryFix.error).toBe(
+      'Not applied: saved, but the relay did not start again: address in use',
+    );
+  });
 });

@@ -42,12 +42,16 @@ export interface RelayStore {
   allowList: AllowListFile | null;
   allowListSave: SaveOutcome<string[]>;
   settingsSave: SaveOutcome<SettingsErrors>;
+  /** The last "make the map entry usable" change: saving it, and restarting a running relay with it. */
+  entryFix: SaveOutcome<never>;
   /** Subscribes to the events and loads everything; returns the unsubscribe. */
   connect(api: DerpdeskApi): () => void;
   /** Fetches state, settings, history and peers again (after the bridge reconnects). */
   reload(): Promise<void>;
   toggle(): Promise<void>;
   refreshMapEntry(): Promise<void>;
+  /** Saves the settings the map entry proposes (mapEntry.fix) and restarts the relay if it runs. */
+  applyEntryFix(): Promise<void>;
   setSettings(s: SettingsSnapshot): void;
   /** Saves the settings form; the outcome (confirmation, field errors or failure) lands in `settingsSave`. */
   saveSettings(draft: RelaySettings): Promise<void>;
@@ -164,6 +168,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     allowList: null,
     allowListSave: NOT_SAVED,
     settingsSave: NOT_SAVED,
+    entryFix: NOT_SAVED,
 
     connect(api) {
       ring = new SampleRing();
@@ -181,6 +186,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         allowList: null,
         allowListSave: NOT_SAVED,
         settingsSave: NOT_SAVED,
+        entryFix: NOT_SAVED,
       });
       const offs = [
         api.on('relay.state', (state) => {
@@ -206,6 +212,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     },
 
     ...settingsActions(set, get),
+    ...entryFixActions(set, get),
     ...allowListActions(set, get),
 
     async reload() {
@@ -322,6 +329,45 @@ function settingsActions(
     },
 
     clearSettingsSave: () => get().settingsSave !== NOT_SAVED && set({ settingsSave: NOT_SAVED }),
+  };
+}
+
+/** Applies the map entry's proposed settings: save them, then restart a running relay so that they take effect. */
+function entryFixActions(set: SetRelay, get: GetRelay): Pick<RelayStore, 'applyEntryFix'> {
+  return {
+    async applyEntryFix() {
+      const { api, mapEntry, settings, state, entryFix, busy } = get();
+      if (!api || !mapEntry?.fix || !settings || entryFix.saving || busy) return;
+      const running = state.status === 'running' || state.status === 'starting';
+      set({ entryFix: { ...NOT_SAVED, saving: true }, busy: running });
+      try {
+        const r = await api.call('settings.save', { ...settings.settings, ...mapEntry.fix.changes });
+        if (!r.ok) {
+          const why = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`);
+          throw new Error(`the host refused the settings (${why.join('; ')})`);
+        }
+        get().setSettings(r.snapshot);
+        if (running) {
+          await api.call('relay.stop');
+          const after = await api.call('relay.start');
+          set({ state: after });
+          if (after.status === 'failed') throw new Error(`saved, but the relay did not start again: ${after.error}`);
+        }
+        set({
+          entryFix: {
+            ...NOT_SAVED,
+            saved: running
+              ? 'Applied: the relay restarted with the new settings.'
+              : 'Applied. Start the relay to serve the new entry.',
+          },
+        });
+      } catch (err) {
+        set({ entryFix: { ...NOT_SAVED, error: `Not applied: ${errorMessage(err)}` } });
+      } finally {
+        set({ busy: false });
+      }
+      await get().refreshMapEntry();
+    },
   };
 }
 
