@@ -45,8 +45,13 @@ describe('relay dashboard in Chromium', () => {
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
     await shot('relay-stopped');
 
-    await page.getByRole('switch', { name: 'Relay' }).click();
+    // By keyboard: focus stays on the switch through the start, so a second press stops it again.
+    const relaySwitch = page.getByRole('switch', { name: 'Relay' });
+    await relaySwitch.focus();
+    await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
+    await expect.poll(() => relaySwitch.getAttribute('aria-busy'), { timeout: 5_000 }).toBeNull();
+    expect(await relaySwitch.evaluate((el) => el === document.activeElement)).toBe(true);
     const derpUrl = /(http:\/\/\S+?\/derp)/
       .exec((await status.textContent()) ?? '')![1]
       .replace('localhost', '127.0.0.1');
@@ -73,11 +78,12 @@ describe('relay dashboard in Chromium', () => {
 
     running = false;
     await traffic;
-    await page.getByRole('switch', { name: 'Relay' }).click();
+    await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+    expect(await relaySwitch.evaluate((el) => el === document.activeElement)).toBe(true);
     await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 5_000 }).toMatch(/^0 peers/);
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
-  });
+  }, 60_000);
 
   it('shows the DERP map entry for this relay', async () => {
     await expect

@@ -1,3 +1,4 @@
+import './relay.css';
 import { Charts } from './Charts.js';
 import { MapEntryPanel } from './MapEntryPanel.js';
 import { PeersTable } from './PeersTable.js';
