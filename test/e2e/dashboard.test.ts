@@ -6,6 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import { generateKeyPair } from '../../electron/derp/keys.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { openGui, type GuiSession } from '../helpers/gui.js';
 
@@ -76,8 +77,40 @@ describe('relay dashboard in Chromium', () => {
     await page.waitForTimeout(2500);
     await shot('relay-running');
 
+    // Every column fits, whole, at both widths: no header cut, no horizontal scrolling.
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 1000 });
+      const fit = await page.getByTestId('peers-table').evaluate((table) => ({
+        overflow: table.scrollWidth - table.clientWidth,
+        cut: [...table.querySelectorAll('[role="columnheader"] button, [role="row"] > [role="cell"]')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1 && !el.classList.contains('keycell'))
+          .map((el) => el.textContent),
+      }));
+      expect(fit, `at ${width} px`).toEqual({ overflow: 0, cut: [] });
+      await shot(`relay-peers-${width}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+
+    // Drops are charged to the peer that sent to a key nobody has, and its detail row says why; the row opens
+    // and closes from the keyboard.
+    const nobody = generateKeyPair().publicKey;
+    for (let i = 0; i < 10; i++) clients[0].send(nobody, Buffer.alloc(100));
+    const row0 = page.locator(`[data-testid="peer-row"]:has(code[title$="${clients[0].publicKey.toString('hex')}"])`);
+    await expect.poll(() => row0.getByRole('cell').nth(4).textContent(), { timeout: 10_000 }).toBe('10');
+    const expander = row0.getByTestId('peer-expand');
+    await expander.focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => row0.getByTestId('peer-detail').textContent(), { timeout: 5_000 })
+      .toContain('10 to an unknown destination');
+    expect(await expander.getAttribute('aria-expanded')).toBe('true');
+    await shot('relay-peer-detail');
+    await page.keyboard.press('Space');
+    await expect.poll(() => row0.getByTestId('peer-detail').count(), { timeout: 5_000 }).toBe(0);
+
     running = false;
     await traffic;
+    await relaySwitch.focus();
     await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
     expect(await relaySwitch.evaluate((el) => el === document.activeElement)).toBe(true);
