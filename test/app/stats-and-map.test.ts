@@ -6,7 +6,7 @@ import { entryProblems, isLoopbackHost, proposeFix, reachableAddresses } from '.
 import { buildMapEntry } from '../../electron/app/map-entry.js';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { startStunRunner } from '../../electron/app/stun-runner.js';
-import { StatsRing, type CounterSnapshot } from '../../electron/app/stats-sampler.js';
+import { StatsHistory, type CounterSnapshot } from '../../electron/app/stats-sampler.js';
 import { runChecks } from '../../electron/diagnostics/engine.js';
 import { silentLogger } from '../../electron/util/log.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
@@ -24,26 +24,53 @@ const snap = (at: number, n: number): CounterSnapshot => ({
   stunRequests: n * 2,
 });
 
-describe('StatsRing', () => {
+describe('StatsHistory', () => {
   it('turns counters into per-second rates and keeps the last 300 samples, oldest first', () => {
-    const ring = new StatsRing();
-    for (let i = 0; i <= 400; i++) ring.add(snap(i * 1000, i * i));
-    const h = ring.history();
-    expect(h.length).toBe(300);
-    expect(h[0].t).toBe(101_000);
-    expect(h[299].t).toBe(400_000);
+    const h = new StatsHistory();
+    for (let i = 0; i <= 400; i++) h.add(snap(i * 1000, i * i));
+    const five = h.history('5m');
+    expect(five.length).toBe(300);
+    expect(five[0].t).toBe(101_000);
+    expect(five[299].t).toBe(400_000);
     // From n=399² to n=400²: 799 units in one second.
-    expect(h[299].bytesInPerSec).toBe(799_000);
-    expect(h[299].packetsOutPerSec).toBe(799 * 9);
-    expect(h[299].stunPerSec).toBe(799 * 2);
-    expect(h[299].clients).toBe(3);
+    expect(five[299].bytesInPerSec).toBe(799_000);
+    expect(five[299].packetsOutPerSec).toBe(799 * 9);
+    expect(five[299].stunPerSec).toBe(799 * 2);
+    expect(five[299].clients).toBe(3);
   });
 
   it('treats counters that go backwards (relay restarted) as starting from zero', () => {
-    const ring = new StatsRing();
-    ring.add(snap(0, 100));
-    const s = ring.add(snap(2000, 4));
+    const h = new StatsHistory();
+    h.add(snap(0, 100));
+    const s = h.add(snap(2000, 4));
     expect(s.bytesInPerSec).toBe(2000);
+  });
+
+  it('keeps an hour at 10 s and a day at 2 min, each point the average of its seconds and the peak of clients', () => {
+    const h = new StatsHistory();
+    // 26 hours of one sample a second; drops rise by the second's number within each minute (0..59, mean 29.5).
+    let drops = 0;
+    const day = 26 * 3600;
+    for (let i = 1; i <= day; i++) {
+      drops += i % 60;
+      h.add({ ...snap(i * 1000, 0), drops, clients: i % 600 === 0 ? 9 : 2 });
+    }
+    const hour = h.history('1h');
+    expect(hour.length).toBe(360);
+    expect(hour[359].t).toBe(day * 1000);
+    expect(hour[0].t).toBe((day - 3590) * 1000);
+    // A 10 s step ending at a multiple of 10 s covers seconds ending in 1..10.
+    const tenS = hour[100];
+    const secondsOf = (t: number) => Array.from({ length: 10 }, (_, k) => (t / 1000 - 9 + k) % 60);
+    expect(tenS.dropsPerSec).toBeCloseTo(secondsOf(tenS.t).reduce((a, b) => a + b) / 10, 6);
+    const whole = h.history('24h');
+    expect(whole.length).toBe(720);
+    expect(whole[719].t).toBe(day * 1000);
+    expect(whole[719].t - whole[0].t).toBe(719 * 120_000);
+    for (const p of whole) expect(p.dropsPerSec).toBeCloseTo(29.5, 6);
+    // Every 10 minutes 9 clients for one second: a 2-minute step holding that second shows the peak.
+    expect(whole.filter((p) => p.clients === 9).length).toBe(144);
+    expect(whole.every((p) => p.clients === 9 || p.clients === 2)).toBe(true);
   });
 });
 

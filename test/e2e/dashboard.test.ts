@@ -52,7 +52,7 @@ describe('relay dashboard in Chromium', () => {
     await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
     await expect.poll(() => relaySwitch.getAttribute('aria-busy'), { timeout: 5_000 }).toBeNull();
-    expect(await relaySwitch.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await relaySwitch.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const derpUrl = /(http:\/\/\S+?\/derp)/
       .exec((await status.textContent()) ?? '')![1]
       .replace('localhost', '127.0.0.1');
@@ -76,6 +76,43 @@ describe('relay dashboard in Chromium', () => {
       .toBe(true);
     await page.waitForTimeout(2500);
     await shot('relay-running');
+
+    // Charts: "out" is dashed so it shows over "in"; tick labels are whole, on one line and inside the chart;
+    // clients are counted in whole numbers; nothing in them takes a tab stop.
+    const charts = page.getByTestId('chart-throughput');
+    const look = await charts.evaluate((card) => {
+      const panel = card.querySelector('[role="tabpanel"]')!;
+      const svgBox = (el: Element) => el.closest('svg')!.getBoundingClientRect();
+      const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
+      return {
+        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as HTMLElement).tabIndex >= 0).length,
+        dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
+          (el) => el.getAttribute('stroke-dasharray') ?? '',
+        ),
+        ticks: ticks.length,
+        wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
+        outside: ticks.filter((t) => t.getBoundingClientRect().left < svgBox(t).left - 0.5).map((t) => t.textContent),
+        clientTicks: [
+          ...panel.querySelectorAll(
+            '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+          ),
+        ].map((t) => t.textContent),
+      };
+    });
+    expect(look.ticks).toBeGreaterThan(10);
+    expect(look.tabStops).toBe(0);
+    expect(look.dashed.filter((d) => d !== '').length).toBe(3); // the two "out" lines and STUN
+    expect(look.wrapped).toEqual([]);
+    expect(look.outside).toEqual([]);
+    expect(look.clientTicks.length).toBeGreaterThan(1);
+    for (const t of look.clientTicks) expect(t).toMatch(/^\d+$/);
+    await charts.getByRole('tab', { name: '1 h' }).click();
+    await expect.poll(() => charts.getByRole('heading').textContent(), { timeout: 5_000 }).toBe('Last hour');
+    await expect
+      .poll(() => charts.locator('.recharts-line path.recharts-line-curve').count(), { timeout: 5_000 })
+      .toBe(7);
+    await shot('relay-charts-hour');
+    await charts.getByRole('tab', { name: '5 min' }).click();
 
     // Every column fits, whole, at both widths: no header cut, no horizontal scrolling.
     for (const width of [1400, 900]) {
@@ -113,7 +150,7 @@ describe('relay dashboard in Chromium', () => {
     await relaySwitch.focus();
     await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
-    expect(await relaySwitch.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await relaySwitch.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 5_000 }).toMatch(/^0 peers/);
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
   }, 60_000);

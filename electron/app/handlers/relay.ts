@@ -40,7 +40,7 @@ export function relayHandlers(deps: {
       };
     },
     'peers.list': async () => controller.peers(),
-    'stats.history': async () => controller.history(),
+    'stats.history': async (window) => controller.history(window),
     'trust.get': async () => controller.trust(),
   };
 }
