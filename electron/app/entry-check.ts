@@ -4,6 +4,7 @@
  * against HostName unless CertName pins it (`sha256-raw:<hex>`, which works on a bare IP), and dial HostName (or
  * the node's IPv4/IPv6) from another machine.
  */
+import { promises as dns } from 'node:dns';
 import os from 'node:os';
 import type { MapEntryFix, MapEntryProblem } from '../../shared/api.js';
 import { isIPv4, isIPv6 } from '../../shared/address.js';
@@ -48,7 +49,36 @@ const stunAddrs = (s: RelaySettings) =>
     .map((a) => a.trim())
     .filter(Boolean);
 
-export function entryProblems(s: RelaySettings, certName: string | undefined): MapEntryProblem[] {
+/** Whether clients would look HostName up in DNS: no IPv4/IPv6 in the entry, and a name rather than an address. */
+function dialsByName(s: RelaySettings): boolean {
+  return !s.ipv4 && !s.ipv6 && !isIPv4(s.hostName) && !isIPv6(s.hostName) && !isLoopbackHost(s.hostName);
+}
+
+/**
+ * Whether the name clients would look up has an address: false only when DNS says it has none; null when no
+ * lookup is needed or DNS gives no answer in time (no verdict then).
+ */
+export async function hostResolves(s: RelaySettings, timeoutMs = 1500): Promise<boolean | null> {
+  if (!dialsByName(s)) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+  const lookup = dns.lookup(s.hostName, { all: true }).then(
+    (addrs) => addrs.length > 0,
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOTFOUND' || err.code === 'ENODATA' ? false : null),
+  );
+  try {
+    return await Promise.race([lookup, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `resolves`: what hostResolves found out about HostName. */
+export function entryProblems(
+  s: RelaySettings,
+  certName: string | undefined,
+  resolves: boolean | null = null,
+): MapEntryProblem[] {
   const out: MapEntryProblem[] = [];
   if (s.tlsMode === 'none')
     out.push({
@@ -60,6 +90,11 @@ export function entryProblems(s: RelaySettings, certName: string | undefined): M
     out.push({
       what: `Clients would dial ${s.ipv4 || s.ipv6 || s.hostName}, a loopback address: each client would reach itself, not this relay.`,
       change: 'Set Host name (and IPv4) to a DNS name or address of this machine that clients can reach.',
+    });
+  if (resolves === false)
+    out.push({
+      what: `${s.hostName} has no address in DNS, and the entry gives no IPv4 or IPv6: clients cannot find the relay.`,
+      change: `Add a DNS record for ${s.hostName}, or set IPv4 (or IPv6) to an address of this machine.`,
     });
   if (loopbackListen(s.listenAddr))
     out.push({
@@ -100,9 +135,10 @@ function allInterfaces(addr: string): string {
 
 /**
  * The smallest change of settings that makes the entry usable: self-signed TLS (pinned by CertName), listening on
- * all interfaces, and `addresses[0]` as host name and IPv4/IPv6. Null when nothing needs changing.
+ * all interfaces, and `addresses[0]` as IPv4/IPv6 (and as host name instead of a loopback one). Null when nothing
+ * needs changing.
  */
-export function proposeFix(s: RelaySettings, addresses: string[]): MapEntryFix | null {
+export function proposeFix(s: RelaySettings, addresses: string[], resolves: boolean | null = null): MapEntryFix | null {
   const changes: Partial<RelaySettings> = {};
   const remaining: string[] = [];
   if (s.tlsMode === 'none') changes.tlsMode = 'self-signed';
@@ -112,14 +148,16 @@ export function proposeFix(s: RelaySettings, addresses: string[]): MapEntryFix |
     if (addrs.some(loopbackListen))
       changes.stunListen = [...new Set(addrs.map((a) => (loopbackListen(a) ? allInterfaces(a) : a)))].join(',');
   }
-  if (dialsLoopback(s)) {
+  const loopback = dialsLoopback(s);
+  if (loopback || resolves === false) {
     const addr = addresses[0];
     if (addr === undefined)
       remaining.push(
         'This machine has no address other than loopback: connect it to a network, or set Host name by hand.',
       );
     else {
-      changes.hostName = addr;
+      // A name without DNS keeps its name (the certificate is pinned by CertName) and gets the address beside it.
+      if (loopback) changes.hostName = addr;
       if (isIPv4(addr)) changes.ipv4 = addr;
       else if (isIPv6(addr)) changes.ipv6 = addr;
       if (s.ipv4 && isLoopbackHost(s.ipv4) && !isIPv4(addr)) changes.ipv4 = '';

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { entryProblems, isLoopbackHost, proposeFix, reachableAddresses } from '../../electron/app/entry-check.js';
+import {
+  entryProblems,
+  hostResolves,
+  isLoopbackHost,
+  proposeFix,
+  reachableAddresses,
+} from '../../electron/app/entry-check.js';
 import { buildMapEntry } from '../../electron/app/map-entry.js';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
 import { startStunRunner } from '../../electron/app/stun-runner.js';
@@ -184,6 +190,13 @@ describe('whether real clients can use the entry', () => {
     expect(ok).toEqual(expect.arrayContaining(['tls', 'derp', 'derp-roundtrip', 'stun4']));
   }, 30_000);
 
+  it('asks DNS only about a name clients would look up, and says no only when DNS does', async () => {
+    expect(await hostResolves({ ...DEFAULT_SETTINGS, hostName: 'derp.invalid' })).toBe(false);
+    expect(await hostResolves({ ...DEFAULT_SETTINGS, hostName: 'derp.invalid', ipv4: '192.0.2.9' })).toBeNull();
+    expect(await hostResolves({ ...DEFAULT_SETTINGS, hostName: '192.0.2.9' })).toBeNull();
+    expect(await hostResolves(DEFAULT_SETTINGS)).toBeNull();
+  });
+
   it('accepts a real host name with its own certificate, and sees loopback in every spelling', () => {
     const real = {
       ...DEFAULT_SETTINGS,
@@ -199,6 +212,11 @@ describe('whether real clients can use the entry', () => {
     for (const h of ['derp.example.com', '192.0.2.1', '::', '2001:db8::1']) expect(isLoopbackHost(h), h).toBe(false);
     // An IPv4 override decides where clients dial, whatever the host name says.
     expect(entryProblems({ ...real, hostName: 'localhost', ipv4: '203.0.113.7' }, undefined)).toEqual([]);
+    // A name DNS does not know keeps its name (CertName pins the certificate) and gets an address beside it.
+    expect(entryProblems(real, undefined, false).map((p) => p.what)).toEqual([
+      'derp.example.com has no address in DNS, and the entry gives no IPv4 or IPv6: clients cannot find the relay.',
+    ]);
+    expect(proposeFix(real, ['192.0.2.9'], false)).toEqual({ changes: { ipv4: '192.0.2.9' }, remaining: [] });
     expect(proposeFix({ ...real, hostName: 'localhost' }, [])).toEqual({
       changes: {},
       remaining: [expect.stringMatching(/no address other than loopback/)],

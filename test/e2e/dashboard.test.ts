@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
 import { generateKeyPair } from '../../electron/derp/keys.js';
+import { runChecks } from '../../electron/diagnostics/engine.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { openGui, type GuiSession } from '../helpers/gui.js';
 
@@ -153,13 +155,40 @@ describe('relay dashboard in Chromium', () => {
     expect(await relaySwitch.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 5_000 }).toMatch(/^0 peers/);
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('shows the DERP map entry for this relay', async () => {
     await expect
       .poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 })
       .toContain('derp.example.test');
   });
+
+  it('makes the map entry usable for real clients in one click, and the entry then passes our own check', async () => {
+    const problems = page.getByTestId('entry-problems');
+    await expect.poll(() => problems.textContent(), { timeout: 5_000 }).toContain('TLS is off');
+    const proposed = await page.getByTestId('entry-fix').textContent();
+    expect(proposed).toContain('self-signed');
+    await page.getByRole('button', { name: 'Apply these settings' }).click();
+    await expect
+      .poll(() => page.getByTestId('entry-fix-applied').textContent(), { timeout: 10_000 })
+      .toBe('Applied. Start the relay to serve the new entry.');
+    const status = page.getByTestId('relay-status');
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Running on https:/);
+    await expect.poll(() => problems.count(), { timeout: 10_000 }).toBe(0);
+    await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
+    const entry = page.getByTestId('map-entry');
+    await expect.poll(() => entry.textContent(), { timeout: 5_000 }).toContain('sha256-raw:');
+    await shot('relay-entry-usable');
+    const report = await runChecks(JSON.parse((await entry.textContent())!) as DerpMap, { timeoutMs: 5_000 });
+    const steps = report.nodes[0].steps;
+    expect(steps.filter((st) => st.status === 'fail')).toEqual([]);
+    expect(steps.filter((st) => st.status === 'ok').map((st) => st.step)).toEqual(
+      expect.arrayContaining(['tls', 'derp', 'derp-roundtrip']),
+    );
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+  }, 60_000);
 
   it('navigates between pages: each link shows its page, marks itself current and sets the hash; back and forward work', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
