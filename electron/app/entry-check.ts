@@ -54,6 +54,29 @@ function dialsByName(s: RelaySettings): boolean {
   return !s.ipv4 && !s.ipv6 && !isIPv4(s.hostName) && !isIPv6(s.hostName) && !isLoopbackHost(s.hostName);
 }
 
+/** How long a DNS verdict is reused: the entry is asked for on every relay state change. */
+const DNS_VERDICT_MS = 30_000;
+/**
+ * Recent lookups by name, answered or still running: getaddrinfo holds a libuv pool thread until the resolver gives
+ * up, so a name is never looked up twice at once, and the table keeps at most a few names.
+ */
+const verdicts = new Map<string, { at: number; lookup: Promise<boolean | null> }>();
+const MAX_VERDICTS = 8;
+
+function lookupVerdict(name: string): Promise<boolean | null> {
+  const now = Date.now();
+  const known = verdicts.get(name);
+  if (known && now - known.at < DNS_VERDICT_MS) return known.lookup;
+  const lookup = dns.lookup(name, { all: true }).then(
+    (addrs) => addrs.length > 0,
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOTFOUND' || err.code === 'ENODATA' ? false : null),
+  );
+  verdicts.delete(name);
+  verdicts.set(name, { at: now, lookup });
+  if (verdicts.size > MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+  return lookup;
+}
+
 /**
  * Whether the name clients would look up has an address: false only when DNS says it has none; null when no
  * lookup is needed or DNS gives no answer in time (no verdict then).
@@ -62,12 +85,8 @@ export async function hostResolves(s: RelaySettings, timeoutMs = 1500): Promise<
   if (!dialsByName(s)) return null;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-  const lookup = dns.lookup(s.hostName, { all: true }).then(
-    (addrs) => addrs.length > 0,
-    (err: NodeJS.ErrnoException) => (err.code === 'ENOTFOUND' || err.code === 'ENODATA' ? false : null),
-  );
   try {
-    return await Promise.race([lookup, late]);
+    return await Promise.race([lookupVerdict(s.hostName.toLowerCase()), late]);
   } finally {
     clearTimeout(timer);
   }
