@@ -84,10 +84,11 @@ describe('relay dashboard in Chromium', () => {
     const charts = page.getByTestId('chart-throughput');
     const look = await charts.evaluate((card) => {
       const panel = card.querySelector('[role="tabpanel"]')!;
-      const svgBox = (el: Element) => el.closest('svg')!.getBoundingClientRect();
       const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
+      const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
       return {
-        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as HTMLElement).tabIndex >= 0).length,
+        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as unknown as { tabIndex: number }).tabIndex >= 0)
+          .length,
         dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
           (el) => el.getAttribute('stroke-dasharray') ?? '',
         ),
