@@ -138,11 +138,11 @@ export class ClientConnection {
   private bytesInCount = 0;
   private rateLimitWaitCount = 0;
 
-  // Written only by the server (routing counts a drop against the sender).
+  // Written only by the server (see ConnectionHost and DerpServer).
   /** Packets this client sent (or, for a mesh peer, forwarded) that had no destination here or on the mesh. */
   dropsUnknownDest = 0;
-
-  // Written only by the server (see ConnectionHost and DerpServer).
+  /** Set just before the server cuts this client for not reading, so that its queue counts as write-timeout drops. */
+  cutForWriteTimeout = false;
   /** Whether the client calls this server its home (NotePreferred). */
   preferred = false;
   /** Another connection shares this key. */
@@ -179,8 +179,6 @@ export class ClientConnection {
   private dropsQueueFullCount = 0;
   /** Packets for this client still queued when it was cut for not reading. */
   private dropsWriteTimeoutCount = 0;
-  /** Set by the server just before it cuts this client for not reading, so its queue counts as write-timeout drops. */
-  cutForWriteTimeout = false;
 
   constructor(
     readonly id: number,
