@@ -55,6 +55,21 @@ export interface StatsSample {
   stunPerSec: number;
 }
 
+/** Ring-buffer length of the charts: 5 minutes at 1 s. */
+export const STATS_HISTORY_SECONDS = 300;
+
+/**
+ * The charts' time windows and the resolution each is kept at while the app runs: every point of a coarser window
+ * is the average of the 1 s samples in its step (clients: the peak).
+ */
+export const STATS_WINDOWS = {
+  '5m': { stepMs: 1_000, points: STATS_HISTORY_SECONDS, label: '5 min' },
+  '1h': { stepMs: 10_000, points: 360, label: '1 h' },
+  '24h': { stepMs: 120_000, points: 720, label: '24 h' },
+} as const;
+export const statsWindow = oneOf('5m', '1h', '24h');
+export type StatsWindow = Infer<typeof statsWindow>;
+
 export interface SettingsSnapshot {
   settings: RelaySettings;
   /** Where the settings live. */
@@ -70,6 +85,24 @@ export interface MapEntry {
   yaml: string;
   /** Tailscale DERPMap JSON ({"Regions": ...}). */
   json: string;
+  /** Why real Tailscale clients could not use this entry; empty when they can. */
+  problems: MapEntryProblem[];
+  /** Settings that would solve the problems it can solve, to show before applying; null when there is none. */
+  fix: MapEntryFix | null;
+}
+
+export interface MapEntryProblem {
+  /** What is wrong and why it matters to clients. */
+  what: string;
+  /** What to change. */
+  change: string;
+}
+
+export interface MapEntryFix {
+  /** The settings to change and their new values. */
+  changes: Partial<RelaySettings>;
+  /** Problems this change leaves (e.g. no address of this machine other machines could reach). */
+  remaining: string[];
 }
 
 export interface MeshLinkInfo {
@@ -395,7 +428,8 @@ export const CALLS = {
   'settings.get': takes().returns<SettingsSnapshot>(),
   'settings.save': takes(arg('settings', settingsArg)).returns<SaveSettingsResult>(),
   'peers.list': takes().returns<PeerInfo[]>(),
-  'stats.history': takes().returns<StatsSample[]>(),
+  /** The chosen window's samples, oldest first (see STATS_WINDOWS). */
+  'stats.history': takes(arg('window', statsWindow)).returns<StatsSample[]>(),
   'trust.get': takes().returns<TrustSnapshot>(),
   'allowlist.get': takes().returns<AllowListFile | null>(),
   'allowlist.save': takes(arg('text', string())).returns<SaveAllowListResult>(),
@@ -461,9 +495,6 @@ export type HandlersOf<P extends string> = Pick<ApiHandlers, Extract<CallName, `
 
 /** IPC channel and WebSocket method names. */
 export const channelOf = (name: CallName | EventName): string => `derpdesk:${name}`;
-
-/** Ring-buffer length of the charts: 5 minutes at 1 s. */
-export const STATS_HISTORY_SECONDS = 300;
 
 /** WebSocket bridge messages. */
 export type BridgeRequest = { id: number; call: CallName; args: unknown[] };

@@ -95,8 +95,24 @@ export interface PeerInfo {
   packetsIn: number;
   bytesOut: number;
   packetsOut: number;
-  /** Packets addressed to this peer that the relay had to drop (full queue, write error, dup). */
+  /** All of dropsBy: every packet this peer sent, or was sent, that the relay had to drop. */
   drops: number;
+  dropsBy: PeerDrops;
+  /**
+   * Times the rate limit paused reading from this peer. A rate limit drops nothing: the relay stops reading, and
+   * TCP slows the sender down.
+   */
+  rateLimitWaits: number;
   /** True when another connection with the same key is the active one. */
   inactiveDuplicate: boolean;
+}
+
+/** A peer's dropped packets by reason; the reason says whether the peer was the sender or the destination. */
+export interface PeerDrops {
+  /** Sent by this peer to a key connected neither here nor to a mesh peer (or, for a mesh peer, forwarded so). */
+  unknownDest: number;
+  /** Addressed to this peer while its send queue was full: the oldest queued packet gave way. */
+  queueFull: number;
+  /** Addressed to this peer and still queued when it was cut for not reading (write timeout). */
+  writeTimeout: number;
 }

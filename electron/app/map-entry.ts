@@ -31,7 +31,12 @@ export function portsFromSettings(s: RelaySettings): ListeningPorts {
   return { derpPort, stunPort };
 }
 
-export function buildMapEntry(s: RelaySettings, ports: ListeningPorts, certName?: string): MapEntry {
+/** The entry's text in both formats; entry-check.ts judges whether clients could use it. */
+export function buildMapEntry(
+  s: RelaySettings,
+  ports: ListeningPorts,
+  certName?: string,
+): Pick<MapEntry, 'yaml' | 'json'> {
   const node: DerpNode = { Name: `${s.regionId}a`, RegionID: s.regionId, HostName: s.hostName };
   if (certName) node.CertName = certName;
   if (s.ipv4) node.IPv4 = s.ipv4;

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { Endpoint, RelayState, StatsSample, TrustSnapshot } from '../../shared/api.js';
+import type { Endpoint, RelayState, StatsSample, StatsWindow, TrustSnapshot } from '../../shared/api.js';
 import type { PeerInfo, RelayStats } from '../../shared/relay.js';
 import { validateSettings, type RelaySettings } from '../../shared/settings.js';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
@@ -12,7 +12,7 @@ import { readMeshKeyFile } from '../relay/mesh.js';
 import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
-import { StatsRing, snapshotOf } from './stats-sampler.js';
+import { StatsHistory, snapshotOf } from './stats-sampler.js';
 import { errorMessage } from '../../shared/errors.js';
 
 /** A STUN server the controller can run beside the relay; the STUN module provides the implementation. */
@@ -34,7 +34,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
   private state: RelayState = { status: 'stopped' };
   private relay: RelayService | null = null;
   private stun: StunRunner | null = null;
-  private readonly ring = new StatsRing();
+  private readonly statsHistory = new StatsHistory();
   private readonly ticker: NodeJS.Timeout;
   private transition: Promise<RelayState> = Promise.resolve(this.state);
 
@@ -71,8 +71,8 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     };
   }
 
-  history(): StatsSample[] {
-    return this.ring.history();
+  history(window: StatsWindow): StatsSample[] {
+    return this.statsHistory.history(window);
   }
 
   /** Real ports while running (for the DERP map entry). */
@@ -185,7 +185,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
   }
 
   private sample(): void {
-    const s = this.ring.add(snapshotOf(this.stats(), this.stun?.requests() ?? 0));
+    const s = this.statsHistory.add(snapshotOf(this.stats(), this.stun?.requests() ?? 0));
     this.emit('sample', s);
     this.emit('peers', this.peers());
   }

@@ -136,8 +136,13 @@ export class ClientConnection {
   private peerGoneRefillAt = 0;
   private packetsInCount = 0;
   private bytesInCount = 0;
+  private rateLimitWaitCount = 0;
 
   // Written only by the server (see ConnectionHost and DerpServer).
+  /** Packets this client sent (or, for a mesh peer, forwarded) that had no destination here or on the mesh. */
+  dropsUnknownDest = 0;
+  /** Set just before the server cuts this client for not reading, so that its queue counts as write-timeout drops. */
+  cutForWriteTimeout = false;
   /** Whether the client calls this server its home (NotePreferred). */
   preferred = false;
   /** Another connection shares this key. */
@@ -170,7 +175,10 @@ export class ClientConnection {
   private pendingPongs = 0;
   private packetsOutCount = 0;
   private bytesOutCount = 0;
-  private dropCount = 0;
+  /** Packets for this client dropped because its rings were full (the oldest gave way). */
+  private dropsQueueFullCount = 0;
+  /** Packets for this client still queued when it was cut for not reading. */
+  private dropsWriteTimeoutCount = 0;
 
   constructor(
     readonly id: number,
@@ -208,9 +216,17 @@ export class ClientConnection {
   get bytesOut(): number {
     return this.bytesOutCount;
   }
-  /** Packets for this client that were dropped (queue overflow, or still queued when it left). */
-  get drops(): number {
-    return this.dropCount;
+  /** Packets for this client dropped because its send queue was full. */
+  get dropsQueueFull(): number {
+    return this.dropsQueueFullCount;
+  }
+  /** Packets for this client discarded when it was cut by the write timeout. */
+  get dropsWriteTimeout(): number {
+    return this.dropsWriteTimeoutCount;
+  }
+  /** Times this client's reads were paused to pay a rate limit (the relay slows the sender; nothing is dropped). */
+  get rateLimitWaits(): number {
+    return this.rateLimitWaitCount;
   }
 
   /** Frames waiting to be written: control frames, this turn's batch, and both rings. */
@@ -318,6 +334,7 @@ export class ClientConnection {
       wait = Math.max(wait, g);
     }
     if (wait <= 0) return true;
+    this.rateLimitWaitCount++;
     this.transport.pauseReading();
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
@@ -462,7 +479,10 @@ export class ClientConnection {
       }
     } else {
       const evicted = (disco ? this.disco : this.packets).push(frame);
-      if (evicted) this.noteDrop('queue_head', disco, evicted.length - RECV_FRAME_OVERHEAD);
+      if (evicted) {
+        this.dropsQueueFullCount++;
+        this.host.noteDrop('queue_head', disco, evicted.length - RECV_FRAME_OVERHEAD);
+      }
     }
     this.scheduleFlush();
   }
@@ -493,10 +513,10 @@ export class ClientConnection {
     );
   }
 
-  /** Counts a packet for this client that will never be written, here and in the server's totals. */
-  private noteDrop(reason: DropReason, disco: boolean, bytes: number): void {
-    this.dropCount++;
-    this.host.noteDrop(reason, disco, bytes);
+  /** Counts a still-queued packet for this client that will never be written, here and in the server's totals. */
+  private noteGone(disco: boolean, bytes: number): void {
+    if (this.cutForWriteTimeout) this.dropsWriteTimeoutCount++;
+    this.host.noteDrop('gone_disconnected', disco, bytes);
   }
 
   /** Hands queued frames to the transport until it holds WRITE_HIGH_WATER bytes; the rest waits for drain. */
@@ -555,14 +575,10 @@ export class ClientConnection {
   /** Called once the transport has closed: everything still queued is dropped and counted. */
   dispose(): void {
     this.state = 'closed';
-    for (const f of this.disco.clear()) this.noteDrop('gone_disconnected', true, f.length - RECV_FRAME_OVERHEAD);
-    for (const f of this.packets.clear()) this.noteDrop('gone_disconnected', false, f.length - RECV_FRAME_OVERHEAD);
+    for (const f of this.disco.clear()) this.noteGone(true, f.length - RECV_FRAME_OVERHEAD);
+    for (const f of this.packets.clear()) this.noteGone(false, f.length - RECV_FRAME_OVERHEAD);
     for (const f of this.out)
-      this.noteDrop(
-        'gone_disconnected',
-        looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length),
-        f.length - RECV_FRAME_OVERHEAD,
-      );
+      this.noteGone(looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length), f.length - RECV_FRAME_OVERHEAD);
     this.out = [];
     this.control = null;
     this.lastSrc = null;

@@ -346,6 +346,7 @@ export class DerpServer implements ConnectionHost {
         return;
       }
     }
+    from.dropsUnknownDest++;
     if (set && set.conns.length > 1) {
       this.noteDrop('dup_client', disco, len);
       return;
@@ -373,6 +374,7 @@ export class DerpServer implements ConnectionHost {
       );
       return;
     }
+    from.dropsUnknownDest++;
     if (set && set.conns.length > 1) {
       this.noteDrop('dup_client', disco, end - pktStart);
       return;
@@ -577,6 +579,7 @@ export class DerpServer implements ConnectionHost {
         now - conn.stalledSince > (conn.canMesh ? this.meshWriteTimeoutMs : this.writeTimeoutMs)
       ) {
         this.count.writeTimeouts++;
+        conn.cutForWriteTimeout = true;
         conn.fail(`write timeout: the client has not read for ${((now - conn.stalledSince) / 1000).toFixed(1)} s`);
         continue;
       }
@@ -620,7 +623,13 @@ export class DerpServer implements ConnectionHost {
         packetsIn: conn.packetsIn,
         bytesOut: conn.bytesOut,
         packetsOut: conn.packetsOut,
-        drops: conn.drops,
+        drops: conn.dropsUnknownDest + conn.dropsQueueFull + conn.dropsWriteTimeout,
+        dropsBy: {
+          unknownDest: conn.dropsUnknownDest,
+          queueFull: conn.dropsQueueFull,
+          writeTimeout: conn.dropsWriteTimeout,
+        },
+        rateLimitWaits: conn.rateLimitWaits,
         inactiveDuplicate: set !== undefined && set.active !== conn,
       });
     }

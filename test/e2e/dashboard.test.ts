@@ -6,6 +6,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import { generateKeyPair } from '../../electron/derp/keys.js';
+import { runChecks } from '../../electron/diagnostics/engine.js';
+import type { DerpMap } from '../../shared/derpmap/model.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { openGui, type GuiSession } from '../helpers/gui.js';
 
@@ -45,8 +48,13 @@ describe('relay dashboard in Chromium', () => {
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
     await shot('relay-stopped');
 
-    await page.getByRole('switch', { name: 'Relay' }).click();
+    // By keyboard: focus stays on the switch through the start, so a second press stops it again.
+    const relaySwitch = page.getByRole('switch', { name: 'Relay' });
+    await relaySwitch.focus();
+    await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Running on/);
+    await expect.poll(() => relaySwitch.getAttribute('aria-busy'), { timeout: 5_000 }).toBeNull();
+    expect(await relaySwitch.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const derpUrl = /(http:\/\/\S+?\/derp)/
       .exec((await status.textContent()) ?? '')![1]
       .replace('localhost', '127.0.0.1');
@@ -71,19 +79,117 @@ describe('relay dashboard in Chromium', () => {
     await page.waitForTimeout(2500);
     await shot('relay-running');
 
+    // Charts: "out" is dashed so it shows over "in"; tick labels are whole, on one line and inside the chart;
+    // clients are counted in whole numbers; nothing in them takes a tab stop.
+    const charts = page.getByTestId('chart-throughput');
+    const look = await charts.evaluate((card) => {
+      const panel = card.querySelector('[role="tabpanel"]')!;
+      const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
+      const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
+      return {
+        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as unknown as { tabIndex: number }).tabIndex >= 0)
+          .length,
+        dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
+          (el) => el.getAttribute('stroke-dasharray') ?? '',
+        ),
+        ticks: ticks.length,
+        wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
+        outside: ticks.filter((t) => t.getBoundingClientRect().left < svgBox(t).left - 0.5).map((t) => t.textContent),
+        clientTicks: [
+          ...panel.querySelectorAll(
+            '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+          ),
+        ].map((t) => t.textContent),
+      };
+    });
+    expect(look.ticks).toBeGreaterThan(10);
+    expect(look.tabStops).toBe(0);
+    expect(look.dashed.filter((d) => d !== '').length).toBe(3); // the two "out" lines and STUN
+    expect(look.wrapped).toEqual([]);
+    expect(look.outside).toEqual([]);
+    expect(look.clientTicks.length).toBeGreaterThan(1);
+    for (const t of look.clientTicks) expect(t).toMatch(/^\d+$/);
+    await charts.getByRole('tab', { name: '1 h' }).click();
+    await expect.poll(() => charts.getByRole('heading').textContent(), { timeout: 5_000 }).toBe('Last hour');
+    await expect
+      .poll(() => charts.locator('.recharts-line path.recharts-line-curve').count(), { timeout: 5_000 })
+      .toBe(7);
+    await shot('relay-charts-hour');
+    await charts.getByRole('tab', { name: '5 min' }).click();
+
+    // Every column fits, whole, at both widths: no header cut, no horizontal scrolling.
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 1000 });
+      const fit = await page.getByTestId('peers-table').evaluate((table) => ({
+        overflow: table.scrollWidth - table.clientWidth,
+        cut: [...table.querySelectorAll('[role="columnheader"] button, [role="row"] > [role="cell"]')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1 && !el.classList.contains('keycell'))
+          .map((el) => el.textContent),
+      }));
+      expect(fit, `at ${width} px`).toEqual({ overflow: 0, cut: [] });
+      await shot(`relay-peers-${width}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+
+    // Drops are charged to the peer that sent to a key nobody has, and its detail row says why; the row opens
+    // and closes from the keyboard.
+    const nobody = generateKeyPair().publicKey;
+    for (let i = 0; i < 10; i++) clients[0].send(nobody, Buffer.alloc(100));
+    const row0 = page.locator(`[data-testid="peer-row"]:has(code[title$="${clients[0].publicKey.toString('hex')}"])`);
+    await expect.poll(() => row0.getByRole('cell').nth(4).textContent(), { timeout: 10_000 }).toBe('10');
+    const expander = row0.getByTestId('peer-expand');
+    await expander.focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => row0.getByTestId('peer-detail').textContent(), { timeout: 5_000 })
+      .toContain('10 to an unknown destination');
+    expect(await expander.getAttribute('aria-expanded')).toBe('true');
+    await shot('relay-peer-detail');
+    await page.keyboard.press('Space');
+    await expect.poll(() => row0.getByTestId('peer-detail').count(), { timeout: 5_000 }).toBe(0);
+
     running = false;
     await traffic;
-    await page.getByRole('switch', { name: 'Relay' }).click();
+    await relaySwitch.focus();
+    await page.keyboard.press('Space');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+    expect(await relaySwitch.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => page.getByTestId('peers-count').textContent(), { timeout: 5_000 }).toMatch(/^0 peers/);
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
-  });
+  }, 120_000);
 
   it('shows the DERP map entry for this relay', async () => {
     await expect
       .poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 })
       .toContain('derp.example.test');
   });
+
+  it('makes the map entry usable for real clients in one click, and the entry then passes our own check', async () => {
+    const problems = page.getByTestId('entry-problems');
+    await expect.poll(() => problems.textContent(), { timeout: 5_000 }).toContain('TLS is off');
+    const proposed = await page.getByTestId('entry-fix').textContent();
+    expect(proposed).toContain('self-signed');
+    await page.getByRole('button', { name: 'Apply these settings' }).click();
+    await expect
+      .poll(() => page.getByTestId('entry-fix-applied').textContent(), { timeout: 10_000 })
+      .toBe('Applied. Start the relay to serve the new entry.');
+    const status = page.getByTestId('relay-status');
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Running on https:/);
+    await expect.poll(() => problems.count(), { timeout: 10_000 }).toBe(0);
+    await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
+    const entry = page.getByTestId('map-entry');
+    await expect.poll(() => entry.textContent(), { timeout: 5_000 }).toContain('sha256-raw:');
+    await shot('relay-entry-usable');
+    const report = await runChecks(JSON.parse((await entry.textContent())!) as DerpMap, { timeoutMs: 5_000 });
+    const steps = report.nodes[0].steps;
+    expect(steps.filter((st) => st.status === 'fail')).toEqual([]);
+    expect(steps.filter((st) => st.status === 'ok').map((st) => st.step)).toEqual(
+      expect.arrayContaining(['tls', 'derp', 'derp-roundtrip']),
+    );
+    await page.getByRole('switch', { name: 'Relay' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Stopped/);
+  }, 60_000);
 
   it('navigates between pages: each link shows its page, marks itself current and sets the hash; back and forward work', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' });

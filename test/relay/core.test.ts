@@ -103,6 +103,8 @@ describe('PeerGone', () => {
     expect(c.peerGoneNotHereFrames).toBe(4);
     expect(c.dropped.unknown_dest.disco.packets).toBe(7);
     expect(c.dropped.unknown_dest.other.packets).toBe(1);
+    // Charged to the sender: the destination does not exist.
+    expect(alice.conn.dropsUnknownDest).toBe(8);
   });
 });
 
@@ -117,7 +119,8 @@ describe('send queues', () => {
     await nextTurn();
     expect(bob.packets()).toEqual([]);
     expect(bob.conn.queuedFrames).toBe(8);
-    expect(bob.conn.drops).toBe(6 + 2);
+    expect(bob.conn.dropsQueueFull).toBe(6 + 2);
+    expect(alice.conn.dropsUnknownDest).toBe(0);
     const dropped = relay.server.stats().counters.dropped.queue_head;
     expect(dropped.other).toEqual({ packets: 6, bytes: 6 * 2 });
     expect(dropped.disco).toEqual({ packets: 2, bytes: 2 * (DISCO_HEADER.length + 2) });
@@ -148,7 +151,7 @@ describe('send queues', () => {
     const c = relay.server.stats().counters;
     expect(c.writeTimeouts).toBe(1);
     expect(c.dropped.gone_disconnected.other).toEqual({ packets: 1, bytes: 5 });
-    expect(bob.conn.drops).toBe(1);
+    expect(bob.conn.dropsWriteTimeout).toBe(1);
   });
 
   it('stops answering pings beyond eight unanswered Pongs', async () => {

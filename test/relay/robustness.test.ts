@@ -171,6 +171,7 @@ describe('bad input harms only its own connection', () => {
     expect(dropped).toBeGreaterThan(offered / 2);
     // Whatever was neither written to the socket nor dropped is what the relay holds: at most one queue.
     expect(offered - dropped - peer.packetsOut).toBeLessThanOrEqual(32);
+    expect(peer.dropsBy.queueFull).toBe(dropped);
     expect(peer.drops).toBe(dropped);
     await eventually(
       () => stalled.peer.closed || relay.service.derp.stats().counters.writeTimeouts > 0,

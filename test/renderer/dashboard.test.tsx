@@ -58,7 +58,12 @@ function makeApi(
     'peers.list': () => [],
     'relay.mapEntry': () => {
       entries++;
-      return { yaml: `regions:\n  900: # entry ${entries}\n`, json: `{"Regions":{"900":{}}, "n": ${entries}}` };
+      return {
+        yaml: `regions:\n  900: # entry ${entries}\n`,
+        json: `{"Regions":{"900":{}}, "n": ${entries}}`,
+        problems: [],
+        fix: null,
+      };
     },
     'relay.start': () => RUNNING,
     'relay.stop': () => ({ status: 'stopped' }),
@@ -276,69 +281,123 @@ describe('peers table', () => {
     const api = setup();
     await ready();
     act(() =>
-      api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 9000 }), peer(3, { bytesIn: 20 })]),
+      api.emit('peers.snapshot', [
+        peer(1, { bytesIn: 500, bytesOut: 0 }),
+        peer(2, { bytesIn: 9000, bytesOut: 0 }),
+        peer(3, { bytesIn: 20, bytesOut: 0 }),
+      ]),
     );
     expect(rowIds()).toEqual([1, 2, 3]); // oldest connection first
-    const header = screen.getByRole('button', { name: /^Bytes in/ });
+    const header = screen.getByRole('button', { name: /^Traffic/ });
     fireEvent.click(header);
     expect(rowIds()).toEqual([2, 1, 3]);
     expect(header.closest('[role="columnheader"]')!.getAttribute('aria-sort')).toBe('descending');
     fireEvent.click(header);
     expect(rowIds()).toEqual([3, 1, 2]);
     expect(header.closest('[role="columnheader"]')!.getAttribute('aria-sort')).toBe('ascending');
-    fireEvent.click(screen.getByRole('button', { name: /^Remote address/ }));
+    fireEvent.click(screen.getByRole('button', { name: /^Node key/ }));
     expect(rowIds()).toEqual([1, 2, 3]);
     // The order holds when the next snapshot arrives.
-    fireEvent.click(screen.getByRole('button', { name: /^Bytes in/ }));
+    fireEvent.click(screen.getByRole('button', { name: /^Traffic/ }));
     act(() =>
-      api.emit('peers.snapshot', [peer(1, { bytesIn: 500 }), peer(2, { bytesIn: 10 }), peer(3, { bytesIn: 20 })]),
+      api.emit('peers.snapshot', [
+        peer(1, { bytesIn: 500, bytesOut: 0 }),
+        peer(2, { bytesIn: 10, bytesOut: 0 }),
+        peer(3, { bytesIn: 20, bytesOut: 0 }),
+      ]),
     );
     expect(rowIds()).toEqual([1, 3, 2]);
   });
 
-  it('shows address, home, counters, per-peer rate and flags, and copies the full node key', async () => {
+  it('shows key, age, rate, traffic and drops in the row, flags, and copies the full node key', async () => {
     const writeText = vi.fn(() => Promise.resolve());
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const api = setup();
     await ready();
-    act(() =>
-      api.emit('peers.snapshot', [
-        peer(1, { bytesIn: 0, bytesOut: 0 }),
-        peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 }),
-      ]),
-    );
+    const second = peer(2, {
+      remoteAddress: '2001:db8::2',
+      isMeshPeer: true,
+      isProber: true,
+      inactiveDuplicate: true,
+      drops: 7,
+      dropsBy: { unknownDest: 7, queueFull: 0, writeTimeout: 0 },
+    });
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 0, bytesOut: 0 }), second]));
     await new Promise((r) => setTimeout(r, 100));
-    act(() =>
-      api.emit('peers.snapshot', [
-        peer(1, { bytesIn: 50_000, bytesOut: 0 }),
-        peer(2, { remoteAddress: '2001:db8::2', isMeshPeer: true, isProber: true, inactiveDuplicate: true, drops: 7 }),
-      ]),
-    );
+    act(() => api.emit('peers.snapshot', [peer(1, { bytesIn: 50_000, bytesOut: 0 }), second]));
     const [r1, r2] = screen.getAllByTestId('peer-row');
     const cells = (r: HTMLElement) =>
       within(r)
         .getAllByRole('cell')
         .map((c) => c.textContent);
+    expect(cells(r1)).toHaveLength(5);
     expect(cells(r1)[0]).toContain('nodekey:00000000…');
-    expect(cells(r1)[1]).toBe('10.0.0.1:40001');
-    expect(cells(r1)[2]).toMatch(/ago$/);
-    expect(cells(r1)[3]).toBe('no');
-    expect(cells(r1)[4]).toMatch(/^\d+(\.\d+)? KB\/s$/); // 50 kB in ~0.1 s
-    expect(cells(r1)[5]).toBe('50.0 KB');
-    expect(cells(r2)[1]).toBe('[2001:db8::2]:40002');
-    expect(cells(r2)[3]).toBe('yes');
-    expect(cells(r2)[4]).toBe('0 B/s');
-    expect(cells(r2)[9]).toBe('7');
+    expect(cells(r1)[1]).toMatch(/ago$/);
+    expect(cells(r1)[2]).toMatch(/^\d+(\.\d+)? KB\/s$/); // 50 kB in ~0.1 s
+    expect(cells(r1)[3]).toBe('50.0 KB');
+    expect(cells(r2)[2]).toBe('0 B/s');
+    expect(cells(r2)[3]).toBe('60 B');
+    expect(cells(r2)[4]).toBe('7');
     expect(cells(r2)[0]).toContain('mesh');
     expect(cells(r2)[0]).toContain('prober');
     expect(cells(r2)[0]).toContain('dup');
     fireEvent.click(within(r2).getByRole('button', { name: `Copy ${peer(2).key}` }));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(peer(2).key));
+    // Copying does not open the row's details.
+    expect(screen.queryByTestId('peer-detail')).toBeNull();
     await waitFor(() =>
       expect(
         within(screen.getAllByTestId('peer-row')[1]).getByRole('button', { name: `Copy ${peer(2).key}` }).textContent,
       ).toBe('Copied'),
     );
+  });
+
+  it("opens a peer's detail row from its toggle or a click on the row: address, home, both directions, drops by reason", async () => {
+    const api = setup();
+    await ready();
+    act(() =>
+      api.emit('peers.snapshot', [
+        peer(1),
+        peer(2, {
+          remoteAddress: '2001:db8::2',
+          isMeshPeer: true,
+          bytesIn: 2048,
+          packetsIn: 3,
+          bytesOut: 4096,
+          packetsOut: 5,
+          drops: 9,
+          dropsBy: { unknownDest: 4, queueFull: 3, writeTimeout: 2 },
+          rateLimitWaits: 6,
+        }),
+      ]),
+    );
+    const toggle = within(screen.getAllByTestId('peer-row')[1]).getByTestId('peer-expand');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(toggle.getAttribute('aria-label')).toBe(`Details of ${peer(2).key.slice(0, 16)}…`);
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const detail = screen.getByTestId('peer-detail');
+    expect(toggle.getAttribute('aria-controls')).toBe(detail.id);
+    const pairs = [...detail.querySelectorAll('dt')].map(
+      (dt) => `${dt.textContent}: ${dt.nextElementSibling!.textContent}`,
+    );
+    expect(pairs.slice(1)).toEqual([
+      'Remote address: [2001:db8::2]:40002 over tcp',
+      'Home: yes: this relay is its home',
+      'Origin: mesh peer: another DERP server of this region',
+      'In (sent by it): 2.05 KB, 3 packets',
+      'Out (to it): 4.10 KB, 5 packets',
+      'Dropped, sent by it: 4 to an unknown destination',
+      'Dropped, addressed to it: 3 queue full, 2 write timeout',
+      'Rate limit: paused 6 times (slows the sender; drops nothing)',
+    ]);
+    expect(pairs[0]).toMatch(/^Connected since: .+ \(.+ ago\)$/);
+    // The expanded row is taller, and the rows after it move down by as much.
+    await waitFor(() => expect(screen.getByTestId('peers-scroller').style.height).toBe(`${2 * 34 + 132 + 1}px`));
+    fireEvent.click(toggle);
+    expect(screen.queryByTestId('peer-detail')).toBeNull();
+    fireEvent.click(within(screen.getAllByTestId('peer-row')[0]).getAllByRole('cell')[1]);
+    expect(within(screen.getAllByTestId('peer-row')[0]).getByTestId('peer-detail')).toBeTruthy();
   });
 });
 
@@ -390,6 +449,51 @@ describe('charts and map entry', () => {
     // Arrow keys move between the tabs.
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Tailscale JSON' }), { key: 'ArrowRight' });
     expect(pre.textContent).toMatch(/^regions:/);
+  });
+});
+
+describe('map entry clients cannot use', () => {
+  const problems = [
+    { what: 'TLS is off. Tailscale clients reach DERP nodes only over HTTPS.', change: 'Use self-signed TLS.' },
+    { what: 'Clients would dial localhost, a loopback address.', change: 'Set Host name.' },
+  ];
+  const fix = { changes: { tlsMode: 'self-signed' as const, hostName: '192.0.2.2', ipv4: '192.0.2.2' }, remaining: [] };
+
+  it('says why and what to change, shows the proposed settings beside the current ones, and applies them', async () => {
+    const api = setup();
+    let fixed = false;
+    api.answers['relay.mapEntry'] = () =>
+      fixed
+        ? { yaml: 'regions:\n', json: '{}', problems: [], fix: null }
+        : { yaml: 'regions:\n', json: '{}', problems, fix };
+    api.answers['settings.save'] = (s) => {
+      fixed = true;
+      return { ok: true, snapshot: { settings: s as RelaySettings, file: '/data/settings.json' } };
+    };
+    await ready();
+    const box = await screen.findByTestId('entry-problems');
+    expect(box.textContent).toContain(
+      'TLS is off. Tailscale clients reach DERP nodes only over HTTPS. Use self-signed TLS.',
+    );
+    expect(box.textContent).toContain('Clients would dial localhost');
+    expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Fix the problems above/);
+    const rows = within(screen.getByTestId('entry-fix'))
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => [...r.children].map((c) => c.textContent));
+    expect(rows).toEqual([
+      ['TLS', 'none', 'self-signed'],
+      ['Public host name', 'localhost', '192.0.2.2'],
+      ['Public IPv4', '(empty)', '192.0.2.2'],
+    ]);
+    fireEvent.click(screen.getByRole('button', { name: 'Apply these settings' }));
+    expect((await screen.findByTestId('entry-fix-applied')).textContent).toBe(
+      'Applied. Start the relay to serve the new entry.',
+    );
+    expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({ ...DEFAULT_SETTINGS, ...fix.changes });
+    await waitFor(() => expect(screen.queryByTestId('entry-problems')).toBeNull());
+    expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Paste it into the DERP map/);
+    expect((screen.getByLabelText('TLS') as HTMLSelectElement).value).toBe('self-signed');
   });
 });
 

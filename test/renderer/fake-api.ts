@@ -76,6 +76,8 @@ export const peer = (id: number, over: Partial<PeerInfo> = {}): PeerInfo => ({
   bytesOut: id * 20,
   packetsOut: id,
   drops: 0,
+  dropsBy: { unknownDest: 0, queueFull: 0, writeTimeout: 0 },
+  rateLimitWaits: 0,
   inactiveDuplicate: false,
   ...over,
 });

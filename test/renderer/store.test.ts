@@ -76,16 +76,15 @@ describe('sortAndFilter', () => {
     expect(sortAndFilter(rows, '', 'rate', true).map((p) => p.id)).toEqual([3, 2, 1, 260]);
     expect(sortAndFilter(rows, '', 'connectedAt', false).map((p) => p.id)).toEqual([1, 2, 3, 260]);
     expect(sortAndFilter(rows, '', 'connectedAt', true).map((p) => p.id)).toEqual([260, 3, 2, 1]);
-    expect(sortAndFilter(rows, '', 'preferred', false).map((p) => p.id)).toEqual([1, 3, 2, 260]);
   });
 
-  it('sorts remote addresses numerically, IPv4 before IPv6', () => {
-    const r = (id: number, remoteAddress: string, remotePort = 1): PeerRow => ({
-      ...peer(id, { remoteAddress, remotePort }),
-      rate: 0,
-    });
-    const list = [r(1, '10.0.0.10'), r(2, '2001:db8::1'), r(3, '10.0.0.9'), r(4, '9.0.0.1'), r(5, '10.0.0.9', 0)];
-    expect(sortAndFilter(list, '', 'remote', false).map((p) => p.id)).toEqual([4, 5, 3, 1, 2]);
+  it('sorts by traffic, bytes both ways together', () => {
+    const list: PeerRow[] = [
+      { ...peer(1, { bytesIn: 10, bytesOut: 500 }), rate: 0 },
+      { ...peer(2, { bytesIn: 400, bytesOut: 0 }), rate: 0 },
+      { ...peer(3, { bytesIn: 0, bytesOut: 0 }), rate: 0 },
+    ];
+    expect(sortAndFilter(list, '', 'traffic', true).map((p) => p.id)).toEqual([1, 2, 3]);
   });
 
   it('filters by key or address:port, case-insensitively, including [ipv6]:port', () => {
@@ -280,5 +279,67 @@ describe('relay store', () => {
     api.answers['allowlist.save'] = () => Promise.reject(new Error('permission denied'));
     await useRelayStore.getState().saveAllowList('# three\n');
     expect(useRelayStore.getState().allowListSave.error).toBe('Not saved: permission denied');
+  });
+
+  it("applies the map entry's proposed settings and restarts a running relay with them, in that order", async () => {
+    const running: RelayState = { status: 'running', endpoints: [], publicKey: 'k', startedAt: 1 };
+    const fix = { changes: { tlsMode: 'self-signed' as const, listenAddr: ':3340' }, remaining: [] };
+    const api = connect({
+      'relay.getState': () => running,
+      'relay.mapEntry': () => ({ yaml: 'y', json: 'j', problems: [{ what: 'TLS is off.', change: 'x' }], fix }),
+      'settings.save': (s) => ({ ok: true, snapshot: { settings: s, file: '/s.json' } }),
+      'relay.stop': () => ({ status: 'stopped' }),
+      'relay.start': () => running,
+    });
+    await expect.poll(() => useRelayStore.getState().mapEntry?.fix).toEqual(fix);
+    await useRelayStore.getState().applyEntryFix();
+    const order = api.names().filter((n) => ['settings.save', 'relay.stop', 'relay.start'].includes(n));
+    expect(order).toEqual(['settings.save', 'relay.stop', 'relay.start']);
+    expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({
+      ...DEFAULT_SETTINGS,
+      tlsMode: 'self-signed',
+      listenAddr: ':3340',
+    });
+    const s = useRelayStore.getState();
+    expect(s.settings?.settings.tlsMode).toBe('self-signed');
+    expect(s.entryFix.saved).toBe('Applied: the relay restarted with the new settings.');
+    expect(s.busy).toBe(false);
+
+    api.answers['relay.start'] = () => ({ status: 'failed', error: 'address in use' });
+    await useRelayStore.getState().applyEntryFix();
+    expect(useRelayStore.getState().entryFix.error).toBe(
+      'Not applied: saved, but the relay did not start again: address in use',
+    );
+  });
+
+  it('shows the 1 h and 24 h windows from the host, refreshed once a step has passed, and keeps the 5 min ring', async () => {
+    let clock = 1_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    const api = connect({
+      'stats.history': (w) => (w === '5m' ? [sample(1), sample(2)] : [sample(w === '1h' ? 10_000 : 120_000)]),
+    });
+    await expect.poll(() => useRelayStore.getState().ready).toBe(true);
+    const asked = () => api.calls.filter((c) => c.name === 'stats.history').map((c) => c.args[0]);
+    expect(asked()).toEqual(['5m']);
+    await useRelayStore.getState().setChartWindow('1h');
+    expect(asked()).toEqual(['5m', '1h']);
+    expect(times(useRelayStore.getState().windowSamples)).toEqual([10_000]);
+    expect(useRelayStore.getState().chartWindow).toBe('1h');
+
+    api.emit('stats.sample', sample(3));
+    expect(asked()).toEqual(['5m', '1h']); // the 10 s step is not over yet
+    expect(times(useRelayStore.getState().samples)).toEqual([1, 2, 3]);
+    clock += 10_000;
+    api.emit('stats.sample', sample(4));
+    expect(asked()).toEqual(['5m', '1h', '1h']);
+
+    await useRelayStore.getState().setChartWindow('24h');
+    expect(times(useRelayStore.getState().windowSamples)).toEqual([120_000]);
+    await useRelayStore.getState().setChartWindow('5m');
+    clock += 600_000;
+    api.emit('stats.sample', sample(5));
+    expect(asked()).toEqual(['5m', '1h', '1h', '24h']);
+    expect(times(useRelayStore.getState().samples)).toEqual([1, 2, 3, 4, 5]);
+    vi.restoreAllMocks();
   });
 });

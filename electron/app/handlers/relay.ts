@@ -1,6 +1,7 @@
 /** The running relay's calls: state, start and stop, its numbers, peers, trust, and its own DERP map entry. */
 import type { HandlersOf } from '../../../shared/api.js';
 import type { FileRules } from '../file-rules.js';
+import { entryProblems, hostResolves, proposeFix, reachableAddresses } from '../entry-check.js';
 import { buildMapEntry, portsFromSettings } from '../map-entry.js';
 import type { RelayController } from '../relay-controller.js';
 import type { SettingsStore } from '../settings-store.js';
@@ -30,14 +31,17 @@ export function relayHandlers(deps: {
     'relay.mapEntry': async () => {
       const s = (await settings.load()).settings;
       const state = controller.getState();
-      return buildMapEntry(
-        s,
-        controller.listening() ?? portsFromSettings(s),
-        state.status === 'running' ? state.certName : undefined,
-      );
+      const certName = state.status === 'running' ? state.certName : undefined;
+      const resolves = await hostResolves(s);
+      const problems = entryProblems(s, certName, resolves);
+      return {
+        ...buildMapEntry(s, controller.listening() ?? portsFromSettings(s), certName),
+        problems,
+        fix: problems.length > 0 ? proposeFix(s, reachableAddresses(), resolves) : null,
+      };
     },
     'peers.list': async () => controller.peers(),
-    'stats.history': async () => controller.history(),
+    'stats.history': async (window) => controller.history(window),
     'trust.get': async () => controller.trust(),
   };
 }

@@ -1,35 +1,26 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
 import { useRelayStore, type PeerRow } from './store.js';
 import { CopyButton } from '../components/CopyButton.js';
 
-export type SortKey =
-  | 'key'
-  | 'remote'
-  | 'connectedAt'
-  | 'preferred'
-  | 'rate'
-  | 'bytesIn'
-  | 'bytesOut'
-  | 'packetsIn'
-  | 'packetsOut'
-  | 'drops';
+export type SortKey = 'key' | 'connectedAt' | 'rate' | 'traffic' | 'drops';
 
+/**
+ * What fits beside the settings at 1400 px and alone at 900 px; the rest of a peer is in its detail row. Traffic is
+ * bytes both ways, for sorting by volume.
+ */
 const COLUMNS: Array<{ key: SortKey; label: string; numeric?: boolean }> = [
   { key: 'key', label: 'Node key' },
-  { key: 'remote', label: 'Remote address' },
   { key: 'connectedAt', label: 'Connected' },
-  { key: 'preferred', label: 'Home' },
   { key: 'rate', label: 'Rate', numeric: true },
-  { key: 'bytesIn', label: 'Bytes in', numeric: true },
-  { key: 'bytesOut', label: 'Bytes out', numeric: true },
-  { key: 'packetsIn', label: 'Packets in', numeric: true },
-  { key: 'packetsOut', label: 'Packets out', numeric: true },
+  { key: 'traffic', label: 'Traffic', numeric: true },
   { key: 'drops', label: 'Drops', numeric: true },
 ];
 
 const ROW_HEIGHT = 34;
+/** The detail row's fixed height, so that the virtualiser knows every row's size without measuring. */
+const DETAIL_HEIGHT = 132;
 /** The body grows with the rows up to this height (see .peer-body's max-height), then scrolls. */
 const BODY_MIN = 2 * ROW_HEIGHT;
 
@@ -38,27 +29,8 @@ export function formatRemote(p: { remoteAddress: string; remotePort: number }): 
   return p.remoteAddress.includes(':') ? `[${p.remoteAddress}]:${p.remotePort}` : `${p.remoteAddress}:${p.remotePort}`;
 }
 
-/** Orders IPv4 numerically before IPv6, then by port. */
-function remoteSortKey(p: PeerRow): string {
-  const port = String(p.remotePort).padStart(5, '0');
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(p.remoteAddress);
-  if (v4)
-    return `4${v4
-      .slice(1)
-      .map((o) => o.padStart(3, '0'))
-      .join('.')}:${port}`;
-  return `6${p.remoteAddress.toLowerCase()}:${port}`;
-}
-
 function sortValue(p: PeerRow, k: SortKey): string | number {
-  switch (k) {
-    case 'remote':
-      return remoteSortKey(p);
-    case 'preferred':
-      return p.preferred ? 1 : 0;
-    default:
-      return p[k];
-  }
+  return k === 'traffic' ? p.bytesIn + p.bytesOut : p[k];
 }
 
 export function matchesFilter(p: PeerRow, f: string): boolean {
@@ -87,22 +59,40 @@ const PeerRowView = memo(function PeerRowView({
   now,
   index,
   start,
+  expanded,
+  onToggle,
 }: {
   p: PeerRow;
   now: number;
   index: number;
   start: number;
+  expanded: boolean;
+  onToggle: (id: number) => void;
 }) {
+  const detailId = `peer-detail-${p.id}`;
   return (
     <div
-      className={`peer-grid peer-row${p.inactiveDuplicate ? ' dup' : ''}`}
+      className={`peer-grid peer-row${p.inactiveDuplicate ? ' dup' : ''}${expanded ? ' open' : ''}`}
       role="row"
       aria-rowindex={index + 2}
       data-testid="peer-row"
       data-peer-id={p.id}
-      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+      style={{ transform: `translateY(${start}px)`, height: expanded ? ROW_HEIGHT + DETAIL_HEIGHT : ROW_HEIGHT }}
+      // A click anywhere on the row toggles it too; its buttons (toggle, copy) do their own thing.
+      onClick={(e) => !(e.target as HTMLElement).closest('button') && onToggle(p.id)}
     >
       <span role="cell" className="keycell">
+        <button
+          type="button"
+          className="expander"
+          aria-expanded={expanded}
+          aria-controls={expanded ? detailId : undefined}
+          aria-label={`Details of ${shortNodeKey(p.key)}`}
+          data-testid="peer-expand"
+          onClick={() => onToggle(p.id)}
+        >
+          <span aria-hidden="true">{expanded ? '▾' : '▸'}</span>
+        </button>
         <code title={p.key}>{shortNodeKey(p.key)}</code>
         <CopyButton className="copy" text={p.key} label={`Copy ${p.key}`} />
         {p.isMeshPeer && (
@@ -121,32 +111,68 @@ const PeerRowView = memo(function PeerRowView({
           </span>
         )}
       </span>
-      <span role="cell">{formatRemote(p)}</span>
       <span role="cell" title={new Date(p.connectedAt).toLocaleString()}>
         {formatAgo(p.connectedAt, now)}
       </span>
-      <span role="cell">{p.preferred ? 'yes' : 'no'}</span>
       <span role="cell" className="num">
         {formatRate(p.rate)}
       </span>
-      <span role="cell" className="num">
-        {formatBytes(p.bytesIn)}
-      </span>
-      <span role="cell" className="num">
-        {formatBytes(p.bytesOut)}
-      </span>
-      <span role="cell" className="num">
-        {formatCount(p.packetsIn)}
-      </span>
-      <span role="cell" className="num">
-        {formatCount(p.packetsOut)}
+      <span role="cell" className="num" title={`in ${formatBytes(p.bytesIn)}, out ${formatBytes(p.bytesOut)}`}>
+        {formatBytes(p.bytesIn + p.bytesOut)}
       </span>
       <span role="cell" className={`num${p.drops > 0 ? ' warn-text' : ''}`}>
         {formatCount(p.drops)}
       </span>
+      {expanded && <PeerDetail p={p} now={now} id={detailId} />}
     </div>
   );
 });
+
+/** Everything else about a peer, in the row's full width. */
+function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
+  const d = p.dropsBy;
+  const origin = p.isMeshPeer
+    ? 'mesh peer: another DERP server of this region'
+    : p.isProber
+      ? 'prober: a monitoring client'
+      : 'client connected here';
+  return (
+    <div role="cell" id={id} className="peer-detail" data-testid="peer-detail" style={{ height: DETAIL_HEIGHT }}>
+      <dl>
+        <dt>Connected since</dt>
+        <dd>
+          {new Date(p.connectedAt).toLocaleString()} ({formatAgo(p.connectedAt, now)})
+        </dd>
+        <dt>Remote address</dt>
+        <dd>
+          {formatRemote(p)} over {p.transport}
+        </dd>
+        <dt>Home</dt>
+        <dd>{p.preferred ? 'yes: this relay is its home' : 'no'}</dd>
+        <dt>Origin</dt>
+        <dd>{origin}</dd>
+      </dl>
+      <dl>
+        <dt>In (sent by it)</dt>
+        <dd>
+          {formatBytes(p.bytesIn)}, {formatCount(p.packetsIn)} packets
+        </dd>
+        <dt>Out (to it)</dt>
+        <dd>
+          {formatBytes(p.bytesOut)}, {formatCount(p.packetsOut)} packets
+        </dd>
+        <dt>Dropped, sent by it</dt>
+        <dd>{formatCount(d.unknownDest)} to an unknown destination</dd>
+        <dt>Dropped, addressed to it</dt>
+        <dd>
+          {formatCount(d.queueFull)} queue full, {formatCount(d.writeTimeout)} write timeout
+        </dd>
+        <dt>Rate limit</dt>
+        <dd>paused {formatCount(p.rateLimitWaits)} times (slows the sender; drops nothing)</dd>
+      </dl>
+    </div>
+  );
+}
 
 /** Connected clients; virtualised so that ten thousand rows cost what a screenful does. */
 export function PeersTable() {
@@ -155,13 +181,25 @@ export function PeersTable() {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'connectedAt', desc: false });
   const rows = useMemo(() => sortAndFilter(peers, filter, sort.key, sort.desc), [peers, filter, sort]);
   const scroller = useRef<HTMLDivElement>(null);
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
+  const toggle = useCallback(
+    (id: number) =>
+      setExpanded((prev) => {
+        const next = new Set(prev);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: (i) => (expanded.has(rows[i].id) ? ROW_HEIGHT + DETAIL_HEIGHT : ROW_HEIGHT),
     overscan: 8,
     getItemKey: (i) => rows[i].id,
   });
+  // Sizes are cached per row key: an expanded or collapsed row must be sized again.
+  useEffect(() => virtual.measure(), [expanded, virtual]);
   // Relative times move on with each snapshot (about once a second).
   // eslint-disable-next-line react-hooks/exhaustive-deps -- read the clock once per snapshot, not per render
   const now = useMemo(() => Date.now(), [peers]);
@@ -189,40 +227,46 @@ export function PeersTable() {
         aria-rowcount={rows.length + 1}
         data-testid="peers-table"
       >
-        <div className="peers-inner">
-          <div className="peer-grid peer-header" role="row" aria-rowindex={1}>
-            {COLUMNS.map((c) => (
-              <span
-                key={c.key}
-                role="columnheader"
-                aria-sort={sort.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
-                className={c.numeric ? 'num' : ''}
+        <div className="peer-grid peer-header" role="row" aria-rowindex={1}>
+          {COLUMNS.map((c) => (
+            <span
+              key={c.key}
+              role="columnheader"
+              aria-sort={sort.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+              className={c.numeric ? 'num' : ''}
+            >
+              <button
+                type="button"
+                data-testid={`sort-${c.key}`}
+                onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : !!c.numeric })}
               >
-                <button
-                  type="button"
-                  data-testid={`sort-${c.key}`}
-                  onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : !!c.numeric })}
-                >
-                  {c.label}
-                  <span aria-hidden="true">{sort.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : ''}</span>
-                </button>
-              </span>
+                {c.label}
+                <span aria-hidden="true">{sort.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : ''}</span>
+              </button>
+            </span>
+          ))}
+        </div>
+        <div
+          className="peer-body"
+          ref={scroller}
+          data-testid="peers-scroller"
+          style={{ height: Math.max(BODY_MIN, virtual.getTotalSize() + 1) }}
+        >
+          {rows.length === 0 && (
+            <p className="empty">{peers.length ? 'No peer matches the filter.' : 'No clients connected.'}</p>
+          )}
+          <div className="peer-spacer" style={{ height: virtual.getTotalSize() }}>
+            {virtual.getVirtualItems().map((v) => (
+              <PeerRowView
+                key={v.key}
+                p={rows[v.index]}
+                now={now}
+                index={v.index}
+                start={v.start}
+                expanded={expanded.has(rows[v.index].id)}
+                onToggle={toggle}
+              />
             ))}
-          </div>
-          <div
-            className="peer-body"
-            ref={scroller}
-            data-testid="peers-scroller"
-            style={{ height: Math.max(BODY_MIN, rows.length * ROW_HEIGHT + 1) }}
-          >
-            {rows.length === 0 && (
-              <p className="empty">{peers.length ? 'No peer matches the filter.' : 'No clients connected.'}</p>
-            )}
-            <div className="peer-spacer" style={{ height: virtual.getTotalSize() }}>
-              {virtual.getVirtualItems().map((v) => (
-                <PeerRowView key={v.key} p={rows[v.index]} now={now} index={v.index} start={v.start} />
-              ))}
-            </div>
           </div>
         </div>
       </div>

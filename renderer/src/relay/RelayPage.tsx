@@ -1,3 +1,4 @@
+import './relay.css';
 import { CheckThisRelay } from '../diagnostics/CheckThisRelay.js';
 import { Charts } from './Charts.js';
 import { MapEntryPanel } from './MapEntryPanel.js';

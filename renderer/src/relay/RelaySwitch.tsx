@@ -33,7 +33,11 @@ export function RelaySwitch() {
           aria-checked={on}
           aria-label="Relay"
           className={`switch ${on ? 'on' : ''}`}
-          disabled={busy || !ready}
+          // While a start or stop runs, the switch stays focusable (a disabled button loses keyboard focus);
+          // the store ignores presses until it is done.
+          disabled={!ready}
+          aria-disabled={busy || undefined}
+          aria-busy={busy || undefined}
           aria-describedby="relay-status"
           onClick={() => void toggle()}
         >

@@ -7,6 +7,7 @@
 import { create, type StoreApi } from 'zustand';
 import {
   STATS_HISTORY_SECONDS,
+  STATS_WINDOWS,
   type AllowListFile,
   type DerpdeskApi,
   type MapEntry,
@@ -14,6 +15,7 @@ import {
   type RelayState,
   type SettingsSnapshot,
   type StatsSample,
+  type StatsWindow,
   type TrustSnapshot,
 } from '../../../shared/api.js';
 import type { RelaySettings, SettingsErrors } from '../../../shared/settings.js';
@@ -31,7 +33,11 @@ export interface RelayStore {
   state: RelayState;
   settings: SettingsSnapshot | null;
   peers: PeerRow[];
+  /** The last five minutes at 1 s, fed by the stats.sample event: the current rates and the 5 min chart. */
   samples: StatsSample[];
+  /** The window the charts show; for 1 h and 24 h, `windowSamples` holds the host's samples of it. */
+  chartWindow: StatsWindow;
+  windowSamples: StatsSample[];
   mapEntry: MapEntry | null;
   busy: boolean;
   error: string | null;
@@ -42,12 +48,18 @@ export interface RelayStore {
   allowList: AllowListFile | null;
   allowListSave: SaveOutcome<string[]>;
   settingsSave: SaveOutcome<SettingsErrors>;
+  /** The last "make the map entry usable" change: saving it, and restarting a running relay with it. */
+  entryFix: SaveOutcome<never>;
   /** Subscribes to the events and loads everything; returns the unsubscribe. */
   connect(api: DerpdeskApi): () => void;
   /** Fetches state, settings, history and peers again (after the bridge reconnects). */
   reload(): Promise<void>;
   toggle(): Promise<void>;
+  /** Shows another window; its history comes from the host, refreshed as its coarser steps complete. */
+  setChartWindow(w: StatsWindow): Promise<void>;
   refreshMapEntry(): Promise<void>;
+  /** Saves the settings the map entry proposes (mapEntry.fix) and restarts the relay if it runs. */
+  applyEntryFix(): Promise<void>;
   setSettings(s: SettingsSnapshot): void;
   /** Saves the settings form; the outcome (confirmation, field errors or failure) lands in `settingsSave`. */
   saveSettings(draft: RelaySettings): Promise<void>;
@@ -148,6 +160,22 @@ export const useRelayStore = create<RelayStore>((set, get) => {
   let mapRequests = 0;
   let trustAsked = -Infinity;
   let trustInFlight = false;
+  let windowAsked = -Infinity;
+  let windowRequests = 0;
+
+  /** Fetches a coarse window's history; only the newest request's answer counts, and only for the window shown. */
+  async function loadWindow(w: StatsWindow): Promise<void> {
+    const api = get().api;
+    if (!api) return;
+    const n = ++windowRequests;
+    windowAsked = Date.now();
+    try {
+      const windowSamples = await api.call('stats.history', w);
+      if (n === windowRequests && get().api === api && get().chartWindow === w) set({ windowSamples });
+    } catch {
+      // The chart keeps what it has; the next sample asks again once a step has passed.
+    }
+  }
 
   return {
     api: null,
@@ -156,6 +184,8 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     settings: null,
     peers: [],
     samples: [],
+    chartWindow: '5m',
+    windowSamples: [],
     mapEntry: null,
     busy: false,
     error: null,
@@ -164,6 +194,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     allowList: null,
     allowListSave: NOT_SAVED,
     settingsSave: NOT_SAVED,
+    entryFix: NOT_SAVED,
 
     connect(api) {
       ring = new SampleRing();
@@ -174,6 +205,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         ready: false,
         error: null,
         samples: [],
+        windowSamples: [],
         peers: [],
         mapEntry: null,
         trust: null,
@@ -181,6 +213,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         allowList: null,
         allowListSave: NOT_SAVED,
         settingsSave: NOT_SAVED,
+        entryFix: NOT_SAVED,
       });
       const offs = [
         api.on('relay.state', (state) => {
@@ -192,6 +225,8 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         api.on('stats.sample', (s) => {
           set({ samples: ring.push(s) });
           if (Date.now() - trustAsked >= TRUST_REFRESH_MS) void get().refreshTrust();
+          const w = get().chartWindow;
+          if (w !== '5m' && Date.now() - windowAsked >= STATS_WINDOWS[w].stepMs) void loadWindow(w);
         }),
         api.on('peers.snapshot', (p) => {
           peerEvents++;
@@ -206,6 +241,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     },
 
     ...settingsActions(set, get),
+    ...entryFixActions(set, get),
     ...allowListActions(set, get),
 
     async reload() {
@@ -217,7 +253,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         const [state, settings, history, peers] = await Promise.all([
           api.call('relay.getState'),
           api.call('settings.get'),
-          api.call('stats.history'),
+          api.call('stats.history', '5m'),
           api.call('peers.list'),
         ]);
         if (get().api !== api) return;
@@ -235,7 +271,19 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         if (get().api === api) set({ error: `Could not load the relay's state: ${errorMessage(err)}` });
         return;
       }
-      await Promise.all([get().refreshMapEntry(), get().refreshTrust(), get().loadAllowList()]);
+      const w = get().chartWindow;
+      await Promise.all([
+        get().refreshMapEntry(),
+        get().refreshTrust(),
+        get().loadAllowList(),
+        w === '5m' ? null : loadWindow(w),
+      ]);
+    },
+
+    async setChartWindow(w) {
+      if (w === get().chartWindow) return;
+      set({ chartWindow: w, windowSamples: [] });
+      if (w !== '5m') await loadWindow(w);
     },
 
     async toggle() {
@@ -322,6 +370,45 @@ function settingsActions(
     },
 
     clearSettingsSave: () => get().settingsSave !== NOT_SAVED && set({ settingsSave: NOT_SAVED }),
+  };
+}
+
+/** Applies the map entry's proposed settings: save them, then restart a running relay so that they take effect. */
+function entryFixActions(set: SetRelay, get: GetRelay): Pick<RelayStore, 'applyEntryFix'> {
+  return {
+    async applyEntryFix() {
+      const { api, mapEntry, settings, state, entryFix, busy } = get();
+      if (!api || !mapEntry?.fix || !settings || entryFix.saving || busy) return;
+      const running = state.status === 'running' || state.status === 'starting';
+      set({ entryFix: { ...NOT_SAVED, saving: true }, busy: running });
+      try {
+        const r = await api.call('settings.save', { ...settings.settings, ...mapEntry.fix.changes });
+        if (!r.ok) {
+          const why = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`);
+          throw new Error(`the host refused the settings (${why.join('; ')})`);
+        }
+        get().setSettings(r.snapshot);
+        if (running) {
+          await api.call('relay.stop');
+          const after = await api.call('relay.start');
+          set({ state: after });
+          if (after.status === 'failed') throw new Error(`saved, but the relay did not start again: ${after.error}`);
+        }
+        set({
+          entryFix: {
+            ...NOT_SAVED,
+            saved: running
+              ? 'Applied: the relay restarted with the new settings.'
+              : 'Applied. Start the relay to serve the new entry.',
+          },
+        });
+      } catch (err) {
+        set({ entryFix: { ...NOT_SAVED, error: `Not applied: ${errorMessage(err)}` } });
+      } finally {
+        set({ busy: false });
+      }
+      await get().refreshMapEntry();
+    },
   };
 }
 
