@@ -1,0 +1,50 @@
+/**
+ * How acme-client talks to ACME servers. It has one shared axios instance and no per-client transport options, so
+ * the settings live here, installed once: a deadline on every request, short in-library retries (our own back-off
+ * in the certificate manager does the waiting), and an extra trust anchor per directory origin (a test or private
+ * ACME server), added to the system roots for requests to that origin only.
+ */
+import acme from 'acme-client';
+import https from 'node:https';
+import tls from 'node:tls';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+const agentsByOrigin = new Map<string, https.Agent>();
+let installed = false;
+
+interface AcmeSettings {
+  retryMaxAttempts: number;
+  retryDefaultDelay: number;
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const defaults = acme.axios.defaults as typeof acme.axios.defaults & { acmeSettings: AcmeSettings };
+  // acme-client waits 5 s, 10 s, ... up to five times for a server that does not answer; one quick retry is
+  // enough, after which the manager's back-off and log line tell the operator.
+  defaults.acmeSettings.retryMaxAttempts = 1;
+  defaults.acmeSettings.retryDefaultDelay = 1;
+  defaults.timeout = REQUEST_TIMEOUT_MS;
+  acme.axios.interceptors.request.use((config) => {
+    const agent = config.url ? agentsByOrigin.get(originOf(config.url)) : undefined;
+    if (agent) config.httpsAgent = agent;
+    return config;
+  });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+/** Makes acme-client ready; with `caPem`, requests to the directory's origin also trust that certificate. */
+export function configureAcmeHttp(directoryUrl: string, caPem: string | null): void {
+  install();
+  const origin = originOf(directoryUrl);
+  if (caPem) agentsByOrigin.set(origin, new https.Agent({ ca: [...tls.rootCertificates, caPem], keepAlive: false }));
+  else agentsByOrigin.delete(origin);
+}
