@@ -87,7 +87,12 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-pebble-'));
   const own = await loadOrCreateSelfSigned(dir, '127.0.0.1');
-  const [acmePort, mgmtPort, dnsPort, dnsMgmtPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [acmePort, mgmtPort, dnsPort, dnsMgmtPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const config = {
     pebble: {
       listenAddress: `127.0.0.1:${acmePort}`,
@@ -141,8 +146,18 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor('challtestsrv', 10_000, () => canConnect(dnsMgmtPort), () => log.text);
-    await waitFor('pebble', 10_000, async () => (await get(directoryUrl, ca)).status === 200, () => log.text);
+    await waitFor(
+      'challtestsrv',
+      10_000,
+      () => canConnect(dnsMgmtPort),
+      () => log.text,
+    );
+    await waitFor(
+      'pebble',
+      10_000,
+      async () => (await get(directoryUrl, ca)).status === 200,
+      () => log.text,
+    );
   } catch (err) {
     await stop();
     throw err;

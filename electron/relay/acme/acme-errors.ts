@@ -6,16 +6,6 @@ import { errorMessage } from '../../../shared/errors.js';
 
 export type AcmeStage = 'directory' | 'challenge' | 'finalize';
 
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 const UNTRUSTED = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -31,25 +21,19 @@ interface Context {
   challenge?: string;
 }
 
-/** The transport error code under axios's wrapper (Node 20 reports a failed dual-stack connect as an AggregateError). */
-function transportCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string }; errors?: Array<{ code?: string }> };
-  return e.cause?.code ?? e.errors?.[0]?.code ?? e.code;
-}
-
-function hasResponse(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'response' in err && Boolean((err as { response?: unknown }).response);
-}
-
-export function describeAcmeError(err: unknown, stage: AcmeStage, ctx: Context): string {
-  const code = transportCode(err);
-  if (!hasResponse(err) && code && UNREACHABLE.has(code))
-    return `cannot reach the ACME server ${ctx.directoryUrl} (${code}): check -acme-directory and this machine's connection to it`;
+/** `transportCode`: why the directory could not be fetched just after the failure (see probeDirectory), if so. */
+export function describeAcmeError(err: unknown, stage: AcmeStage, ctx: Context, transportCode: string | null): string {
+  const code = transportCode;
   if (code && UNTRUSTED.has(code))
     return `the ACME server ${ctx.directoryUrl} presented a TLS certificate this machine does not trust (${code}); for a test or private CA, give its CA certificate with -acme-ca-file`;
-  const detail = errorMessage(err) || String(code ?? 'unknown error');
+  if (code)
+    return `cannot reach the ACME server ${ctx.directoryUrl} (${code}): check -acme-directory and this machine's connection to it`;
+  const detail = errorMessage(err) || 'no reason given';
   if (stage === 'challenge') {
-    const port = ctx.challenge === 'http-01' ? 'the -http-port listener (port 80 for a public CA)' : 'the relay\'s TLS port (443 for a public CA)';
+    const port =
+      ctx.challenge === 'http-01'
+        ? 'the -http-port listener (port 80 for a public CA)'
+        : "the relay's TLS port (443 for a public CA)";
     return `the ACME server could not verify ${ctx.challenge ?? 'the'} challenge for ${ctx.hostname}: ${detail}; check that ${ctx.hostname} resolves to this machine and that ${port} is reachable from the internet`;
   }
   return `the ACME server ${ctx.directoryUrl} refused: ${detail}`;

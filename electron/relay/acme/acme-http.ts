@@ -2,7 +2,8 @@
  * How acme-client talks to ACME servers. It has one shared axios instance and no per-client transport options, so
  * the settings live here, installed once: a deadline on every request, short in-library retries (our own back-off
  * in the certificate manager does the waiting), and an extra trust anchor per directory origin (a test or private
- * ACME server), added to the system roots for requests to that origin only.
+ * ACME server), added to the system roots for requests to that origin only. acme-client loses the reason when a
+ * request gets no answer at all (it reports a TypeError), so a failed attempt asks the directory again here.
  */
 import acme from 'acme-client';
 import https from 'node:https';
@@ -47,4 +48,31 @@ export function configureAcmeHttp(directoryUrl: string, caPem: string | null): v
   const origin = originOf(directoryUrl);
   if (caPem) agentsByOrigin.set(origin, new https.Agent({ ca: [...tls.rootCertificates, caPem], keepAlive: false }));
   else agentsByOrigin.delete(origin);
+}
+
+/**
+ * One GET of the directory with the same trust: the transport error code (ECONNREFUSED, ENOTFOUND, a TLS
+ * verification code) when it cannot be fetched, or null when it answers.
+ */
+export function probeDirectory(directoryUrl: string, timeoutMs = 10_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    let req: ReturnType<typeof https.get>;
+    try {
+      req = https.get(
+        directoryUrl,
+        { agent: agentsByOrigin.get(originOf(directoryUrl)), timeout: timeoutMs },
+        (res) => {
+          res.resume();
+          resolve(null);
+        },
+      );
+    } catch (err) {
+      resolve((err as NodeJS.ErrnoException).code ?? 'EINVAL');
+      return;
+    }
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] }) =>
+      resolve(err.code ?? err.errors?.[0]?.code ?? 'ECONNRESET'),
+    );
+  });
 }

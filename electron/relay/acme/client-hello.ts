@@ -65,7 +65,7 @@ function alpnOf(hello: Buffer): string[] {
 function protocolList(data: Buffer): string[] {
   const out: string[] = [];
   const end = Math.min(data.length, 2 + data.readUInt16BE(0));
-  for (let at = 2; at < end; ) {
+  for (let at = 2; at < end;) {
     const len = byteAt(data, at);
     out.push(data.subarray(at + 1, at + 1 + len).toString('latin1'));
     at += 1 + len;

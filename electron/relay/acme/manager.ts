@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../../shared/errors.js';
-import { configureAcmeHttp } from './acme-http.js';
+import { configureAcmeHttp, probeDirectory } from './acme-http.js';
 import { describeAcmeError, type AcmeStage } from './acme-errors.js';
 import { AcmeStore, cacheDir, type CachedCert } from './store.js';
 
@@ -54,7 +54,8 @@ export class AcmeConfigError extends Error {}
 const DEFAULT_RETRY = { firstMs: 60_000, maxMs: 3_600_000 };
 /** setTimeout's limit (about 24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export function checkAcmeHostname(hostname: string): string | null {
   if (!hostname) return 'a certificate from an ACME CA needs the DNS name clients dial (-hostname)';
@@ -170,10 +171,13 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     if (this.stopped) return;
     this.nextAt = at;
     const wait = Math.max(0, at - Date.now());
-    this.timer = setTimeout(() => {
-      if (Date.now() < at) this.schedule(at);
-      else void this.attempt();
-    }, Math.min(wait, MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => {
+        if (Date.now() < at) this.schedule(at);
+        else void this.attempt();
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
     this.timer.unref();
   }
 
@@ -190,20 +194,27 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
       this.failures = 0;
       this.lastError = undefined;
       this.emit('certificate', { chainPem: issued.chainPem, keyPem: issued.keyPem });
-      this.log.info(`acme: got a certificate for ${this.hostname} by ${this.lastChallenge}: ${this.summary(issued.leaf)}`);
+      this.log.info(
+        `acme: got a certificate for ${this.hostname} by ${this.lastChallenge}: ${this.summary(issued.leaf)}`,
+      );
       this.schedule(this.renewalTime(issued.leaf));
     } catch (err) {
       if (this.stopped) return;
       this.failures++;
-      this.lastError = describeAcmeError(err, stage.at, {
-        hostname: this.hostname,
-        directoryUrl: this.cfg.directoryUrl,
-        challenge: this.lastChallenge,
-      });
+      const unreachable = stage.at === 'challenge' ? null : await probeDirectory(this.cfg.directoryUrl);
+      if (this.stopped) return;
+      this.lastError = describeAcmeError(
+        err,
+        stage.at,
+        { hostname: this.hostname, directoryUrl: this.cfg.directoryUrl, challenge: this.lastChallenge },
+        unreachable,
+      );
       // Offer the other challenge first next time: the port the first one needs may be closed to the CA.
       this.challenges = [...this.challenges.slice(1), this.challenges[0]];
       const wait = Math.min(this.retry.firstMs * 2 ** (this.failures - 1), this.retry.maxMs);
-      const keeping = this.cert ? ` (still serving the current one, valid until ${this.cert.leaf.validTo})` : '';
+      const keeping = this.cert
+        ? ` (still serving the current one until ${describeLeaf(this.cert.leaf).notAfter})`
+        : '';
       this.log.warn(
         `acme: cannot get a certificate for ${this.hostname}: ${this.lastError}; next attempt in ${formatWait(wait)}${keeping}`,
       );
@@ -211,6 +222,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     }
   }
 
+  /** One order, step by step with acme-client, so a failure is known to be the CA, the challenge or the finalize. */
   private async issue(stage: { at: AcmeStage }): Promise<CachedCert> {
     const account = await this.store.accountKey(() => acme.crypto.createPrivateEcdsaKey());
     if (account.created) this.log.info(`acme: created an account key in ${this.store.dir}`);
@@ -221,46 +233,66 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
       backoffMin: 500,
       backoffMax: 10_000,
     });
+    await this.findOrCreateAccount(client, account.created);
+    const order = await client.createOrder({ identifiers: [{ type: 'dns', value: this.hostname }] });
+    for (const authz of await client.getAuthorizations(order)) {
+      if (authz.status !== 'valid') await this.prove(client, authz, stage);
+    }
+    stage.at = 'finalize';
     const [keyPem, csr] = await acme.crypto.createCsr(
       { commonName: this.hostname, altNames: [this.hostname] },
       await acme.crypto.createPrivateEcdsaKey(),
     );
-    const chainPem = await client.auto({
-      csr,
-      email: this.cfg.email || undefined,
-      termsOfServiceAgreed: true,
-      challengePriority: this.challenges,
-      // acme-client's self-check resolves the name from here; the CA's view is the one that counts.
-      skipChallengeVerification: true,
-      challengeCreateFn: async (authz, challenge, keyAuthorization) => {
-        stage.at = 'challenge';
-        await this.addChallenge(authz, challenge, keyAuthorization);
-      },
-      challengeRemoveFn: async (authz, challenge) => {
-        stage.at = 'finalize';
-        this.httpTokens.delete(challenge.token);
-        this.alpnContexts.delete(authz.identifier.value.toLowerCase());
-      },
-    });
+    const chainPem = await client.getCertificate(await client.finalizeOrder(order, csr));
     const leaf = new X509Certificate(chainPem);
     await this.store.saveCert(this.hostname, chainPem, keyPem.toString());
     return { chainPem, keyPem: keyPem.toString(), leaf };
   }
 
-  private async addChallenge(
-    authz: acme.Authorization,
-    challenge: { type: string; token: string },
-    keyAuthorization: string,
-  ): Promise<void> {
+  /**
+   * A known key looks its account up (a registration repeated for an existing account becomes an update, which
+   * some CAs refuse when it changes nothing); a new key, or one whose registration never finished, registers.
+   */
+  private async findOrCreateAccount(client: acme.Client, newKey: boolean): Promise<void> {
+    if (!newKey) {
+      const found = await client.createAccount({ onlyReturnExisting: true }).then(
+        () => true,
+        () => false,
+      );
+      if (found) return;
+    }
+    await client.createAccount({
+      termsOfServiceAgreed: true,
+      ...(this.cfg.email ? { contact: [`mailto:${this.cfg.email}`] } : {}),
+    });
+  }
+
+  /** Answers the preferred challenge the CA offers for `authz` and waits for the CA to check it. */
+  private async prove(client: acme.Client, authz: acme.Authorization, stage: { at: AcmeStage }): Promise<void> {
+    const challenge = this.challenges
+      .map((type) => authz.challenges.find((c) => c.type === type))
+      .find((c) => c !== undefined);
+    if (!challenge)
+      throw new Error(
+        `the CA offers none of the challenges this relay answers (${this.challenges.join(', ')}) for ${authz.identifier.value}`,
+      );
+    const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
+    const name = authz.identifier.value.toLowerCase();
+    stage.at = 'challenge';
+    this.lastChallenge = challenge.type as ChallengeType;
     if (challenge.type === 'http-01') {
       this.httpTokens.set(challenge.token, keyAuthorization);
-    } else if (challenge.type === 'tls-alpn-01') {
-      const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
-      this.alpnContexts.set(authz.identifier.value.toLowerCase(), tls.createSecureContext({ key, cert }));
     } else {
-      throw new Error(`the CA offers no challenge this relay can answer (got ${challenge.type})`);
+      const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+      this.alpnContexts.set(name, tls.createSecureContext({ key, cert }));
     }
-    this.lastChallenge = challenge.type;
+    try {
+      await client.completeChallenge(challenge);
+      await client.waitForValidStatus(challenge);
+    } finally {
+      this.httpTokens.delete(challenge.token);
+      this.alpnContexts.delete(name);
+    }
   }
 
   private summary(leaf: X509Certificate): string {
@@ -287,6 +319,7 @@ function describeLeaf(
 }
 
 function formatWait(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   return `${Math.round(ms / 60_000)} min`;
 }
