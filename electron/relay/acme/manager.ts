@@ -174,7 +174,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     this.timer = setTimeout(
       () => {
         if (Date.now() < at) this.schedule(at);
-        else void this.attempt();
+        else this.attempt().catch((err: unknown) => this.log.warn(`acme: attempt failed: ${errorMessage(err)}`));
       },
       Math.min(wait, MAX_TIMER_MS),
     );
