@@ -34,7 +34,7 @@ export interface RelayServiceConfig {
   addr: string;
   tls: TlsFiles | null;
   /** Certificates from an ACME CA instead of `tls` files (-certmode letsencrypt): TLS on `addr` either way. */
-  acme?: AcmeConfig;
+  acme?: AcmeConfig | null;
   /** derper's -http-port: the plain-HTTP listener beside a TLS one; -1 disables it. */
   httpPort: number;
   /** Server private key file (derper's -c). */
