@@ -5,22 +5,24 @@
  * ACME server), added to the system roots for requests to that origin only. acme-client loses the reason when a
  * request gets no answer at all (it reports a TypeError), so a failed attempt asks the directory again here.
  */
-import acme from 'acme-client';
+import type AcmeClient from 'acme-client';
 import https from 'node:https';
 import tls from 'node:tls';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const agentsByOrigin = new Map<string, https.Agent>();
-let installed = false;
+let loaded: Promise<AcmeLib> | null = null;
+
+export type AcmeLib = typeof AcmeClient;
 
 interface AcmeSettings {
   retryMaxAttempts: number;
   retryDefaultDelay: number;
 }
 
-function install(): void {
-  if (installed) return;
-  installed = true;
+/** acme-client with the settings above; loaded on first use, so commands that never use ACME do not pay for it. */
+async function load(): Promise<AcmeLib> {
+  const acme = ((await import('acme-client')) as unknown as { default: AcmeLib }).default;
   const defaults = acme.axios.defaults as typeof acme.axios.defaults & { acmeSettings: AcmeSettings };
   // acme-client waits 5 s, 10 s, ... up to five times for a server that does not answer; one quick retry is
   // enough, after which the manager's back-off and log line tell the operator.
@@ -32,6 +34,7 @@ function install(): void {
     if (agent) config.httpsAgent = agent;
     return config;
   });
+  return acme;
 }
 
 function originOf(url: string): string {
@@ -42,12 +45,14 @@ function originOf(url: string): string {
   }
 }
 
-/** Makes acme-client ready; with `caPem`, requests to the directory's origin also trust that certificate. */
-export function configureAcmeHttp(directoryUrl: string, caPem: string | null): void {
-  install();
+/** acme-client, ready; with `caPem`, requests to the directory's origin also trust that certificate. */
+export async function loadAcme(directoryUrl: string, caPem: string | null): Promise<AcmeLib> {
+  loaded ??= load();
+  const acme = await loaded;
   const origin = originOf(directoryUrl);
   if (caPem) agentsByOrigin.set(origin, new https.Agent({ ca: [...tls.rootCertificates, caPem], keepAlive: false }));
   else agentsByOrigin.delete(origin);
+  return acme;
 }
 
 /**

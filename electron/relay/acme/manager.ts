@@ -4,7 +4,7 @@
  * -certdir and reused across restarts, renewed at two thirds of their lifetime, and retried with a bounded
  * back-off after a failure. The relay swaps each new certificate in for new handshakes; connected clients stay.
  */
-import acme from 'acme-client';
+import type AcmeClient from 'acme-client';
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../../shared/errors.js';
-import { configureAcmeHttp, probeDirectory } from './acme-http.js';
+import { loadAcme, probeDirectory, type AcmeLib } from './acme-http.js';
 import { describeAcmeError, type AcmeStage } from './acme-errors.js';
 import { AcmeStore, cacheDir, type CachedCert } from './store.js';
 
@@ -83,6 +83,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
   private readonly hostname: string;
 
   private constructor(
+    private readonly acme: AcmeLib,
     private readonly cfg: AcmeConfig,
     private readonly store: AcmeStore,
     /** Challenge types to offer, most preferred first; a failure moves the next one to the front. */
@@ -109,10 +110,10 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
         throw new AcmeConfigError(`cannot read the ACME CA file ${cfg.caFile}: ${err.code ?? err.message}`);
       });
     }
-    configureAcmeHttp(cfg.directoryUrl, caPem);
+    const lib = await loadAcme(cfg.directoryUrl, caPem);
     const store = new AcmeStore(cacheDir(cfg.certdir, cfg.directoryUrl));
     const challenges: ChallengeType[] = opts.httpChallenge ? ['http-01', 'tls-alpn-01'] : ['tls-alpn-01'];
-    const m = new AcmeCertManager(cfg, store, challenges, opts.logger);
+    const m = new AcmeCertManager(lib, cfg, store, challenges, opts.logger);
     m.cert = await store.loadCert(m.hostname).catch((err: unknown) => {
       throw new AcmeConfigError(`cannot read the certificate cache in ${store.dir}: ${errorMessage(err)}`);
     });
@@ -224,9 +225,9 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
 
   /** One order, step by step with acme-client, so a failure is known to be the CA, the challenge or the finalize. */
   private async issue(stage: { at: AcmeStage }): Promise<CachedCert> {
-    const account = await this.store.accountKey(() => acme.crypto.createPrivateEcdsaKey());
+    const account = await this.store.accountKey(() => this.acme.crypto.createPrivateEcdsaKey());
     if (account.created) this.log.info(`acme: created an account key in ${this.store.dir}`);
-    const client = new acme.Client({
+    const client = new this.acme.Client({
       directoryUrl: this.cfg.directoryUrl,
       accountKey: account.pem,
       backoffAttempts: 10,
@@ -239,9 +240,9 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
       if (authz.status !== 'valid') await this.prove(client, authz, stage);
     }
     stage.at = 'finalize';
-    const [keyPem, csr] = await acme.crypto.createCsr(
+    const [keyPem, csr] = await this.acme.crypto.createCsr(
       { commonName: this.hostname, altNames: [this.hostname] },
-      await acme.crypto.createPrivateEcdsaKey(),
+      await this.acme.crypto.createPrivateEcdsaKey(),
     );
     const chainPem = await client.getCertificate(await client.finalizeOrder(order, csr));
     const leaf = new X509Certificate(chainPem);
@@ -253,7 +254,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
    * A known key looks its account up (a registration repeated for an existing account becomes an update, which
    * some CAs refuse when it changes nothing); a new key, or one whose registration never finished, registers.
    */
-  private async findOrCreateAccount(client: acme.Client, newKey: boolean): Promise<void> {
+  private async findOrCreateAccount(client: AcmeClient.Client, newKey: boolean): Promise<void> {
     if (!newKey) {
       const found = await client.createAccount({ onlyReturnExisting: true }).then(
         () => true,
@@ -268,7 +269,11 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
   }
 
   /** Answers the preferred challenge the CA offers for `authz` and waits for the CA to check it. */
-  private async prove(client: acme.Client, authz: acme.Authorization, stage: { at: AcmeStage }): Promise<void> {
+  private async prove(
+    client: AcmeClient.Client,
+    authz: AcmeClient.Authorization,
+    stage: { at: AcmeStage },
+  ): Promise<void> {
     const challenge = this.challenges
       .map((type) => authz.challenges.find((c) => c.type === type))
       .find((c) => c !== undefined);
@@ -283,7 +288,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     if (challenge.type === 'http-01') {
       this.httpTokens.set(challenge.token, keyAuthorization);
     } else {
-      const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+      const [key, cert] = await this.acme.crypto.createAlpnCertificate(authz, keyAuthorization);
       this.alpnContexts.set(name, tls.createSecureContext({ key, cert }));
     }
     try {
