@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../../util/log.js';
+import { HOSTNAME } from '../../../shared/address.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { loadAcme, probeDirectory, type AcmeLib } from './acme-http.js';
 import { describeAcmeError, type AcmeStage } from './acme-errors.js';
@@ -54,14 +55,12 @@ export class AcmeConfigError extends Error {}
 const DEFAULT_RETRY = { firstMs: 60_000, maxMs: 3_600_000 };
 /** setTimeout's limit (about 24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const HOSTNAME =
-  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export function checkAcmeHostname(hostname: string): string | null {
   if (!hostname) return 'a certificate from an ACME CA needs the DNS name clients dial (-hostname)';
   if (isIP(hostname))
     return `${hostname} is an IP address, and ACME CAs such as Let's Encrypt issue certificates for DNS names only: use -certmode self-signed (clients pin it by CertName), or give the relay a DNS name`;
-  if (!HOSTNAME.test(hostname)) return `"${hostname}" is not a valid DNS name`;
+  if (!HOSTNAME.test(hostname) || hostname.endsWith('.')) return `"${hostname}" is not a valid DNS name`;
   return null;
 }
 
