@@ -158,6 +158,27 @@ describe('-certmode letsencrypt against pebble', () => {
   });
 });
 
+describe('the ClientHello reader in front of the TLS port', () => {
+  it('ends only the connection for bytes that are not TLS, a truncated ClientHello, or an oversized one', async () => {
+    const s = await setup();
+    const relay = await relayFor(s);
+    const serial = await waitValid(relay);
+    const hello = await captureClientHello();
+    for (const bytes of [
+      Buffer.from('GET / HTTP/1.1\r\nHost: relay.test\r\n\r\n'),
+      hello.subarray(0, 20),
+      // A record header claiming a handshake larger than any ClientHello, then 17 KiB of it.
+      Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0x01, 0x00, 0xff, 0xfb]), Buffer.alloc(17 * 1024)]),
+    ]) {
+      const peer = await RawPeer.connect(s.tlsPort);
+      peer.write(bytes);
+      if (bytes.length === 20) peer.socket.end();
+      await peer.waitClosed(5000);
+    }
+    expect(await servedSerial(s.tlsPort, await s.pebble.issuingRoot())).toBe(serial);
+  });
+});
+
 describe('-certmode letsencrypt failures a user sees', () => {
   it('says the ACME server cannot be reached, and when it tries again', async () => {
     const s = await setup();
@@ -204,6 +225,19 @@ describe('-certmode letsencrypt failures a user sees', () => {
     await expect(failed).rejects.toThrow(/192\.0\.2\.1 is an IP address.*-certmode self-signed/);
   });
 });
+
+/** The first bytes a Node TLS client sends: a real ClientHello for relay.test. */
+async function captureClientHello(): Promise<Buffer> {
+  const sink = net.createServer();
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const got = new Promise<Buffer>((resolve) => sink.once('connection', (c) => c.once('data', resolve)));
+  const client = tls.connect({ port: (sink.address() as net.AddressInfo).port, host: '127.0.0.1', servername: HOST });
+  client.on('error', () => {});
+  const hello = await got;
+  client.destroy();
+  sink.close();
+  return hello;
+}
 
 /** A DERP client over TLS, by hand: upgrade, ServerKey, ClientInfo, ServerInfo. */
 async function tlsDerpClient(port: number, ca: string): Promise<RawPeer> {
