@@ -2,7 +2,7 @@
  * -certmode letsencrypt against a real ACME server: pebble on loopback validates the relay's own HTTP-01 and
  * TLS-ALPN-01 answers, issues, and (with a short validity) makes the relay renew while a client stays connected.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,8 @@ async function servedSerial(port: number, ca: string): Promise<string> {
   return serial;
 }
 
-describe('-certmode letsencrypt against pebble', () => {
+// Each test starts pebble and waits for real validation: generous bounds for a loaded machine.
+describe('-certmode letsencrypt against pebble', { timeout: 45_000 }, () => {
   it('gets a certificate by HTTP-01 on the -http-port listener, serves it, and caches it 0600', async () => {
     const s = await setup();
     const relay = await relayFor(s);
@@ -158,7 +159,7 @@ describe('-certmode letsencrypt against pebble', () => {
   });
 });
 
-describe('the ClientHello reader in front of the TLS port', () => {
+describe('the ClientHello reader in front of the TLS port', { timeout: 45_000 }, () => {
   it('ends only the connection for bytes that are not TLS, a truncated ClientHello, or an oversized one', async () => {
     const s = await setup();
     const relay = await relayFor(s);
@@ -179,7 +180,7 @@ describe('the ClientHello reader in front of the TLS port', () => {
   });
 });
 
-describe('-certmode letsencrypt failures a user sees', () => {
+describe('-certmode letsencrypt failures a user sees', { timeout: 45_000 }, () => {
   it('says the ACME server cannot be reached, and when it tries again', async () => {
     const s = await setup();
     const relay = await relayFor(s, { acme: { directoryUrl: `https://127.0.0.1:${await freePort()}/dir` } });
@@ -213,6 +214,20 @@ describe('-certmode letsencrypt failures a user sees', () => {
     const st = relay.service.certificate()!;
     expect(st.status).toBe('failed');
     expect(Date.parse(st.nextAttempt!) - Date.now()).toBeLessThanOrEqual(1000);
+  });
+
+  it('refuses a CA file that is not a PEM certificate, or a device, before binding', async () => {
+    const dir = tempDir();
+    const notPem = path.join(dir, 'ca.pem');
+    writeFileSync(notPem, 'not a certificate\n');
+    for (const caFile of [notPem, '/dev/zero']) {
+      const failed = startRelay({
+        addr: '127.0.0.1:0',
+        acme: { hostname: HOST, certdir: dir, directoryUrl: 'https://127.0.0.1:1/dir', caFile },
+      });
+      await expect(failed).rejects.toBeInstanceOf(RelayStartError);
+      await expect(failed).rejects.toThrow(`cannot use the ACME CA file ${caFile}`);
+    }
   });
 
   it('refuses an IP address as the host name before binding, pointing to -certmode self-signed', async () => {

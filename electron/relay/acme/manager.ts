@@ -7,10 +7,10 @@
 import type AcmeClient from 'acme-client';
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../../util/log.js';
+import { readTextFileBounded } from '../../util/read-bounded.js';
 import { HOSTNAME } from '../../../shared/address.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { loadAcme, probeDirectory, type AcmeLib } from './acme-http.js';
@@ -52,6 +52,8 @@ export interface CertificateState {
 /** Thrown before anything is bound: a host name or file that cannot work. */
 export class AcmeConfigError extends Error {}
 
+/** A CA bundle is a few hundred KiB at most. */
+const MAX_PEM_BYTES = 1024 * 1024;
 const DEFAULT_RETRY = { firstMs: 60_000, maxMs: 3_600_000 };
 /** setTimeout's limit (about 24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -103,12 +105,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     } catch {
       throw new AcmeConfigError(`the ACME directory "${cfg.directoryUrl}" is not a URL (-acme-directory)`);
     }
-    let caPem: string | null = null;
-    if (cfg.caFile) {
-      caPem = await fs.readFile(cfg.caFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new AcmeConfigError(`cannot read the ACME CA file ${cfg.caFile}: ${err.code ?? err.message}`);
-      });
-    }
+    const caPem = cfg.caFile ? await readCaFile(cfg.caFile) : null;
     const lib = await loadAcme(cfg.directoryUrl, caPem);
     const store = new AcmeStore(cacheDir(cfg.certdir, cfg.directoryUrl));
     const challenges: ChallengeType[] = opts.httpChallenge ? ['http-01', 'tls-alpn-01'] : ['tls-alpn-01'];
@@ -303,6 +300,20 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     const d = describeLeaf(leaf);
     const renew = new Date(this.renewalTime(leaf)).toISOString();
     return `issuer "${d.issuer}", serial ${d.serial}, valid until ${d.notAfter}, renewal at ${renew}`;
+  }
+}
+
+/** A PEM CA certificate (or bundle) for the directory's HTTPS, read with a size cap and checked to parse. */
+async function readCaFile(file: string): Promise<string> {
+  try {
+    const pem = await readTextFileBounded(file, MAX_PEM_BYTES);
+    new X509Certificate(pem);
+    return pem;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+    throw new AcmeConfigError(
+      `cannot use the ACME CA file ${file} (${why}): give a PEM CA certificate (-acme-ca-file)`,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { readTextFileBounded } from '../../util/read-bounded.js';
 
 export interface CachedCert {
   /** PEM chain, leaf first. */
@@ -23,9 +24,12 @@ export function cacheDir(certdir: string, directoryUrl: string): string {
   return path.join(certdir, 'acme', label);
 }
 
+/** Keys and chains are a few KiB; the cap keeps a file swapped for something else from being read whole. */
+const MAX_CACHE_FILE_BYTES = 256 * 1024;
+
 async function readIfPresent(file: string): Promise<string | null> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return await readTextFileBounded(file, MAX_CACHE_FILE_BYTES);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
