@@ -285,11 +285,7 @@ export class RelayService {
     const handlers = createDerpHttp({ server: derp, varz, onHandshakeDone: guard.done });
 
     const main = createMainServer(secure, tls, handlers, guard, log);
-    // With ACME, a plain TCP listener reads each ClientHello first, to send TLS-ALPN-01 validators elsewhere.
-    const listener = acme ? new net.Server() : main;
-    if (listener !== main) trackSockets(listener);
-    guardAccepts(listener, derp, guard, cfg.acceptLimit);
-    if (acme) listener.on('connection', acmeTlsRouter(main as https.Server, acme.alpnContext));
+    const listener = createListener(main, acme, derp, guard, cfg.acceptLimit);
     const servers: AnyServer[] = [];
     const endpoints: ListeningEndpoint[] = [];
     try {
@@ -327,13 +323,7 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
-    if (acme) {
-      // New handshakes get the new certificate; connections already up keep theirs.
-      acme.on('certificate', (c) =>
-        (main as https.Server).setSecureContext({ cert: c.chainPem, key: c.keyPem, minVersion: MIN_TLS }),
-      );
-      acme.start();
-    }
+    if (acme) startAcme(acme, main as https.Server);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
     return new RelayService(derp, endpoints, key.created, servers, mesh, acme);
   }
@@ -379,6 +369,34 @@ function createMainServer(
   });
   main.on('clientError', onClientError);
   return main;
+}
+
+/**
+ * What listens on the relay's address: the DERP server itself, or with ACME a plain TCP listener that reads each
+ * ClientHello first, to send TLS-ALPN-01 validators to the challenge certificate and everyone else to the relay.
+ */
+function createListener(
+  main: http.Server | https.Server,
+  acme: AcmeCertManager | null,
+  derp: DerpServer,
+  guard: HandshakeGuard,
+  acceptLimit: RelayServiceConfig['acceptLimit'],
+): net.Server {
+  if (!acme) {
+    guardAccepts(main, derp, guard, acceptLimit);
+    return main;
+  }
+  const listener = new net.Server();
+  trackSockets(listener);
+  guardAccepts(listener, derp, guard, acceptLimit);
+  listener.on('connection', acmeTlsRouter(main as https.Server, acme.alpnContext));
+  return listener;
+}
+
+/** Issues or renews in the background; new handshakes get each new certificate, connections already up keep theirs. */
+function startAcme(acme: AcmeCertManager, main: https.Server): void {
+  acme.on('certificate', (c) => main.setSecureContext({ cert: c.chainPem, key: c.keyPem, minVersion: MIN_TLS }));
+  acme.start();
 }
 
 /**
