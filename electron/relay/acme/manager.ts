@@ -150,7 +150,8 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     return {
       hostname: this.hostname,
       directoryUrl: this.cfg.directoryUrl,
-      status: leaf ? 'valid' : this.lastError ? 'failed' : 'obtaining',
+      // A certificate that ran out while renewals failed is no longer "valid", though it is still what is served.
+      status: leaf && Date.parse(leaf.validTo) > Date.now() ? 'valid' : this.lastError ? 'failed' : 'obtaining',
       ...(leaf ? describeLeaf(leaf) : {}),
       ...(this.lastChallenge ? { challenge: this.lastChallenge } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
