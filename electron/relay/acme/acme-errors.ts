@@ -21,9 +21,8 @@ interface Context {
   challenge?: string;
 }
 
-/** `transportCode`: why the directory could not be fetched just after the failure (see probeDirectory), if so. */
-export function describeAcmeError(err: unknown, stage: AcmeStage, ctx: Context, transportCode: string | null): string {
-  const code = transportCode;
+/** `code`: why the directory could not be fetched just after the failure (see probeDirectory), if it could not. */
+export function describeAcmeError(err: unknown, stage: AcmeStage, ctx: Context, code: string | null): string {
   if (code && UNTRUSTED.has(code))
     return `the ACME server ${ctx.directoryUrl} presented a TLS certificate this machine does not trust (${code}); for a test or private CA, give its CA certificate with -acme-ca-file`;
   if (code)
