@@ -147,6 +147,27 @@ describe('-certmode letsencrypt against pebble', { timeout: 45_000 }, () => {
     expect((peer.socket as tls.TLSSocket).getPeerX509Certificate()!.serialNumber.toLowerCase()).toBe(first);
   }, 60_000);
 
+  it('keeps serving its certificate while renewals fail, and reports it failed once it has expired', async () => {
+    const s = await setup({ validitySeconds: 4 });
+    const relay = await relayFor(s);
+    const serial = await waitValid(relay);
+    await s.pebble.stop();
+    await eventually(() => relay.service.certificate()?.status === 'failed', 20_000, 'the certificate to expire');
+    const st = relay.service.certificate()!;
+    expect(st.serial).toBe(serial);
+    expect(Date.parse(st.notAfter!)).toBeLessThan(Date.now());
+    expect(st.lastError).toMatch(/cannot reach the ACME server/);
+    expect(relay.logs.join('\n')).toMatch(/next attempt in .* \(still serving the current one until /);
+    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const c = tls.connect({ host: '127.0.0.1', port: s.tlsPort, servername: HOST, rejectUnauthorized: false }, () =>
+        resolve(c),
+      );
+      c.once('error', reject);
+    });
+    expect(socket.getPeerX509Certificate()!.serialNumber.toLowerCase()).toBe(serial);
+    socket.destroy();
+  });
+
   it('routes a ClientHello that arrives a few bytes at a time', async () => {
     const s = await setup();
     const relay = await relayFor(s);
