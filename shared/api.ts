@@ -359,7 +359,7 @@ export type ChooseFileRequest = Infer<typeof chooseFileRequest>;
 export const settingsArg = object(
   {
     listenAddr: string(),
-    tlsMode: oneOf('none', 'manual', 'self-signed'),
+    tlsMode: oneOf('none', 'manual', 'self-signed', 'letsencrypt'),
     tlsCertFile: string(),
     tlsKeyFile: string(),
     httpPort: number(),

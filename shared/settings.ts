@@ -10,9 +10,10 @@ export interface RelaySettings {
   listenAddr: string;
   /**
    * "none" serves plain HTTP (dev, or behind a TLS proxy); "manual" serves TLS from the files below;
-   * "self-signed" makes a certificate for the host name once (clients pin it by CertName).
+   * "self-signed" makes a certificate for the host name once (clients pin it by CertName); "letsencrypt" gets one
+   * for the host name (a DNS name) from Let's Encrypt and renews it.
    */
-  tlsMode: 'none' | 'manual' | 'self-signed';
+  tlsMode: 'none' | 'manual' | 'self-signed' | 'letsencrypt';
   tlsCertFile: string;
   tlsKeyFile: string;
   /** Plain-HTTP port beside a TLS listener (captive-portal checks); -1 disables it. */
@@ -105,7 +106,8 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
   const e: SettingsErrors = {};
   const listen = checkListenAddr(s.listenAddr);
   if (listen) e.listenAddr = listen;
-  if (!['none', 'manual', 'self-signed'].includes(s.tlsMode)) e.tlsMode = 'choose none, manual or self-signed';
+  if (!['none', 'manual', 'self-signed', 'letsencrypt'].includes(s.tlsMode))
+    e.tlsMode = 'choose none, manual, self-signed or letsencrypt';
   if (s.tlsMode === 'manual') {
     if (!s.tlsCertFile.trim()) e.tlsCertFile = 'TLS needs a certificate file (PEM)';
     if (!s.tlsKeyFile.trim()) e.tlsKeyFile = 'TLS needs a private key file (PEM)';
@@ -132,6 +134,8 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
   else if (!/^[A-Za-z0-9_-]+$/.test(s.regionCode)) e.regionCode = 'letters, digits, "-" and "_" only';
   if (!s.regionName.trim()) e.regionName = 'a human-readable name';
   if (!HOSTNAME.test(s.hostName) && !isIPv4(s.hostName) && !isIPv6(s.hostName)) e.hostName = 'a DNS name or IP address';
+  else if (s.tlsMode === 'letsencrypt' && (isIPv4(s.hostName) || isIPv6(s.hostName)))
+    e.hostName = "Let's Encrypt issues for DNS names only: give one, or use TLS self-signed for an IP address";
   if (s.ipv4 && s.ipv4 !== 'none' && !isIPv4(s.ipv4)) e.ipv4 = 'an IPv4 address, "none", or empty';
   if (s.ipv6 && s.ipv6 !== 'none' && !isIPv6(s.ipv6)) e.ipv6 = 'an IPv6 address, "none", or empty';
   if (s.verifyClientUrl && !/^https?:\/\/[^\s/]+/.test(s.verifyClientUrl))

@@ -10,6 +10,7 @@ import { validateSettings, type RelaySettings } from '../../shared/settings.js';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { readMeshKeyFile } from '../relay/mesh.js';
 import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
+import { LETSENCRYPT_DIRECTORY, type CertificateState } from '../relay/acme/manager.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
 import { StatsHistory, snapshotOf } from './stats-sampler.js';
@@ -42,6 +43,8 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     private readonly dataDir: string,
     private readonly logger: Logger,
     private readonly startStun: StartStun | null,
+    /** The ACME CA for TLS mode letsencrypt: Let's Encrypt, or a test CA with its own trust anchor. */
+    private readonly acmeServer: { directoryUrl: string; caFile?: string } = { directoryUrl: LETSENCRYPT_DIRECTORY },
   ) {
     super();
     this.ticker = setInterval(() => this.sample(), 1000);
@@ -69,6 +72,11 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       forwardedIn: c?.packetsForwardedIn ?? 0,
       forwardedOut: c?.packetsForwardedOut ?? 0,
     };
+  }
+
+  /** The Let's Encrypt certificate's state (issuer, expiry, last error, next attempt); null in other TLS modes. */
+  certificate(): CertificateState | null {
+    return this.relay?.certificate() ?? null;
   }
 
   history(window: StatsWindow): StatsSample[] {
@@ -126,7 +134,11 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       this.relay = await RelayService.start({
         addr: s.listenAddr,
         tls,
-        httpPort: tls ? s.httpPort : -1,
+        acme:
+          s.tlsMode === 'letsencrypt'
+            ? { hostname: s.hostName, certdir: path.join(this.dataDir, 'certs'), ...this.acmeServer }
+            : null,
+        httpPort: tls || s.tlsMode === 'letsencrypt' ? s.httpPort : -1,
         keyFile: s.keyFile || path.join(this.dataDir, 'derper.key'),
         logger: this.logger,
         meshKey,

@@ -1,6 +1,6 @@
 /**
  * `derpdesk relay`: a drop-in for derper's command line. Flag names and defaults follow cmd/derper, including
- * its rule that TLS is served on port 443 or with -certmode manual.
+ * its rule that TLS is served on port 443 or with -certmode manual (and here with any -certmode given explicitly).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,8 @@ import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.j
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
-import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
+import { UsageError, formatUsage, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
+import { LETSENCRYPT_DIRECTORY, checkAcmeHostname, type AcmeConfig } from '../relay/acme/manager.js';
 import { errorMessage } from '../../shared/errors.js';
 import { BootstrapDns, parseBootstrapNames, type BootstrapName } from '../relay/bootstrap-dns.js';
 import { DEFAULT_TAILSCALED_SOCKET } from '../relay/local-tailscaled.js';
@@ -51,21 +52,42 @@ export const RELAY_FLAGS: FlagSpec[] = [
     type: 'string',
     default: 'letsencrypt',
     arg: 'mode',
-    help: 'TLS certificate mode: "manual" (files in -certdir; with an IP -hostname and no files, a self-signed certificate is made, as derper does), "self-signed" (made once in -certdir and reused; clients pin it with the printed CertName) or "none" (plain HTTP, e.g. behind a TLS proxy); "letsencrypt" is not supported yet',
+    help: 'TLS certificate mode: "letsencrypt" (from an ACME CA for -hostname, by HTTP-01 on -http-port or TLS-ALPN-01 on the TLS port; cached in -certdir and renewed; by default only when -a is port 443, else plain HTTP, as derper does), "manual" (files in -certdir; with an IP -hostname and no files, a self-signed certificate is made, as derper does), "self-signed" (made once in -certdir and reused; clients pin it with the printed CertName) or "none" (plain HTTP, e.g. behind a TLS proxy)',
   },
   {
     name: 'certdir',
     type: 'string',
     default: '',
     arg: 'dir',
-    help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual (default <data dir>/certs)',
+    help: 'directory with <hostname>.crt and <hostname>.key for -certmode manual, and the ACME account and certificate cache for -certmode letsencrypt (default <data dir>/certs)',
   },
   {
     name: 'hostname',
     type: 'string',
     default: os.hostname(),
     arg: 'name',
-    help: "the relay's host name; names the certificate files in -certdir",
+    help: "the relay's host name; names the certificate files in -certdir; required with -certmode letsencrypt (the DNS name clients dial)",
+  },
+  {
+    name: 'acme-directory',
+    type: 'string',
+    default: LETSENCRYPT_DIRECTORY,
+    arg: 'url',
+    help: "the ACME CA's directory URL for -certmode letsencrypt (e.g. Let's Encrypt staging: https://acme-staging-v02.api.letsencrypt.org/directory)",
+  },
+  {
+    name: 'acme-email',
+    type: 'string',
+    default: '',
+    arg: 'address',
+    help: 'contact address for the ACME account (expiry warnings from the CA); optional',
+  },
+  {
+    name: 'acme-ca-file',
+    type: 'string',
+    default: '',
+    arg: 'file',
+    help: "PEM CA certificate to trust for the ACME directory's HTTPS, besides the system's (a test or private CA)",
   },
   { name: 'dev', type: 'bool', default: false, help: 'development mode: plain HTTP on :3340' },
   { name: 'stun', type: 'bool', default: true, help: 'also run a STUN server' },
@@ -216,6 +238,10 @@ export interface RelayPlan {
   keyFile: string;
   /** Set when a self-signed certificate is to be made (or reused) in this directory. */
   selfSigned: { certdir: string; hostname: string } | null;
+  /** Set with -certmode letsencrypt (given, or the default on port 443). */
+  acme: AcmeConfig | null;
+  /** A line to print at start about how the flags were read. */
+  notice: string | null;
   hostname: string;
   /** Empty when STUN is off. */
   stun: StunListen[];
@@ -289,16 +315,18 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     throw new UsageError(`unsupported -certmode "${certmode}" (use manual, self-signed or none)`);
   }
   const wantsTls =
-    !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode === 'manual' || certmode === 'self-signed');
+    !v.dev && certmode !== 'none' && (listenAt.port === 443 || certmode !== 'letsencrypt' || f.given.has('certmode'));
   let tls: TlsFiles | null = null;
   let selfSigned: RelayPlan['selfSigned'] = null;
-  if (wantsTls) {
-    if (certmode === 'letsencrypt') {
-      throw new UsageError(
-        `port 443 means TLS, and -certmode letsencrypt is not supported yet: use -certmode manual with -certdir and -hostname, -certmode none behind a TLS proxy, or another port`,
-      );
-    }
-    const certdir = String(v.certdir) || path.join(dataDir, 'certs');
+  let acme: AcmeConfig | null = null;
+  const notice =
+    !v.dev && certmode === 'letsencrypt' && !wantsTls
+      ? `derpdesk relay: serving plain HTTP on port ${listenAt.port}: derper's default -certmode letsencrypt means TLS only on port 443; give -certmode letsencrypt, manual or self-signed for TLS on this port`
+      : null;
+  const certdir = String(v.certdir) || path.join(dataDir, 'certs');
+  if (wantsTls && certmode === 'letsencrypt') {
+    acme = planAcme(v, f.given.has('hostname'), certdir);
+  } else if (wantsTls) {
     const host = String(v.hostname);
     if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new UsageError(`-hostname "${host}" is not a valid host name`);
     tls = { certFile: path.join(certdir, `${host}.crt`), keyFile: path.join(certdir, `${host}.key`) };
@@ -320,6 +348,8 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     addr,
     tls,
     selfSigned,
+    acme,
+    notice,
     hostname: String(v.hostname),
     httpPort,
     keyFile: String(v.c) || path.join(dataDir, 'derper.key'),
@@ -333,6 +363,27 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     acceptLimit: { perSecond: Number(v['accept-connection-limit']), burst: Number(v['accept-connection-burst']) },
     verbose: Boolean(v.verbose),
     ...planSite(v),
+  };
+}
+
+/** -certmode letsencrypt: the host name must be given, and be a DNS name a CA can issue for. */
+function planAcme(v: FlagValues, hostnameGiven: boolean, certdir: string): AcmeConfig {
+  if (!hostnameGiven)
+    throw new UsageError(
+      '-certmode letsencrypt needs -hostname, the DNS name clients dial and the certificate is for (as derper)',
+    );
+  const hostname = String(v.hostname);
+  const bad = checkAcmeHostname(hostname);
+  if (bad) throw new UsageError(bad);
+  const directoryUrl = String(v['acme-directory']);
+  if (!/^https?:\/\/[^\s/]+/.test(directoryUrl))
+    throw new UsageError(`-acme-directory "${directoryUrl}" is not an http(s) URL`);
+  return {
+    hostname,
+    certdir,
+    directoryUrl,
+    email: String(v['acme-email']) || undefined,
+    caFile: String(v['acme-ca-file']) || undefined,
   };
 }
 
@@ -394,6 +445,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   }
   const log = createConsoleLogger({ verbose: plan.verbose });
   installLastResort(log, { name: 'derpdesk relay' });
+  if (plan.notice) log.info(plan.notice);
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
@@ -483,6 +535,14 @@ export async function runRelay(argv: string[]): Promise<number> {
     );
   }
   bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
+  if (plan.acme) {
+    const node = { HostName: plan.acme.hostname, DERPPort: service.endpoints[0].port };
+    process.stdout.write(`derpdesk relay: DERP map node: ${JSON.stringify(node)}\n`);
+    if (service.certificate()?.status !== 'valid')
+      log.info(
+        `derpdesk relay: TLS handshakes fail until the first certificate for ${plan.acme.hostname} is issued (progress below)`,
+      );
+  }
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);

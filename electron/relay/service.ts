@@ -1,11 +1,12 @@
 /**
  * A running relay: the server key, the DERP server and its listeners (HTTP or HTTPS, plus the optional port-80
- * listener that TLS deployments use for captive-portal checks). Used by `derpdesk relay` and the app alike.
+ * listener that TLS deployments use for captive-portal checks and ACME HTTP-01), and with ACME, the certificate
+ * manager. Used by `derpdesk relay` and the app alike.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatNodePublic, isHexKey } from '../derp/keys.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
@@ -20,6 +21,9 @@ import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNo
 import { renderDerpVarz } from './varz.js';
 import type { BootstrapDns } from './bootstrap-dns.js';
 import type { HomePage } from './site-pages.js';
+import { AcmeCertManager, AcmeConfigError, type AcmeConfig, type CertificateState } from './acme/manager.js';
+import { serveHttpChallenge } from './acme/http-challenge.js';
+import { acmeTlsRouter } from './acme/tls-router.js';
 import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 export interface TlsFiles {
@@ -31,6 +35,8 @@ export interface RelayServiceConfig {
   /** derper's -a: ":443", "127.0.0.1:3340", "[::1]:0". */
   addr: string;
   tls: TlsFiles | null;
+  /** Certificates from an ACME CA instead of `tls` files (-certmode letsencrypt): TLS on `addr` either way. */
+  acme?: AcmeConfig | null;
   /** derper's -http-port: the plain-HTTP listener beside a TLS one; -1 disables it. */
   httpPort: number;
   /** Server private key file (derper's -c). */
@@ -91,7 +97,26 @@ export class RelayStartError extends Error {
   }
 }
 
-type AnyServer = http.Server | https.Server;
+type AnyServer = http.Server | https.Server | net.Server;
+type TlsPair = { cert: string | Buffer; key: string | Buffer };
+const MIN_TLS = 'TLSv1.2';
+
+async function openAcme(cfg: RelayServiceConfig, log: Logger): Promise<AcmeCertManager | null> {
+  if (!cfg.acme) return null;
+  try {
+    return await AcmeCertManager.open(cfg.acme, { httpChallenge: cfg.httpPort >= 0, logger: log });
+  } catch (err) {
+    if (err instanceof AcmeConfigError) throw new RelayStartError(err.message, 'file', { cause: err });
+    throw err;
+  }
+}
+
+/** The certificate to start with: the files given, the ACME cache, or none yet (handshakes fail until issued). */
+async function initialTls(cfg: RelayServiceConfig, acme: AcmeCertManager | null): Promise<TlsPair | null> {
+  if (cfg.tls) return readTls(cfg.tls);
+  const cached = acme?.current();
+  return cached ? { cert: cached.chainPem, key: cached.keyPem } : null;
+}
 
 async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (file: string, what: string) => {
@@ -184,8 +209,25 @@ function guardedRequests(
 function closeServer(srv: AnyServer): Promise<void> {
   return new Promise((resolve) => {
     srv.close(() => resolve());
-    srv.closeIdleConnections();
+    if (srv instanceof http.Server) srv.closeIdleConnections();
   });
+}
+
+/** Sockets accepted by a plain net.Server listener, which (unlike http.Server) cannot close them all itself. */
+const rawSockets = new WeakMap<net.Server, Set<Socket>>();
+
+function trackSockets(srv: net.Server): void {
+  const open = new Set<Socket>();
+  rawSockets.set(srv, open);
+  srv.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+}
+
+function closeAllConnections(srv: AnyServer): void {
+  if (srv instanceof http.Server) srv.closeAllConnections();
+  for (const socket of rawSockets.get(srv) ?? []) socket.destroy();
 }
 
 /** Checks the mesh settings before anything is bound, so a typo cannot leave a half-started relay holding ports. */
@@ -220,6 +262,8 @@ export class RelayService {
     readonly keyFileCreated: boolean,
     private readonly servers: AnyServer[],
     readonly mesh: MeshLink[],
+    /** Issues and renews the certificate with -certmode letsencrypt; null otherwise. */
+    readonly acme: AcmeCertManager | null,
   ) {}
 
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
@@ -232,7 +276,9 @@ export class RelayService {
         `key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`,
       );
     }
-    const tls = cfg.tls ? await readTls(cfg.tls) : null;
+    const acme = await openAcme(cfg, log);
+    const tls = await initialTls(cfg, acme);
+    const secure = cfg.tls !== null || acme !== null;
     const derp = new DerpServer({
       ...cfg.timing,
       keyPair: key,
@@ -271,13 +317,15 @@ export class RelayService {
       ],
     });
 
-    const main = createMainServer(derp, tls, handlers, guard, log, cfg);
+    const main = createMainServer(secure, tls, handlers, guard, log);
+    const listener = createListener(main, acme, derp, guard, cfg);
     const servers: AnyServer[] = [];
     const endpoints: ListeningEndpoint[] = [];
     try {
-      const a = await listen(main, listenAt.host, listenAt.port, 'relay');
-      servers.push(main);
-      const scheme = tls ? 'https' : 'http';
+      const a = await listen(listener, listenAt.host, listenAt.port, 'relay');
+      servers.push(listener);
+      if (listener !== main) servers.push(main);
+      const scheme = secure ? 'https' : 'http';
       endpoints.push({
         role: 'derp',
         scheme,
@@ -285,11 +333,12 @@ export class RelayService {
         port: a.port,
         url: `${scheme}://${urlHost(listenAt.host)}:${a.port}/derp`,
       });
-      if (tls && cfg.httpPort >= 0) {
+      if (secure && cfg.httpPort >= 0) {
         const port80 = createPort80Server(
           a.port,
           new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout),
           log,
+          acme,
         );
         const b = await listen(port80, listenAt.host, cfg.httpPort, 'HTTP port');
         servers.push(port80);
@@ -307,8 +356,14 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
+    if (acme) startAcme(acme, main as https.Server);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
-    return new RelayService(derp, endpoints, key.created, servers, mesh);
+    return new RelayService(derp, endpoints, key.created, servers, mesh, acme);
+  }
+
+  /** The ACME certificate's state (issuer, names, expiry, last error, next attempt); null without ACME. */
+  certificate(): CertificateState | null {
+    return this.acme?.state() ?? null;
   }
 
   get publicKey(): string {
@@ -318,33 +373,24 @@ export class RelayService {
   /** Stops accepting, tells connected clients to reconnect later, and closes everything. */
   async stop(notice: RestartNotice | null = { reconnectInMs: 1_000, tryForMs: 30_000 }): Promise<void> {
     for (const link of this.mesh) link.stop();
+    this.acme?.stop();
     const closing = this.servers.map(closeServer);
     await this.derp.close(notice);
     // Plain HTTP requests still in flight (probes, varz) must not hold the stop open.
-    for (const srv of this.servers) srv.closeAllConnections();
+    for (const srv of this.servers) closeAllConnections(srv);
     await Promise.all(closing);
   }
 }
 
-/**
- * The DERP listener: plain HTTP or TLS, handshake deadlines per connection, and the accept-rate limit, which
- * closes connections over it before any TLS or HTTP work is spent on them.
- */
+/** The DERP server: plain HTTP, or TLS with the certificate given (none yet: ACME swaps one in when issued). */
 function createMainServer(
-  derp: DerpServer,
-  tls: { cert: Buffer; key: Buffer } | null,
+  secure: boolean,
+  tls: TlsPair | null,
   handlers: ReturnType<typeof createDerpHttp>,
   guard: HandshakeGuard,
   log: Logger,
-  cfg: Pick<RelayServiceConfig, 'acceptLimit' | 'tcpKeepAliveMs'>,
-): AnyServer {
-  const acceptLimit = cfg.acceptLimit;
-  const main: AnyServer = tls
-    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
-    : http.createServer();
-  main.on('connection', guard.onConnection);
-  const keepAliveMs = cfg.tcpKeepAliveMs ?? DEFAULT_TCP_KEEPALIVE_MS;
-  if (keepAliveMs > 0) main.on('connection', (socket: Socket) => socket.setKeepAlive(true, keepAliveMs));
+): http.Server | https.Server {
+  const main = secure ? https.createServer({ ...tls, minVersion: MIN_TLS }) : http.createServer();
   main.on('request', guardedRequests(handlers.onRequest, guard, log));
   main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     try {
@@ -355,24 +401,78 @@ function createMainServer(
     }
   });
   main.on('clientError', onClientError);
+  return main;
+}
+
+/**
+ * What listens on the relay's address: the DERP server itself, or with ACME a plain TCP listener that reads each
+ * ClientHello first, to send TLS-ALPN-01 validators to the challenge certificate and everyone else to the relay.
+ */
+function createListener(
+  main: http.Server | https.Server,
+  acme: AcmeCertManager | null,
+  derp: DerpServer,
+  guard: HandshakeGuard,
+  cfg: AcceptConfig,
+): net.Server {
+  if (!acme) {
+    guardAccepts(main, derp, guard, cfg);
+    return main;
+  }
+  const listener = new net.Server();
+  trackSockets(listener);
+  guardAccepts(listener, derp, guard, cfg);
+  listener.on('connection', acmeTlsRouter(main as https.Server, acme.alpnContext));
+  return listener;
+}
+
+/** Issues or renews in the background; new handshakes get each new certificate, connections already up keep theirs. */
+function startAcme(acme: AcmeCertManager, main: https.Server): void {
+  acme.on('certificate', (c) => main.setSecureContext({ cert: c.chainPem, key: c.keyPem, minVersion: MIN_TLS }));
+  acme.start();
+}
+
+/**
+ * On the listening socket: handshake deadlines per connection, and the accept-rate limit, which closes connections
+ * over it before any TLS or HTTP work is spent on them.
+ */
+type AcceptConfig = Pick<RelayServiceConfig, 'acceptLimit' | 'tcpKeepAliveMs'>;
+
+function guardAccepts(
+  listener: net.Server,
+  derp: DerpServer,
+  guard: HandshakeGuard,
+  cfg: AcceptConfig,
+): void {
+  listener.on('connection', guard.onConnection);
+  const keepAliveMs = cfg.tcpKeepAliveMs ?? DEFAULT_TCP_KEEPALIVE_MS;
+  if (keepAliveMs > 0) listener.on('connection', (socket: Socket) => socket.setKeepAlive(true, keepAliveMs));
+  const acceptLimit = cfg.acceptLimit;
   if (acceptLimit && Number.isFinite(acceptLimit.perSecond)) {
     const bucket = new TokenBucket(acceptLimit.perSecond, acceptLimit.burst);
-    // Connections over the limit are closed before any TLS or HTTP work is spent on them.
-    main.prependListener('connection', (socket: Socket) => {
+    listener.prependListener('connection', (socket: Socket) => {
       if (!bucket.tryTake()) {
         derp.noteAcceptRateLimited();
         socket.destroy();
       }
     });
   }
-  return main;
 }
 
-/** -http-port beside TLS: answers captive-portal checks (/generate_204) and redirects everything else to https. */
-function createPort80Server(httpsPort: number, port80Guard: HandshakeGuard, log: Logger): http.Server {
+/**
+ * -http-port beside TLS: answers ACME HTTP-01 challenges and captive-portal checks (/generate_204), and redirects
+ * everything else to https.
+ */
+function createPort80Server(
+  httpsPort: number,
+  port80Guard: HandshakeGuard,
+  log: Logger,
+  acme: AcmeCertManager | null,
+): http.Server {
   const port80 = http.createServer(
     guardedRequests(
       (req, res) => {
+        if (acme && serveHttpChallenge(req, res, (token) => acme.httpChallenge(token))) return;
         if ((req.url ?? '').split('?')[0] === '/generate_204') {
           serveNoContent(req, res);
           return;

@@ -145,7 +145,7 @@ describe('dispatch', () => {
       [
         'settings.save',
         [{ tlsMode: 'acme' }],
-        'settings.save: argument 1 (settings.tlsMode) must be one of "none", "manual", "self-signed"',
+        'settings.save: argument 1 (settings.tlsMode) must be one of "none", "manual", "self-signed", "letsencrypt"',
       ],
       [
         'settings.save',

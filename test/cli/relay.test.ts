@@ -46,7 +46,7 @@ describe('derpdesk relay flags', () => {
     expect(badPort.stderr).toContain('out of range');
     const le = await runCli(['relay', '-a', '127.0.0.1:443'], env);
     expect(le.code).toBe(2);
-    expect(le.stderr).toContain('letsencrypt is not supported');
+    expect(le.stderr).toContain('-certmode letsencrypt needs -hostname');
     const keyFile = path.join(tmp, 'broken.key');
     writeFileSync(keyFile, '{"PrivateKey": "nonsense"}');
     const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], env);

@@ -19,8 +19,8 @@ export const FIELDS: Field[] = [
     key: 'tlsMode',
     label: 'TLS',
     kind: 'select',
-    options: ['none', 'manual', 'self-signed'],
-    hint: 'none: plain HTTP (dev, or behind a TLS proxy); self-signed: for a bare IP, clients pin it by CertName',
+    options: ['none', 'manual', 'self-signed', 'letsencrypt'],
+    hint: 'none: plain HTTP (dev, or behind a TLS proxy); self-signed: for a bare IP, clients pin it by CertName; letsencrypt: for the public host name, renewed automatically',
   },
   {
     key: 'tlsCertFile',
