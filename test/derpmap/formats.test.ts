@@ -182,6 +182,19 @@ describe('validation', () => {
     ]);
   });
 
+  it('gives one message per bad field, the type first, and marks the single-node warning', () => {
+    const { map } = parseMap(
+      '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Latitude":"north","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com","STUNPort":"abc","DERPPort":"x"}]}}}',
+    );
+    const issues = validateMap(map).filter((i) => i.severity === 'error');
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'Regions.900.Latitude: Latitude must be a number, got "north"',
+      'Regions.900.Nodes[0].STUNPort: node "a": STUNPort must be a number, got "abc"',
+      'Regions.900.Nodes[0].DERPPort: node "a": DERPPort must be a number, got "x"',
+    ]);
+    expect(validateMap(map).find((i) => i.message.includes('single node'))?.kind).toBe('single-node');
+  });
+
   it('warns that a single region is a single point of failure', () => {
     const { map } = parseMap(
       '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com"}]}}}',
