@@ -244,13 +244,18 @@ export interface OpenedMap {
   issues: MapIssue[];
 }
 
-export const mapSaveRequest = object({
-  path: string(),
-  map: editedDerpMap,
-  format: mapFormat,
-  /** The text the editor opened; a save is refused if the file changed on disk since. */
-  baseText: string(),
-});
+export const mapSaveRequest = object(
+  {
+    path: string(),
+    map: editedDerpMap,
+    format: mapFormat,
+    /** The text the editor opened (empty for Save as); a save is refused if the file changed on disk since. */
+    baseText: string(),
+    /** Save as onto a file that exists: replace it (a .bak copy is kept) instead of refusing. */
+    replace: boolean(),
+  },
+  { optional: ['replace'] },
+);
 export type MapSaveRequest = Infer<typeof mapSaveRequest>;
 
 export type MapSaveResult =

@@ -5,9 +5,18 @@
  */
 import { create } from 'zustand';
 import type { DerpdeskApi, MapFormat, MapSourceSpec, OpenedMap } from '../../../shared/api.js';
-import type { DerpMap, DerpNode, DerpRegion } from '../../../shared/derpmap/model.js';
+import type { DerpMap, DerpNode } from '../../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../../shared/derpmap/validate.js';
 import { errorMessage } from '../../../shared/errors.js';
+import {
+  moveItem,
+  newNode,
+  newRegion,
+  placeRelayRegion,
+  placementMessage,
+  renumberProblem,
+  renumberRegion,
+} from './edits.js';
 
 const MAX_UNDO = 200;
 
@@ -22,7 +31,13 @@ export interface MapEditorState {
   future: DerpMap[];
   message: { kind: 'ok' | 'error'; text: string } | null;
   diff: string | null;
+  /** Where the previewed save writes: the opened file (Save…) or a new one (Save as…). */
+  saveTarget: SaveTarget | null;
   busy: boolean;
+  /** A RegionID typed into the region editor that was refused (taken or not a number), with why. */
+  idDraft: { region: string; text: string; problem: string } | null;
+  /** Regions whose "single node" warning the user dismissed; kept while the app runs, across maps. */
+  dismissedSingleNode: number[];
   setApi(api: DerpdeskApi): void;
   open(src: MapSourceSpec): Promise<void>;
   /** Opens the map a headscale server would serve (read-only origin: export or save it elsewhere). */
@@ -34,8 +49,13 @@ export interface MapEditorState {
   undo(): void;
   redo(): void;
   previewSave(): Promise<void>;
+  /** Previews writing the map to a new file; `replace` allows overwriting a file that exists (a backup is kept). */
+  previewSaveAs(path: string, format: MapFormat, replace: boolean): Promise<void>;
   save(): Promise<void>;
   cancelSave(): void;
+  /** Renumbers region `id` to the typed id; a taken or invalid id is refused and kept as `idDraft`. */
+  setRegionId(id: string, text: string): void;
+  dismissSingleNode(regionId: number): void;
   addRegion(): void;
   duplicateRegion(id: string): void;
   deleteRegion(id: string): void;
@@ -48,13 +68,38 @@ export interface MapEditorState {
   deleteNode(regionId: string, index: number): void;
   /** Sets a node field; `undefined` removes it, except Name, HostName and RegionID (which become empty). */
   setNodeField(regionId: string, index: number, field: string, value: unknown): void;
-  /** Merges in the region and node this app's relay would have (from its settings). */
+  /** Adds the region and node this app's relay would have (from its settings), never over an existing region. */
   addThisRelay(): Promise<void>;
   exportFormat: ExportFormat;
   exportText: string;
   setExportFormat(format: ExportFormat): void;
   /** Renders the export of the map in the chosen format (called after every change). */
   refreshExport(): Promise<void>;
+}
+
+export interface SaveTarget {
+  path: string;
+  format: MapFormat;
+  /** The file's text as opened; empty for a new file. */
+  baseText: string;
+  replace: boolean;
+}
+
+/** The issues the page shows: all of them, less the single-node warnings the user dismissed. */
+export function visibleIssues(s: Pick<MapEditorState, 'issues' | 'dismissedSingleNode'>): MapIssue[] {
+  return s.issues.filter((i) => !(i.kind === 'single-node' && s.dismissedSingleNode.includes(i.regionId ?? NaN)));
+}
+
+/** Whether the edited map differs from what was opened or last saved (undoing back to it counts as no edits). */
+export function hasUnsavedEdits(s: Pick<MapEditorState, 'map' | 'doc'>): boolean {
+  return s.map !== null && s.doc !== null && s.map !== s.doc.map;
+}
+
+/** The format a file name asks for (.json or .yaml/.yml), or null when its extension says nothing. */
+export function formatForPath(path: string): MapFormat | null {
+  if (/\.json$/i.test(path)) return 'json';
+  if (/\.ya?ml$/i.test(path)) return 'yaml';
+  return null;
 }
 
 /** The export panel's formats: the two map formats, and the headscale config snippet that points at the file. */
@@ -67,6 +112,15 @@ export function headscaleSnippet(path: string | undefined): string {
 
 export const useMapStore = create<MapEditorState>((set, get) => {
   let exportRequests = 0;
+  const preview = async (target: SaveTarget) => {
+    const { api, map } = get();
+    if (!api || !map) return;
+    try {
+      set({ diff: await api.call('map.diff', { ...target, map }), saveTarget: target, message: null });
+    } catch (err) {
+      set({ message: { kind: 'error', text: `Cannot compare with the file: ${errorMessage(err)}` } });
+    }
+  };
   const commit = (map: DerpMap, extra: Partial<MapEditorState> = {}) => {
     set({ map, issues: validateMap(map), ...extra });
     void get().refreshExport();
@@ -82,7 +136,10 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     future: [],
     message: null,
     diff: null,
+    saveTarget: null,
     busy: false,
+    idDraft: null,
+    dismissedSingleNode: [],
     origins: null,
     exportFormat: 'yaml',
     exportText: '',
@@ -105,6 +162,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           selectedRegion: first,
           selectedNode: null,
           diff: null,
+          saveTarget: null,
+          idDraft: null,
           message: m.problems.length
             ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` }
             : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
@@ -130,6 +189,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           selectedRegion: first,
           selectedNode: null,
           diff: null,
+          saveTarget: null,
+          idDraft: null,
         });
       } catch (err) {
         set({ message: { kind: 'error', text: errorMessage(err) } });
@@ -146,6 +207,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         selectedRegion: null,
         selectedNode: null,
         diff: null,
+        saveTarget: null,
+        idDraft: null,
         message: null,
       });
     },
@@ -155,7 +218,13 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (!map) return;
       const next = structuredClone(map);
       mutate(next);
-      commit(next, { past: [...past, map].slice(-MAX_UNDO), future: [], diff: null, message: null });
+      commit(next, {
+        past: [...past, map].slice(-MAX_UNDO),
+        future: [],
+        diff: null,
+        saveTarget: null,
+        message: null,
+      });
     },
     undo() {
       const { map, past, future } = get();
@@ -168,34 +237,51 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       commit(future[0], { past: [...past, map], future: future.slice(1) });
     },
     async previewSave() {
-      const { api, doc, map } = get();
-      if (!api || !doc?.path || !map) return;
-      try {
-        set({ diff: await api.call('map.diff', { path: doc.path, map, format: doc.format, baseText: doc.text }) });
-      } catch (err) {
-        set({ message: { kind: 'error', text: `Cannot compare with the file: ${errorMessage(err)}` } });
-      }
+      const { doc } = get();
+      if (!doc?.path) return;
+      await preview({ path: doc.path, format: doc.format, baseText: doc.text, replace: false });
+    },
+    async previewSaveAs(path, format, replace) {
+      if (!path.trim()) return set({ message: { kind: 'error', text: 'Save as: type the full path of the new file' } });
+      await preview({ path: path.trim(), format, baseText: '', replace });
     },
     async save() {
-      const { api, doc, map } = get();
-      if (!api || !doc?.path || !map) return;
+      const { api, doc, map, saveTarget } = get();
+      const target = saveTarget ?? (doc?.path ? { path: doc.path, format: doc.format, baseText: doc.text } : null);
+      if (!api || !doc || !map || !target) return;
       try {
-        const r = await api.call('map.save', { path: doc.path, map, format: doc.format, baseText: doc.text });
+        const r = await api.call('map.save', { ...target, map });
         if (r.ok)
           set({
-            doc: { ...doc, map, text: r.text },
+            doc: { ...doc, map, text: r.text, path: target.path, format: target.format },
             diff: null,
+            saveTarget: null,
             message: {
               kind: 'ok',
-              text: `Saved ${doc.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}`,
+              text: `Saved ${target.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}`,
             },
           });
-        else set({ diff: null, message: { kind: 'error', text: r.error } });
+        else set({ diff: null, saveTarget: null, message: { kind: 'error', text: r.error } });
       } catch (err) {
-        set({ diff: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
+        set({ diff: null, saveTarget: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
       }
     },
-    cancelSave: () => set({ diff: null }),
+    cancelSave: () => set({ diff: null, saveTarget: null }),
+    setRegionId(id, text) {
+      const { map } = get();
+      if (!map?.Regions[id]) return;
+      const problem = renumberProblem(map, id, text);
+      if (problem) return set({ idDraft: { region: id, text, problem } });
+      set({ idDraft: null });
+      const to = Number(text.trim());
+      if (String(to) === id) return;
+      get().edit((m) => renumberRegion(m, id, to));
+      set({ selectedRegion: String(to) });
+    },
+    dismissSingleNode(regionId) {
+      const d = get().dismissedSingleNode;
+      if (!d.includes(regionId)) set({ dismissedSingleNode: [...d, regionId] });
+    },
 
     addRegion() {
       get().edit((m) => {
@@ -259,8 +345,14 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (!api) return;
       try {
         const entry = await api.call('relay.mapEntry');
-        const add = JSON.parse(entry.json) as DerpMap;
-        get().edit((m) => Object.assign(m.Regions, add.Regions));
+        const region = Object.values((JSON.parse(entry.json) as DerpMap).Regions)[0];
+        if (!region) throw new Error('the relay has no region in its settings');
+        const map = get().map;
+        if (!map) return;
+        // Placed on a copy first: a relay already in the map is no edit (nothing to undo).
+        const placed = placeRelayRegion(structuredClone(map), region);
+        if (placed.kind === 'added') get().edit((m) => placeRelayRegion(m, region));
+        set({ selectedRegion: placed.id, selectedNode: null, message: { kind: 'ok', text: placementMessage(placed) } });
       } catch (err) {
         set({ message: { kind: 'error', text: `Cannot add this relay: ${errorMessage(err)}` } });
       }
@@ -285,31 +377,5 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     },
   };
 });
-
-export function newRegion(map: DerpMap): DerpRegion {
-  let id = 900;
-  while (map.Regions[String(id)]) id++;
-  return { RegionID: id, RegionCode: `region${id}`, RegionName: `Region ${id}`, Nodes: [newNode(map, id)] };
-}
-
-export function newNode(map: DerpMap, regionId: number, existing: DerpNode[] = []): DerpNode {
-  const names = new Set(
-    Object.values(map.Regions)
-      .flatMap((r) => r.Nodes.map((n) => n.Name))
-      .concat(existing.map((n) => n.Name)),
-  );
-  let i = 0;
-  let name: string;
-  do name = `${regionId}${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`;
-  while (names.has(name) && ++i < 10_000);
-  return { Name: name, RegionID: regionId, HostName: `derp${regionId}.example.com` };
-}
-
-/** Moves an item within a list (node order matters: Nodes[0] is the region's preferred node). */
-export function moveItem<T>(list: T[], from: number, to: number): void {
-  if (from === to || to < 0 || to >= list.length) return;
-  const [item] = list.splice(from, 1);
-  list.splice(to, 0, item);
-}
 
 export type { MapFormat };
