@@ -97,10 +97,10 @@ export function placeRelayRegion(map: DerpMap, region: DerpRegion): RelayPlaceme
 
 /** What "Add this relay" did, in a sentence. */
 export function placementMessage(p: RelayPlacement): string {
-  if (p.kind === 'present') return `This relay is already in the map as region ${p.id} (same host and port); nothing was added`;
+  if (p.kind === 'present')
+    return `This relay is already in the map as region ${p.id} (same host and port); nothing was added`;
   let text = `Added this relay as region ${p.id}`;
-  if (p.displaced)
-    text += `: region ${p.displaced.id} (${p.displaced.name}) was already in the map and is unchanged`;
+  if (p.displaced) text += `: region ${p.displaced.id} (${p.displaced.name}) was already in the map and is unchanged`;
   if (p.code) text += `${p.displaced ? ';' : ':'} its RegionCode is ${p.code}, as the relay's code was taken`;
   return text;
 }

@@ -274,7 +274,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (problem) return set({ idDraft: { region: id, text, problem } });
       set({ idDraft: null });
       const to = Number(text.trim());
-      if (String(to) === id) return;
+      if (String(to) === id && map.Regions[id].RegionID === to) return;
       get().edit((m) => renumberRegion(m, id, to));
       set({ selectedRegion: String(to) });
     },
