@@ -53,6 +53,46 @@ describe('map editor API', () => {
     expect(readFileSync(file, 'utf8')).toBe(again.text);
   });
 
+  it('saves a pasted map as a new file, and replaces an existing one only when asked', async () => {
+    const pasted = await h['map.open']({ kind: 'text', text: readFileSync(fixture, 'utf8') });
+    const file = path.join(dir, 'new', 'saved-as.json');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(file));
+    const req = { path: file, map: pasted.map, format: 'json' as const, baseText: '' };
+    expect(await h['map.diff'](req)).toMatch(/^--- .*\n\+\+\+ .*\n@@ -0,0 \+1,\d+ @@\n\+\{\n/);
+    expect(await h['map.save'](req)).toMatchObject({ ok: true, backup: null });
+    expect(JSON.parse(readFileSync(file, 'utf8')).Regions['900'].RegionCode).toBe('fra');
+
+    const existing = path.join(dir, 'existing.yaml');
+    writeFileSync(existing, '# not yours\n');
+    const refused = await h['map.save']({ ...req, path: existing, format: 'yaml' });
+    expect(refused).toEqual({
+      ok: false,
+      error: `${existing} already exists; tick "Replace an existing file" to overwrite it (a .bak copy is kept), or choose another name`,
+    });
+    expect(readFileSync(existing, 'utf8')).toBe('# not yours\n');
+    const replaced = await h['map.save']({ ...req, path: existing, format: 'yaml', replace: true });
+    expect(replaced).toMatchObject({ ok: true, backup: `${existing}.bak` });
+    expect(readFileSync(`${existing}.bak`, 'utf8')).toBe('# not yours\n');
+    expect(readFileSync(existing, 'utf8')).toMatch(/^regions:\n {2}900:\n/);
+  });
+
+  it('saves a renumbered region under its new key with its comments', async () => {
+    const file = path.join(dir, 'renumber.yaml');
+    copyFileSync(fixture, file);
+    const opened = await h['map.open']({ kind: 'file', path: file });
+    const fra = opened.map.Regions['900'];
+    delete opened.map.Regions['900'];
+    fra.RegionID = 950;
+    for (const n of fra.Nodes) n.RegionID = 950;
+    opened.map.Regions['950'] = fra;
+    const r = await h['map.save']({ path: file, map: opened.map, format: 'yaml', baseText: opened.text });
+    expect(r).toMatchObject({ ok: true });
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('  950:\n    regionid: 950\n    regioncode: fra # Frankfurt\n');
+    expect(text).toContain('      # primary\n      - name: 900a\n        regionid: 950\n');
+  });
+
   it('opens pasted JSON and exports it as YAML', async () => {
     const opened = await h['map.open']({
       kind: 'text',
