@@ -130,3 +130,54 @@ describe('headscale merged map', () => {
     expect(m.problems[1]).toMatch(/^missing\.yaml: cannot read .*ENOENT/);
   });
 });
+
+describe('headscale config.yaml derp section', () => {
+  const hsFixture = path.resolve(import.meta.dirname, '../derpmap/fixtures/headscale-config.yaml');
+  const tail = '\noidc:\n  client_secret: "s3cret"   # aligned\n';
+
+  it('opens only the derp section, diffs and saves it, and keeps every byte outside it', async () => {
+    const file = path.join(dir, 'hs-config.yaml');
+    const original = readFileSync(hsFixture, 'utf8') + tail;
+    writeFileSync(file, original);
+    const opened = await h['map.headscaleDerp']({ configPath: file });
+    expect(JSON.stringify(opened)).not.toContain('s3cret');
+    expect(opened.problems).toEqual({});
+    const derp = { ...opened.derp, server: { ...opened.derp.server, region_id: 998 }, paths: ['a.yaml', 'b.yaml'] };
+    const req = { configPath: file, derp, version: opened.version };
+    const diff = await h['map.headscaleDerpDiff'](req);
+    expect(diff).toContain('-    region_id: 999\n+    region_id: 998\n');
+    expect(diff).toContain('+    - a.yaml\n+    - b.yaml\n');
+    expect(diff).not.toContain('s3cret');
+    expect(diff).not.toContain('server_url');
+    const saved = await h['map.headscaleDerpSave'](req);
+    expect(saved).toMatchObject({ ok: true, backup: `${file}.bak` });
+    const text = readFileSync(file, 'utf8');
+    const derpAt = original.indexOf('derp:\n');
+    expect(text.slice(0, derpAt)).toBe(original.slice(0, derpAt));
+    expect(text.slice(text.indexOf('\ndns:\n'))).toBe(original.slice(original.indexOf('\ndns:\n')));
+    expect(readFileSync(`${file}.bak`, 'utf8')).toBe(original);
+    expect((await h['map.headscaleDerp']({ configPath: file })).derp.paths).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('refuses a section with problems, or a file changed since it was opened', async () => {
+    const file = path.join(dir, 'hs-config2.yaml');
+    writeFileSync(file, readFileSync(hsFixture, 'utf8'));
+    const opened = await h['map.headscaleDerp']({ configPath: file });
+    const bad = await h['map.headscaleDerpSave']({
+      configPath: file,
+      derp: { ...opened.derp, update_frequency: 'daily' },
+      version: opened.version,
+    });
+    expect(bad).toEqual({
+      ok: false,
+      error: 'the derp section has 1 problem; fix them before saving',
+      problems: { update_frequency: 'update_frequency "daily" is not a duration such as 24h, 1h30m or 90s' },
+    });
+    writeFileSync(file, readFileSync(hsFixture, 'utf8') + '# edited elsewhere\n');
+    const stale = await h['map.headscaleDerpSave']({ configPath: file, derp: opened.derp, version: opened.version });
+    expect(stale).toEqual({
+      ok: false,
+      error: `${file} changed on disk since it was opened; open it again (your edit would overwrite someone else's)`,
+    });
+  });
+});
