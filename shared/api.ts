@@ -283,7 +283,7 @@ export interface HeadscaleDerpOpened {
 export const headscaleDerpRequest = object({
   configPath: string(),
   /** The whole section as edited; unknown keys are kept as they were read. */
-  derp: record(anything()) as Validator<HeadscaleDerpSection & Record<string, unknown>>,
+  derp: record(anything()) as unknown as Validator<HeadscaleDerpSection>,
   version: string({ maxBytes: 128 }),
 });
 export type HeadscaleDerpRequest = Infer<typeof headscaleDerpRequest>;

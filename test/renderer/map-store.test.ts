@@ -258,4 +258,40 @@ describe('map store', () => {
     await s().open({ kind: 'file', path: '/nope' });
     expect(s().message).toEqual({ kind: 'error', text: 'no such file' });
   });
+
+  it('edits the derp section of a headscale config: per-field problems, diff, save, unsaved-edit tracking', async () => {
+    const derp = { server: { enabled: true, region_id: 999, stun_listen_addr: '0.0.0.0:3478' }, paths: ['a.yaml'] };
+    const api = setup({
+      'map.headscale': () => ({ map: structuredClone(MAP), origins: { '900': 'a.yaml' }, problems: [] }),
+      'map.headscaleDerp': () => ({ path: '/etc/headscale/config.yaml', derp, version: 'v1', problems: {} }),
+      'map.headscaleDerpDiff': () => '-    region_id: 999\n+    region_id: 998\n',
+      'map.headscaleDerpSave': () => ({ ok: true, version: 'v2', backup: '/etc/headscale/config.yaml.bak' }),
+    });
+    await s().openHeadscale('/etc/headscale/config.yaml');
+    await expect.poll(() => s().hsDerp?.version).toBe('v1');
+    expect(hasUnsavedEdits(s())).toBe(false);
+    s().setHsField('server.region_id', 'abc');
+    expect(s().hsProblems).toEqual({ 'server.region_id': 'server.region_id must be a number, got "abc"' });
+    s().setHsField('server.region_id', 998);
+    s().setHsField('urls', ['https://controlplane.tailscale.com/derpmap/default']);
+    s().setHsField('update_frequency', undefined);
+    expect(s().hsProblems).toEqual({});
+    expect(hasUnsavedEdits(s())).toBe(true);
+    await s().previewHsSave();
+    expect(s().hsDiff).toContain('+    region_id: 998');
+    await s().saveHs();
+    const req = api.calls.find((c) => c.name === 'map.headscaleDerpSave')!.args[0];
+    expect(req).toEqual({
+      configPath: '/etc/headscale/config.yaml',
+      version: 'v1',
+      derp: {
+        server: { enabled: true, region_id: 998, stun_listen_addr: '0.0.0.0:3478' },
+        paths: ['a.yaml'],
+        urls: ['https://controlplane.tailscale.com/derpmap/default'],
+      },
+    });
+    expect(s().hsDerp?.version).toBe('v2');
+    expect(s().message?.text).toMatch(/^Saved the derp section of \/etc\/headscale\/config\.yaml/);
+    expect(hasUnsavedEdits(s())).toBe(false);
+  });
 });

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { OpenBar } from './OpenBar.js';
 import { ExportPanel } from './ExportPanel.js';
+import { HeadscaleDerpEditor } from './HeadscaleDerpEditor.js';
 import { IssuesPanel, OriginsPanel, RegionList } from './Panels.js';
 import { RegionEditor } from './RegionEditor.js';
 import { hasUnsavedEdits, useMapStore } from './store.js';
@@ -57,6 +58,7 @@ export function MapPage() {
         <>
           <Toolbar />
           <SaveDiff />
+          <HeadscaleDerpEditor />
           <div className="map-grid">
             <RegionList />
             {sel && map.Regions[sel] ? (

@@ -9,6 +9,11 @@ import type { DerpMap, DerpNode } from '../../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../../shared/derpmap/validate.js';
 import { errorMessage } from '../../../shared/errors.js';
 import {
+  validateHeadscaleDerp,
+  type HeadscaleDerpProblems,
+  type HeadscaleDerpSection,
+} from '../../../shared/derpmap/headscale.js';
+import {
   moveItem,
   newNode,
   newRegion,
@@ -38,9 +43,21 @@ export interface MapEditorState {
   idDraft: { region: string; text: string; problem: string } | null;
   /** Regions whose "single node" warning the user dismissed; kept while the app runs, across maps. */
   dismissedSingleNode: number[];
+  /** The derp section of the opened headscale config.yaml, as edited, and as last opened or saved. */
+  hsDerp: { path: string; derp: HeadscaleDerpSection; saved: HeadscaleDerpSection; version: string } | null;
+  hsProblems: HeadscaleDerpProblems;
+  hsDiff: string | null;
+  /** Sets a derp-section field by its path (`server.region_id`, `urls`); `undefined` removes it. */
+  setHsField(field: string, value: unknown): void;
+  previewHsSave(): Promise<void>;
+  saveHs(): Promise<void>;
+  cancelHsSave(): void;
   setApi(api: DerpdeskApi): void;
   open(src: MapSourceSpec): Promise<void>;
-  /** Opens the map a headscale server would serve (read-only origin: export or save it elsewhere). */
+  /**
+   * Opens the map a headscale server would serve (read-only origin: export or save it elsewhere), and the config's
+   * derp section for editing.
+   */
   openHeadscale(configPath: string): Promise<void>;
   origins: Record<string, string> | null;
   newMap(): void;
@@ -91,8 +108,24 @@ export function visibleIssues(s: Pick<MapEditorState, 'issues' | 'dismissedSingl
 }
 
 /** Whether the edited map differs from what was opened or last saved (undoing back to it counts as no edits). */
-export function hasUnsavedEdits(s: Pick<MapEditorState, 'map' | 'doc'>): boolean {
-  return s.map !== null && s.doc !== null && s.map !== s.doc.map;
+export function hasUnsavedEdits(s: Pick<MapEditorState, 'map' | 'doc' | 'hsDerp'>): boolean {
+  return (s.map !== null && s.doc !== null && s.map !== s.doc.map) || (!!s.hsDerp && s.hsDerp.derp !== s.hsDerp.saved);
+}
+
+/** The section with one field (`server.x` or a top-level key) set, or removed when `value` is undefined. */
+export function withDerpField(derp: HeadscaleDerpSection, field: string, value: unknown): HeadscaleDerpSection {
+  const [a, b] = field.split('.');
+  const next = { ...derp } as Record<string, unknown>;
+  if (b === undefined) {
+    if (value === undefined) delete next[a];
+    else next[a] = value;
+    return next as HeadscaleDerpSection;
+  }
+  const inner = { ...((next[a] as Record<string, unknown> | undefined) ?? {}) };
+  if (value === undefined) delete inner[b];
+  else inner[b] = value;
+  next[a] = inner;
+  return next as HeadscaleDerpSection;
 }
 
 /** The format a file name asks for (.json or .yaml/.yml), or null when its extension says nothing. */
@@ -112,6 +145,18 @@ export function headscaleSnippet(path: string | undefined): string {
 
 export const useMapStore = create<MapEditorState>((set, get) => {
   let exportRequests = 0;
+  const loadHsDerp = async (api: DerpdeskApi, configPath: string) => {
+    try {
+      const o = await api.call('map.headscaleDerp', { configPath });
+      set({ hsDerp: { path: o.path, derp: o.derp, saved: o.derp, version: o.version }, hsProblems: o.problems });
+    } catch (err) {
+      set({ message: { kind: 'error', text: `Cannot edit the derp section: ${errorMessage(err)}` } });
+    }
+  };
+  const hsRequest = () => {
+    const { api, hsDerp } = get();
+    return api && hsDerp ? { api, req: { configPath: hsDerp.path, derp: hsDerp.derp, version: hsDerp.version } } : null;
+  };
   const preview = async (target: SaveTarget) => {
     const { api, map } = get();
     if (!api || !map) return;
@@ -140,6 +185,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     busy: false,
     idDraft: null,
     dismissedSingleNode: [],
+    hsDerp: null,
+    hsProblems: {},
+    hsDiff: null,
     origins: null,
     exportFormat: 'yaml',
     exportText: '',
@@ -151,6 +199,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       const api = get().api;
       if (!api) return;
       set({ busy: true, message: null });
+      set({ hsDerp: null, hsProblems: {}, hsDiff: null });
+      void loadHsDerp(api, configPath);
       try {
         const m = await api.call('map.headscale', { configPath });
         const first = Object.keys(m.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
@@ -278,6 +328,47 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       get().edit((m) => renumberRegion(m, id, to));
       set({ selectedRegion: String(to) });
     },
+    setHsField(field, value) {
+      const hs = get().hsDerp;
+      if (!hs) return;
+      const derp = withDerpField(hs.derp, field, value);
+      set({ hsDerp: { ...hs, derp }, hsProblems: validateHeadscaleDerp(derp), hsDiff: null });
+    },
+    async previewHsSave() {
+      const r = hsRequest();
+      if (!r) return;
+      try {
+        set({ hsDiff: await r.api.call('map.headscaleDerpDiff', r.req) });
+      } catch (err) {
+        set({ message: { kind: 'error', text: `Cannot compare with ${r.req.configPath}: ${errorMessage(err)}` } });
+      }
+    },
+    async saveHs() {
+      const r = hsRequest();
+      if (!r) return;
+      try {
+        const res = await r.api.call('map.headscaleDerpSave', r.req);
+        const hs = get().hsDerp!;
+        if (res.ok)
+          set({
+            hsDerp: { ...hs, saved: hs.derp, version: res.version },
+            hsDiff: null,
+            message: {
+              kind: 'ok',
+              text: `Saved the derp section of ${hs.path} (previous version kept as ${res.backup}); Show merged map again to see its effect`,
+            },
+          });
+        else
+          set({
+            hsDiff: null,
+            hsProblems: res.problems ?? get().hsProblems,
+            message: { kind: 'error', text: res.error },
+          });
+      } catch (err) {
+        set({ hsDiff: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
+      }
+    },
+    cancelHsSave: () => set({ hsDiff: null }),
     dismissSingleNode(regionId) {
       const d = get().dismissedSingleNode;
       if (!d.includes(regionId)) set({ dismissedSingleNode: [...d, regionId] });
