@@ -71,7 +71,7 @@ function SaveAsForm({ initialFormat }: { initialFormat: MapFormat }) {
   return (
     <form
       className="save-as"
-      aria-label="Save as"
+      aria-label="Save the map as a new file"
       onSubmit={(e) => {
         e.preventDefault();
         void previewSaveAs(path, format, replace);

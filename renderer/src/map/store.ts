@@ -30,6 +30,8 @@ export interface MapEditorState {
   doc: Omit<OpenedMap, 'issues'> | null;
   map: DerpMap | null;
   issues: MapIssue[];
+  /** `issues` less the dismissed warnings: kept as state so that components get the same array until it changes. */
+  shownIssues: MapIssue[];
   selectedRegion: string | null;
   selectedNode: number | null;
   past: DerpMap[];
@@ -102,9 +104,14 @@ export interface SaveTarget {
   replace: boolean;
 }
 
+/** The issues without the single-node warnings the user dismissed. */
+function withoutDismissed(issues: MapIssue[], dismissed: number[]): MapIssue[] {
+  return issues.filter((i) => !(i.kind === 'single-node' && dismissed.includes(i.regionId ?? NaN)));
+}
+
 /** The issues the page shows: all of them, less the single-node warnings the user dismissed. */
-export function visibleIssues(s: Pick<MapEditorState, 'issues' | 'dismissedSingleNode'>): MapIssue[] {
-  return s.issues.filter((i) => !(i.kind === 'single-node' && s.dismissedSingleNode.includes(i.regionId ?? NaN)));
+export function visibleIssues(s: Pick<MapEditorState, 'shownIssues'>): MapIssue[] {
+  return s.shownIssues;
 }
 
 /** Whether the edited map differs from what was opened or last saved (undoing back to it counts as no edits). */
@@ -167,7 +174,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     }
   };
   const commit = (map: DerpMap, extra: Partial<MapEditorState> = {}) => {
-    set({ map, issues: validateMap(map), ...extra });
+    const issues = validateMap(map);
+    set({ map, issues, shownIssues: withoutDismissed(issues, get().dismissedSingleNode), ...extra });
     void get().refreshExport();
   };
   return {
@@ -175,6 +183,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     doc: null,
     map: null,
     issues: [],
+    shownIssues: [],
     selectedRegion: null,
     selectedNode: null,
     past: [],
@@ -241,6 +250,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           diff: null,
           saveTarget: null,
           idDraft: null,
+          hsDerp: null,
+          hsDiff: null,
         });
       } catch (err) {
         set({ message: { kind: 'error', text: errorMessage(err) } });
@@ -259,6 +270,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         diff: null,
         saveTarget: null,
         idDraft: null,
+        hsDerp: null,
+        hsDiff: null,
         message: null,
       });
     },
@@ -371,7 +384,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     cancelHsSave: () => set({ hsDiff: null }),
     dismissSingleNode(regionId) {
       const d = get().dismissedSingleNode;
-      if (!d.includes(regionId)) set({ dismissedSingleNode: [...d, regionId] });
+      if (d.includes(regionId)) return;
+      const dismissedSingleNode = [...d, regionId];
+      set({ dismissedSingleNode, shownIssues: withoutDismissed(get().issues, dismissedSingleNode) });
     },
 
     addRegion() {
