@@ -92,7 +92,7 @@ describe('headscale derp.yaml', () => {
     const out = serializeMap(map, 'yaml', text);
     const lines = out.split('\n');
     expect(lines.slice(0, 12)).toEqual([
-      '# derp.yaml for our headscale tailnet (headscale\'s derp.paths)',
+      "# derp.yaml for our headscale tailnet (headscale's derp.paths)",
       '# Keep region ids in 900-999.',
       'regions:',
       '  905:',

@@ -108,7 +108,8 @@ describe('editing the derp section of config.yaml', () => {
     });
     expect(validateHeadscaleDerp({ server: { stun_listen_addr: '[::]:3478' } })).toEqual({});
     expect(validateHeadscaleDerp({ server: { stun_listen_addr: '0.0.0.0' } })).toEqual({
-      'server.stun_listen_addr': 'server.stun_listen_addr "0.0.0.0" must be address:port, e.g. 0.0.0.0:3478 or [::]:3478',
+      'server.stun_listen_addr':
+        'server.stun_listen_addr "0.0.0.0" must be address:port, e.g. 0.0.0.0:3478 or [::]:3478',
     });
   });
 });

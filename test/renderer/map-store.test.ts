@@ -1,11 +1,6 @@
 /** The map editor's actions against the fake API: edits, undo, export, "Add this relay", and errors kept in state. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  hasUnsavedEdits,
-  headscaleSnippet,
-  useMapStore,
-  visibleIssues,
-} from '../../renderer/src/map/store.js';
+import { hasUnsavedEdits, headscaleSnippet, useMapStore, visibleIssues } from '../../renderer/src/map/store.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { FakeApi } from './fake-api.js';
 
@@ -150,7 +145,7 @@ describe('map store', () => {
       Nodes: [{ Name: '901a', RegionID: 901, HostName: 'relay.example.net', DERPPort: 8443 }],
     });
     expect(s().message?.text).toBe(
-      'Added this relay as region 901: region 900 (Frankfurt) was already in the map and is unchanged; its RegionCode is fra-901, as the relay\'s code was taken',
+      "Added this relay as region 901: region 900 (Frankfurt) was already in the map and is unchanged; its RegionCode is fra-901, as the relay's code was taken",
     );
     expect(s().issues.filter((i) => i.severity === 'error')).toEqual([]);
     s().undo();
