@@ -52,6 +52,28 @@ describe('DERP map editor in Chromium', () => {
       .toBe('node "900a": IPv4 "203.0.113.300" is not an IPv4 address (or "none")');
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('1 error, 3 warnings');
     await gui.shot('map-editor-error');
+    // Error and warning badges differ only in colour: red and amber, the same box.
+    const badge = (sel: string) =>
+      page
+        .locator(sel)
+        .first()
+        .evaluate((el) => {
+          const cs = getComputedStyle(el);
+          const root = getComputedStyle(document.documentElement);
+          return {
+            color: cs.color,
+            box: `${cs.padding} ${cs.borderWidth}`,
+            err: root.getPropertyValue('--err').trim(),
+            warn: root.getPropertyValue('--warn').trim(),
+          };
+        });
+    const [err, warn] = [
+      await badge('[data-testid="map-issues"] .badge-error'),
+      await badge('[data-testid="map-issues"] .badge-warning'),
+    ];
+    const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    expect([err.color, warn.color]).toEqual([rgb(err.err), rgb(warn.warn)]);
+    expect(err.box).toBe(warn.box);
     await page.getByRole('button', { name: 'Save…' }).click();
     await expect
       .poll(() => page.getByTestId('map-save-blocked').textContent())

@@ -103,7 +103,7 @@ function ListField({
         aria-describedby={`${id}-issue`}
         onChange={(e) => onChange(field, e.target.value === '' ? [] : e.target.value.split('\n'))}
       />
-      <span id={`${id}-issue`} className={problem ? 'field-note error' : 'field-note hint'}>
+      <span id={`${id}-issue`} className={problem ? 'field-note note-error' : 'field-note hint'}>
         {problem ?? HINTS[field as keyof typeof HEADSCALE_DERP_FIELDS]}
       </span>
     </div>

@@ -27,7 +27,7 @@ export function RegionList() {
             <li key={id}>
               <button type="button" aria-current={selected === id ? 'true' : undefined} onClick={() => select(id)}>
                 <strong>{id}</strong> {r.RegionCode} <span className="muted">{count(r.Nodes.length, 'node')}</span>{' '}
-                {errors > 0 && <span className="badge error">{count(errors, 'error')}</span>}
+                {errors > 0 && <span className="badge badge-error">{count(errors, 'error')}</span>}
               </button>
             </li>
           );
@@ -58,8 +58,8 @@ export function IssuesPanel() {
       ) : (
         <ul className="issues" data-testid="map-issues">
           {issues.map((i, k) => (
-            <li key={k} className={i.severity}>
-              <span className={`badge ${i.severity}`}>{i.severity === 'error' ? 'Error' : 'Warning'}</span>
+            <li key={k} className={`issue-${i.severity}`}>
+              <span className={`badge badge-${i.severity}`}>{i.severity === 'error' ? 'Error' : 'Warning'}</span>
               <button
                 type="button"
                 className="link"

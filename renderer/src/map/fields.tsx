@@ -50,7 +50,7 @@ export function FieldInput({
       )}
       <span
         id={`${id}-issue`}
-        className={issue ? `field-note ${issue.severity}` : 'field-note hint'}
+        className={issue ? `field-note note-${issue.severity}` : 'field-note hint'}
         data-testid={issue ? 'map-field-issue' : undefined}
       >
         {issue ? issue.message : hint}
