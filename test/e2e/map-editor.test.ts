@@ -58,8 +58,14 @@ describe('DERP map editor in Chromium', () => {
         .locator(sel)
         .first()
         .evaluate((el) => {
-          const cs = getComputedStyle(el);
-          const root = getComputedStyle(document.documentElement);
+          // Runs in the page; the test project has no DOM types.
+          type Style = { color: string; padding: string; borderWidth: string; getPropertyValue(n: string): string };
+          const w = globalThis as unknown as {
+            getComputedStyle(e: unknown): Style;
+            document: { documentElement: unknown };
+          };
+          const cs = w.getComputedStyle(el);
+          const root = w.getComputedStyle(w.document.documentElement);
           return {
             color: cs.color,
             box: `${cs.padding} ${cs.borderWidth}`,
@@ -165,6 +171,12 @@ describe('DERP map editor in Chromium', () => {
       .toBe(
         'Added this relay as region 902: region 900 (Frankfurt self-hosted) was already in the map and is unchanged',
       );
+    await page.getByRole('button', { name: 'Replace region 900 instead' }).click();
+    await expect
+      .poll(() => page.getByTestId('map-message').textContent())
+      .toBe('Replaced region 900 (Frankfurt self-hosted) with this relay; Undo brings it back');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByRole('button', { name: /^902 derpdesk/ }).count()).toBe(1);
     await page.getByRole('button', { name: 'Save…' }).click();
     await expect.poll(() => page.getByTestId('map-diff').textContent()).toContain('+  902:');
     // Adding a region re-renders the YAML: a removed line may come back only with its spacing changed.

@@ -152,6 +152,25 @@ describe('map store', () => {
     expect(Object.keys(s().map!.Regions)).toEqual(['900']);
   });
 
+  it('replaces the region with the taken id only when asked, after adding under a free id', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(s().relayOffer).toMatchObject({ addedId: '901', replaceId: '900' });
+    s().replaceWithRelay();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900']);
+    expect(s().map!.Regions['900']).toEqual({
+      RegionID: 900,
+      RegionCode: 'fra',
+      RegionName: 'me',
+      Nodes: [{ Name: '900a', RegionID: 900, HostName: 'relay.example.net', DERPPort: 8443 }],
+    });
+    expect(s().message?.text).toBe('Replaced region 900 (Frankfurt) with this relay; Undo brings it back');
+    expect(s().relayOffer).toBeNull();
+    s().undo();
+    expect(s().map!.Regions['900']).toEqual(MAP.Regions['900']);
+  });
+
   it('does not add this relay twice', async () => {
     setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
     await s().open({ kind: 'file', path: '/etc/derp.yaml' });

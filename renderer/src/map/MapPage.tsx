@@ -41,8 +41,15 @@ function useLeaveGuard() {
 
 /** The visual DERP map editor: open, edit regions and nodes, validate as you type, preview the diff, save. */
 export function MapPage() {
-  const { map, sel, message, select } = useMapStore(
-    useShallow((s) => ({ map: s.map, sel: s.selectedRegion, message: s.message, select: s.select })),
+  const { map, sel, message, select, relayOffer, replaceWithRelay } = useMapStore(
+    useShallow((s) => ({
+      map: s.map,
+      sel: s.selectedRegion,
+      message: s.message,
+      select: s.select,
+      relayOffer: s.relayOffer,
+      replaceWithRelay: s.replaceWithRelay,
+    })),
   );
   useUndoKeys();
   useLeaveGuard();
@@ -50,9 +57,14 @@ export function MapPage() {
     <div className="page map-page">
       <OpenBar />
       {message && (
-        <p className={message.kind === 'error' ? 'error card' : 'ok card'} role="status" data-testid="map-message">
-          {message.text}
-        </p>
+        <div className={`${message.kind === 'error' ? 'error' : 'ok'} card message-bar`} role="status">
+          <span data-testid="map-message">{message.text}</span>
+          {relayOffer && (
+            <button type="button" onClick={replaceWithRelay}>
+              Replace region {relayOffer.replaceId} instead
+            </button>
+          )}
+        </div>
       )}
       {map && (
         <>

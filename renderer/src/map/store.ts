@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { DerpdeskApi, MapFormat, MapSourceSpec, OpenedMap } from '../../../shared/api.js';
-import type { DerpMap, DerpNode } from '../../../shared/derpmap/model.js';
+import type { DerpMap, DerpNode, DerpRegion } from '../../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../../shared/derpmap/validate.js';
 import { errorMessage } from '../../../shared/errors.js';
 import {
@@ -89,6 +89,9 @@ export interface MapEditorState {
   setNodeField(regionId: string, index: number, field: string, value: unknown): void;
   /** Adds the region and node this app's relay would have (from its settings), never over an existing region. */
   addThisRelay(): Promise<void>;
+  /** After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's. */
+  relayOffer: { addedId: string; replaceId: string; region: DerpRegion } | null;
+  replaceWithRelay(): void;
   exportFormat: ExportFormat;
   exportText: string;
   setExportFormat(format: ExportFormat): void;
@@ -197,6 +200,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     hsDerp: null,
     hsProblems: {},
     hsDiff: null,
+    relayOffer: null,
     origins: null,
     exportFormat: 'yaml',
     exportText: '',
@@ -287,6 +291,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         diff: null,
         saveTarget: null,
         message: null,
+        relayOffer: null,
       });
     },
     undo() {
@@ -458,10 +463,34 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         // Placed on a copy first: a relay already in the map is no edit (nothing to undo).
         const placed = placeRelayRegion(structuredClone(map), region);
         if (placed.kind === 'added') get().edit((m) => placeRelayRegion(m, region));
-        set({ selectedRegion: placed.id, selectedNode: null, message: { kind: 'ok', text: placementMessage(placed) } });
+        set({
+          selectedRegion: placed.id,
+          selectedNode: null,
+          message: { kind: 'ok', text: placementMessage(placed) },
+          relayOffer:
+            placed.kind === 'added' && placed.displaced
+              ? { addedId: placed.id, replaceId: placed.displaced.id, region }
+              : null,
+        });
       } catch (err) {
         set({ message: { kind: 'error', text: `Cannot add this relay: ${errorMessage(err)}` } });
       }
+    },
+    replaceWithRelay() {
+      const offer = get().relayOffer;
+      if (!offer || !get().map?.Regions[offer.addedId]) return;
+      const old = get().map!.Regions[offer.replaceId];
+      get().edit((m) => {
+        delete m.Regions[offer.addedId];
+        m.Regions[offer.replaceId] = structuredClone(offer.region);
+      });
+      set({
+        selectedRegion: offer.replaceId,
+        message: {
+          kind: 'ok',
+          text: `Replaced region ${offer.replaceId} (${old?.RegionName || old?.RegionCode || 'unnamed'}) with this relay; Undo brings it back`,
+        },
+      });
     },
 
     setExportFormat(exportFormat) {
