@@ -5,6 +5,7 @@
  * file. No dependencies outside shared/ (the preload bundles what it imports from here).
  */
 import type { DerpMap } from './derpmap/model.js';
+import type { HeadscaleDerpProblems, HeadscaleDerpSection } from './derpmap/headscale.js';
 import type { MapIssue } from './derpmap/validate.js';
 import type { CheckReport, NodeReport } from './diagnostics.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
@@ -277,13 +278,18 @@ export interface OpenedMap {
   issues: MapIssue[];
 }
 
-export const mapSaveRequest = object({
-  path: string(),
-  map: editedDerpMap,
-  format: mapFormat,
-  /** The text the editor opened; a save is refused if the file changed on disk since. */
-  baseText: string(),
-});
+export const mapSaveRequest = object(
+  {
+    path: string(),
+    map: editedDerpMap,
+    format: mapFormat,
+    /** The text the editor opened (empty for Save as); a save is refused if the file changed on disk since. */
+    baseText: string(),
+    /** Save as onto a file that exists: replace it (a .bak copy is kept) instead of refusing. */
+    replace: boolean(),
+  },
+  { optional: ['replace'] },
+);
 export type MapSaveRequest = Infer<typeof mapSaveRequest>;
 
 export type MapSaveResult =
@@ -297,6 +303,26 @@ export interface HeadscaleMerged {
   /** Sources that could not be used, with why (the merged map is built from the rest, as headscale would). */
   problems: string[];
 }
+
+/** The derp section of a headscale config.yaml, for editing; the rest of the file stays on the host. */
+export interface HeadscaleDerpOpened {
+  path: string;
+  derp: HeadscaleDerpSection;
+  /** The file's version (a hash of its text): a save is refused if the file changed since. */
+  version: string;
+  problems: HeadscaleDerpProblems;
+}
+
+export const headscaleDerpRequest = object({
+  configPath: string(),
+  /** The whole section as edited; unknown keys are kept as they were read. */
+  derp: record(anything()) as unknown as Validator<HeadscaleDerpSection>,
+  version: string({ maxBytes: 128 }),
+});
+export type HeadscaleDerpRequest = Infer<typeof headscaleDerpRequest>;
+
+export type HeadscaleDerpSaveResult =
+  { ok: true; version: string; backup: string } | { ok: false; error: string; problems?: HeadscaleDerpProblems };
 
 /** What a diagnostics run checks: a map (file, URL, pasted, or the editor's), or one relay by URL. */
 export const checkSource = variant('kind', {
@@ -439,6 +465,12 @@ export const CALLS = {
   'map.save': takes(arg('req', mapSaveRequest)).returns<MapSaveResult>(),
   'map.export': takes(arg('map', editedDerpMap), arg('format', mapFormat)).returns<string>(),
   'map.headscale': takes(arg('req', object({ configPath: string() }))).returns<HeadscaleMerged>(),
+  /** The derp section of a headscale config.yaml, to edit it. */
+  'map.headscaleDerp': takes(arg('req', object({ configPath: string() }))).returns<HeadscaleDerpOpened>(),
+  /** The diff of the derp section a save would write (the section's lines only). */
+  'map.headscaleDerpDiff': takes(arg('req', headscaleDerpRequest)).returns<string>(),
+  /** Writes the edited derp section into config.yaml; every byte outside the section stays. */
+  'map.headscaleDerpSave': takes(arg('req', headscaleDerpRequest)).returns<HeadscaleDerpSaveResult>(),
   /** Starts a run; progress and the result arrive as events with the returned id. */
   'diagnostics.run': takes(arg('req', checkRequest)).returns<{ runId: string }>(),
   'diagnostics.cancel': takes(arg('runId', runId)).returns<boolean>(),

@@ -1,6 +1,7 @@
 /**
  * The map editor's file side: open a map from a file, a URL or pasted text; show the diff a save would make;
- * save atomically with a backup, refusing to overwrite a file that changed on disk or a map with errors.
+ * save atomically with a backup, refusing to overwrite a file that changed on disk (or, for Save as, one that exists
+ * unless asked to replace it) or a map with errors.
  */
 import path from 'node:path';
 import type { HeadscaleMerged, MapSaveRequest, MapSaveResult, MapSourceSpec, OpenedMap } from '../../shared/api.js';
@@ -67,16 +68,20 @@ export async function saveMap(req: MapSaveRequest, guard: PathGuard = refuseAllP
   } catch (err) {
     return { ok: false, error: errorMessage(err) };
   }
-  if (onDisk !== null && onDisk !== req.baseText) {
-    return {
-      ok: false,
-      error: `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)`,
-    };
-  }
+  const problem = onDisk === null ? null : overwriteProblem(req, onDisk);
+  if (problem) return { ok: false, error: problem };
   const rendered = await mapWork().run('renderForSave', req);
   if (!rendered.ok) return { ok: false, error: rendered.error };
   await writeFileAtomic(real, rendered.text, { backup: onDisk !== null });
   return { ok: true, text: rendered.text, backup: onDisk !== null ? `${real}.bak` : null };
+}
+
+/** Why writing over the file's current text `onDisk` would lose someone's work, or null when it may be replaced. */
+function overwriteProblem(req: MapSaveRequest, onDisk: string): string | null {
+  if (onDisk === req.baseText || req.replace) return null;
+  if (req.baseText === '')
+    return `${req.path} already exists; tick "Replace an existing file" to overwrite it (a .bak copy is kept), or choose another name`;
+  return `${req.path} changed on disk since it was opened; reopen it (your edits would overwrite someone else's)`;
 }
 
 export function exportMap(map: DerpMap, format: MapFormat): Promise<string> {

@@ -6,6 +6,8 @@ import type { MapSaveRequest } from '../../shared/api.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../shared/derpmap/validate.js';
 import { parseHeadscaleConfig, type HeadscaleConfig } from '../derpmap/headscale-config.js';
+import type { HeadscaleDerpSection } from '../../shared/derpmap/headscale.js';
+import { renderHeadscaleDerp, type RenderedDerpSection } from './map-headscale-render.js';
 import { checkMapSize, parseMap, serializeMap, type LoadedMap, type MapFormat } from '../derpmap/formats.js';
 import { unifiedDiff } from '../util/line-diff.js';
 import { renderedMapProblem } from './map-content.js';
@@ -57,6 +59,9 @@ export const mapJobs = {
     return text;
   },
   headscaleConfig: (text: string, file: string): HeadscaleConfig => parseHeadscaleConfig(text, file),
+  /** config.yaml with an edited derp section, checked to differ from the original in that section only. */
+  headscaleDerpRender: (text: string, derp: HeadscaleDerpSection, file: string): RenderedDerpSection =>
+    renderHeadscaleDerp(text, derp, file),
 };
 
 export type MapJobs = typeof mapJobs;

@@ -1,5 +1,7 @@
 /** `derpdesk map validate FILE` and `derpdesk map convert FILE --to yaml|json`. */
-import { MapParseError, parseMap, serializeMap } from '../derpmap/formats.js';
+import { MapParseError, detectFormat, parseMap, serializeMap } from '../derpmap/formats.js';
+import { parseYamlInput } from '../derpmap/yaml-input.js';
+import { isHeadscaleConfig, validateHeadscaleFile } from './map-headscale.js';
 import { MapShapeError } from '../derpmap/convert.js';
 import { validateMap } from '../../shared/derpmap/validate.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
@@ -8,16 +10,20 @@ import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { errorMessage } from '../../shared/errors.js';
 
 const USAGE = `Usage:
-  derpdesk map validate FILE            check a derp.yaml or DERPMap JSON; exit 1 when it has errors
+  derpdesk map validate FILE            check a derp.yaml, DERPMap JSON or headscale config.yaml (its derp section
+                                        and the map files it names); exit 1 when it has errors
   derpdesk map convert FILE --to FORMAT write FILE as yaml (headscale derp.yaml) or json (Tailscale DERPMap) to stdout`;
 const FLAGS: FlagSpec[] = [
   { name: 'to', type: 'string', default: '', arg: 'yaml|json', help: 'output format for convert' },
 ];
 
 async function load(file: string) {
-  let text: string;
+  return parseMap(await readText(file), file);
+}
+
+async function readText(file: string): Promise<string> {
   try {
-    text = await readTextFileBounded(file, MAX_MAP_BYTES);
+    return await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
     throw new UsageError(
       err instanceof FileReadError
@@ -26,7 +32,6 @@ async function load(file: string) {
       { cause: err },
     );
   }
-  return parseMap(text, file);
 }
 
 export async function runMap(argv: string[]): Promise<number> {
@@ -46,7 +51,10 @@ export async function runMap(argv: string[]): Promise<number> {
     );
     if (!file) throw new UsageError('name a map file');
     if (sub === 'validate') {
-      const { map, format } = await load(file);
+      const text = await readText(file);
+      if (detectFormat(text, file) === 'yaml' && isHeadscaleConfig(parseYamlInput(text, file)))
+        return await validateHeadscaleFile(file, text, load, (line) => process.stdout.write(`${line}\n`));
+      const { map, format } = parseMap(text, file);
       const issues = validateMap(map);
       const errors = issues.filter((i) => i.severity === 'error');
       for (const i of issues)

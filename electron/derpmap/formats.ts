@@ -3,7 +3,19 @@
  * document so that saving an edited map changes only what was edited: comments, key order and formatting of
  * everything else survive.
  */
-import { CST, Composer, Parser, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import {
+  CST,
+  Composer,
+  Parser,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { mapSizeProblem } from '../../shared/derpmap/size.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
@@ -140,12 +152,12 @@ function sync(doc: Document, node: Node | null, value: unknown): Node {
   if (typeof value === 'object' && value !== null) {
     if (!isMap(node)) return doc.createNode(yamlValue(value));
     const obj = value as Record<string, unknown>;
+    renameMovedKeys(doc, node, obj);
     for (const pair of [...node.items]) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if (!(k in obj)) node.delete(pair.key);
+      if (!(keyOf(pair) in obj)) node.delete(pair.key);
     }
     for (const [k, v] of Object.entries(obj)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === k);
+      const pair = node.items.find((p) => keyOf(p) === k);
       if (pair) pair.value = sync(doc, pair.value as Node | null, v);
       else node.add(doc.createPair(yamlKey(k), yamlValue(v)));
     }
@@ -156,6 +168,34 @@ function sync(doc: Document, node: Node | null, value: unknown): Node {
     return node;
   }
   return doc.createNode(value);
+}
+
+function keyOf(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+/**
+ * A renumbered region is the same region under a new key: its pair is renamed in place, so the comments on and
+ * inside it stay with it. A removed key and an added key whose values share a region code are one region moved;
+ * failing that, one removed and one added id at the same level can only be a move.
+ */
+function renameMovedKeys(doc: Document, node: YAMLMap, obj: Record<string, unknown>): void {
+  const removed = node.items.filter((p) => /^\d+$/.test(keyOf(p)) && !(keyOf(p) in obj));
+  const present = new Set(node.items.map(keyOf));
+  const added = Object.keys(obj).filter((k) => /^\d+$/.test(k) && !present.has(k));
+  if (removed.length === 0 || added.length === 0) return;
+  const codeOf = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null ? (v as Record<string, unknown>).regioncode : undefined;
+  for (const pair of removed) {
+    const oldCode = codeOf(isMap(pair.value) ? pair.value.toJSON() : undefined);
+    let to = added.find((k) => oldCode !== undefined && codeOf(obj[k]) === oldCode);
+    if (to === undefined && removed.length === 1 && added.length === 1) to = added[0];
+    if (to === undefined) continue;
+    added.splice(added.indexOf(to), 1);
+    const key = doc.createNode(yamlKey(to));
+    if (isScalar(pair.key)) Object.assign(key, { commentBefore: pair.key.commentBefore, comment: pair.key.comment });
+    pair.key = key;
+  }
 }
 
 /** Region ids (and RegionScore keys) are integers in derp.yaml: `900:`, not `"900":`, or headscale cannot read them. */

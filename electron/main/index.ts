@@ -57,6 +57,18 @@ app
           .openExternal(url)
           .catch((err: unknown) => consoleLogger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
       });
+      // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
+      win.webContents.on('will-prevent-unload', (event) => {
+        const choice = dialog.showMessageBoxSync(win!, {
+          type: 'question',
+          buttons: ['Leave without saving', 'Stay'],
+          defaultId: 1,
+          cancelId: 1,
+          message: 'The DERP map has unsaved edits.',
+          detail: 'Leave and lose them, or stay and save them first?',
+        });
+        if (choice === 0) event.preventDefault();
+      });
       win.once('ready-to-show', () => win?.show());
       win.on('closed', () => (win = null));
       win

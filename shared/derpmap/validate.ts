@@ -23,6 +23,8 @@ export interface MapIssue {
   nodeIndex?: number;
   field?: string;
   message: string;
+  /** Set on the "region has a single node" warning, which the user may dismiss per region. */
+  kind?: 'single-node';
 }
 
 const CERT_PIN = /^sha256-raw:[0-9a-fA-F]{64}$/;
@@ -47,7 +49,20 @@ export function validateMap(map: DerpMap): MapIssue[] {
     nodes.forEach((n, i) => validateNode(key, r, n, i, seen, add));
   }
   checkTopLevel(map, add);
-  return issues;
+  return onePerPath(issues);
+}
+
+/**
+ * One message per bad field: a value of the wrong type also fails the field's range or format check, and the
+ * first message (the type, checked first) is the one that tells the user what to fix.
+ */
+function onePerPath(issues: MapIssue[]): MapIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    if (seen.has(i.path)) return false;
+    seen.add(i.path);
+    return true;
+  });
 }
 
 function checkRegionCount(map: DerpMap, add: Add): void {
@@ -66,6 +81,11 @@ function checkRegionCount(map: DerpMap, add: Add): void {
 function validateRegion(key: string, r: Region, seen: SeenNames, add: Add): void {
   const rp = `Regions.${key}`;
   const at = { regionId: r.RegionID };
+  for (const [f, kind] of Object.entries(REGION_FIELDS)) {
+    const v = (r as unknown as Record<string, unknown>)[f];
+    if (v !== undefined && typeof v !== kind)
+      add('error', `${rp}.${f}`, `${f} must be a ${kind}, got ${JSON.stringify(v)}`, { ...at, field: f });
+  }
   if (!/^\d+$/.test(key) || Number(key) <= 0)
     add('error', rp, `region key "${key}" must be a positive whole number`, at);
   checkRegionId(key, r, add);
@@ -93,11 +113,6 @@ function validateRegion(key: string, r: Region, seen: SeenNames, add: Add): void
     add('error', `${rp}.Longitude`, `Longitude must be between -180 and 180`, { ...at, field: 'Longitude' });
   for (const k of Object.keys(r.extra ?? {}))
     add('warning', `${rp}.${k}`, `unknown region field "${k}" (kept as is)`, { ...at, field: k });
-  for (const [f, kind] of Object.entries(REGION_FIELDS)) {
-    const v = (r as unknown as Record<string, unknown>)[f];
-    if (v !== undefined && typeof v !== kind)
-      add('error', `${rp}.${f}`, `${f} must be a ${kind}, got ${JSON.stringify(v)}`, { ...at, field: f });
-  }
 }
 
 function checkRegionId(key: string, r: Region, add: Add): void {
@@ -124,7 +139,10 @@ function checkNodeCount(key: string, r: Region, add: Add): Node[] {
   const nodes = Array.isArray(r.Nodes) ? r.Nodes : [];
   if (nodes.length === 0) add('error', `${rp}.Nodes`, `region ${key} has no nodes`, at);
   else if (nodes.length === 1)
-    add('warning', `${rp}.Nodes`, `region ${key} has a single node: no failover within the region`, at);
+    add('warning', `${rp}.Nodes`, `region ${key} has a single node: no failover within the region`, {
+      ...at,
+      kind: 'single-node',
+    });
   else
     add(
       'warning',

@@ -53,6 +53,46 @@ describe('map editor API', () => {
     expect(readFileSync(file, 'utf8')).toBe(again.text);
   });
 
+  it('saves a pasted map as a new file, and replaces an existing one only when asked', async () => {
+    const pasted = await h['map.open']({ kind: 'text', text: readFileSync(fixture, 'utf8') });
+    const file = path.join(dir, 'new', 'saved-as.json');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(file));
+    const req = { path: file, map: pasted.map, format: 'json' as const, baseText: '' };
+    expect(await h['map.diff'](req)).toMatch(/^--- .*\n\+\+\+ .*\n@@ -0,0 \+1,\d+ @@\n\+\{\n/);
+    expect(await h['map.save'](req)).toMatchObject({ ok: true, backup: null });
+    expect(JSON.parse(readFileSync(file, 'utf8')).Regions['900'].RegionCode).toBe('fra');
+
+    const existing = path.join(dir, 'existing.yaml');
+    writeFileSync(existing, '# not yours\n');
+    const refused = await h['map.save']({ ...req, path: existing, format: 'yaml' });
+    expect(refused).toEqual({
+      ok: false,
+      error: `${existing} already exists; tick "Replace an existing file" to overwrite it (a .bak copy is kept), or choose another name`,
+    });
+    expect(readFileSync(existing, 'utf8')).toBe('# not yours\n');
+    const replaced = await h['map.save']({ ...req, path: existing, format: 'yaml', replace: true });
+    expect(replaced).toMatchObject({ ok: true, backup: `${existing}.bak` });
+    expect(readFileSync(`${existing}.bak`, 'utf8')).toBe('# not yours\n');
+    expect(readFileSync(existing, 'utf8')).toMatch(/^regions:\n {2}900:\n/);
+  });
+
+  it('saves a renumbered region under its new key with its comments', async () => {
+    const file = path.join(dir, 'renumber.yaml');
+    copyFileSync(fixture, file);
+    const opened = await h['map.open']({ kind: 'file', path: file });
+    const fra = opened.map.Regions['900'];
+    delete opened.map.Regions['900'];
+    fra.RegionID = 950;
+    for (const n of fra.Nodes) n.RegionID = 950;
+    opened.map.Regions['950'] = fra;
+    const r = await h['map.save']({ path: file, map: opened.map, format: 'yaml', baseText: opened.text });
+    expect(r).toMatchObject({ ok: true });
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('  950:\n    regionid: 950\n    regioncode: fra # Frankfurt\n');
+    expect(text).toContain('      # primary\n      - name: 900a\n        regionid: 950\n');
+  });
+
   it('opens pasted JSON and exports it as YAML', async () => {
     const opened = await h['map.open']({
       kind: 'text',
@@ -88,5 +128,56 @@ describe('headscale merged map', () => {
     expect(m.problems.length).toBe(2);
     expect(m.problems[0]).toMatch(/^http:\/\/127\.0\.0\.1:1\/derpmap\/default: cannot fetch/);
     expect(m.problems[1]).toMatch(/^missing\.yaml: cannot read .*ENOENT/);
+  });
+});
+
+describe('headscale config.yaml derp section', () => {
+  const hsFixture = path.resolve(import.meta.dirname, '../derpmap/fixtures/headscale-config.yaml');
+  const tail = '\noidc:\n  client_secret: "s3cret"   # aligned\n';
+
+  it('opens only the derp section, diffs and saves it, and keeps every byte outside it', async () => {
+    const file = path.join(dir, 'hs-config.yaml');
+    const original = readFileSync(hsFixture, 'utf8') + tail;
+    writeFileSync(file, original);
+    const opened = await h['map.headscaleDerp']({ configPath: file });
+    expect(JSON.stringify(opened)).not.toContain('s3cret');
+    expect(opened.problems).toEqual({});
+    const derp = { ...opened.derp, server: { ...opened.derp.server, region_id: 998 }, paths: ['a.yaml', 'b.yaml'] };
+    const req = { configPath: file, derp, version: opened.version };
+    const diff = await h['map.headscaleDerpDiff'](req);
+    expect(diff).toContain('-    region_id: 999\n+    region_id: 998\n');
+    expect(diff).toContain('+    - a.yaml\n+    - b.yaml\n');
+    expect(diff).not.toContain('s3cret');
+    expect(diff).not.toContain('server_url');
+    const saved = await h['map.headscaleDerpSave'](req);
+    expect(saved).toMatchObject({ ok: true, backup: `${file}.bak` });
+    const text = readFileSync(file, 'utf8');
+    const derpAt = original.indexOf('derp:\n');
+    expect(text.slice(0, derpAt)).toBe(original.slice(0, derpAt));
+    expect(text.slice(text.indexOf('\ndns:\n'))).toBe(original.slice(original.indexOf('\ndns:\n')));
+    expect(readFileSync(`${file}.bak`, 'utf8')).toBe(original);
+    expect((await h['map.headscaleDerp']({ configPath: file })).derp.paths).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('refuses a section with problems, or a file changed since it was opened', async () => {
+    const file = path.join(dir, 'hs-config2.yaml');
+    writeFileSync(file, readFileSync(hsFixture, 'utf8'));
+    const opened = await h['map.headscaleDerp']({ configPath: file });
+    const bad = await h['map.headscaleDerpSave']({
+      configPath: file,
+      derp: { ...opened.derp, update_frequency: 'daily' },
+      version: opened.version,
+    });
+    expect(bad).toEqual({
+      ok: false,
+      error: 'the derp section has 1 problem; fix them before saving',
+      problems: { update_frequency: 'update_frequency "daily" is not a duration such as 24h, 1h30m or 90s' },
+    });
+    writeFileSync(file, readFileSync(hsFixture, 'utf8') + '# edited elsewhere\n');
+    const stale = await h['map.headscaleDerpSave']({ configPath: file, derp: opened.derp, version: opened.version });
+    expect(stale).toEqual({
+      ok: false,
+      error: `${file} changed on disk since it was opened; open it again (your edit would overwrite someone else's)`,
+    });
   });
 });

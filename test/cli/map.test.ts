@@ -1,5 +1,5 @@
 /** `derpdesk map validate|convert` as a user runs them. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,43 @@ describe('derpdesk map', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/broken\.yaml:\d+:\d+: /);
     expect((await runCli(['map', 'validate', path.join(tmp, 'nope.yaml')])).stderr).toContain('cannot read');
+  });
+
+  it('validates a headscale config.yaml: its derp section and the map files it names', async () => {
+    const hs = path.join(tmp, 'hs');
+    mkdirSync(hs);
+    copyFileSync(fixture, path.join(hs, 'derp.yaml'));
+    const cfg = path.join(hs, 'config.yaml');
+    writeFileSync(
+      cfg,
+      'server_url: https://hs.example.com\nderp:\n  server:\n    enabled: true\n    region_id: 900\n    stun_listen_addr: "0.0.0.0:3478"\n  urls:\n    - https://controlplane.tailscale.com/derpmap/default\n  paths:\n    - derp.yaml\n  update_frequency: 24h\n',
+    );
+    const good = await runCli(['map', 'validate', cfg]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain(
+      'warning derp.yaml: Regions.901.Nodes: region 901 has a single node: no failover within the region\n',
+    );
+    expect(good.stdout).toContain(
+      "warning derp.server.region_id: region 900 of derp.yaml is replaced by the embedded DERP server's region (headscale's own region wins)\n",
+    );
+    expect(good.stdout).toContain('note    derp.urls: 1 URL not fetched; derpdesk check tests them\n');
+    expect(good.stdout).toMatch(/config\.yaml: headscale config, 1 map file, 0 errors, 4 warnings\n$/);
+
+    writeFileSync(
+      cfg,
+      'derp:\n  server:\n    enabled: true\n    ipv4: 1.2.3\n  paths:\n    - derp.yaml\n    - missing.yaml\n  update_frequency: daily\n',
+    );
+    const bad = await runCli(['map', 'validate', cfg]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('error   derp.server.ipv4: server.ipv4 "1.2.3" is not an IPv4 address\n');
+    expect(bad.stdout).toContain(
+      'error   derp.server.stun_listen_addr: headscale needs a STUN address when the embedded DERP server is enabled\n',
+    );
+    expect(bad.stdout).toContain(
+      'error   derp.update_frequency: update_frequency "daily" is not a duration such as 24h, 1h30m or 90s\n',
+    );
+    expect(bad.stdout).toMatch(/error {3}derp\.paths: missing\.yaml: cannot read .*missing\.yaml: ENOENT\n/);
+    expect(bad.stdout).toMatch(/config\.yaml: headscale config, 2 map files, 4 errors, 3 warnings\n$/);
   });
 
   it('converts YAML to JSON and back', async () => {

@@ -82,6 +82,47 @@ describe('headscale derp.yaml', () => {
     expect(parseMap(out, 'derp.yaml').map).toEqual(loaded.map);
   });
 
+  it('moves a renumbered region to its new key with its comments, and its nodes follow', () => {
+    const { map } = parseMap(text, 'derp.yaml');
+    const fra = map.Regions['900'];
+    delete map.Regions['900'];
+    fra.RegionID = 905;
+    for (const n of fra.Nodes) n.RegionID = 905;
+    map.Regions['905'] = fra;
+    const out = serializeMap(map, 'yaml', text);
+    const lines = out.split('\n');
+    expect(lines.slice(0, 12)).toEqual([
+      "# derp.yaml for our headscale tailnet (headscale's derp.paths)",
+      '# Keep region ids in 900-999.',
+      'regions:',
+      '  905:',
+      '    regionid: 905',
+      '    regioncode: fra # Frankfurt',
+      '    regionname: Frankfurt self-hosted',
+      '    latitude: 50.11',
+      '    longitude: 8.68',
+      '    nodes:',
+      '      # primary',
+      '      - name: 900a',
+    ]);
+    expect(out).not.toMatch(/^ {2}900:/m);
+    expect(parseMap(out, 'derp.yaml').map).toEqual(map);
+  });
+
+  it('moves a region whose id and code both changed, when it is the only move', () => {
+    const commented = text.replace('  901:\n', '  # west coast\n  901:\n');
+    const { map } = parseMap(commented, 'derp.yaml');
+    const sfo = map.Regions['901'];
+    delete map.Regions['901'];
+    Object.assign(sfo, { RegionID: 910, RegionCode: 'sjc' });
+    sfo.Nodes[0].RegionID = 910;
+    map.Regions['910'] = sfo;
+    const out = serializeMap(map, 'yaml', commented);
+    expect(out).toContain('  # west coast\n  910:\n    regionid: 910\n    regioncode: sjc\n');
+    expect(out).toContain('        futurefield: keep me');
+    expect(parseMap(out, 'derp.yaml').map).toEqual(map);
+  });
+
   it('reports broken YAML with line and column and does not guess', () => {
     const broken = text.replace('    regioncode: sfo\n', '    regioncode: [sfo\n');
     try {
@@ -180,6 +221,19 @@ describe('validation', () => {
       'error Regions.900.Nodes[0].STUNPort: node "n1": STUNPort -2 is out of range (-1 disables, 0 = 3478)',
       'error Regions.900.Nodes[0].CertName: node "n1": CertName "sha256-raw:abc" must be sha256-raw: followed by 64 hex characters',
     ]);
+  });
+
+  it('gives one message per bad field, the type first, and marks the single-node warning', () => {
+    const { map } = parseMap(
+      '{"Regions":{"900":{"RegionID":900,"RegionCode":"x","RegionName":"X","Latitude":"north","Nodes":[{"Name":"a","RegionID":900,"HostName":"x.example.com","STUNPort":"abc","DERPPort":"x"}]}}}',
+    );
+    const issues = validateMap(map).filter((i) => i.severity === 'error');
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'Regions.900.Latitude: Latitude must be a number, got "north"',
+      'Regions.900.Nodes[0].STUNPort: node "a": STUNPort must be a number, got "abc"',
+      'Regions.900.Nodes[0].DERPPort: node "a": DERPPort must be a number, got "x"',
+    ]);
+    expect(validateMap(map).find((i) => i.message.includes('single node'))?.kind).toBe('single-node');
   });
 
   it('warns that a single region is a single point of failure', () => {

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchMapError, fetchMap } from '../../electron/derpmap/fetch.js';
 import { parseMap } from '../../electron/derpmap/formats.js';
-import { parseHeadscaleConfig, updateHeadscaleConfig } from '../../electron/derpmap/headscale-config.js';
+import {
+  derpSectionSpan,
+  parseHeadscaleConfig,
+  updateHeadscaleConfig,
+} from '../../electron/derpmap/headscale-config.js';
+import { validateHeadscaleDerp } from '../../shared/derpmap/headscale.js';
 import { embeddedRegion, mergeMaps } from '../../electron/derpmap/merge.js';
 
 const fixture = (n: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', n), 'utf8');
@@ -36,6 +41,76 @@ describe('headscale config.yaml', () => {
     const changed = out.split('\n').filter((l, i) => l !== text.split('\n')[i]);
     expect(changed).toEqual(['    region_id: 998', '  auto_update_enabled: false']);
     expect(out).toContain('  magic_dns: true   # keep me exactly\n');
+  });
+});
+
+describe('editing the derp section of config.yaml', () => {
+  const text = fixture('headscale-config.yaml');
+  const withTail = `${text}\n# the end\noidc:\n  client_secret: "s3cret"   # aligned\n`;
+
+  it('adds and removes list items and keys, keeping every byte outside the section', () => {
+    const c = parseHeadscaleConfig(withTail);
+    const out = updateHeadscaleConfig(withTail, {
+      ...c.derp,
+      server: { ...c.derp.server, ipv6: '2001:db8::1', verify_clients: false },
+      urls: [],
+      paths: ['/etc/headscale/derp.yaml', 'derp-extra.yaml'],
+      update_frequency: '3h',
+    });
+    const span = derpSectionSpan(withTail)!;
+    const outSpan = derpSectionSpan(out)!;
+    expect(out.slice(0, outSpan.start)).toBe(withTail.slice(0, span.start));
+    expect(out.slice(outSpan.end)).toBe(withTail.slice(span.end));
+    expect(parseHeadscaleConfig(out).derp).toEqual({
+      ...c.derp,
+      server: { ...c.derp.server, ipv6: '2001:db8::1', verify_clients: false },
+      urls: [],
+      paths: ['/etc/headscale/derp.yaml', 'derp-extra.yaml'],
+      update_frequency: '3h',
+    });
+    expect(out).toContain('    # If enabled, runs the embedded DERP server');
+  });
+
+  it('adds a derp section to a config without one, leaving the rest alone', () => {
+    const plain = 'server_url: https://hs.example.com\n# keep\n';
+    const out = updateHeadscaleConfig(plain, { paths: ['/etc/headscale/derp.yaml'] });
+    expect(out).toBe(`${plain}\nderp:\n  paths:\n    - /etc/headscale/derp.yaml\n`);
+  });
+
+  it('validates each field with one message that names it', () => {
+    expect(validateHeadscaleDerp(parseHeadscaleConfig(text).derp)).toEqual({});
+    expect(
+      validateHeadscaleDerp({
+        server: {
+          enabled: true,
+          region_id: 0,
+          region_code: 7 as unknown as string,
+          ipv4: '1.2.3',
+          ipv6: 'nope',
+          verify_clients: 'yes' as unknown as boolean,
+        },
+        urls: ['https://ok.example.com/map', 'ftp://x'],
+        paths: ['a.yaml', ''],
+        auto_update_enabled: 'true' as unknown as boolean,
+        update_frequency: '1 day',
+      }),
+    ).toEqual({
+      'server.region_id': 'server.region_id must be a whole number from 1, got 0',
+      'server.region_code': 'server.region_code must be a string, got 7',
+      'server.ipv4': 'server.ipv4 "1.2.3" is not an IPv4 address',
+      'server.ipv6': 'server.ipv6 "nope" is not an IPv6 address',
+      'server.verify_clients': 'server.verify_clients must be true or false, got "yes"',
+      'server.stun_listen_addr': 'headscale needs a STUN address when the embedded DERP server is enabled',
+      urls: 'urls line 2: "ftp://x" is not an http:// or https:// URL',
+      paths: 'paths line 2 is empty or not text',
+      auto_update_enabled: 'auto_update_enabled must be true or false, got "true"',
+      update_frequency: 'update_frequency "1 day" is not a duration such as 24h, 1h30m or 90s',
+    });
+    expect(validateHeadscaleDerp({ server: { stun_listen_addr: '[::]:3478' } })).toEqual({});
+    expect(validateHeadscaleDerp({ server: { stun_listen_addr: '0.0.0.0' } })).toEqual({
+      'server.stun_listen_addr':
+        'server.stun_listen_addr "0.0.0.0" must be address:port, e.g. 0.0.0.0:3478 or [::]:3478',
+    });
   });
 });
 

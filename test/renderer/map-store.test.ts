@@ -1,6 +1,6 @@
 /** The map editor's actions against the fake API: edits, undo, export, "Add this relay", and errors kept in state. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { headscaleSnippet, useMapStore } from '../../renderer/src/map/store.js';
+import { hasUnsavedEdits, headscaleSnippet, useMapStore, visibleIssues } from '../../renderer/src/map/store.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { FakeApi } from './fake-api.js';
 
@@ -41,6 +41,19 @@ function setup(over: Partial<Record<string, (...a: unknown[]) => unknown>> = {})
   useMapStore.getState().setApi(api);
   return api;
 }
+const relayEntry = (id: number, code: string, host: string) => ({
+  yaml: '',
+  json: JSON.stringify({
+    Regions: {
+      [id]: {
+        RegionID: id,
+        RegionCode: code,
+        RegionName: 'me',
+        Nodes: [{ Name: `${id}a`, RegionID: id, HostName: host, DERPPort: 8443 }],
+      },
+    },
+  }),
+});
 const s = () => useMapStore.getState();
 const names = () => s().map!.Regions['900'].Nodes.map((n) => n.Name);
 
@@ -116,6 +129,130 @@ describe('map store', () => {
     await s().addThisRelay();
     expect(api.names()).toContain('relay.mapEntry');
     expect(Object.keys(s().map!.Regions)).toEqual(['900', '950']);
+    expect(s().selectedRegion).toBe('950');
+    expect(s().message).toEqual({ kind: 'ok', text: 'Added this relay as region 950' });
+  });
+
+  it('adds this relay under a free id when its region id is taken, leaving the existing region as it was', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(s().map!.Regions['900']).toEqual(MAP.Regions['900']);
+    expect(s().map!.Regions['901']).toEqual({
+      RegionID: 901,
+      RegionCode: 'fra-901',
+      RegionName: 'me',
+      Nodes: [{ Name: '901a', RegionID: 901, HostName: 'relay.example.net', DERPPort: 8443 }],
+    });
+    expect(s().message?.text).toBe(
+      "Added this relay as region 901: region 900 (Frankfurt) was already in the map and is unchanged; its RegionCode is fra-901, as the relay's code was taken",
+    );
+    expect(s().issues.filter((i) => i.severity === 'error')).toEqual([]);
+    s().undo();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900']);
+  });
+
+  it('replaces the region with the taken id only when asked, after adding under a free id', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(s().relayOffer).toMatchObject({ addedId: '901', replaceId: '900' });
+    s().replaceWithRelay();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900']);
+    expect(s().map!.Regions['900']).toEqual({
+      RegionID: 900,
+      RegionCode: 'fra',
+      RegionName: 'me',
+      Nodes: [{ Name: '900a', RegionID: 900, HostName: 'relay.example.net', DERPPort: 8443 }],
+    });
+    expect(s().message?.text).toBe('Replaced region 900 (Frankfurt) with this relay; Undo brings it back');
+    expect(s().relayOffer).toBeNull();
+    s().undo();
+    expect(s().map!.Regions['900']).toEqual(MAP.Regions['900']);
+  });
+
+  it('does not add this relay twice', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    await s().addThisRelay();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900', '901']);
+    expect(s().past.length).toBe(1);
+    expect(s().message?.text).toBe(
+      'This relay is already in the map as region 901 (same host and port); nothing was added',
+    );
+  });
+
+  it('renumbers a region: the key moves, its nodes follow, and a taken or bad id is refused on the field', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().addRegion();
+    s().setRegionId('900', '905');
+    expect(Object.keys(s().map!.Regions)).toEqual(['901', '905']);
+    expect(s().map!.Regions['905'].RegionID).toBe(905);
+    expect(s().map!.Regions['905'].Nodes.map((n) => n.RegionID)).toEqual([905, 905]);
+    expect(s().selectedRegion).toBe('905');
+    expect(s().issues.filter((i) => i.severity === 'error')).toEqual([]);
+    s().setRegionId('905', '901');
+    expect(Object.keys(s().map!.Regions)).toEqual(['901', '905']);
+    expect(s().idDraft).toEqual({
+      region: '905',
+      text: '901',
+      problem: 'region 901 (region901) already exists; pick a free id such as 900',
+    });
+    s().setRegionId('905', 'abc');
+    expect(s().idDraft?.problem).toBe('RegionID must be a whole number above 0');
+    s().setRegionId('905', '907');
+    expect(s().idDraft).toBeNull();
+    expect(Object.keys(s().map!.Regions)).toEqual(['901', '907']);
+    s().undo();
+    s().undo();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900', '901']);
+  });
+
+  it('dismisses the single-node warning of one region, for as long as the app runs', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().addRegion();
+    const single = () => visibleIssues(s()).filter((i) => i.kind === 'single-node');
+    expect(single().map((i) => i.regionId)).toEqual([901]);
+    s().dismissSingleNode(901);
+    expect(single()).toEqual([]);
+    expect(s().issues.some((i) => i.kind === 'single-node')).toBe(true);
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().addRegion();
+    expect(single()).toEqual([]);
+  });
+
+  it('saves a new map as a file, previewing the diff first, and then counts no unsaved edits', async () => {
+    const api = setup({
+      'map.diff': () => '+regions: {}',
+      'map.save': (req) => ({ ok: true, text: `saved ${(req as { format: string }).format}`, backup: null }),
+    });
+    s().newMap();
+    expect(hasUnsavedEdits(s())).toBe(false);
+    s().addRegion();
+    expect(hasUnsavedEdits(s())).toBe(true);
+    await s().previewSaveAs('/tmp/new.json', 'json', false);
+    expect(s().diff).toBe('+regions: {}');
+    expect(s().saveTarget).toEqual({ path: '/tmp/new.json', format: 'json', baseText: '', replace: false });
+    await s().save();
+    const req = api.calls.find((c) => c.name === 'map.save')!.args[0];
+    expect(req).toMatchObject({ path: '/tmp/new.json', format: 'json', baseText: '', replace: false });
+    expect(s().doc).toMatchObject({ path: '/tmp/new.json', format: 'json', text: 'saved json' });
+    expect(s().message).toEqual({ kind: 'ok', text: 'Saved /tmp/new.json' });
+    expect(hasUnsavedEdits(s())).toBe(false);
+    s().addNode('900');
+    s().undo();
+    expect(hasUnsavedEdits(s())).toBe(false);
+  });
+
+  it('refuses Save as without a path', async () => {
+    const api = setup();
+    s().newMap();
+    await s().previewSaveAs('  ', 'yaml', false);
+    expect(s().message).toEqual({ kind: 'error', text: 'Save as: type the full path of the new file' });
+    expect(api.names()).not.toContain('map.diff');
   });
 
   it('puts failed calls in the message instead of leaving unhandled rejections', async () => {
@@ -134,5 +271,41 @@ describe('map store', () => {
     api.answers['map.open'] = () => Promise.reject(new Error('no such file'));
     await s().open({ kind: 'file', path: '/nope' });
     expect(s().message).toEqual({ kind: 'error', text: 'no such file' });
+  });
+
+  it('edits the derp section of a headscale config: per-field problems, diff, save, unsaved-edit tracking', async () => {
+    const derp = { server: { enabled: true, region_id: 999, stun_listen_addr: '0.0.0.0:3478' }, paths: ['a.yaml'] };
+    const api = setup({
+      'map.headscale': () => ({ map: structuredClone(MAP), origins: { '900': 'a.yaml' }, problems: [] }),
+      'map.headscaleDerp': () => ({ path: '/etc/headscale/config.yaml', derp, version: 'v1', problems: {} }),
+      'map.headscaleDerpDiff': () => '-    region_id: 999\n+    region_id: 998\n',
+      'map.headscaleDerpSave': () => ({ ok: true, version: 'v2', backup: '/etc/headscale/config.yaml.bak' }),
+    });
+    await s().openHeadscale('/etc/headscale/config.yaml');
+    await expect.poll(() => s().hsDerp?.version).toBe('v1');
+    expect(hasUnsavedEdits(s())).toBe(false);
+    s().setHsField('server.region_id', 'abc');
+    expect(s().hsProblems).toEqual({ 'server.region_id': 'server.region_id must be a number, got "abc"' });
+    s().setHsField('server.region_id', 998);
+    s().setHsField('urls', ['https://controlplane.tailscale.com/derpmap/default']);
+    s().setHsField('update_frequency', undefined);
+    expect(s().hsProblems).toEqual({});
+    expect(hasUnsavedEdits(s())).toBe(true);
+    await s().previewHsSave();
+    expect(s().hsDiff).toContain('+    region_id: 998');
+    await s().saveHs();
+    const req = api.calls.find((c) => c.name === 'map.headscaleDerpSave')!.args[0];
+    expect(req).toEqual({
+      configPath: '/etc/headscale/config.yaml',
+      version: 'v1',
+      derp: {
+        server: { enabled: true, region_id: 998, stun_listen_addr: '0.0.0.0:3478' },
+        paths: ['a.yaml'],
+        urls: ['https://controlplane.tailscale.com/derpmap/default'],
+      },
+    });
+    expect(s().hsDerp?.version).toBe('v2');
+    expect(s().message?.text).toMatch(/^Saved the derp section of \/etc\/headscale\/config\.yaml/);
+    expect(hasUnsavedEdits(s())).toBe(false);
   });
 });

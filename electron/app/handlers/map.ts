@@ -1,6 +1,10 @@
-/** The map editor's calls: open, diff, save and export a DERP map, and the map a headscale config serves. */
+/**
+ * The map editor's calls: open, diff, save and export a DERP map; the map a headscale config serves, and its derp
+ * section's editing.
+ */
 import type { HandlersOf } from '../../../shared/api.js';
 import { exportMap, headscaleMerged, mapDiff, openMap, saveMap } from '../map-editor.js';
+import { headscaleDerpDiff, openHeadscaleDerp, saveHeadscaleDerp } from '../map-headscale.js';
 import type { PathGuard } from '../path-guard.js';
 
 export type MapHandlers = HandlersOf<'map'>;
@@ -14,5 +18,8 @@ export function mapHandlers(deps: { guard: PathGuard }): MapHandlers {
     'map.save': async (req) => saveMap(req, guard),
     'map.export': async (map, format) => exportMap(map, format),
     'map.headscale': async ({ configPath }) => headscaleMerged(configPath, guard),
+    'map.headscaleDerp': async ({ configPath }) => openHeadscaleDerp(configPath, guard),
+    'map.headscaleDerpDiff': async (req) => headscaleDerpDiff(req, guard),
+    'map.headscaleDerpSave': async (req) => saveHeadscaleDerp(req, guard),
   };
 }

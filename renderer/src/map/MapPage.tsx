@@ -3,9 +3,10 @@ import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { OpenBar } from './OpenBar.js';
 import { ExportPanel } from './ExportPanel.js';
+import { HeadscaleDerpEditor } from './HeadscaleDerpEditor.js';
 import { IssuesPanel, OriginsPanel, RegionList } from './Panels.js';
 import { RegionEditor } from './RegionEditor.js';
-import { useMapStore } from './store.js';
+import { hasUnsavedEdits, useMapStore } from './store.js';
 import { SaveDiff, Toolbar } from './Toolbar.js';
 import { WorldMap } from './WorldMap.js';
 
@@ -23,24 +24,53 @@ function useUndoKeys() {
   }, [undo, redo]);
 }
 
+/** Leaving or reloading the page with unsaved edits asks first; with none, it does not. */
+function useLeaveGuard() {
+  const dirty = useMapStore(hasUnsavedEdits);
+  useEffect(() => {
+    if (!dirty) return;
+    const onLeave = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      // Chromium before 119 and Electron's older versions ask only when returnValue is set.
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onLeave);
+    return () => window.removeEventListener('beforeunload', onLeave);
+  }, [dirty]);
+}
+
 /** The visual DERP map editor: open, edit regions and nodes, validate as you type, preview the diff, save. */
 export function MapPage() {
-  const { map, sel, message, select } = useMapStore(
-    useShallow((s) => ({ map: s.map, sel: s.selectedRegion, message: s.message, select: s.select })),
+  const { map, sel, message, select, relayOffer, replaceWithRelay } = useMapStore(
+    useShallow((s) => ({
+      map: s.map,
+      sel: s.selectedRegion,
+      message: s.message,
+      select: s.select,
+      relayOffer: s.relayOffer,
+      replaceWithRelay: s.replaceWithRelay,
+    })),
   );
   useUndoKeys();
+  useLeaveGuard();
   return (
     <div className="page map-page">
       <OpenBar />
       {message && (
-        <p className={message.kind === 'error' ? 'error card' : 'ok card'} role="status" data-testid="map-message">
-          {message.text}
-        </p>
+        <div className={`${message.kind === 'error' ? 'error' : 'ok'} card message-bar`} role="status">
+          <span data-testid="map-message">{message.text}</span>
+          {relayOffer && (
+            <button type="button" onClick={replaceWithRelay}>
+              Replace region {relayOffer.replaceId} instead
+            </button>
+          )}
+        </div>
       )}
       {map && (
         <>
           <Toolbar />
           <SaveDiff />
+          <HeadscaleDerpEditor />
           <div className="map-grid">
             <RegionList />
             {sel && map.Regions[sel] ? (

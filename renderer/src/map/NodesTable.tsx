@@ -14,6 +14,26 @@ const NODE_HINTS: Partial<Record<keyof typeof NODE_FIELDS, string>> = {
 
 const NO_NODES: DerpNode[] = [];
 
+/** Two overlapping sheets, drawn: the Unicode copy glyphs are missing from common UI fonts and render as a box. */
+function DuplicateIcon() {
+  return (
+    <svg viewBox="0 0 12 12" aria-hidden="true" data-testid="duplicate-icon">
+      <rect x="1" y="1" width="7" height="7" rx="1" fill="none" stroke="currentColor" strokeWidth="1.2" />
+      <rect
+        x="4"
+        y="4"
+        width="7"
+        height="7"
+        rx="1"
+        fill="currentColor"
+        fillOpacity="0.25"
+        stroke="currentColor"
+        strokeWidth="1.2"
+      />
+    </svg>
+  );
+}
+
 function NodeRow({
   id,
   n,
@@ -77,7 +97,7 @@ function NodeRow({
           ↓
         </button>
         <button type="button" aria-label={`Duplicate ${n.Name}`} onClick={() => duplicateNode(id, i)}>
-          ⧉
+          <DuplicateIcon />
         </button>
         <button type="button" aria-label={`Delete ${n.Name}`} onClick={() => deleteNode(id, i)}>
           ✕

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { regionsInOrder } from '../../../shared/derpmap/model.js';
-import { useMapStore } from './store.js';
+import { useMapStore, visibleIssues } from './store.js';
+import { count } from './words.js';
 
 /** The regions, each with its error count; select one to edit it. */
 export function RegionList() {
@@ -8,7 +9,7 @@ export function RegionList() {
     useShallow((s) => ({
       map: s.map,
       selected: s.selectedRegion,
-      issues: s.issues,
+      issues: visibleIssues(s),
       select: s.select,
       addRegion: s.addRegion,
     })),
@@ -20,15 +21,13 @@ export function RegionList() {
       <ul>
         {regionsInOrder(map).map((r) => {
           const id = String(r.RegionID);
-          const errors = issues.filter((i) => i.regionId === r.RegionID && i.severity === 'error').length;
+          const mine = issues.filter((i) => i.regionId === r.RegionID);
+          const errors = mine.filter((i) => i.severity === 'error').length;
           return (
             <li key={id}>
               <button type="button" aria-current={selected === id ? 'true' : undefined} onClick={() => select(id)}>
-                <strong>{id}</strong> {r.RegionCode}{' '}
-                <span className="muted">
-                  {r.Nodes.length} node{r.Nodes.length === 1 ? '' : 's'}
-                </span>
-                {errors > 0 && <span className="tag warn">{errors} errors</span>}
+                <strong>{id}</strong> {r.RegionCode} <span className="muted">{count(r.Nodes.length, 'node')}</span>{' '}
+                {errors > 0 && <span className="badge badge-error">{count(errors, 'error')}</span>}
               </button>
             </li>
           );
@@ -41,9 +40,16 @@ export function RegionList() {
   );
 }
 
-/** Every problem found in the map; picking one selects its region and node. */
+/** Every problem found in the map; picking one selects its region and node. A single-node warning can be dismissed. */
 export function IssuesPanel() {
-  const { issues, select } = useMapStore(useShallow((s) => ({ issues: s.issues, select: s.select })));
+  const { issues, dismissed, select, dismiss } = useMapStore(
+    useShallow((s) => ({
+      issues: visibleIssues(s),
+      dismissed: s.issues.length - visibleIssues(s).length,
+      select: s.select,
+      dismiss: s.dismissSingleNode,
+    })),
+  );
   return (
     <section className="card" aria-label="Validation">
       <h2>Validation</h2>
@@ -52,18 +58,30 @@ export function IssuesPanel() {
       ) : (
         <ul className="issues" data-testid="map-issues">
           {issues.map((i, k) => (
-            <li key={k} className={i.severity}>
+            <li key={k} className={`issue-${i.severity}`}>
+              <span className={`badge badge-${i.severity}`}>{i.severity === 'error' ? 'Error' : 'Warning'}</span>
               <button
                 type="button"
                 className="link"
                 onClick={() => i.regionId !== undefined && select(String(i.regionId), i.nodeIndex ?? null)}
               >
-                {i.severity === 'error' ? 'Error' : 'Warning'}: {i.message}
+                {i.message}
               </button>
+              {i.kind === 'single-node' && i.regionId !== undefined && (
+                <button
+                  type="button"
+                  className="dismiss"
+                  aria-label={`Dismiss the single-node warning of region ${i.regionId}`}
+                  onClick={() => dismiss(i.regionId!)}
+                >
+                  Dismiss
+                </button>
+              )}
             </li>
           ))}
         </ul>
       )}
+      {dismissed > 0 && <p className="muted">{count(dismissed, 'dismissed warning')} hidden until the app restarts.</p>}
     </section>
   );
 }

@@ -1,7 +1,10 @@
 import type { MapIssue } from '../../../shared/derpmap/validate.js';
 import type { FieldKind } from '../../../shared/derpmap/model.js';
 
-/** One DERP map field: empty text means "unset" (the protocol default), numbers and booleans are typed. */
+/**
+ * One DERP map field: empty text means "unset" (the protocol default), numbers and booleans are typed. The note
+ * under the input (an issue, else the hint) always has its line, so an issue appearing moves no input.
+ */
 export function FieldInput({
   id,
   label,
@@ -16,7 +19,7 @@ export function FieldInput({
   kind: FieldKind;
   value: unknown;
   onChange: (v: unknown) => void;
-  issue?: MapIssue;
+  issue?: Pick<MapIssue, 'severity' | 'message'>;
   hint?: string;
 }) {
   return (
@@ -36,7 +39,7 @@ export function FieldInput({
           inputMode={kind === 'number' ? 'decimal' : undefined}
           value={value === undefined || value === null ? '' : String(value)}
           aria-invalid={issue?.severity === 'error' ? true : undefined}
-          aria-describedby={issue ? `${id}-issue` : undefined}
+          aria-describedby={issue || hint ? `${id}-issue` : undefined}
           onChange={(e) => {
             const t = e.target.value;
             if (t === '') onChange(undefined);
@@ -45,17 +48,13 @@ export function FieldInput({
           }}
         />
       )}
-      {issue ? (
-        <span
-          id={`${id}-issue`}
-          className={issue.severity === 'error' ? 'field-error' : 'hint warn'}
-          data-testid="map-field-issue"
-        >
-          {issue.message}
-        </span>
-      ) : (
-        hint && <span className="hint">{hint}</span>
-      )}
+      <span
+        id={`${id}-issue`}
+        className={issue ? `field-note note-${issue.severity}` : 'field-note hint'}
+        data-testid={issue ? 'map-field-issue' : undefined}
+      >
+        {issue ? issue.message : hint}
+      </span>
     </div>
   );
 }

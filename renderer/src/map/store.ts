@@ -8,6 +8,20 @@ import type { DerpdeskApi, MapFormat, MapSourceSpec, OpenedMap } from '../../../
 import type { DerpMap, DerpNode, DerpRegion } from '../../../shared/derpmap/model.js';
 import { validateMap, type MapIssue } from '../../../shared/derpmap/validate.js';
 import { errorMessage } from '../../../shared/errors.js';
+import {
+  validateHeadscaleDerp,
+  type HeadscaleDerpProblems,
+  type HeadscaleDerpSection,
+} from '../../../shared/derpmap/headscale.js';
+import {
+  moveItem,
+  newNode,
+  newRegion,
+  placeRelayRegion,
+  placementMessage,
+  renumberProblem,
+  renumberRegion,
+} from './edits.js';
 
 const MAX_UNDO = 200;
 
@@ -16,16 +30,36 @@ export interface MapEditorState {
   doc: Omit<OpenedMap, 'issues'> | null;
   map: DerpMap | null;
   issues: MapIssue[];
+  /** `issues` less the dismissed warnings: kept as state so that components get the same array until it changes. */
+  shownIssues: MapIssue[];
   selectedRegion: string | null;
   selectedNode: number | null;
   past: DerpMap[];
   future: DerpMap[];
   message: { kind: 'ok' | 'error'; text: string } | null;
   diff: string | null;
+  /** Where the previewed save writes: the opened file (Save…) or a new one (Save as…). */
+  saveTarget: SaveTarget | null;
   busy: boolean;
+  /** A RegionID typed into the region editor that was refused (taken or not a number), with why. */
+  idDraft: { region: string; text: string; problem: string } | null;
+  /** Regions whose "single node" warning the user dismissed; kept while the app runs, across maps. */
+  dismissedSingleNode: number[];
+  /** The derp section of the opened headscale config.yaml, as edited, and as last opened or saved. */
+  hsDerp: { path: string; derp: HeadscaleDerpSection; saved: HeadscaleDerpSection; version: string } | null;
+  hsProblems: HeadscaleDerpProblems;
+  hsDiff: string | null;
+  /** Sets a derp-section field by its path (`server.region_id`, `urls`); `undefined` removes it. */
+  setHsField(field: string, value: unknown): void;
+  previewHsSave(): Promise<void>;
+  saveHs(): Promise<void>;
+  cancelHsSave(): void;
   setApi(api: DerpdeskApi): void;
   open(src: MapSourceSpec): Promise<void>;
-  /** Opens the map a headscale server would serve (read-only origin: export or save it elsewhere). */
+  /**
+   * Opens the map a headscale server would serve (read-only origin: export or save it elsewhere), and the config's
+   * derp section for editing.
+   */
   openHeadscale(configPath: string): Promise<void>;
   origins: Record<string, string> | null;
   newMap(): void;
@@ -34,8 +68,13 @@ export interface MapEditorState {
   undo(): void;
   redo(): void;
   previewSave(): Promise<void>;
+  /** Previews writing the map to a new file; `replace` allows overwriting a file that exists (a backup is kept). */
+  previewSaveAs(path: string, format: MapFormat, replace: boolean): Promise<void>;
   save(): Promise<void>;
   cancelSave(): void;
+  /** Renumbers region `id` to the typed id; a taken or invalid id is refused and kept as `idDraft`. */
+  setRegionId(id: string, text: string): void;
+  dismissSingleNode(regionId: number): void;
   addRegion(): void;
   duplicateRegion(id: string): void;
   deleteRegion(id: string): void;
@@ -48,13 +87,62 @@ export interface MapEditorState {
   deleteNode(regionId: string, index: number): void;
   /** Sets a node field; `undefined` removes it, except Name, HostName and RegionID (which become empty). */
   setNodeField(regionId: string, index: number, field: string, value: unknown): void;
-  /** Merges in the region and node this app's relay would have (from its settings). */
+  /** Adds the region and node this app's relay would have (from its settings), never over an existing region. */
   addThisRelay(): Promise<void>;
+  /** After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's. */
+  relayOffer: { addedId: string; replaceId: string; region: DerpRegion } | null;
+  replaceWithRelay(): void;
   exportFormat: ExportFormat;
   exportText: string;
   setExportFormat(format: ExportFormat): void;
   /** Renders the export of the map in the chosen format (called after every change). */
   refreshExport(): Promise<void>;
+}
+
+export interface SaveTarget {
+  path: string;
+  format: MapFormat;
+  /** The file's text as opened; empty for a new file. */
+  baseText: string;
+  replace: boolean;
+}
+
+/** The issues without the single-node warnings the user dismissed. */
+function withoutDismissed(issues: MapIssue[], dismissed: number[]): MapIssue[] {
+  return issues.filter((i) => !(i.kind === 'single-node' && dismissed.includes(i.regionId ?? NaN)));
+}
+
+/** The issues the page shows: all of them, less the single-node warnings the user dismissed. */
+export function visibleIssues(s: Pick<MapEditorState, 'shownIssues'>): MapIssue[] {
+  return s.shownIssues;
+}
+
+/** Whether the edited map differs from what was opened or last saved (undoing back to it counts as no edits). */
+export function hasUnsavedEdits(s: Pick<MapEditorState, 'map' | 'doc' | 'hsDerp'>): boolean {
+  return (s.map !== null && s.doc !== null && s.map !== s.doc.map) || (!!s.hsDerp && s.hsDerp.derp !== s.hsDerp.saved);
+}
+
+/** The section with one field (`server.x` or a top-level key) set, or removed when `value` is undefined. */
+export function withDerpField(derp: HeadscaleDerpSection, field: string, value: unknown): HeadscaleDerpSection {
+  const [a, b] = field.split('.');
+  const next = { ...derp } as Record<string, unknown>;
+  if (b === undefined) {
+    if (value === undefined) delete next[a];
+    else next[a] = value;
+    return next as HeadscaleDerpSection;
+  }
+  const inner = { ...((next[a] as Record<string, unknown> | undefined) ?? {}) };
+  if (value === undefined) delete inner[b];
+  else inner[b] = value;
+  next[a] = inner;
+  return next as HeadscaleDerpSection;
+}
+
+/** The format a file name asks for (.json or .yaml/.yml), or null when its extension says nothing. */
+export function formatForPath(path: string): MapFormat | null {
+  if (/\.json$/i.test(path)) return 'json';
+  if (/\.ya?ml$/i.test(path)) return 'yaml';
+  return null;
 }
 
 /** The export panel's formats: the two map formats, and the headscale config snippet that points at the file. */
@@ -67,8 +155,30 @@ export function headscaleSnippet(path: string | undefined): string {
 
 export const useMapStore = create<MapEditorState>((set, get) => {
   let exportRequests = 0;
+  const loadHsDerp = async (api: DerpdeskApi, configPath: string) => {
+    try {
+      const o = await api.call('map.headscaleDerp', { configPath });
+      set({ hsDerp: { path: o.path, derp: o.derp, saved: o.derp, version: o.version }, hsProblems: o.problems });
+    } catch (err) {
+      set({ message: { kind: 'error', text: `Cannot edit the derp section: ${errorMessage(err)}` } });
+    }
+  };
+  const hsRequest = () => {
+    const { api, hsDerp } = get();
+    return api && hsDerp ? { api, req: { configPath: hsDerp.path, derp: hsDerp.derp, version: hsDerp.version } } : null;
+  };
+  const preview = async (target: SaveTarget) => {
+    const { api, map } = get();
+    if (!api || !map) return;
+    try {
+      set({ diff: await api.call('map.diff', { ...target, map }), saveTarget: target, message: null });
+    } catch (err) {
+      set({ message: { kind: 'error', text: `Cannot compare with the file: ${errorMessage(err)}` } });
+    }
+  };
   const commit = (map: DerpMap, extra: Partial<MapEditorState> = {}) => {
-    set({ map, issues: validateMap(map), ...extra });
+    const issues = validateMap(map);
+    set({ map, issues, shownIssues: withoutDismissed(issues, get().dismissedSingleNode), ...extra });
     void get().refreshExport();
   };
   return {
@@ -76,13 +186,21 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     doc: null,
     map: null,
     issues: [],
+    shownIssues: [],
     selectedRegion: null,
     selectedNode: null,
     past: [],
     future: [],
     message: null,
     diff: null,
+    saveTarget: null,
     busy: false,
+    idDraft: null,
+    dismissedSingleNode: [],
+    hsDerp: null,
+    hsProblems: {},
+    hsDiff: null,
+    relayOffer: null,
     origins: null,
     exportFormat: 'yaml',
     exportText: '',
@@ -94,6 +212,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       const api = get().api;
       if (!api) return;
       set({ busy: true, message: null });
+      set({ hsDerp: null, hsProblems: {}, hsDiff: null });
+      void loadHsDerp(api, configPath);
       try {
         const m = await api.call('map.headscale', { configPath });
         const first = Object.keys(m.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
@@ -105,6 +225,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           selectedRegion: first,
           selectedNode: null,
           diff: null,
+          saveTarget: null,
+          idDraft: null,
           message: m.problems.length
             ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` }
             : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
@@ -130,6 +252,10 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           selectedRegion: first,
           selectedNode: null,
           diff: null,
+          saveTarget: null,
+          idDraft: null,
+          hsDerp: null,
+          hsDiff: null,
         });
       } catch (err) {
         set({ message: { kind: 'error', text: errorMessage(err) } });
@@ -146,6 +272,10 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         selectedRegion: null,
         selectedNode: null,
         diff: null,
+        saveTarget: null,
+        idDraft: null,
+        hsDerp: null,
+        hsDiff: null,
         message: null,
       });
     },
@@ -155,7 +285,14 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (!map) return;
       const next = structuredClone(map);
       mutate(next);
-      commit(next, { past: [...past, map].slice(-MAX_UNDO), future: [], diff: null, message: null });
+      commit(next, {
+        past: [...past, map].slice(-MAX_UNDO),
+        future: [],
+        diff: null,
+        saveTarget: null,
+        message: null,
+        relayOffer: null,
+      });
     },
     undo() {
       const { map, past, future } = get();
@@ -168,34 +305,94 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       commit(future[0], { past: [...past, map], future: future.slice(1) });
     },
     async previewSave() {
-      const { api, doc, map } = get();
-      if (!api || !doc?.path || !map) return;
-      try {
-        set({ diff: await api.call('map.diff', { path: doc.path, map, format: doc.format, baseText: doc.text }) });
-      } catch (err) {
-        set({ message: { kind: 'error', text: `Cannot compare with the file: ${errorMessage(err)}` } });
-      }
+      const { doc } = get();
+      if (!doc?.path) return;
+      await preview({ path: doc.path, format: doc.format, baseText: doc.text, replace: false });
+    },
+    async previewSaveAs(path, format, replace) {
+      if (!path.trim()) return set({ message: { kind: 'error', text: 'Save as: type the full path of the new file' } });
+      await preview({ path: path.trim(), format, baseText: '', replace });
     },
     async save() {
-      const { api, doc, map } = get();
-      if (!api || !doc?.path || !map) return;
+      const { api, doc, map, saveTarget } = get();
+      const target = saveTarget ?? (doc?.path ? { path: doc.path, format: doc.format, baseText: doc.text } : null);
+      if (!api || !doc || !map || !target) return;
       try {
-        const r = await api.call('map.save', { path: doc.path, map, format: doc.format, baseText: doc.text });
+        const r = await api.call('map.save', { ...target, map });
         if (r.ok)
           set({
-            doc: { ...doc, map, text: r.text },
+            doc: { ...doc, map, text: r.text, path: target.path, format: target.format },
             diff: null,
+            saveTarget: null,
             message: {
               kind: 'ok',
-              text: `Saved ${doc.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}`,
+              text: `Saved ${target.path}${r.backup ? ` (previous version kept as ${r.backup})` : ''}`,
             },
           });
-        else set({ diff: null, message: { kind: 'error', text: r.error } });
+        else set({ diff: null, saveTarget: null, message: { kind: 'error', text: r.error } });
       } catch (err) {
-        set({ diff: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
+        set({ diff: null, saveTarget: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
       }
     },
-    cancelSave: () => set({ diff: null }),
+    cancelSave: () => set({ diff: null, saveTarget: null }),
+    setRegionId(id, text) {
+      const { map } = get();
+      if (!map?.Regions[id]) return;
+      const problem = renumberProblem(map, id, text);
+      if (problem) return set({ idDraft: { region: id, text, problem } });
+      set({ idDraft: null });
+      const to = Number(text.trim());
+      if (String(to) === id && map.Regions[id].RegionID === to) return;
+      get().edit((m) => renumberRegion(m, id, to));
+      set({ selectedRegion: String(to) });
+    },
+    setHsField(field, value) {
+      const hs = get().hsDerp;
+      if (!hs) return;
+      const derp = withDerpField(hs.derp, field, value);
+      set({ hsDerp: { ...hs, derp }, hsProblems: validateHeadscaleDerp(derp), hsDiff: null });
+    },
+    async previewHsSave() {
+      const r = hsRequest();
+      if (!r) return;
+      try {
+        set({ hsDiff: await r.api.call('map.headscaleDerpDiff', r.req) });
+      } catch (err) {
+        set({ message: { kind: 'error', text: `Cannot compare with ${r.req.configPath}: ${errorMessage(err)}` } });
+      }
+    },
+    async saveHs() {
+      const r = hsRequest();
+      if (!r) return;
+      try {
+        const res = await r.api.call('map.headscaleDerpSave', r.req);
+        const hs = get().hsDerp!;
+        if (res.ok)
+          set({
+            hsDerp: { ...hs, saved: hs.derp, version: res.version },
+            hsDiff: null,
+            message: {
+              kind: 'ok',
+              text: `Saved the derp section of ${hs.path} (previous version kept as ${res.backup}); Show merged map again to see its effect`,
+            },
+          });
+        else
+          set({
+            hsDiff: null,
+            hsProblems: res.problems ?? get().hsProblems,
+            message: { kind: 'error', text: res.error },
+          });
+      } catch (err) {
+        set({ hsDiff: null, message: { kind: 'error', text: `Not saved: ${errorMessage(err)}` } });
+      }
+    },
+    cancelHsSave: () => set({ hsDiff: null }),
+    dismissSingleNode(regionId) {
+      const d = get().dismissedSingleNode;
+      if (d.includes(regionId)) return;
+      const dismissedSingleNode = [...d, regionId];
+      set({ dismissedSingleNode, shownIssues: withoutDismissed(get().issues, dismissedSingleNode) });
+    },
 
     addRegion() {
       get().edit((m) => {
@@ -259,11 +456,41 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       if (!api) return;
       try {
         const entry = await api.call('relay.mapEntry');
-        const add = JSON.parse(entry.json) as DerpMap;
-        get().edit((m) => Object.assign(m.Regions, add.Regions));
+        const region = Object.values((JSON.parse(entry.json) as DerpMap).Regions)[0];
+        if (!region) throw new Error('the relay has no region in its settings');
+        const map = get().map;
+        if (!map) return;
+        // Placed on a copy first: a relay already in the map is no edit (nothing to undo).
+        const placed = placeRelayRegion(structuredClone(map), region);
+        if (placed.kind === 'added') get().edit((m) => placeRelayRegion(m, region));
+        set({
+          selectedRegion: placed.id,
+          selectedNode: null,
+          message: { kind: 'ok', text: placementMessage(placed) },
+          relayOffer:
+            placed.kind === 'added' && placed.displaced
+              ? { addedId: placed.id, replaceId: placed.displaced.id, region }
+              : null,
+        });
       } catch (err) {
         set({ message: { kind: 'error', text: `Cannot add this relay: ${errorMessage(err)}` } });
       }
+    },
+    replaceWithRelay() {
+      const offer = get().relayOffer;
+      if (!offer || !get().map?.Regions[offer.addedId]) return;
+      const old = get().map!.Regions[offer.replaceId];
+      get().edit((m) => {
+        delete m.Regions[offer.addedId];
+        m.Regions[offer.replaceId] = structuredClone(offer.region);
+      });
+      set({
+        selectedRegion: offer.replaceId,
+        message: {
+          kind: 'ok',
+          text: `Replaced region ${offer.replaceId} (${old?.RegionName || old?.RegionCode || 'unnamed'}) with this relay; Undo brings it back`,
+        },
+      });
     },
 
     setExportFormat(exportFormat) {
@@ -285,31 +512,5 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     },
   };
 });
-
-export function newRegion(map: DerpMap): DerpRegion {
-  let id = 900;
-  while (map.Regions[String(id)]) id++;
-  return { RegionID: id, RegionCode: `region${id}`, RegionName: `Region ${id}`, Nodes: [newNode(map, id)] };
-}
-
-export function newNode(map: DerpMap, regionId: number, existing: DerpNode[] = []): DerpNode {
-  const names = new Set(
-    Object.values(map.Regions)
-      .flatMap((r) => r.Nodes.map((n) => n.Name))
-      .concat(existing.map((n) => n.Name)),
-  );
-  let i = 0;
-  let name: string;
-  do name = `${regionId}${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`;
-  while (names.has(name) && ++i < 10_000);
-  return { Name: name, RegionID: regionId, HostName: `derp${regionId}.example.com` };
-}
-
-/** Moves an item within a list (node order matters: Nodes[0] is the region's preferred node). */
-export function moveItem<T>(list: T[], from: number, to: number): void {
-  if (from === to || to < 0 || to >= list.length) return;
-  const [item] = list.splice(from, 1);
-  list.splice(to, 0, item);
-}
 
 export type { MapFormat };
