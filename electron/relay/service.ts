@@ -438,12 +438,7 @@ function startAcme(acme: AcmeCertManager, main: https.Server): void {
  */
 type AcceptConfig = Pick<RelayServiceConfig, 'acceptLimit' | 'tcpKeepAliveMs'>;
 
-function guardAccepts(
-  listener: net.Server,
-  derp: DerpServer,
-  guard: HandshakeGuard,
-  cfg: AcceptConfig,
-): void {
+function guardAccepts(listener: net.Server, derp: DerpServer, guard: HandshakeGuard, cfg: AcceptConfig): void {
   listener.on('connection', guard.onConnection);
   const keepAliveMs = cfg.tcpKeepAliveMs ?? DEFAULT_TCP_KEEPALIVE_MS;
   if (keepAliveMs > 0) listener.on('connection', (socket: Socket) => socket.setKeepAlive(true, keepAliveMs));
