@@ -343,6 +343,7 @@ export const settingsArg = object(
     meshWith: string(),
     rateLimitBytesPerSec: number(),
     rateBurstBytes: number(),
+    startOnLaunch: boolean(),
   },
   {
     optional: [
@@ -367,6 +368,7 @@ export const settingsArg = object(
       'meshWith',
       'rateLimitBytesPerSec',
       'rateBurstBytes',
+      'startOnLaunch',
     ],
   },
 );

@@ -66,6 +66,8 @@ app
         );
     };
     createWindow();
+    // Never rejects: a relay that cannot start is logged and shown as the relay's state in the window.
+    void services.startRelayOnLaunch();
 
     app.on('second-instance', () => {
       if (win) {

@@ -206,6 +206,8 @@ export class RelayService {
     readonly keyFileCreated: boolean,
     private readonly servers: AnyServer[],
     readonly mesh: MeshLink[],
+    /** The certificate and key files the relay serves TLS from; null for plain HTTP. */
+    readonly tlsFiles: TlsFiles | null = null,
   ) {}
 
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
@@ -275,7 +277,25 @@ export class RelayService {
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
-    return new RelayService(derp, endpoints, key.created, servers, mesh);
+    return new RelayService(derp, endpoints, key.created, servers, mesh, cfg.tls);
+  }
+
+  /**
+   * Re-reads the TLS certificate and key files (SIGHUP): handshakes from now on get the new certificate, connections
+   * already up keep theirs. A pair that cannot be used leaves the current one in force. Returns what was loaded.
+   */
+  async reloadTls(): Promise<string> {
+    if (!this.tlsFiles) throw new Error('the relay serves plain HTTP; there is no certificate to reload');
+    const { cert, key } = await readTls(this.tlsFiles);
+    try {
+      (this.servers[0] as https.Server).setSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+    } catch (err) {
+      throw new Error(
+        `${this.tlsFiles.certFile} and ${this.tlsFiles.keyFile} are not a usable certificate and key: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    return this.tlsFiles.certFile;
   }
 
   get publicKey(): string {
