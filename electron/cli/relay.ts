@@ -160,7 +160,10 @@ function relayUnit(f: ParsedFlags): UnitSpec {
   const given = (name: string) => (f.given.has(name) ? [path.resolve(String(f.values[name]))] : []);
   return {
     description: 'derpdesk DERP relay',
-    args: ['relay', ...flagWords(RELAY_FLAGS, f, { dash: '-', pathFlags: RELAY_PATH_FLAGS, omit: ['print-systemd-unit'] })],
+    args: [
+      'relay',
+      ...flagWords(RELAY_FLAGS, f, { dash: '-', pathFlags: RELAY_PATH_FLAGS, omit: ['print-systemd-unit'] }),
+    ],
     // The key file is created when missing, and certificates are made or renewed in -certdir.
     writablePaths: [...given('c').map((c) => path.dirname(c)), ...given('certdir')],
     environment: { DERPDESK_DATA_DIR: SERVICE_STATE_DIR },
@@ -321,6 +324,9 @@ export async function runRelay(argv: string[]): Promise<number> {
   }
   const log = createConsoleLogger({ verbose: plan.verbose });
   installLastResort(log, { name: 'derpdesk relay' });
+  // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
+  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
+  process.on('SIGHUP', () => onHangup());
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
@@ -398,7 +404,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
-  process.on('SIGHUP', reloadOnHangup({ service, allowList, rateConfigFile: plan.rateConfigFile }, log));
+  onHangup = reloadOnHangup({ service, allowList, rateConfigFile: plan.rateConfigFile }, log);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down`);

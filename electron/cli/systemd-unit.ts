@@ -78,7 +78,9 @@ export function renderUnit(spec: UnitSpec): string {
   const command = cliCommand();
   const execStart = [...command, ...spec.args].map((w) => quoteUnitWord(w, { dollars: true })).join(' ');
   const writable = [...new Set(spec.writablePaths.filter((p) => p !== SERVICE_STATE_DIR))];
-  const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `Environment=${quoteUnitWord(`${k}=${v}`, { dollars: false })}`);
+  const env = Object.entries(spec.environment ?? {}).map(
+    ([k, v]) => `Environment=${quoteUnitWord(`${k}=${v}`, { dollars: false })}`,
+  );
   return [
     '# Written by derpdesk --print-systemd-unit; docs/service.md explains each setting.',
     `# Before enabling: useradd --system --home-dir ${SERVICE_STATE_DIR} --shell /usr/sbin/nologin ${SERVICE_USER}`,
@@ -105,7 +107,9 @@ export function renderUnit(spec: UnitSpec): string {
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     `ProtectHome=${protectHome(command)}`,
-    ...(writable.length > 0 ? [`ReadWritePaths=${writable.map((p) => quoteUnitWord(`-${p}`, { dollars: false })).join(' ')}`] : []),
+    ...(writable.length > 0
+      ? [`ReadWritePaths=${writable.map((p) => quoteUnitWord(`-${p}`, { dollars: false })).join(' ')}`]
+      : []),
     'PrivateTmp=yes',
     'PrivateDevices=yes',
     'ProtectKernelTunables=yes',
