@@ -257,13 +257,11 @@ async function serve(plan: HostPlan, log: Logger, tls: HostTls | undefined, toke
       `derpdesk host: TLS certificate (${origin}) SHA-256 fingerprint:\n  ${tls.fingerprint}\nderpdesk host: compare it with the one your browser shows before you accept the certificate\n`,
     );
   }
-  process.stdout.write(`derpdesk host: open ${host.url}\n`);
-  // The GUI is up first: a relay that cannot start is reported there and in the log, and the host keeps serving.
-  await services.startRelayOnLaunch();
-  return new Promise<number>((resolve) => {
+  const running = host;
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info(`derpdesk host: ${signal}, telling relay clients to reconnect and shutting down`);
-      Promise.all([host.close(), services.dispose()]).then(
+      Promise.all([running.close(), services.dispose()]).then(
         () => resolve(0),
         (err: unknown) => {
           log.warn(`derpdesk host: stopping failed: ${errorMessage(err)}`);
@@ -274,4 +272,8 @@ async function serve(plan: HostPlan, log: Logger, tls: HostTls | undefined, toke
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  process.stdout.write(`derpdesk host: open ${host.url}\n`);
+  // The GUI is up first: a relay that cannot start is reported there and in the log, and the host keeps serving.
+  await services.startRelayOnLaunch();
+  return stopped;
 }
