@@ -200,6 +200,13 @@ function bridgeOf(output: string): Promise<Bridge> {
   return Bridge.open(Number(url.port), new URLSearchParams(url.hash.slice(1)).get('token')!);
 }
 
+/** The result of a call that must succeed. */
+async function resultOf(bridge: Bridge, call: string, ...args: unknown[]): Promise<unknown> {
+  const m = await bridge.call(call, ...args);
+  if (!('ok' in m) || !m.ok) throw new Error(`${call} failed: ${JSON.stringify(m)}`);
+  return m.result;
+}
+
 describe('derpdesk host --token-file', () => {
   it('makes the token file once and serves the same token after a restart, printing it only in the URL', async () => {
     const data = path.join(dir, 'token-data');
@@ -252,7 +259,7 @@ describe('derpdesk host: start the relay when the app starts', () => {
         startOnLaunch: true,
       });
       expect(saved).toMatchObject({ ok: true, result: { ok: true } });
-      expect((await bridge.call('relay.getState')).result, 'saving does not start it').toEqual({ status: 'stopped' });
+      expect(await resultOf(bridge, 'relay.getState'), 'saving does not start it').toEqual({ status: 'stopped' });
       bridge.close();
     } finally {
       await stopHost(first.child);
@@ -263,7 +270,7 @@ describe('derpdesk host: start the relay when the app starts', () => {
       const client = await DerpClient.connect({ url: `http://127.0.0.1:${second.match[1]}/derp` });
       expect(await client.ping()).toBeGreaterThan(0);
       const bridge = await bridgeOf(second.output());
-      expect((await bridge.call('relay.getState')).result).toMatchObject({ status: 'running' });
+      expect(await resultOf(bridge, 'relay.getState')).toMatchObject({ status: 'running' });
       bridge.close();
       const restarting = new Promise<number>((resolve) => client.once('restarting', (ms) => resolve(ms)));
       second.child.kill('SIGTERM');
@@ -290,7 +297,7 @@ describe('derpdesk host: start the relay when the app starts', () => {
       const url = new URL(/open (http:\/\/\S+)/.exec(h.output())![1]);
       expect((await fetch(`http://127.0.0.1:${url.port}/`)).status).toBe(200);
       const bridge = await bridgeOf(h.output());
-      const state = (await bridge.call('relay.getState')).result as { status: string; error: string };
+      const state = (await resultOf(bridge, 'relay.getState')) as { status: string; error: string };
       expect(state.status).toBe('failed');
       expect(state.error).toContain(`address 127.0.0.1:${port} is already in use`);
       bridge.close();

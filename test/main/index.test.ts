@@ -120,7 +120,7 @@ describe('electron/main/index.ts', () => {
   it('starts the relay at launch when the saved settings say so, and a DERP client can connect', async () => {
     const call = (name: Parameters<typeof channelOf>[0]) =>
       h.handlers.get(channelOf(name))!({ senderFrame: h.mainFrame });
-    let state: RelayState = { status: 'stopped' };
+    let state = { status: 'stopped' } as RelayState;
     await vi.waitFor(
       async () => {
         state = (await call('relay.getState')) as RelayState;
