@@ -97,6 +97,8 @@ export function renderUnit(spec: UnitSpec): string {
     ...(spec.reloads ? ['ExecReload=/bin/kill -HUP $MAINPID'] : []),
     'Restart=on-failure',
     'RestartSec=5s',
+    '# Exit 2: bad flags or an unusable file, which a restart cannot fix.',
+    'RestartPreventExitStatus=2',
     ...env,
     'StateDirectory=derpdesk',
     'StateDirectoryMode=0700',

@@ -93,6 +93,7 @@ describe('derpdesk relay --print-systemd-unit', () => {
     expect(s('AmbientCapabilities')).toEqual(['CAP_NET_BIND_SERVICE']);
     expect(s('CapabilityBoundingSet')).toEqual(['CAP_NET_BIND_SERVICE']);
     expect(s('Restart')).toEqual(['on-failure']);
+    expect(s('RestartPreventExitStatus')).toEqual(['2']);
     expect(s('StateDirectory')).toEqual(['derpdesk']);
     expect(s('Environment')).toEqual(['DERPDESK_DATA_DIR=/var/lib/derpdesk']);
     expect(s('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
