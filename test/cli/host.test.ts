@@ -82,7 +82,9 @@ describe('derpdesk host', () => {
       '-host-name names',
       '-tls-cert file',
       '-tls-key file',
+      '-token-file file',
       '-verbose',
+      '-print-systemd-unit',
     ])
       expect(r.stdout).toContain(f);
   });
