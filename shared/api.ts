@@ -405,6 +405,7 @@ export const settingsArg = object(
     meshWith: string(),
     rateLimitBytesPerSec: number(),
     rateBurstBytes: number(),
+    startOnLaunch: boolean(),
   },
   {
     optional: [
@@ -429,6 +430,7 @@ export const settingsArg = object(
       'meshWith',
       'rateLimitBytesPerSec',
       'rateBurstBytes',
+      'startOnLaunch',
     ],
   },
 );

@@ -44,6 +44,8 @@ export interface RelaySettings {
   /** Per-client receive limit in bytes/s (derper's PerClientRateLimitBytesPerSec); 0 = off. */
   rateLimitBytesPerSec: number;
   rateBurstBytes: number;
+  /** Start the relay when the app (or `derpdesk host`) starts, with these settings. */
+  startOnLaunch: boolean;
 }
 
 export const DEFAULT_SETTINGS: RelaySettings = {
@@ -68,6 +70,7 @@ export const DEFAULT_SETTINGS: RelaySettings = {
   meshWith: '',
   rateLimitBytesPerSec: 0,
   rateBurstBytes: 0,
+  startOnLaunch: false,
 };
 
 export type SettingsErrors = Partial<Record<keyof RelaySettings, string>>;

@@ -110,6 +110,14 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     return this.transition;
   }
 
+  /** A start refused before it reached the relay (a file the policy does not allow): failed, with the reason. */
+  refuse(error: string): Promise<RelayState> {
+    this.transition = this.transition.then(() =>
+      this.state.status === 'running' ? this.state : this.setState({ status: 'failed', error }),
+    );
+    return this.transition;
+  }
+
   private async doStart(s: RelaySettings): Promise<RelayState> {
     if (this.state.status === 'running') return this.state;
     const errors = validateSettings(s);

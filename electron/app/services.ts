@@ -15,7 +15,8 @@
  *   check of the files the settings name.
  */
 import { EventEmitter } from 'node:events';
-import type { ApiHandlers } from '../../shared/api.js';
+import type { ApiHandlers, RelayState } from '../../shared/api.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../util/log.js';
 import { DiagnosticsService } from './diagnostics-service.js';
 import type { ApiEventEmitter } from './events.js';
@@ -34,6 +35,11 @@ export interface AppServices {
   events: ApiEventEmitter;
   controller: RelayController;
   settings: SettingsStore;
+  /**
+   * Starts the relay when the saved settings ask for it at launch (startOnLaunch), as the dashboard's switch would.
+   * Never throws: a failure is logged and becomes the relay's state, which the GUI shows. Null when not asked for.
+   */
+  startRelayOnLaunch(): Promise<RelayState | null>;
   dispose(): Promise<void>;
 }
 
@@ -63,5 +69,24 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...diagnosticsHandlers({ diagnostics, guard: rules.guard }),
     ...filesHandlers({ files }),
   };
-  return { handlers, events, controller, settings, dispose: () => controller.dispose() };
+  const startRelayOnLaunch = async (): Promise<RelayState | null> => {
+    const log = opts.logger;
+    let wanted: boolean;
+    try {
+      wanted = (await settings.load()).settings.startOnLaunch;
+    } catch (err) {
+      log.warn(`derpdesk: the relay was not started at launch: ${errorMessage(err)}`);
+      return null;
+    }
+    if (!wanted) return null;
+    log.info('derpdesk: starting the relay (the settings say to start it when the app starts)');
+    // relay.start is what the dashboard calls: the same checks of the files the settings name.
+    const state = await handlers['relay.start']().catch((err: unknown) => controller.refuse(errorMessage(err)));
+    if (state.status === 'failed')
+      log.warn(
+        `derpdesk: the relay did not start: ${state.error}. The app keeps running; change the relay settings and start it from the dashboard`,
+      );
+    return state;
+  };
+  return { handlers, events, controller, settings, startRelayOnLaunch, dispose: () => controller.dispose() };
 }

@@ -3,6 +3,7 @@ import { runCheck } from './check.js';
 import { runHost } from './host.js';
 import { runMap } from './map.js';
 import { runRelay } from './relay.js';
+import { VERSION } from './version.js';
 import { errorDetail } from '../../shared/errors.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
@@ -15,7 +16,14 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
 function usage(): string {
   const lines = ['Usage: derpdesk <command> [flags]', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.help}`);
-  lines.push('', 'Run "derpdesk <command> --help" for a command\'s flags.');
+  lines.push(
+    '',
+    'Flags:',
+    '  --version  print the version and exit',
+    '  --help     print this help',
+    '',
+    'Run "derpdesk <command> --help" for a command\'s flags; docs/service.md runs the relay or the host under systemd.',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -24,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     process.stdout.write(usage());
     return cmd ? 0 : 2;
+  }
+  if (cmd === '--version' || cmd === '-version' || cmd === '-v' || cmd === 'version') {
+    process.stdout.write(`derpdesk ${VERSION}\n`);
+    return 0;
   }
   const c = COMMANDS[cmd];
   if (!c) {

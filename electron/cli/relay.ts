@@ -17,8 +17,11 @@ import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.j
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
-import { UsageError, formatUsage, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
+import { UsageError, formatUsage, parseFlags, type FlagSpec, type FlagValues, type ParsedFlags } from './flags.js';
 import { LETSENCRYPT_DIRECTORY, checkAcmeHostname, type AcmeConfig } from '../relay/acme/manager.js';
+import { reloadOnHangup } from './relay-reload.js';
+import { SERVICE_STATE_DIR, flagWords, renderUnit, type UnitSpec } from './systemd-unit.js';
+import { VERSION } from './version.js';
 import { errorMessage } from '../../shared/errors.js';
 import { BootstrapDns, parseBootstrapNames, type BootstrapName } from '../relay/bootstrap-dns.js';
 import { DEFAULT_TAILSCALED_SOCKET } from '../relay/local-tailscaled.js';
@@ -227,7 +230,33 @@ export const RELAY_FLAGS: FlagSpec[] = [
     default: false,
     help: 'also log debug lines: each connection accepted and closed, admission decisions, mesh link changes, a STUN drop summary a minute',
   },
+  { name: 'version', type: 'bool', default: false, help: 'print the version and exit' },
+  {
+    name: 'print-systemd-unit',
+    type: 'bool',
+    default: false,
+    help: 'print a systemd unit that runs the relay with these flags, and exit (docs/service.md)',
+  },
 ];
+
+/** Flags naming files or folders: absolute in a printed unit, since a service starts elsewhere. */
+const RELAY_PATH_FLAGS = ['c', 'certdir', 'mesh-psk-file', 'allow-keys-file', 'rate-config'];
+
+/** The unit for --print-systemd-unit: these flags, the data dir in the service's state directory. */
+function relayUnit(f: ParsedFlags): UnitSpec {
+  const given = (name: string) => (f.given.has(name) ? [path.resolve(String(f.values[name]))] : []);
+  return {
+    description: 'derpdesk DERP relay',
+    args: [
+      'relay',
+      ...flagWords(RELAY_FLAGS, f, { dash: '-', pathFlags: RELAY_PATH_FLAGS, omit: ['print-systemd-unit'] }),
+    ],
+    // The key file is created when missing, and certificates are made or renewed in -certdir.
+    writablePaths: [...given('c').map((c) => path.dirname(c)), ...given('certdir')],
+    environment: { DERPDESK_DATA_DIR: SERVICE_STATE_DIR },
+    reloads: true,
+  };
+}
 
 const USAGE = 'Usage: derpdesk relay [flags]\n\nRuns a DERP relay compatible with Tailscale clients and derper.';
 
@@ -263,6 +292,8 @@ export interface RelayPlan {
   writeTimeoutMs: number;
   /** Set when -tcp-user-timeout was given another value than derper's default: it cannot take effect. */
   userTimeoutIgnored: string | null;
+  /** Set by -print-systemd-unit: print this unit instead of running. */
+  unit: UnitSpec | null;
 }
 
 function durationFlag(v: Record<string, unknown>, name: string): number {
@@ -363,6 +394,7 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     acceptLimit: { perSecond: Number(v['accept-connection-limit']), burst: Number(v['accept-connection-burst']) },
     verbose: Boolean(v.verbose),
     ...planSite(v),
+    unit: v['print-systemd-unit'] ? relayUnit(f) : null,
   };
 }
 
@@ -431,6 +463,11 @@ function watchRateConfig(file: string, service: RelayService, log: Logger): void
 export async function runRelay(argv: string[]): Promise<number> {
   let plan: RelayPlan | 'help';
   try {
+    // derper answers -version before judging the other flags, and prints the bare version for scripts.
+    if (parseFlags(RELAY_FLAGS, argv).values.version) {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
     plan = planRelay(argv);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Error) {
@@ -443,12 +480,20 @@ export async function runRelay(argv: string[]): Promise<number> {
     process.stdout.write(formatUsage(USAGE, RELAY_FLAGS));
     return 0;
   }
+  if (plan.unit) {
+    process.stdout.write(renderUnit(plan.unit));
+    return 0;
+  }
   const log = createConsoleLogger({ verbose: plan.verbose });
   installLastResort(log, { name: 'derpdesk relay' });
   if (plan.notice) log.info(plan.notice);
+  // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
+  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
+  process.on('SIGHUP', () => onHangup());
   let service: RelayService;
   let createdCert = false;
   const stun = plan.stun.length > 0 ? new StunServer() : null;
+  const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined;
   const bootstrapDns = new BootstrapDns({ ...plan.bootstrapNames, logger: log });
   if (plan.userTimeoutIgnored !== null)
     log.info(
@@ -458,7 +503,6 @@ export async function runRelay(argv: string[]): Promise<number> {
     log.info('derpdesk relay: -derp=false: /derp answers 404; STUN and /bootstrap-dns keep serving');
   try {
     const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
-    const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined;
     await allowList
       ?.load()
       .catch((e: unknown) =>
@@ -546,6 +590,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
+  onHangup = reloadOnHangup({ service, allowList, rateConfigFile: plan.rateConfigFile }, log);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down`);

@@ -6,7 +6,6 @@
  * Every request passes the request guard (target, Host, Origin) first; the bridge then wants the access token
  * in the first WebSocket message. Handlers never throw into the HTTP server: a bad request is a 4xx, not a crash.
  */
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { isLoopbackAddress } from './loopback.js';
 import { checkRequest, type GuardOptions } from './request-guard.js';
 import { refuse, refuseOnSocket } from './responses.js';
 import { serveStatic } from './static-files.js';
+import { newToken } from './token-file.js';
 
 export { CONTENT_SECURITY_POLICY } from './responses.js';
 
@@ -27,7 +27,7 @@ export interface HostOptions {
   staticDir: string;
   host: string;
   port: number;
-  /** Fixed token (tests); random otherwise. */
+  /** The access token (--token-file, tests); a new random one otherwise. */
   token?: string;
   /** Further names the host answers to (its DNS names for remote use), lower case. */
   hostNames?: string[];
@@ -51,7 +51,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
-  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const token = opts.token ?? newToken();
   const tls = opts.tls !== undefined;
   const hostNames = (opts.hostNames ?? []).map((n) => n.toLowerCase());
   const guard: GuardOptions = { tls, hostNames };

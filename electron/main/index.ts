@@ -78,6 +78,12 @@ app
         );
     };
     createWindow();
+    // A relay that cannot start is logged and shown as the relay's state in the window; the app keeps running.
+    services
+      .startRelayOnLaunch()
+      .catch((err: unknown) =>
+        consoleLogger.warn(`derpdesk: starting the relay at launch failed: ${errorDetail(err)}`),
+      );
 
     app.on('second-instance', () => {
       if (win) {

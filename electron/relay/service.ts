@@ -264,6 +264,8 @@ export class RelayService {
     readonly mesh: MeshLink[],
     /** Issues and renews the certificate with -certmode letsencrypt; null otherwise. */
     readonly acme: AcmeCertManager | null,
+    /** The certificate and key files the relay serves TLS from; null for plain HTTP and ACME. */
+    readonly tlsFiles: TlsFiles | null,
   ) {}
 
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
@@ -358,12 +360,35 @@ export class RelayService {
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
     if (acme) startAcme(acme, main as https.Server);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
-    return new RelayService(derp, endpoints, key.created, servers, mesh, acme);
+    return new RelayService(derp, endpoints, key.created, servers, mesh, acme, cfg.tls);
   }
 
   /** The ACME certificate's state (issuer, names, expiry, last error, next attempt); null without ACME. */
   certificate(): CertificateState | null {
     return this.acme?.state() ?? null;
+  }
+
+  /**
+   * Re-reads the TLS certificate and key files (SIGHUP): handshakes from now on get the new certificate, connections
+   * already up keep theirs. A pair that cannot be used leaves the current one in force. Returns what was loaded.
+   */
+  async reloadTls(): Promise<string> {
+    if (!this.tlsFiles)
+      throw new Error(
+        this.acme
+          ? 'the certificate comes from the ACME server and renews itself; there are no files to reload'
+          : 'the relay serves plain HTTP; there is no certificate to reload',
+      );
+    const { cert, key } = await readTls(this.tlsFiles);
+    try {
+      (this.servers[0] as https.Server).setSecureContext({ cert, key, minVersion: MIN_TLS });
+    } catch (err) {
+      throw new Error(
+        `${this.tlsFiles.certFile} and ${this.tlsFiles.keyFile} are not a usable certificate and key: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    return this.tlsFiles.certFile;
   }
 
   get publicKey(): string {

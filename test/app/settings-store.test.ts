@@ -70,6 +70,18 @@ describe('SettingsStore', () => {
   });
 });
 
+describe('start on launch', () => {
+  it('is off by default and for a file from before the setting, and persists when turned on', async () => {
+    expect(DEFAULT_SETTINGS.startOnLaunch).toBe(false);
+    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ regionName: 'older' }));
+    expect((await new SettingsStore(dir).load()).settings).toMatchObject({ regionName: 'older', startOnLaunch: false });
+    const saved = await new SettingsStore(dir).save({ regionName: 'older', startOnLaunch: true });
+    expect(saved.ok).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(dir, 'settings.json'), 'utf8')).startOnLaunch).toBe(true);
+    expect((await new SettingsStore(dir).load()).settings.startOnLaunch).toBe(true);
+  });
+});
+
 describe('validateSettings', () => {
   it('accepts the defaults and common listen forms', () => {
     expect(validateSettings(DEFAULT_SETTINGS)).toEqual({});

@@ -2,14 +2,18 @@
  * `derpdesk host` from the built CLI: loopback by default, remote binding only when asked for explicitly and then
  * over HTTPS with a printed certificate fingerprint, and no request, however malformed, brings it down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { DerpClient } from '../../electron/derp/client.js';
 import { loadOrCreateSelfSigned } from '../../electron/relay/selfsigned.js';
+import { Bridge } from '../helpers/bridge.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/http.js';
 
@@ -78,7 +82,9 @@ describe('derpdesk host', () => {
       '-host-name names',
       '-tls-cert file',
       '-tls-key file',
+      '-token-file file',
       '-verbose',
+      '-print-systemd-unit',
     ])
       expect(r.stdout).toContain(f);
   });
@@ -177,5 +183,129 @@ describe('derpdesk host', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('are unusable');
     expect(r.stderr).toContain('matching PEM private key');
+  });
+});
+
+/** Starts `derpdesk host` on a free loopback port with `dataDir`, ready when its output matches `ready`. */
+function startHostCli(dataDir: string, args: string[], ready = /open (http:\/\/\S+)/) {
+  return startCli(['host', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], ready);
+}
+
+async function stopHost(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  expect(await waitExit(child)).toBe(0);
+}
+
+/** Opens the host's API with the token of the URL it printed. */
+function bridgeOf(output: string): Promise<Bridge> {
+  const url = new URL(/open (http:\/\/\S+)/.exec(output)![1]);
+  return Bridge.open(Number(url.port), new URLSearchParams(url.hash.slice(1)).get('token')!);
+}
+
+/** The result of a call that must succeed. */
+async function resultOf(bridge: Bridge, call: string, ...args: unknown[]): Promise<unknown> {
+  const m = await bridge.call(call, ...args);
+  if (!('ok' in m) || !m.ok) throw new Error(`${call} failed: ${JSON.stringify(m)}`);
+  return m.result;
+}
+
+describe('derpdesk host --token-file', () => {
+  it('makes the token file once and serves the same token after a restart, printing it only in the URL', async () => {
+    const data = path.join(dir, 'token-data');
+    const file = path.join(dir, 'token-dir', 'host-token');
+    const tokens: string[] = [];
+    for (const run of ['made and saved in', 'read from']) {
+      const h = await startHostCli(data, ['--token-file', file]);
+      try {
+        const token = new URL(h.match[1]).hash.replace('#token=', '');
+        expect(readFileSync(file, 'utf8')).toBe(`${token}\n`);
+        expect(h.output()).toContain(`access token ${run} ${file}`);
+        expect(h.output().split(token).length - 1, 'the token appears once, in the URL line').toBe(1);
+        tokens.push(token);
+      } finally {
+        await stopHost(h.child);
+      }
+    }
+    expect(tokens[1]).toBe(tokens[0]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it('refuses a token file others can read, with exit code 2 and the chmod that fixes it', async () => {
+    const file = path.join(dir, 'loose-token');
+    writeFileSync(file, 'x'.repeat(32), { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const r = await runCli([
+      'host',
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--token-file',
+      file,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`run: chmod 600 ${file}`);
+    expect(r.stdout + r.stderr).not.toContain('x'.repeat(32));
+  });
+});
+
+describe('derpdesk host: start the relay when the app starts', () => {
+  it('starts the relay at launch once the setting is saved, and SIGTERM tells its clients to reconnect', async () => {
+    const data = path.join(dir, 'launch-data');
+    const first = await startHostCli(data, []);
+    try {
+      const bridge = await bridgeOf(first.output());
+      const saved = await bridge.call('settings.save', {
+        listenAddr: '127.0.0.1:0',
+        stunEnabled: false,
+        startOnLaunch: true,
+      });
+      expect(saved).toMatchObject({ ok: true, result: { ok: true } });
+      expect(await resultOf(bridge, 'relay.getState'), 'saving does not start it').toEqual({ status: 'stopped' });
+      bridge.close();
+    } finally {
+      await stopHost(first.child);
+    }
+
+    const second = await startHostCli(data, [], /relay \S+ listening on http:\/\/127\.0\.0\.1:(\d+)\/derp/);
+    try {
+      const client = await DerpClient.connect({ url: `http://127.0.0.1:${second.match[1]}/derp` });
+      expect(await client.ping()).toBeGreaterThan(0);
+      const bridge = await bridgeOf(second.output());
+      expect(await resultOf(bridge, 'relay.getState')).toMatchObject({ status: 'running' });
+      bridge.close();
+      const restarting = new Promise<number>((resolve) => client.once('restarting', (ms) => resolve(ms)));
+      second.child.kill('SIGTERM');
+      expect(await restarting).toBeGreaterThan(0);
+      expect(await waitExit(second.child)).toBe(0);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('keeps serving the GUI when the relay cannot start, and shows why in the relay state and the log', async () => {
+    const data = path.join(dir, 'launch-busy');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    mkdirSync(data, { recursive: true });
+    writeFileSync(
+      path.join(data, 'settings.json'),
+      JSON.stringify({ listenAddr: `127.0.0.1:${port}`, stunEnabled: false, startOnLaunch: true }),
+    );
+    const h = await startHostCli(data, [], /the relay did not start: .*\n/);
+    try {
+      expect(h.output()).toContain(`address 127.0.0.1:${port} is already in use`);
+      const url = new URL(/open (http:\/\/\S+)/.exec(h.output())![1]);
+      expect((await fetch(`http://127.0.0.1:${url.port}/`)).status).toBe(200);
+      const bridge = await bridgeOf(h.output());
+      const state = (await resultOf(bridge, 'relay.getState')) as { status: string; error: string };
+      expect(state.status).toBe('failed');
+      expect(state.error).toContain(`address 127.0.0.1:${port} is already in use`);
+      bridge.close();
+    } finally {
+      blocker.close();
+      await stopHost(h.child);
+    }
   });
 });

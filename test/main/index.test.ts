@@ -3,7 +3,8 @@
  * window with the secure options and the bundled preload, and load the packaged page.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CALL_NAMES, channelOf } from '../../shared/api.js';
+import { DerpClient } from '../../electron/derp/client.js';
+import { CALL_NAMES, channelOf, type RelayState } from '../../shared/api.js';
 
 const h = vi.hoisted(() => {
   const handled: string[] = [];
@@ -79,6 +80,11 @@ describe('electron/main/index.ts', () => {
     const os = await import('node:os');
     const path = await import('node:path');
     h.userData = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-main-'));
+    const { writeFileSync: write } = await import('node:fs');
+    write(
+      path.join(h.userData, 'settings.json'),
+      JSON.stringify({ listenAddr: '127.0.0.1:0', stunEnabled: false, startOnLaunch: true }),
+    );
     const electron = await import('electron');
     const before = new Set(process.listeners('uncaughtException'));
     await import('../../electron/main/index.js');
@@ -109,6 +115,24 @@ describe('electron/main/index.ts', () => {
     );
     expect(await call('map.open', { kind: 'file', path: h.picked })).toMatchObject({ format: 'yaml', path: h.picked });
     expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBeNull();
+  });
+
+  it('starts the relay at launch when the saved settings say so, and a DERP client can connect', async () => {
+    const call = (name: Parameters<typeof channelOf>[0]) =>
+      h.handlers.get(channelOf(name))!({ senderFrame: h.mainFrame });
+    let state = { status: 'stopped' } as RelayState;
+    await vi.waitFor(
+      async () => {
+        state = (await call('relay.getState')) as RelayState;
+        expect(state.status).toBe('running');
+      },
+      { timeout: 10_000 },
+    );
+    if (state.status !== 'running') throw new Error('not running');
+    const client = await DerpClient.connect({ url: state.endpoints[0].url });
+    expect(await client.ping()).toBeGreaterThan(0);
+    client.close();
+    expect(await call('relay.stop')).toEqual({ status: 'stopped' });
   });
 
   it('answers an uncaught exception with one error box and exit status 70, not a dialog per exception', async () => {

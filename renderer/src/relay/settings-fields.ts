@@ -103,6 +103,12 @@ export const FIELDS: Field[] = [
     hint: '0: off; mesh peers are exempt',
   },
   { key: 'rateBurstBytes', label: 'Per-client burst (bytes)', kind: 'number', show: (s) => s.rateLimitBytesPerSec > 0 },
+  {
+    key: 'startOnLaunch',
+    label: 'Start the relay when the app starts',
+    kind: 'checkbox',
+    hint: 'also when derpdesk host starts; a failure shows here and in the log',
+  },
 ];
 
 /** headscale serves derper's admission contract at /verify: turn a headscale base URL into that endpoint. */
