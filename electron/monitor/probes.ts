@@ -86,7 +86,8 @@ async function probeTls(node: DerpNode, opts: TargetOptions, ms: number): Promis
 }
 
 async function probeUdp(node: DerpNode, family: 4 | 6, opts: TargetOptions, ms: number): Promise<ProbeOutcome> {
-  const t = target(node, opts, ms);
+  // The STUN step tries three times, waiting 1, 2 and 3 timeouts: the six fit in the run's deadline (three steps).
+  const t = target(node, opts, Math.floor(ms * 0.45));
   const a = await addressOf(t);
   const addr = family === 4 ? a.v4 : a.v6;
   if (!addr) return { ok: false, error: a.error ?? `${node.HostName} has no IPv${family} address` };
