@@ -10,7 +10,7 @@ import type { ProbeState } from '../../shared/monitor.js';
 import { eventually } from '../helpers/relay.js';
 import { startLab, type Lab } from './lab.js';
 
-const INTERVAL = 2000;
+const INTERVAL = 3000;
 /** Two intervals, plus a second for a loaded machine to finish the run that notices. */
 const WITHIN = 2 * INTERVAL + 1000;
 
