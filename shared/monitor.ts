@@ -79,3 +79,6 @@ export interface MonitorTransition {
   /** The first failing probe's error (for `failing`). */
   error?: string;
 }
+
+/** The history's time slice: the strip shows a day of them. */
+export const HISTORY_BUCKET_MS = 5 * 60_000;

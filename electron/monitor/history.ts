@@ -5,10 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { HistoryBucket, NodeHistory } from '../../shared/monitor.js';
+import { HISTORY_BUCKET_MS, type HistoryBucket, type NodeHistory } from '../../shared/monitor.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
-export const BUCKET_MS = 5 * 60_000;
+export const BUCKET_MS = HISTORY_BUCKET_MS;
 const KEEP_MS = 7 * 86_400_000;
 export const DEFAULT_HISTORY_BYTES = 2 << 20;
 
