@@ -67,7 +67,10 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
 
   const onUpdate = (snapshot: MonitorSnapshot) => {
     set({ snapshot });
-    if (Date.now() - lastHistoryAt > HISTORY_REFRESH_MS || !snapshot.running) void get().loadHistory();
+    const known = new Set(get().history.map((h) => `${h.regionId}/${h.node}`));
+    const unseen = snapshot.nodes.some((n) => n.status !== 'unknown' && !known.has(`${n.regionId}/${n.node}`));
+    // A node without a strip yet gets one as soon as it has results; the rest every so often.
+    if (unseen || Date.now() - lastHistoryAt > HISTORY_REFRESH_MS || !snapshot.running) void get().loadHistory();
   };
 
   return {
