@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../electron/app/dispatch.js';
 import { createAppServices } from '../../electron/app/services.js';
 import { BUCKET_MS, HistoryStore } from '../../electron/monitor/history.js';
 import { TransitionTracker } from '../../electron/monitor/transitions.js';
@@ -119,6 +120,20 @@ describe('monitor service', () => {
       await reopened.dispose();
     }
   }, 30_000);
+
+  it('refuses bad arguments before the handler runs', async () => {
+    const services = createAppServices({ dataDir: tempDir(), logger: silentLogger });
+    try {
+      await expect(
+        dispatch(services.handlers, 'monitor.start', [{ source: { kind: 'url', url: 'x' }, intervalSec: 0 }]),
+      ).rejects.toThrow('monitor.start: argument 1 (req.intervalSec) must be at least 1');
+      await expect(dispatch(services.handlers, 'monitor.history', [1000])).rejects.toThrow(
+        'monitor.history: argument 1 (hours) must be at most 168',
+      );
+    } finally {
+      await services.dispose();
+    }
+  });
 
   it('refuses a map file outside the allowed folders, with the reason', async () => {
     const services = createAppServices({ dataDir: tempDir(), logger: silentLogger });
