@@ -3,6 +3,7 @@
  * that is for it within two intervals, the healthy meshed region passes every probe, and everything recovers
  * within two intervals once fixed (the expired certificate's fix also changes the map file, which is re-read).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../electron/monitor/monitor.js';
 import { DERPPROBE_INTERVALS } from '../../electron/monitor/probes.js';
@@ -123,4 +124,18 @@ describe('monitor', () => {
     expect(tls.attempts.ok).toBeGreaterThan(0);
     expect(tls.failingSince).toBeNull();
   }, 30_000);
+
+  it('keeps probing the last good map while the file cannot be read, and says why', async () => {
+    const good = readFileSync(lab.mapFile, 'utf8');
+    const count = monitor.snapshot().probes.length;
+    writeFileSync(lab.mapFile, '{"Regions": ');
+    try {
+      await eventually(() => monitor.snapshot().mapError !== null, 3000, 'the map error');
+      expect(monitor.snapshot().mapError).toContain('not valid JSON');
+      expect(monitor.snapshot().probes).toHaveLength(count);
+    } finally {
+      writeFileSync(lab.mapFile, good);
+    }
+    await eventually(() => monitor.snapshot().mapError === null, 3000, 'the map read again');
+  });
 });
