@@ -40,10 +40,12 @@ export class MonitorService {
     this.transitions = new TransitionTracker(opts.notifyGapMs);
   }
 
-  /** Replaces any running session; the source's first read must succeed (its error is the call's). */
+  /**
+   * Replaces any running session once the new one has started: the source's first read must succeed (its error is
+   * the call's, and the running session goes on).
+   */
   async start(req: MonitorRequest): Promise<MonitorSnapshot> {
     await this.history.load();
-    this.halt();
     const every = (req.intervalSec ?? DEFAULT_INTERVAL_SEC) * 1000;
     const monitor = new Monitor({
       source: req.source,
@@ -53,6 +55,7 @@ export class MonitorService {
       region: req.region || undefined,
     });
     await monitor.start();
+    this.halt();
     this.monitor = monitor;
     this.transitions = new TransitionTracker(this.opts.notifyGapMs);
     monitor.on('result', (p) => this.onResult(monitor, p));

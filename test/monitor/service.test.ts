@@ -99,6 +99,10 @@ describe('monitor service', () => {
         'node ok',
       );
       await eventually(() => updates > 0, 3000, 'a snapshot event');
+      await expect(
+        services.handlers['monitor.start']({ source: { kind: 'url', url: 'http://127.0.0.1:1/map.json' } }),
+      ).rejects.toThrow(/cannot fetch http:\/\/127\.0\.0\.1:1\/map\.json/);
+      expect((await services.handlers['monitor.status']()).running).toBe(true);
       await relay.stop();
       await eventually(() => transitions.length > 0, 8000, 'a transition');
       expect(transitions[0]).toMatchObject({ node: '127.0.0.1', to: 'failing' });
