@@ -8,6 +8,7 @@ import type { DerpMap } from './derpmap/model.js';
 import type { HeadscaleDerpProblems, HeadscaleDerpSection } from './derpmap/headscale.js';
 import type { MapIssue } from './derpmap/validate.js';
 import type { CheckReport, NodeReport } from './diagnostics.js';
+import type { MonitorSnapshot, MonitorTransition, NodeHistory } from './monitor.js';
 import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
 import {
@@ -438,6 +439,18 @@ export const settingsArg = object(
 const settingsArgMatchesSettings: Same<Infer<typeof settingsArg>, Partial<RelaySettings>> = true;
 void settingsArgMatchesSettings;
 
+/** What the monitor probes (a source as diagnostics take it), how often, and optionally one region. */
+export const monitorRequest = object(
+  {
+    source: checkSource,
+    /** Every probe's interval, seconds (derpprobe's default is 15). */
+    intervalSec: number({ int: true, min: 1, max: 3600 }),
+    region: string(),
+  },
+  { optional: ['intervalSec', 'region'] },
+);
+export type MonitorRequest = Infer<typeof monitorRequest>;
+
 /** A diagnostics run's id (12 hex characters when the main process made it). */
 const runId = string({ maxBytes: 64 });
 
@@ -479,6 +492,12 @@ export const CALLS = {
   'diagnostics.history': takes().returns<CheckHistoryEntry[]>(),
   'diagnostics.get': takes(arg('id', runId)).returns<{ entry: CheckHistoryEntry; report: CheckReport } | null>(),
   'diagnostics.export': takes(arg('id', runId), arg('format', exportFormat)).returns<string>(),
+  /** Starts monitoring (replacing a running session); the first map read's error is the call's. */
+  'monitor.start': takes(arg('req', monitorRequest)).returns<MonitorSnapshot>(),
+  'monitor.stop': takes().returns<MonitorSnapshot>(),
+  'monitor.status': takes().returns<MonitorSnapshot>(),
+  /** Per node, availability and latency buckets of the last so many hours. */
+  'monitor.history': takes(arg('hours', number({ min: 1, max: 168 }))).returns<NodeHistory[]>(),
   /** Whether files.choose shows a native dialog; false in `derpdesk host`, where paths are typed. */
   'files.canChoose': takes().returns<boolean>(),
   /** Shows a native open or save dialog; the picked path (then usable by the other calls) or null if cancelled. */
@@ -498,6 +517,10 @@ export interface ApiEvents {
   /** A node's report after each finished step of a diagnostics run. */
   'diagnostics.progress': { runId: string; node: NodeReport };
   'diagnostics.done': { runId: string; entry: CheckHistoryEntry | null; error?: string };
+  /** The monitor's state, at most once a second while it runs, and once when it stops. */
+  'monitor.update': MonitorSnapshot;
+  /** A node started failing or recovered (rate-limited per node). */
+  'monitor.transition': MonitorTransition;
 }
 
 export type CallName = keyof ApiCalls;
@@ -513,6 +536,8 @@ export const EVENT_NAMES = [
   'peers.snapshot',
   'diagnostics.progress',
   'diagnostics.done',
+  'monitor.update',
+  'monitor.transition',
 ] as const satisfies readonly EventName[];
 
 /** What the renderer holds: the same shape whether it talks to Electron's preload or the WebSocket bridge. */

@@ -25,6 +25,8 @@ import { createFileRules } from './file-rules.js';
 import { diagnosticsHandlers } from './handlers/diagnostics.js';
 import { filesHandlers } from './handlers/files.js';
 import { mapHandlers } from './handlers/map.js';
+import { monitorHandlers } from './handlers/monitor.js';
+import { MonitorService } from '../monitor/service.js';
 import { relayHandlers } from './handlers/relay.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { RelayController, type StartStun } from './relay-controller.js';
@@ -58,6 +60,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   const controller = new RelayController(opts.dataDir, opts.logger, opts.startStun ?? null);
   const events: ApiEventEmitter = new EventEmitter();
   const diagnostics = new DiagnosticsService(opts.dataDir, events);
+  const monitor = new MonitorService({ dataDir: opts.dataDir, events, guard: rules.guard });
   controller.on('state', (s) => events.emit('relay.state', s));
   controller.on('sample', (s) => events.emit('stats.sample', s));
   controller.on('peers', (p) => events.emit('peers.snapshot', p));
@@ -68,6 +71,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...mapHandlers({ guard: rules.guard }),
     ...diagnosticsHandlers({ diagnostics, guard: rules.guard }),
     ...filesHandlers({ files }),
+    ...monitorHandlers({ monitor }),
   };
   const startRelayOnLaunch = async (): Promise<RelayState | null> => {
     const log = opts.logger;
@@ -88,5 +92,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       );
     return state;
   };
-  return { handlers, events, controller, settings, startRelayOnLaunch, dispose: () => controller.dispose() };
+  const dispose = async () => {
+    await monitor.dispose();
+    await controller.dispose();
+  };
+  return { handlers, events, controller, settings, startRelayOnLaunch, dispose };
 }

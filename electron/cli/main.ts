@@ -2,6 +2,7 @@
 import { runCheck } from './check.js';
 import { runHost } from './host.js';
 import { runMap } from './map.js';
+import { runProbe } from './probe.js';
 import { runRelay } from './relay.js';
 import { VERSION } from './version.js';
 import { errorDetail } from '../../shared/errors.js';
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   host: { run: runHost, help: 'run the app without a display and serve its GUI to a browser' },
   check: { run: runCheck, help: "check connectivity to a DERP map's nodes or one relay" },
   map: { run: runMap, help: 'validate or convert DERP maps (headscale derp.yaml, Tailscale JSON)' },
+  probe: { run: runProbe, help: "monitor a DERP map's nodes as derpprobe does, with Prometheus metrics" },
 };
 
 function usage(): string {

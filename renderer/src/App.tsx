@@ -3,6 +3,7 @@ import type { Transport } from './api/index.js';
 import type { BridgeStatus } from './api/ws-client.js';
 import { DiagnosticsPage } from './diagnostics/DiagnosticsPage.js';
 import { MapPage } from './map/MapPage.js';
+import { MonitorPage } from './monitor/MonitorPage.js';
 import { RelayPage } from './relay/RelayPage.js';
 import { connectStores, reloadStores } from './stores.js';
 
@@ -10,6 +11,7 @@ const PAGES = [
   { id: 'relay', label: 'Relay' },
   { id: 'map', label: 'DERP map' },
   { id: 'diagnostics', label: 'Diagnostics' },
+  { id: 'monitor', label: 'Monitor' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 
@@ -106,6 +108,7 @@ export function App({ transport }: { transport: Transport }) {
         {page === 'relay' && <RelayPage />}
         {page === 'map' && <MapPage />}
         {page === 'diagnostics' && <DiagnosticsPage />}
+        {page === 'monitor' && <MonitorPage />}
       </main>
     </div>
   );

@@ -5,6 +5,7 @@
 import type { DerpdeskApi } from '../../shared/api.js';
 import { useDiagnosticsStore } from './diagnostics/store.js';
 import { useMapStore } from './map/store.js';
+import { useMonitorStore } from './monitor/store.js';
 import { useRelayStore } from './relay/store.js';
 
 /** Subscribes every feature store and loads its data; returns the unsubscribe. */
@@ -12,9 +13,11 @@ export function connectStores(api: DerpdeskApi): () => void {
   const offRelay = useRelayStore.getState().connect(api);
   const offDiagnostics = useDiagnosticsStore.getState().connect(api);
   useMapStore.getState().setApi(api);
+  const offMonitor = useMonitorStore.getState().connect(api);
   return () => {
     offRelay();
     offDiagnostics();
+    offMonitor();
   };
 }
 
@@ -22,4 +25,5 @@ export function connectStores(api: DerpdeskApi): () => void {
 export function reloadStores(): void {
   void useRelayStore.getState().reload();
   void useDiagnosticsStore.getState().loadHistory();
+  void useMonitorStore.getState().load();
 }

@@ -558,8 +558,9 @@ describe('app shell', () => {
   it('unsubscribes from events on unmount', async () => {
     const api = setup();
     await ready();
-    // The relay store's three events and the diagnostics store's two (subscribed once by the app, not per page).
-    expect(api.listenerCount()).toBe(5);
+    // The relay store's three events, the diagnostics store's two and the monitor store's two (subscribed once by
+    // the app, not per page).
+    expect(api.listenerCount()).toBe(7);
     cleanup();
     expect(api.listenerCount()).toBe(0);
   });

@@ -1,0 +1,167 @@
+/**
+ * The Monitor page's state: what to monitor, the monitor's latest snapshot (from its events), the per-node
+ * history, and the notices of nodes that started failing or recovered (shown as banners when the notifier cannot
+ * show them). It lives outside the page, connected once, so notices arrive on any page.
+ */
+import { create } from 'zustand';
+import type { CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
+import type { MonitorSnapshot, MonitorTransition, NodeHistory, NodeState } from '../../../shared/monitor.js';
+import { errorMessage } from '../../../shared/errors.js';
+import { useDiagnosticsStore } from '../diagnostics/store.js';
+import { useMapStore } from '../map/store.js';
+import { notifier } from './notifier.js';
+
+export type MonitorSourceKind = 'relay' | 'file' | 'url' | 'editor';
+
+export interface MonitorForm {
+  kind: MonitorSourceKind;
+  value: string;
+  region: string;
+  intervalSec: number;
+}
+
+/** The strip and the chart cover a day. */
+export const HISTORY_HOURS = 24;
+/** History is fetched again at most this often while the monitor runs. */
+const HISTORY_REFRESH_MS = 30_000;
+/** Banners kept on the page; older ones give way. */
+const MAX_BANNERS = 5;
+
+export interface MonitorStore extends MonitorForm {
+  api: DerpdeskApi | null;
+  snapshot: MonitorSnapshot | null;
+  history: NodeHistory[];
+  banners: MonitorTransition[];
+  busy: boolean;
+  error: string | null;
+  connect(api: DerpdeskApi): () => void;
+  setForm(patch: Partial<MonitorForm>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  load(): Promise<void>;
+  loadHistory(): Promise<void>;
+  dismiss(index: number): void;
+  /** Opens the Diagnostics page running the full checks of this node. */
+  diagnose(node: NodeState): void;
+}
+
+function sourceOf(f: MonitorForm): CheckSource | string {
+  if (f.kind === 'editor') {
+    const map = useMapStore.getState().map;
+    return map ? { kind: 'map', map, label: 'map in the editor' } : 'open a map in the DERP map editor first';
+  }
+  if (!f.value.trim()) return 'name a relay URL, a map file or a map URL';
+  if (f.kind === 'relay') return { kind: 'relay', url: f.value.trim() };
+  if (f.kind === 'file') return { kind: 'file', path: f.value.trim() };
+  return { kind: 'url', url: f.value.trim() };
+}
+
+export const useMonitorStore = create<MonitorStore>((set, get) => {
+  let lastHistoryAt = 0;
+  let request: MonitorRequest | null = null;
+
+  const onTransition = (t: MonitorTransition) => {
+    if (notifier().notify(t)) return;
+    set({ banners: [t, ...get().banners].slice(0, MAX_BANNERS) });
+  };
+
+  const onUpdate = (snapshot: MonitorSnapshot) => {
+    set({ snapshot });
+    const known = new Set(get().history.map((h) => `${h.regionId}/${h.node}`));
+    const unseen = snapshot.nodes.some((n) => n.status !== 'unknown' && !known.has(`${n.regionId}/${n.node}`));
+    // A node without a strip yet gets one as soon as it has results; the rest every so often.
+    if (unseen || Date.now() - lastHistoryAt > HISTORY_REFRESH_MS || !snapshot.running) void get().loadHistory();
+  };
+
+  return {
+    api: null,
+    kind: 'file',
+    value: '',
+    region: '',
+    intervalSec: 15,
+    snapshot: null,
+    history: [],
+    banners: [],
+    busy: false,
+    error: null,
+
+    connect(api) {
+      set({ api, error: null });
+      const offs = [api.on('monitor.update', onUpdate), api.on('monitor.transition', onTransition)];
+      void get().load();
+      return () => {
+        offs.forEach((off) => off());
+        if (get().api === api) set({ api: null });
+      };
+    },
+
+    setForm: (patch) => set(patch),
+
+    async start() {
+      const api = get().api;
+      if (!api || get().busy) return;
+      const source = sourceOf(get());
+      if (typeof source === 'string') return set({ error: source });
+      request = {
+        source,
+        intervalSec: get().intervalSec,
+        ...(get().region.trim() ? { region: get().region.trim() } : {}),
+      };
+      set({ busy: true, error: null });
+      try {
+        set({ snapshot: await api.call('monitor.start', request) });
+        void get().loadHistory();
+      } catch (err) {
+        set({ error: `Could not start monitoring: ${errorMessage(err)}` });
+      } finally {
+        set({ busy: false });
+      }
+    },
+
+    async stop() {
+      const api = get().api;
+      if (!api) return;
+      try {
+        set({ snapshot: await api.call('monitor.stop') });
+      } catch (err) {
+        set({ error: `Could not stop monitoring: ${errorMessage(err)}` });
+      }
+    },
+
+    async load() {
+      const api = get().api;
+      if (!api) return;
+      try {
+        const snapshot = await api.call('monitor.status');
+        if (get().api === api) set({ snapshot });
+      } catch (err) {
+        set({ error: `Could not load the monitor's state: ${errorMessage(err)}` });
+      }
+      await get().loadHistory();
+    },
+
+    async loadHistory() {
+      const api = get().api;
+      if (!api) return;
+      lastHistoryAt = Date.now();
+      try {
+        const history = await api.call('monitor.history', HISTORY_HOURS);
+        if (get().api === api) set({ history });
+      } catch (err) {
+        set({ error: `Could not load the history: ${errorMessage(err)}` });
+      }
+    },
+
+    dismiss: (index) => set({ banners: get().banners.filter((_, i) => i !== index) }),
+
+    diagnose(node) {
+      const diag = useDiagnosticsStore.getState();
+      const source = request?.source;
+      if (source) {
+        // The diagnostics store runs the same source, narrowed to the node; the page shows its progress.
+        void diag.launch({ source, region: String(node.regionId), node: node.node });
+      }
+      window.location.hash = '#diagnostics';
+    },
+  };
+});

@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+/**
+ * The Monitor page's store against the fake API: it starts and stops the monitor with the form's source, follows
+ * its events, turns transitions into banners unless the notifier shows them, and hands a failing node to the
+ * diagnostics store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useDiagnosticsStore } from '../../renderer/src/diagnostics/store.js';
+import { browserNotifier, setNotifier } from '../../renderer/src/monitor/notifier.js';
+import { useMonitorStore } from '../../renderer/src/monitor/store.js';
+import type { MonitorSnapshot, MonitorTransition, NodeState } from '../../shared/monitor.js';
+import { FakeApi } from './fake-api.js';
+
+const failingNode: NodeState = {
+  regionId: 902,
+  regionCode: 'down',
+  node: '902a',
+  host: '127.0.0.1',
+  status: 'failing',
+  failingSince: 5,
+  failures: [{ probe: 'derp/down/902a/tls', error: 'refused', since: 5 }],
+  latencyMs: null,
+};
+const snap = (running: boolean): MonitorSnapshot => ({
+  running,
+  label: '/maps/derp.yaml',
+  startedAt: running ? 1 : null,
+  mapError: null,
+  nodes: running ? [failingNode] : [],
+  probes: [],
+});
+const transition: MonitorTransition = {
+  regionId: 902,
+  regionCode: 'down',
+  node: '902a',
+  to: 'failing',
+  at: 10,
+  error: 'derp/down/902a/tls: refused',
+};
+
+let api: FakeApi;
+let off: () => void;
+beforeEach(() => {
+  api = new FakeApi({
+    'monitor.status': () => snap(false),
+    'monitor.history': () => [],
+    'monitor.start': () => snap(true),
+    'monitor.stop': () => snap(false),
+    'diagnostics.run': () => ({ runId: 'r1' }),
+    'diagnostics.history': () => [],
+  });
+  useMonitorStore.setState({ banners: [], snapshot: null, error: null, kind: 'file', value: '', region: '' });
+  off = useMonitorStore.getState().connect(api);
+});
+afterEach(() => {
+  off();
+  setNotifier(browserNotifier);
+});
+
+describe('monitor store', () => {
+  it('loads the state and history, starts with the form, and says what is missing', async () => {
+    await expect.poll(() => api.names()).toEqual(['monitor.status', 'monitor.history']);
+    await useMonitorStore.getState().start();
+    expect(useMonitorStore.getState().error).toBe('name a relay URL, a map file or a map URL');
+    useMonitorStore.getState().setForm({ value: '/maps/derp.yaml', intervalSec: 5, region: 'down' });
+    await useMonitorStore.getState().start();
+    const call = api.calls.find((c) => c.name === 'monitor.start')!;
+    expect(call.args).toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, intervalSec: 5, region: 'down' }]);
+    expect(useMonitorStore.getState().snapshot?.running).toBe(true);
+    api.emit('monitor.update', { ...snap(true), label: 'updated' });
+    expect(useMonitorStore.getState().snapshot?.label).toBe('updated');
+    await useMonitorStore.getState().stop();
+    expect(useMonitorStore.getState().snapshot?.running).toBe(false);
+  });
+
+  it('shows a transition as a banner when the notifier cannot, and not when it can', () => {
+    api.emit('monitor.transition', transition);
+    expect(useMonitorStore.getState().banners).toEqual([transition]);
+    useMonitorStore.getState().dismiss(0);
+    expect(useMonitorStore.getState().banners).toEqual([]);
+    const shown: MonitorTransition[] = [];
+    setNotifier({
+      notify: (t) => {
+        shown.push(t);
+        return true;
+      },
+    });
+    api.emit('monitor.transition', { ...transition, to: 'ok' });
+    expect(shown.map((t) => t.to)).toEqual(['ok']);
+    expect(useMonitorStore.getState().banners).toEqual([]);
+  });
+
+  it('hands a failing node to the diagnostics page, which runs that node of the same source', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    try {
+      useMonitorStore.getState().setForm({ value: '/maps/derp.yaml' });
+      await useMonitorStore.getState().start();
+      useMonitorStore.getState().diagnose(failingNode);
+      expect(window.location.hash).toBe('#diagnostics');
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+    } finally {
+      offDiag();
+    }
+  });
+});
