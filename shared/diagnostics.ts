@@ -34,6 +34,9 @@ export interface NodeReport {
   regionCode: string;
   /** Absent in runs stored by older versions. */
   regionName?: string;
+  /** The region's place from the map, when it has one (older runs have none). */
+  latitude?: number;
+  longitude?: number;
   node: string;
   host: string;
   steps: StepResult[];

@@ -92,6 +92,7 @@ async function runJobs(
     regionId: r.RegionID,
     regionCode: r.RegionCode,
     regionName: r.RegionName,
+    ...(r.Latitude !== undefined && r.Longitude !== undefined ? { latitude: r.Latitude, longitude: r.Longitude } : {}),
     node: n.Name,
     host: n.HostName,
     steps: [],

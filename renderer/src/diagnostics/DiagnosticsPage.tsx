@@ -1,6 +1,7 @@
 import './diagnostics.css';
 import { useShallow } from 'zustand/react/shallow';
 import { ExportBox } from './ExportBox.js';
+import { HealthMap } from './HealthMap.js';
 import { History } from './History.js';
 import { Compare, Summary } from './Report.js';
 import { ResultsTable } from './ResultsTable.js';
@@ -26,6 +27,7 @@ export function DiagnosticsPage() {
     <div className="page diagnostics-page">
       <RunForm />
       {nodes.length > 0 && <ResultsTable nodes={nodes} finished={!running} />}
+      {nodes.length > 0 && <HealthMap nodes={nodes} />}
       {report && compareWith && viewingLabel !== null && (
         <Compare older={compareWith} newer={{ label: viewingLabel, report }} />
       )}

@@ -77,7 +77,12 @@ export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finishe
             {nodes.map((n) => {
               const key = `${n.regionId}/${n.node}`;
               return [
-                <tr key={key} onClick={() => setOpen(open === key ? null : key)} className="clickable">
+                <tr
+                  key={key}
+                  data-region-id={n.regionId}
+                  onClick={() => setOpen(open === key ? null : key)}
+                  className="clickable"
+                >
                   <td title={n.regionName}>{n.regionCode}</td>
                   <td>
                     <button type="button" className="link" aria-expanded={open === key}>
