@@ -3,6 +3,7 @@
  * the relay settings so the two never overwrite each other's fields. A file that cannot be read is reported and
  * the defaults are used: none of these settings is worth refusing to start over.
  */
+import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -46,7 +47,8 @@ export function desktopSettingsFrom(raw: unknown): DesktopSettings {
   };
 }
 
-export class DesktopSettingsStore {
+/** Emits 'change' with the new settings after every update (the menus redraw from it). */
+export class DesktopSettingsStore extends EventEmitter<{ change: [DesktopSettings] }> {
   readonly file: string;
   private current: DesktopSettings = { ...DESKTOP_DEFAULTS };
   /** Writes run one at a time, in call order, so the file always ends up holding the last update. */
@@ -56,6 +58,7 @@ export class DesktopSettingsStore {
     dataDir: string,
     private readonly logger: Logger,
   ) {
+    super();
     this.file = path.join(dataDir, DESKTOP_SETTINGS_FILE);
   }
 
@@ -79,6 +82,7 @@ export class DesktopSettingsStore {
   /** Applies `patch` at once (callers read the new value synchronously) and writes the file in the background. */
   update(patch: Partial<DesktopSettings>): Promise<void> {
     this.current = desktopSettingsFrom({ ...this.current, ...patch });
+    this.emit('change', this.current);
     const text = JSON.stringify(this.current, null, 2) + '\n';
     const run = this.writing.then(() => writeFileAtomic(this.file, text, { mode: 0o600 }));
     this.writing = run.catch((err: unknown) =>
