@@ -103,14 +103,12 @@ function viewMenu(view: AppMenuView, act: AppMenuActions): MenuItemConstructorOp
   return {
     label: 'View',
     submenu: [
-      ...PAGE_ITEMS.map(
-        ({ page, label }, i): MenuItemConstructorOptions => ({
-          id: `page-${page}`,
-          label,
-          accelerator: `CmdOrCtrl+${i + 1}`,
-          click: () => act.send({ type: 'navigate', page }),
-        }),
-      ),
+      ...PAGE_ITEMS.map(({ page, label }, i): MenuItemConstructorOptions => ({
+        id: `page-${page}`,
+        label,
+        accelerator: `CmdOrCtrl+${i + 1}`,
+        click: () => act.send({ type: 'navigate', page }),
+      })),
       { type: 'separator' },
       ...(view.packaged ? [] : [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }]),
       { role: 'resetZoom' },

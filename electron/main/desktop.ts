@@ -169,7 +169,10 @@ function appMenuActions(
     openMap: () => void o.files.choose({ mode: 'open', purpose: 'map' }).then(openPicked, warn('cannot open a map')),
     openRecent: (file) => {
       if (!existsSync(file)) {
-        o.electron.dialog.showErrorBox('derpdesk: map not found', `${file} no longer exists; it was removed from Open Recent.`);
+        o.electron.dialog.showErrorBox(
+          'derpdesk: map not found',
+          `${file} no longer exists; it was removed from Open Recent.`,
+        );
         void o.settings.update({ recentFiles: o.settings.get().recentFiles.filter((f) => f !== file) });
         return;
       }

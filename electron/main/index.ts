@@ -71,14 +71,10 @@ app
     const files = new GrantsPolicy(dataDir, picks.show);
     const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
     installSessionGuards(session.defaultSession);
-    registerIpc(
-      ipcMain,
-      services,
-      (frame) => {
-        const win = currentWindow();
-        return !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
-      },
-    );
+    registerIpc(ipcMain, services, (frame) => {
+      const win = currentWindow();
+      return !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
+    });
     forwardEvents(services, () => currentWindow()?.webContents ?? null);
 
     const createWindow = (page: DesktopPage | undefined) => {

@@ -14,7 +14,8 @@ const PAGE_OF: Partial<Record<DesktopCommand['type'], string>> = { 'open-map': '
 function isTextField(el: Element | null): boolean {
   if (!el) return false;
   if (el instanceof HTMLTextAreaElement) return !el.readOnly;
-  if (el instanceof HTMLInputElement) return !el.readOnly && !['checkbox', 'radio', 'button', 'submit'].includes(el.type);
+  if (el instanceof HTMLInputElement)
+    return !el.readOnly && !['checkbox', 'radio', 'button', 'submit'].includes(el.type);
   return el instanceof HTMLElement && el.isContentEditable;
 }
 
