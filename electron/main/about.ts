@@ -41,10 +41,10 @@ export function aboutBox(info: AboutInfo): MessageBoxOptions {
 export async function showAbout(
   dialog: Pick<Dialog, 'showMessageBox'>,
   info: AboutInfo,
-  copy: (text: string) => void,
+  copy: (text: string) => Promise<void> | void,
   openFolder: (dir: string) => void,
 ): Promise<void> {
   const { response } = await dialog.showMessageBox(aboutBox(info));
-  if (response === 1) copy(`derpdesk ${aboutText(info)}`);
+  if (response === 1) await copy(`derpdesk ${aboutText(info)}`);
   if (response === 2) openFolder(info.dataDir);
 }

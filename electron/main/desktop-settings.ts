@@ -79,8 +79,11 @@ export class DesktopSettingsStore extends EventEmitter<{ change: [DesktopSetting
     return this.current;
   }
 
-  /** Applies `patch` at once (callers read the new value synchronously) and writes the file in the background. */
-  update(patch: Partial<DesktopSettings>): Promise<void> {
+  /**
+   * Applies `patch` at once (callers read the new value synchronously) and writes the file in the background; a
+   * failed write is logged, the setting still holds for this session.
+   */
+  update(patch: Partial<DesktopSettings>): void {
     this.current = desktopSettingsFrom({ ...this.current, ...patch });
     this.emit('change', this.current);
     const text = JSON.stringify(this.current, null, 2) + '\n';
@@ -88,11 +91,15 @@ export class DesktopSettingsStore extends EventEmitter<{ change: [DesktopSetting
     this.writing = run.catch((err: unknown) =>
       this.logger.warn(`derpdesk: cannot save ${this.file}: ${errorMessage(err)}`),
     );
-    return this.writing.then(() => {});
+  }
+
+  /** Resolves once every update so far is on disk (or its failure logged). */
+  async saved(): Promise<void> {
+    await this.writing;
   }
 
   /** Moves `file` to the top of the recent files (added when missing). */
-  addRecent(file: string): Promise<void> {
-    return this.update({ recentFiles: [file, ...this.current.recentFiles.filter((f) => f !== file)] });
+  addRecent(file: string): void {
+    this.update({ recentFiles: [file, ...this.current.recentFiles.filter((f) => f !== file)] });
   }
 }

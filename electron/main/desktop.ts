@@ -38,7 +38,7 @@ export interface DesktopElectron {
   nativeTheme: Pick<NativeTheme, 'shouldUseDarkColors' | 'on'>;
   dialog: Pick<Dialog, 'showMessageBox' | 'showErrorBox'>;
   openPath(p: string): void;
-  copyText(text: string): void;
+  copyText(text: string): Promise<void> | void;
 }
 
 export interface DesktopOptions {
@@ -72,7 +72,7 @@ export interface ShownNotice {
 }
 
 export function startDesktop(o: DesktopOptions): Desktop {
-  const { app, dialog } = o.electron;
+  const { app } = o.electron;
   const warn = (what: string) => (err: unknown) => o.logger.warn(`derpdesk: ${what}: ${errorMessage(err)}`);
   const lifecycle = new WindowLifecycle({
     createWindow: o.createWindow,
@@ -113,8 +113,12 @@ export function startDesktop(o: DesktopOptions): Desktop {
   });
 
   const trayActions: TrayActions = {
-    startRelay: () => void o.services.handlers['relay.start']().catch(warn('cannot start the relay')),
-    stopRelay: () => void o.services.handlers['relay.stop']().catch(warn('cannot stop the relay')),
+    startRelay: () => {
+      o.services.handlers['relay.start']().catch(warn('cannot start the relay'));
+    },
+    stopRelay: () => {
+      o.services.handlers['relay.stop']().catch(warn('cannot stop the relay'));
+    },
     openWindow: () => lifecycle.open(),
     checkRelay: () => lifecycle.command({ type: 'check-relay' }, 'diagnostics'),
     quit: () => app.quit(),
@@ -166,35 +170,39 @@ function appMenuActions(
   };
   return {
     send: (command) => lifecycle.command(command, command.type === 'navigate' ? command.page : undefined),
-    openMap: () => void o.files.choose({ mode: 'open', purpose: 'map' }).then(openPicked, warn('cannot open a map')),
+    openMap: () => {
+      o.files.choose({ mode: 'open', purpose: 'map' }).then(openPicked, warn('cannot open a map'));
+    },
     openRecent: (file) => {
       if (!existsSync(file)) {
         o.electron.dialog.showErrorBox(
           'derpdesk: map not found',
           `${file} no longer exists; it was removed from Open Recent.`,
         );
-        void o.settings.update({ recentFiles: o.settings.get().recentFiles.filter((f) => f !== file) });
+        o.settings.update({ recentFiles: o.settings.get().recentFiles.filter((f) => f !== file) });
         return;
       }
       o.picks.grantFromMenu(o.files, file).then(openPicked, warn(`cannot open ${file}`));
     },
-    clearRecent: () => void o.settings.update({ recentFiles: [] }),
-    setKeepRunningInTray: (on) => void o.settings.update({ keepRunningInTray: on }),
-    setOpenAtLogin: (on) =>
-      void applyOpenAtLogin(on, loginHost)
+    clearRecent: () => o.settings.update({ recentFiles: [] }),
+    setKeepRunningInTray: (on) => o.settings.update({ keepRunningInTray: on }),
+    setOpenAtLogin: (on) => {
+      applyOpenAtLogin(on, loginHost)
         .then(() => o.settings.update({ openAtLogin: on }))
         .catch((err: unknown) => {
           o.electron.dialog.showErrorBox('derpdesk: start at login', `Could not change it: ${errorMessage(err)}`);
           // Redraw so the checkbox shows the setting that is really in force.
-          void o.settings.update({});
-        }),
-    about: () =>
-      void showAbout(
+          o.settings.update({});
+        });
+    },
+    about: () => {
+      showAbout(
         o.electron.dialog,
         { appVersion: o.electron.app.getVersion(), versions: o.versions, dataDir: o.dataDir, logFile: o.logFile },
         o.electron.copyText,
         o.electron.openPath,
-      ).catch(warn('cannot show the About box')),
+      ).catch(warn('cannot show the About box'));
+    },
     openDataFolder: () => o.electron.openPath(o.dataDir),
     openLogFolder: () => o.electron.openPath(path.dirname(o.logFile)),
   };

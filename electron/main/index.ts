@@ -66,7 +66,7 @@ app
     await desktopSettings.load();
     const picks = new UserPicks(
       (req) => showFileDialog(dialog, currentWindow(), req),
-      (file) => void desktopSettings.addRecent(file),
+      (file) => desktopSettings.addRecent(file),
     );
     const files = new GrantsPolicy(dataDir, picks.show);
     const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
@@ -101,7 +101,12 @@ app
         Notification,
         nativeTheme,
         dialog,
-        openPath: (p) => void shell.openPath(p),
+        openPath: (p) => {
+          shell.openPath(p).then(
+            (problem) => problem && logger.warn(`derpdesk: cannot open ${p}: ${problem}`),
+            (err: unknown) => logger.warn(`derpdesk: cannot open ${p}: ${errorMessage(err)}`),
+          );
+        },
         copyText: (text) => clipboard.writeText(text),
       },
       services,

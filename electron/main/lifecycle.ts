@@ -104,7 +104,7 @@ export class WindowLifecycle {
     event.preventDefault();
     this.win?.hide();
     if (!s.trayNoticeShown) {
-      void this.d.settings.update({ trayNoticeShown: true });
+      this.d.settings.update({ trayNoticeShown: true });
       this.d.showTrayNotice();
     }
   }

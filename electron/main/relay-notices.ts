@@ -122,9 +122,9 @@ export class RelayNotices {
 
   private startCertChecks(): void {
     if (this.certTimer) return;
-    this.certTimer = setInterval(() => void this.checkCertificate(), this.o.certCheckEveryMs ?? 12 * 3_600_000);
+    this.certTimer = setInterval(() => this.checkCertificate(), this.o.certCheckEveryMs ?? 12 * 3_600_000);
     this.certTimer.unref();
-    void this.checkCertificate();
+    this.checkCertificate();
   }
 
   private stopCertChecks(): void {
@@ -132,26 +132,31 @@ export class RelayNotices {
     this.certTimer = null;
   }
 
-  private async checkCertificate(): Promise<void> {
-    try {
-      const file = await this.o.certificateFile();
-      if (!file) return;
-      const cert = await describeCert(file);
-      const daysLeft = Math.floor((cert.notAfter.getTime() - this.now()) / DAY_MS);
-      const key = `${file} ${cert.notAfter.toISOString()}`;
-      if (daysLeft >= EXPIRY_WARNING_DAYS || this.warnedCerts.has(key)) return;
-      this.warnedCerts.add(key);
-      this.o.notify({
-        kind: 'certificate-expiring',
-        title: 'derpdesk: the relay certificate expires soon',
-        body:
-          daysLeft < 0
-            ? `${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}; clients refuse it. Replace it and restart the relay.`
-            : `${file} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${cert.notAfter.toISOString().slice(0, 10)}). Renew it and restart the relay.`,
-        page: 'diagnostics',
-      });
-    } catch (err) {
-      this.o.logger.warn(`derpdesk: cannot check the relay certificate's expiry: ${errorMessage(err)}`);
-    }
+  private checkCertificate(): void {
+    this.certificateNotice().then(
+      (notice) => notice && this.o.notify(notice),
+      (err: unknown) =>
+        this.o.logger.warn(`derpdesk: cannot check the relay certificate's expiry: ${errorMessage(err)}`),
+    );
+  }
+
+  /** A notice when the served certificate expires within the warning period (once per certificate). */
+  private async certificateNotice(): Promise<RelayNotice | null> {
+    const file = await this.o.certificateFile();
+    if (!file) return null;
+    const cert = await describeCert(file);
+    const daysLeft = Math.floor((cert.notAfter.getTime() - this.now()) / DAY_MS);
+    const key = `${file} ${cert.notAfter.toISOString()}`;
+    if (daysLeft >= EXPIRY_WARNING_DAYS || this.warnedCerts.has(key)) return null;
+    this.warnedCerts.add(key);
+    return {
+      kind: 'certificate-expiring',
+      title: 'derpdesk: the relay certificate expires soon',
+      body:
+        daysLeft < 0
+          ? `${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}; clients refuse it. Replace it and restart the relay.`
+          : `${file} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${cert.notAfter.toISOString().slice(0, 10)}). Renew it and restart the relay.`,
+      page: 'diagnostics',
+    };
   }
 }

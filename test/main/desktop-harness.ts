@@ -43,7 +43,7 @@ export async function startDesktopHarness(
   const dialogAnswers: Array<string | null> = [];
   const picks = new UserPicks(
     async () => dialogAnswers.shift() ?? null,
-    (file) => void settings.addRecent(file),
+    (file) => settings.addRecent(file),
   );
   const files = new GrantsPolicy(dataDir, picks.show);
   const services = createAppServices({ dataDir, logger: silentLogger, files });
@@ -91,7 +91,7 @@ export async function startDesktopHarness(
       desktop.notices.dispose();
       desktop.tray.dispose();
       await services.dispose();
-      await settings.update({});
+      await settings.saved();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -98,7 +98,7 @@ describe('closing the window', () => {
     expect(h.fake.notifications.map((n) => n.title)).toEqual(['derpdesk is still running']);
     expect(win.userClose()).toBe(false);
     expect(h.fake.notifications).toHaveLength(1);
-    await h.settings.update({});
+    await h.settings.saved();
     expect(JSON.parse(readFileSync(path.join(h.dataDir, 'desktop-settings.json'), 'utf8'))).toMatchObject({
       trayNoticeShown: true,
     });

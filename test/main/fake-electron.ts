@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { DesktopElectron } from '../../electron/main/desktop.js';
-import type { WindowLike } from '../../electron/main/lifecycle.js';
 import type { DesktopCommand, DesktopPage } from '../../shared/desktop-commands.js';
 
 export type Template = MenuItemConstructorOptions[];
@@ -30,7 +29,7 @@ export function click(menu: Template, id: string): void {
   item.click!({ ...item, checked } as never, undefined as never, {} as never);
 }
 
-export class FakeWindow extends EventEmitter implements Partial<WindowLike> {
+export class FakeWindow extends EventEmitter {
   visible = true;
   destroyed = false;
   readonly sent: DesktopCommand[] = [];
