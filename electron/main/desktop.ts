@@ -169,7 +169,10 @@ function appMenuActions(
     if (file) lifecycle.command({ type: 'open-map', path: file }, 'map');
   };
   return {
-    send: (command) => lifecycle.command(command, command.type === 'navigate' ? command.page : undefined),
+    send: (command) => {
+      if (command.type === 'navigate') lifecycle.open(command.page);
+      else lifecycle.command(command);
+    },
     openMap: () => {
       o.files.choose({ mode: 'open', purpose: 'map' }).then(openPicked, warn('cannot open a map'));
     },
