@@ -71,9 +71,13 @@ export interface ShownNotice {
   page?: DesktopPage;
 }
 
+type Warn = (what: string) => (err: unknown) => void;
+
 export function startDesktop(o: DesktopOptions): Desktop {
   const { app } = o.electron;
-  const warn = (what: string) => (err: unknown) => o.logger.warn(`derpdesk: ${what}: ${errorMessage(err)}`);
+  const warn: Warn = (what) => (err) => o.logger.warn(`derpdesk: ${what}: ${errorMessage(err)}`);
+  // Notices are clicked long after start-up, by when `lifecycle` exists.
+  const notify = notifier(o, (page) => lifecycle.open(page));
   const lifecycle = new WindowLifecycle({
     createWindow: o.createWindow,
     relayState: () => o.services.controller.getState(),
@@ -89,21 +93,6 @@ export function startDesktop(o: DesktopOptions): Desktop {
     logger: o.logger,
     startedHidden: startedHidden(o.argv, o.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin),
   });
-
-  // Electron drops a notification's click handler once the object is garbage collected: hold each until closed.
-  const live = new Set<NotificationLike>();
-  function notify(n: ShownNotice): void {
-    if (!o.electron.Notification.isSupported()) {
-      o.logger.info(`derpdesk: ${n.title}: ${n.body}`);
-      return;
-    }
-    const note = new o.electron.Notification({ title: n.title, body: n.body });
-    live.add(note);
-    note.on('click', () => lifecycle.open(n.page));
-    note.on('close', () => live.delete(note));
-    note.show();
-  }
-
   const notices = new RelayNotices({
     events: o.services.events,
     denied: () => o.services.controller.trust().denied,
@@ -111,8 +100,36 @@ export function startDesktop(o: DesktopOptions): Desktop {
     notify,
     logger: o.logger,
   });
+  const tray = relayTray(o, lifecycle, warn);
+  installAppMenu(o, lifecycle, warn);
 
-  const trayActions: TrayActions = {
+  app.on('before-quit', (event) => lifecycle.onBeforeQuit(event));
+  app.on('window-all-closed', () => lifecycle.onAllWindowsClosed());
+  app.on('second-instance', () => lifecycle.open());
+  app.on('activate', () => lifecycle.open());
+  if (!lifecycle.startedHidden()) lifecycle.open();
+  return { lifecycle, tray, notices };
+}
+
+/** Native notifications whose click opens the window on the notice's page. */
+function notifier(o: DesktopOptions, open: (page: DesktopPage | undefined) => void): (n: ShownNotice) => void {
+  // Electron drops a notification's click handler once the object is garbage collected: hold each until closed.
+  const live = new Set<NotificationLike>();
+  return (n) => {
+    if (!o.electron.Notification.isSupported()) {
+      o.logger.info(`derpdesk: ${n.title}: ${n.body}`);
+      return;
+    }
+    const note = new o.electron.Notification({ title: n.title, body: n.body });
+    live.add(note);
+    note.on('click', () => open(n.page));
+    note.on('close', () => live.delete(note));
+    note.show();
+  };
+}
+
+function relayTray(o: DesktopOptions, lifecycle: WindowLifecycle, warn: Warn): RelayTray {
+  const actions: TrayActions = {
     startRelay: () => {
       o.services.handlers['relay.start']().catch(warn('cannot start the relay'));
     },
@@ -121,7 +138,7 @@ export function startDesktop(o: DesktopOptions): Desktop {
     },
     openWindow: () => lifecycle.open(),
     checkRelay: () => lifecycle.command({ type: 'check-relay' }, 'diagnostics'),
-    quit: () => app.quit(),
+    quit: () => o.electron.app.quit(),
   };
   const tray = new RelayTray(
     {
@@ -132,38 +149,36 @@ export function startDesktop(o: DesktopOptions): Desktop {
     o.iconDir,
     o.services.events,
     o.services.controller.getState(),
-    trayActions,
+    actions,
   );
   o.electron.nativeTheme.on('updated', () => tray.render());
+  return tray;
+}
 
+/** Puts the application menu up, and redraws it whenever a desktop setting (checkboxes, recent maps) changes. */
+function installAppMenu(o: DesktopOptions, lifecycle: WindowLifecycle, warn: Warn): void {
+  const { app } = o.electron;
   const loginHost: LoginItemHost = { ...o.loginItem, app, platform: o.platform };
-  const menuActions = appMenuActions(o, lifecycle, loginHost, warn);
-  const renderMenu = () => {
+  const actions = appMenuActions(o, lifecycle, loginHost, warn);
+  const render = () => {
     const template: MenuItemConstructorOptions[] = appMenuTemplate(
       { platform: o.platform, settings: o.settings.get(), packaged: app.isPackaged },
-      menuActions,
+      actions,
     );
     o.electron.Menu.setApplicationMenu(o.electron.Menu.buildFromTemplate(template));
   };
-  o.settings.on('change', renderMenu);
-  renderMenu();
+  o.settings.on('change', render);
+  render();
   // The AppImage's path or the install folder may have changed since the entry was written.
   if (o.settings.get().openAtLogin)
     applyOpenAtLogin(true, loginHost).catch(warn('cannot refresh the start-at-login entry'));
-
-  app.on('before-quit', (event) => lifecycle.onBeforeQuit(event));
-  app.on('window-all-closed', () => lifecycle.onAllWindowsClosed());
-  app.on('second-instance', () => lifecycle.open());
-  app.on('activate', () => lifecycle.open());
-  if (!lifecycle.startedHidden()) lifecycle.open();
-  return { lifecycle, tray, notices };
 }
 
 function appMenuActions(
   o: DesktopOptions,
   lifecycle: WindowLifecycle,
   loginHost: LoginItemHost,
-  warn: (what: string) => (err: unknown) => void,
+  warn: Warn,
 ): AppMenuActions {
   const openPicked = (file: string | null) => {
     if (file) lifecycle.command({ type: 'open-map', path: file }, 'map');
