@@ -22,7 +22,7 @@ import { showAbout } from './about.js';
 import { appMenuTemplate, type AppMenuActions } from './app-menu.js';
 import type { DesktopSettingsStore } from './desktop-settings.js';
 import { WindowLifecycle, type WindowLike } from './lifecycle.js';
-import { applyOpenAtLogin, startedHidden, type LoginItemHost } from './login-item.js';
+import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden, type LoginItemHost } from './login-item.js';
 import { RelayNotices, servedCertificate } from './relay-notices.js';
 import { RelayTray, type TrayActions, type TrayLike } from './tray.js';
 import type { UserPicks } from './user-picks.js';
@@ -169,6 +169,11 @@ function installAppMenu(o: DesktopOptions, lifecycle: WindowLifecycle, warn: War
   };
   o.settings.on('change', render);
   render();
+  // macOS and Windows let the user turn the login item off in their own settings: show what is in force.
+  if (o.platform !== 'linux') {
+    const inForce = app.getLoginItemSettings({ args: [HIDDEN_FLAG] }).openAtLogin === true;
+    if (inForce !== o.settings.get().openAtLogin) o.settings.update({ openAtLogin: inForce });
+  }
   // The AppImage's path or the install folder may have changed since the entry was written.
   if (o.settings.get().openAtLogin)
     applyOpenAtLogin(true, loginHost).catch(warn('cannot refresh the start-at-login entry'));

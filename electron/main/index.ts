@@ -52,6 +52,8 @@ installLastResort(consoleLogger, {
 });
 
 app.enableSandbox();
+// Windows shows notifications only for an app with this id; it must match electron-builder.yml's appId.
+if (process.platform === 'win32') app.setAppUserModelId('dev.derpdesk.app');
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let desktop: Desktop | null = null;

@@ -197,6 +197,17 @@ describe('start at login', () => {
     expect(h.fake.loginItems).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
   });
 
+  it('on macOS shows the login item the system has in force (the user may have turned it off there)', async () => {
+    h = await startDesktopHarness({
+      platform: 'darwin',
+      osOpenAtLogin: false,
+      prepare: (dataDir) => writeFileSync(path.join(dataDir, 'desktop-settings.json'), '{"openAtLogin": true}'),
+    });
+    expect(h.settings.get().openAtLogin).toBe(false);
+    expect(findItem(h.fake.state.menu, 'open-at-login')!.checked).toBe(false);
+    expect(h.fake.loginItems).toEqual([]);
+  });
+
   it('started with --hidden: no window until asked for, and closing it later keeps the app in the tray', async () => {
     h = await startDesktopHarness({ argv: ['derpdesk', '--hidden'] });
     expect(h.windows).toHaveLength(0);

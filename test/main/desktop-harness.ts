@@ -31,13 +31,20 @@ export interface DesktopHarness {
 }
 
 export async function startDesktopHarness(
-  opts: { platform?: NodeJS.Platform; argv?: string[]; prepare?: (dataDir: string) => void } = {},
+  opts: {
+    platform?: NodeJS.Platform;
+    argv?: string[];
+    prepare?: (dataDir: string) => void;
+    /** What the OS reports as the login item (macOS, Windows). */
+    osOpenAtLogin?: boolean;
+  } = {},
 ): Promise<DesktopHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-desktop-'));
   const dataDir = path.join(dir, 'data');
   mkdirSync(dataDir);
   opts.prepare?.(dataDir);
   const fake = fakeElectron(opts.platform ?? 'linux');
+  fake.state.osOpenAtLogin = opts.osOpenAtLogin ?? false;
   const settings = new DesktopSettingsStore(dataDir, silentLogger);
   await settings.load();
   const dialogAnswers: Array<string | null> = [];

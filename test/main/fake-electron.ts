@@ -87,7 +87,15 @@ export function fakeElectron(platform: NodeJS.Platform = 'linux') {
   const loginItems: unknown[] = [];
   const opened: string[] = [];
   const errors: string[] = [];
-  const state = { menu: [] as Template, quits: 0, dark: false, messageBoxResponse: 0, copied: '' };
+  const state = {
+    menu: [] as Template,
+    quits: 0,
+    dark: false,
+    messageBoxResponse: 0,
+    copied: '',
+    /** What macOS or Windows report as the login item now. */
+    osOpenAtLogin: false,
+  };
   const theme = new EventEmitter();
 
   class Tray extends EventEmitter {
@@ -134,7 +142,7 @@ export function fakeElectron(platform: NodeJS.Platform = 'linux') {
       },
       getVersion: () => '0.1.0',
       isPackaged: false,
-      getLoginItemSettings: () => ({ wasOpenedAtLogin: false }),
+      getLoginItemSettings: () => ({ openAtLogin: state.osOpenAtLogin, wasOpenedAtLogin: false }),
       setLoginItemSettings: (s: unknown) => void loginItems.push(s),
       on: (event: string, f: (...a: unknown[]) => void) => appEvents.on(event, f),
     },
