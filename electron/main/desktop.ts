@@ -41,13 +41,13 @@ export interface DesktopElectron {
   copyText(text: string): Promise<void> | void;
 }
 
-export interface DesktopOptions {
+export interface DesktopOptions<W extends WindowLike = WindowLike> {
   electron: DesktopElectron;
   services: AppServices;
   files: FileAccess;
   picks: UserPicks;
   settings: DesktopSettingsStore;
-  createWindow(page: DesktopPage | undefined): WindowLike;
+  createWindow(page: DesktopPage | undefined): W;
   dataDir: string;
   logFile: string;
   /** The folder with the tray icons (build/tray). */
@@ -59,8 +59,8 @@ export interface DesktopOptions {
   loginItem: Omit<LoginItemHost, 'app' | 'platform'>;
 }
 
-export interface Desktop {
-  lifecycle: WindowLifecycle;
+export interface Desktop<W extends WindowLike = WindowLike> {
+  lifecycle: WindowLifecycle<W>;
   tray: RelayTray;
   notices: RelayNotices;
 }
@@ -73,12 +73,12 @@ export interface ShownNotice {
 
 type Warn = (what: string) => (err: unknown) => void;
 
-export function startDesktop(o: DesktopOptions): Desktop {
+export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Desktop<W> {
   const { app } = o.electron;
   const warn: Warn = (what) => (err) => o.logger.warn(`derpdesk: ${what}: ${errorMessage(err)}`);
   // Notices are clicked long after start-up, by when `lifecycle` exists.
   const notify = notifier(o, (page) => lifecycle.open(page));
-  const lifecycle = new WindowLifecycle({
+  const lifecycle = new WindowLifecycle<W>({
     createWindow: o.createWindow,
     relayState: () => o.services.controller.getState(),
     settings: o.settings,

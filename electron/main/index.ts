@@ -56,8 +56,8 @@ app.enableSandbox();
 if (process.platform === 'win32') app.setAppUserModelId('dev.derpdesk.app');
 if (!app.requestSingleInstanceLock()) app.quit();
 
-let desktop: Desktop | null = null;
-const currentWindow = () => (desktop?.lifecycle.window() as BrowserWindow | null | undefined) ?? null;
+let desktop: Desktop<BrowserWindow> | null = null;
+const currentWindow = () => desktop?.lifecycle.window() ?? null;
 
 app
   .whenReady()

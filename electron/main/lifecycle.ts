@@ -15,9 +15,9 @@ export type WindowLike = Pick<
   'show' | 'hide' | 'focus' | 'restore' | 'isMinimized' | 'isVisible' | 'isDestroyed' | 'on'
 > & { webContents: Pick<WebContents, 'send' | 'isDestroyed' | 'once'> };
 
-export interface LifecycleDeps {
+export interface LifecycleDeps<W extends WindowLike> {
   /** Makes and loads a window showing `page` (the window shows itself once ready). */
-  createWindow(page: DesktopPage | undefined): WindowLike;
+  createWindow(page: DesktopPage | undefined): W;
   relayState(): RelayState;
   settings: DesktopSettingsStore;
   /** Tells the user once that the app went on running in the tray. */
@@ -38,25 +38,26 @@ export function hideOnClose(keepRunningInTray: boolean, state: RelayState, start
   return startedHidden || state.status === 'running' || state.status === 'starting';
 }
 
-export class WindowLifecycle {
-  private win: WindowLike | null = null;
+/** `W`: the window type the app makes (Electron's BrowserWindow), handed back as is. */
+export class WindowLifecycle<W extends WindowLike = WindowLike> {
+  private win: W | null = null;
   private quitting = false;
   private disposed = false;
   /** Commands for a window still loading its page: nothing in it would hear them yet. */
   private pending: DesktopCommand[] | null = null;
 
-  constructor(private readonly d: LifecycleDeps) {}
+  constructor(private readonly d: LifecycleDeps<W>) {}
 
   startedHidden(): boolean {
     return this.d.startedHidden;
   }
 
-  window(): WindowLike | null {
+  window(): W | null {
     return this.win;
   }
 
   /** Shows the window (making it when there is none), on `page` when given. */
-  open(page?: DesktopPage): WindowLike {
+  open(page?: DesktopPage): W {
     const existing = this.win;
     if (!existing) {
       const win = this.d.createWindow(page);
