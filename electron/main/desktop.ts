@@ -77,7 +77,7 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   const { app } = o.electron;
   const warn: Warn = (what) => (err) => o.logger.warn(`derpdesk: ${what}: ${errorMessage(err)}`);
   // Notices are clicked long after start-up, by when `lifecycle` exists.
-  const notify = notifier(o, (page) => lifecycle.open(page));
+  const notify = notifier(o, (page) => lifecycle.open(page), warn);
   const lifecycle = new WindowLifecycle<W>({
     createWindow: o.createWindow,
     relayState: () => o.services.controller.getState(),
@@ -112,12 +112,20 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
 }
 
 /** Native notifications whose click opens the window on the notice's page. */
-function notifier(o: DesktopOptions, open: (page: DesktopPage | undefined) => void): (n: ShownNotice) => void {
+function notifier(
+  o: DesktopOptions,
+  open: (page: DesktopPage | undefined) => void,
+  warn: Warn,
+): (n: ShownNotice) => void {
   // Electron drops a notification's click handler once the object is garbage collected: hold each until closed.
   const live = new Set<NotificationLike>();
   return (n) => {
+    o.logger.info(`${n.title}: ${n.body}`);
     if (!o.electron.Notification.isSupported()) {
-      o.logger.info(`derpdesk: ${n.title}: ${n.body}`);
+      // Without a notification service (some Linux desktops) a box is the only way the user hears of it.
+      o.electron.dialog
+        .showMessageBox({ type: 'info', title: 'derpdesk', message: n.title, detail: n.body, buttons: ['Open', 'OK'] })
+        .then(({ response }) => response === 0 && open(n.page), warn('cannot show a notice'));
       return;
     }
     const note = new o.electron.Notification({ title: n.title, body: n.body });

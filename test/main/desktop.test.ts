@@ -174,6 +174,26 @@ describe('notifications', () => {
     expect(h.windows[0].sent).toEqual([{ type: 'navigate', page: 'relay' }]);
   });
 
+  it('falls back to a message box where the desktop has no notification service; Open opens the page', async () => {
+    h = await startDesktopHarness();
+    h.fake.state.notificationsSupported = false;
+    await h.saveRelaySettings({});
+    await startFromTray(h);
+    h.fake.state.messageBoxResponse = 1;
+    h.windows[0].userClose();
+    await expect.poll(() => h!.fake.state.messageBoxes.length).toBe(1);
+    await h.settings.saved();
+    expect(h.windows[0].visible).toBe(false);
+    h.fake.state.messageBoxResponse = 0;
+    h.services.controller.emit('state', { status: 'failed', error: 'relay: listener closed' });
+    await expect.poll(() => h!.windows[0].visible).toBe(true);
+    expect(h.fake.state.messageBoxes.map((b) => b.message)).toEqual([
+      'derpdesk is still running',
+      'derpdesk: the relay stopped unexpectedly',
+    ]);
+    expect(h.fake.notifications).toEqual([]);
+  });
+
   it('a busy port at start: one notification saying so, the tray shows failing', async () => {
     h = await startDesktopHarness();
     const blocker = net.createServer();

@@ -93,6 +93,8 @@ export function fakeElectron(platform: NodeJS.Platform = 'linux') {
     dark: false,
     messageBoxResponse: 0,
     copied: '',
+    notificationsSupported: true,
+    messageBoxes: [] as Array<{ message?: string; detail?: string }>,
     /** What macOS or Windows report as the login item now. */
     osOpenAtLogin: false,
   };
@@ -120,7 +122,7 @@ export function fakeElectron(platform: NodeJS.Platform = 'linux') {
   }
 
   class Notification extends EventEmitter {
-    static isSupported = () => true;
+    static isSupported = () => state.notificationsSupported;
     readonly rec: FakeNotification;
     constructor(o: { title?: string; body?: string }) {
       super();
@@ -159,7 +161,10 @@ export function fakeElectron(platform: NodeJS.Platform = 'linux') {
       on: (e: string, f: () => void) => theme.on(e, f),
     },
     dialog: {
-      showMessageBox: async () => ({ response: state.messageBoxResponse, checkboxChecked: false }),
+      showMessageBox: async (box: { message?: string; detail?: string }) => {
+        state.messageBoxes.push(box);
+        return { response: state.messageBoxResponse, checkboxChecked: false };
+      },
       showErrorBox: (title: string, body: string) => void errors.push(`${title}: ${body}`),
     },
     openPath: (p: string) => void opened.push(p),
