@@ -17,5 +17,8 @@ if (existsSync(pathFile)) process.exit(0);
 const r = spawnSync(process.execPath, [installer], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
 if (r.status !== 0) {
   console.warn('derpdesk: the Electron binary could not be downloaded, so `npm start` will not open a window here;');
-  console.warn('derpdesk: `npx derpdesk host` (GUI in a browser) and `npx derpdesk relay` work without it.');
+  console.warn(
+    'derpdesk: it serves the same GUI to your browser instead (`derpdesk host`); `npx derpdesk relay` works too.',
+  );
+  console.warn('derpdesk: to get the window later, run `node node_modules/electron/install.js` with internet access.');
 }

@@ -4,19 +4,39 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  clipboard,
+  dialog,
+  ipcMain,
+  nativeTheme,
+  session,
+  shell,
+} from 'electron';
 import { GrantsPolicy } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
 import { installLastResort } from '../util/last-resort.js';
 import { consoleLogger } from '../util/log.js';
+import type { DesktopPage } from '../../shared/desktop-commands.js';
+import { DesktopSettingsStore } from './desktop-settings.js';
+import { startDesktop, type Desktop } from './desktop.js';
 import { showFileDialog } from './file-dialog.js';
+import { createFileLogger } from './file-log.js';
+import { defaultAutostartDir } from './login-item.js';
+import { UserPicks } from './user-picks.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { installSessionGuards, installWindowGuards, isAppUrl, mainWindowOptions } from './window.js';
 import { errorDetail, errorMessage } from '../../shared/errors.js';
 
 const indexHtml = path.join(__dirname, '..', 'renderer', 'index.html');
 const appUrl = pathToFileURL(indexHtml).href;
+// Packaged, build/tray sits inside app.asar (electron-builder.yml lists it under files); in development beside dist/.
+const trayIconDir = path.join(__dirname, '..', '..', 'build', 'tray');
 
 // Without this, Electron shows a dialog for every uncaught exception and keeps running in an unknown state; the
 // relay may be half-stopped. One box says what happened, then the app exits like the CLI does.
@@ -32,34 +52,43 @@ installLastResort(consoleLogger, {
 });
 
 app.enableSandbox();
+// Windows shows notifications only for an app with this id; it must match electron-builder.yml's appId.
+if (process.platform === 'win32') app.setAppUserModelId('dev.derpdesk.app');
 if (!app.requestSingleInstanceLock()) app.quit();
 
-let win: BrowserWindow | null = null;
+let desktop: Desktop<BrowserWindow> | null = null;
+const currentWindow = () => desktop?.lifecycle.window() ?? null;
 
 app
   .whenReady()
-  .then(() => {
+  .then(async () => {
     const dataDir = app.getPath('userData');
-    const files = new GrantsPolicy(dataDir, (req) => showFileDialog(dialog, win, req));
-    const services = createAppServices({ dataDir, logger: consoleLogger, startStun: startStunRunner, files });
-    installSessionGuards(session.defaultSession);
-    registerIpc(
-      ipcMain,
-      services,
-      (frame) => !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl),
+    const logger = createFileLogger(app.getPath('logs'), consoleLogger);
+    const desktopSettings = new DesktopSettingsStore(dataDir, logger);
+    await desktopSettings.load();
+    const picks = new UserPicks(
+      (req) => showFileDialog(dialog, currentWindow(), req),
+      (file) => desktopSettings.addRecent(file),
     );
-    forwardEvents(services, () => win?.webContents ?? null);
+    const files = new GrantsPolicy(dataDir, picks.show);
+    const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
+    installSessionGuards(session.defaultSession);
+    registerIpc(ipcMain, services, (frame) => {
+      const win = currentWindow();
+      return !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
+    });
+    forwardEvents(services, () => currentWindow()?.webContents ?? null);
 
-    const createWindow = () => {
-      win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
+    const createWindow = (page: DesktopPage | undefined) => {
+      const win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
       installWindowGuards(win.webContents, appUrl, (url) => {
         shell
           .openExternal(url)
-          .catch((err: unknown) => consoleLogger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
+          .catch((err: unknown) => logger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
       });
       // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
       win.webContents.on('will-prevent-unload', (event) => {
-        const choice = dialog.showMessageBoxSync(win!, {
+        const choice = dialog.showMessageBoxSync(win, {
           type: 'question',
           buttons: ['Leave without saving', 'Stay'],
           defaultId: 1,
@@ -69,48 +98,52 @@ app
         });
         if (choice === 0) event.preventDefault();
       });
-      win.once('ready-to-show', () => win?.show());
-      win.on('closed', () => (win = null));
+      win.once('ready-to-show', () => win.show());
       win
-        .loadFile(indexHtml)
+        .loadFile(indexHtml, page ? { hash: page } : {})
         .catch((err: unknown) =>
-          consoleLogger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`),
+          logger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`),
         );
+      return win;
     };
-    createWindow();
-    // A relay that cannot start is logged and shown as the relay's state in the window; the app keeps running.
+
+    desktop = startDesktop({
+      electron: {
+        app,
+        Menu,
+        Tray,
+        Notification,
+        nativeTheme,
+        dialog,
+        openPath: (p) => {
+          shell.openPath(p).then(
+            (problem) => problem && logger.warn(`derpdesk: cannot open ${p}: ${problem}`),
+            (err: unknown) => logger.warn(`derpdesk: cannot open ${p}: ${errorMessage(err)}`),
+          );
+        },
+        copyText: (text) => clipboard.writeText(text),
+      },
+      services,
+      files,
+      picks,
+      settings: desktopSettings,
+      createWindow,
+      dataDir,
+      logFile: logger.file,
+      iconDir: trayIconDir,
+      logger,
+      platform: process.platform,
+      argv: process.argv,
+      versions: process.versions,
+      loginItem: { executable: process.env.APPIMAGE ?? process.execPath, autostartDir: defaultAutostartDir() },
+    });
+    // A relay that cannot start is logged and shown as the relay's state (and by the tray); the app keeps running.
     services
       .startRelayOnLaunch()
-      .catch((err: unknown) =>
-        consoleLogger.warn(`derpdesk: starting the relay at launch failed: ${errorDetail(err)}`),
-      );
-
-    app.on('second-instance', () => {
-      if (win) {
-        if (win.isMinimized()) win.restore();
-        win.focus();
-      }
-    });
-    app.on('activate', () => {
-      if (!win) createWindow();
-    });
-    let disposed = false;
-    app.on('before-quit', (event) => {
-      if (disposed) return;
-      event.preventDefault();
-      disposed = true;
-      services
-        .dispose()
-        .catch((err: unknown) => consoleLogger.warn(`derpdesk: stopping the relay failed: ${errorMessage(err)}`))
-        .finally(() => app.quit());
-    });
+      .catch((err: unknown) => logger.warn(`derpdesk: starting the relay at launch failed: ${errorDetail(err)}`));
   })
   .catch((err: unknown) => {
     consoleLogger.warn(`derpdesk: cannot start: ${errorDetail(err)}`);
     dialog.showErrorBox('derpdesk could not start', errorMessage(err));
     app.exit(1);
   });
-
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});

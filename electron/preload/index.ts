@@ -1,6 +1,7 @@
 /**
  * Exposes exactly the API contract to the sandboxed renderer as `window.derpdesk`: one invoke per call, one
- * subscription per event, nothing else of ipcRenderer.
+ * subscription per event; and, as `window.derpdeskDesktop`, a listener for the native menus' and tray's commands.
+ * Nothing else of ipcRenderer.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
@@ -11,6 +12,7 @@ import {
   type DerpdeskApi,
   type EventName,
 } from '../../shared/api.js';
+import { DESKTOP_COMMAND_CHANNEL, isDesktopCommand, type DesktopBridge } from '../../shared/desktop-commands.js';
 
 const api: DerpdeskApi = {
   call: (name, ...args) => {
@@ -29,4 +31,17 @@ const api: DerpdeskApi = {
   },
 };
 
+const desktop: DesktopBridge = {
+  onCommand: (listener) => {
+    const handler = (_e: IpcRendererEvent, command: unknown) => {
+      if (isDesktopCommand(command)) listener(command);
+    };
+    ipcRenderer.on(DESKTOP_COMMAND_CHANNEL, handler);
+    return () => {
+      ipcRenderer.removeListener(DESKTOP_COMMAND_CHANNEL, handler);
+    };
+  },
+};
+
 contextBridge.exposeInMainWorld('derpdesk', api);
+contextBridge.exposeInMainWorld('derpdeskDesktop', desktop);

@@ -1,12 +1,19 @@
 /**
  * The real desktop app through Playwright's Electron driver. Electron's binary cannot be downloaded on the
  * project's build machines, so this runs only where `npm install` fetched it (any machine with internet).
+ * Launch, switch the relay on in the window, close the window (the app stays in the tray and the relay keeps
+ * serving a real DERP client), drive the application menu, then quit the way the tray's Quit does: the client gets
+ * Restarting. The tray's own menu is not reachable from Playwright (Electron lists no Tray objects); its items are
+ * covered with fakes in test/main/desktop.test.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { FrameType } from '../../electron/derp/frames.js';
+import { rawHandshake } from '../helpers/relay.js';
 
 const require = createRequire(import.meta.url);
 const pathFile = path.join(path.dirname(require.resolve('electron/package.json')), 'path.txt');
@@ -16,13 +23,18 @@ const binary = existsSync(pathFile)
 const why =
   'Electron binary not installed (offline machine: node_modules/electron has no path.txt); runs where `npm install` could download it';
 
+type Api = { call(name: string, ...args: unknown[]): Promise<unknown> };
+/** The page's globals as seen from a Node-typed test (evaluate sends the function's source: no closures). */
+type Page = { derpdesk: Api; location: { hash: string; reload(): void } };
+
 describe('desktop app', () => {
   it.skipIf(!binary || !existsSync(binary))(
-    `opens the window with the relay dashboard and the preload API (skipped here: ${why})`,
+    `launches, toggles the relay, keeps it serving in the tray, and quits gracefully (skipped here: ${why})`,
     async () => {
+      const userData = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-electron-'));
       const app = await _electron.launch({
         executablePath: binary!,
-        args: [path.resolve(import.meta.dirname, '../..')],
+        args: [path.resolve(import.meta.dirname, '../..'), `--user-data-dir=${userData}`],
       });
       try {
         const win = await app.firstWindow();
@@ -35,9 +47,41 @@ describe('desktop app', () => {
         expect(await win.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe(
           'undefined',
         );
+        await win.evaluate(async () => {
+          const api = (globalThis as unknown as Page).derpdesk;
+          const snap = (await api.call('settings.get')) as { settings: Record<string, unknown> };
+          await api.call('settings.save', { ...snap.settings, listenAddr: '127.0.0.1:0', stunEnabled: false });
+          (globalThis as unknown as Page).location.reload();
+        });
+        await win.getByRole('switch', { name: 'Relay' }).click();
+        await expect.poll(() => win.getByTestId('relay-status').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+        const state = (await win.evaluate(() => (globalThis as unknown as Page).derpdesk.call('relay.getState'))) as {
+          endpoints: Array<{ url: string }>;
+        };
+        const port = Number(new URL(state.endpoints[0].url).port);
+
+        // The application menu's page shortcut reaches the window.
+        await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.getMenuItemById('page-map')?.click());
+        await expect.poll(() => win.evaluate(() => (globalThis as unknown as Page).location.hash)).toBe('#map');
+
+        // Closing the window hides it into the tray: the app and the relay go on.
+        await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0].close());
+        const { peer } = await rawHandshake(port);
+        expect(
+          await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible())),
+        ).toEqual([false]);
+
+        // Quit (what the tray's Quit does): the client hears Restarting before the app exits.
+        const closed = new Promise<void>((resolve) => app.once('close', () => resolve()));
+        await app.evaluate(({ app: electronApp }) => electronApp.quit());
+        let frame = await peer.readFrame(15_000);
+        while (frame.type !== FrameType.Restarting) frame = await peer.readFrame(15_000);
+        await closed;
       } finally {
-        await app.close();
+        await app.close().catch(() => {});
+        rmSync(userData, { recursive: true, force: true });
       }
     },
+    60_000,
   );
 });

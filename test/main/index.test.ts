@@ -13,7 +13,8 @@ const h = vi.hoisted(() => {
   const windows: Array<{ options: Record<string, unknown>; loaded: string[] }> = [];
   let ready: () => void = () => {};
   const whenReady = new Promise<void>((r) => (ready = r));
-  return { handled, handlers, mainFrame, windows, whenReady, ready: () => ready(), userData: '', picked: '' };
+  const trays: string[] = [];
+  return { handled, handlers, mainFrame, windows, trays, whenReady, ready: () => ready(), userData: '', picked: '' };
 });
 
 vi.mock('electron', () => {
@@ -24,6 +25,7 @@ vi.mock('electron', () => {
     mainFrame: h.mainFrame,
     isDestroyed: () => false,
     send: () => {},
+    once: () => {},
   };
   class BrowserWindow {
     webContents = contents;
@@ -39,6 +41,21 @@ vi.mock('electron', () => {
     on() {}
     show() {}
   }
+  class Tray {
+    constructor(icon: string) {
+      h.trays.push(icon);
+    }
+    setImage() {}
+    setToolTip() {}
+    setContextMenu() {}
+    on() {}
+    destroy() {}
+  }
+  class Notification {
+    static isSupported = () => true;
+    on() {}
+    show() {}
+  }
   return {
     app: {
       enableSandbox: vi.fn(),
@@ -47,9 +64,18 @@ vi.mock('electron', () => {
       exit: vi.fn(),
       whenReady: () => h.whenReady,
       getPath: () => h.userData,
+      getVersion: () => '0.1.0',
+      isPackaged: false,
+      getLoginItemSettings: () => ({ openAtLogin: false, wasOpenedAtLogin: false }),
+      setLoginItemSettings: vi.fn(),
       on: (e: string, f: (...a: unknown[]) => void) => listeners.set(e, [...(listeners.get(e) ?? []), f]),
     },
     BrowserWindow,
+    Tray,
+    Notification,
+    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: vi.fn() },
+    nativeTheme: { shouldUseDarkColors: false, on: vi.fn() },
+    clipboard: { writeText: vi.fn(async () => {}) },
     ipcMain: {
       handle: (c: string, f: (event: { senderFrame: unknown }, ...args: unknown[]) => Promise<unknown>) => {
         h.handled.push(c);
@@ -97,6 +123,9 @@ describe('electron/main/index.ts', () => {
     expect(String((w.options.webPreferences as { preload: string }).preload)).toMatch(/preload\.cjs$/);
     expect(w.loaded[0]).toMatch(/renderer[/\\]index\.html$/);
     expect(h.handled.sort()).toEqual(CALL_NAMES.map(channelOf).sort());
+    expect(h.trays).toHaveLength(1);
+    expect(h.trays[0]).toMatch(/build[/\\]tray[/\\]tray-stopped-light\.png$/);
+    expect(electron.Menu.setApplicationMenu).toHaveBeenCalled();
 
     // files.choose reaches Electron's dialog over the window, and the pick is then readable through map.open.
     const { pathToFileURL } = await import('node:url');

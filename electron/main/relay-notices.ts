@@ -1,0 +1,162 @@
+/**
+ * What the desktop app tells the user while its window may be closed: the relay stopped without being asked to,
+ * its port was busy at start, its certificate expires within 14 days, or it refused a client (once per burst of
+ * refusals, so a misconfigured client retrying every second makes one notice, not one a second). Each notice
+ * names the page that shows the details. Plain Node: Electron's Notification is behind `Notify`.
+ */
+import path from 'node:path';
+import type { RelayState } from '../../shared/api.js';
+import type { DeniedClient } from '../../shared/relay.js';
+import type { RelaySettings } from '../../shared/settings.js';
+import type { ApiEventEmitter } from '../app/events.js';
+import { describeCert } from '../relay/selfsigned.js';
+import type { Logger } from '../util/log.js';
+import { errorMessage } from '../../shared/errors.js';
+
+export type NoticePage = 'relay' | 'diagnostics';
+
+export interface RelayNotice {
+  kind: 'stopped-unexpectedly' | 'port-busy' | 'certificate-expiring' | 'client-refused';
+  title: string;
+  body: string;
+  /** The page the notice opens when clicked. */
+  page: NoticePage;
+}
+
+export type Notify = (notice: RelayNotice) => void;
+
+export const EXPIRY_WARNING_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export interface RelayNoticesOptions {
+  events: ApiEventEmitter;
+  /** The relay's recent refusals, newest last (RelayController.trust().denied). */
+  denied: () => DeniedClient[];
+  /** The certificate file the running relay serves, or null when it serves none. */
+  certificateFile: () => Promise<string | null>;
+  notify: Notify;
+  logger: Logger;
+  now?: () => number;
+  /** Refusals closer together than this are one burst (default 10 minutes). */
+  refusalQuietMs?: number;
+  /** How often a running relay's certificate is looked at again (default 12 hours). */
+  certCheckEveryMs?: number;
+}
+
+/** The certificate the relay serves under these settings (manual or self-signed TLS), or null. */
+export function servedCertificate(s: RelaySettings, dataDir: string): string | null {
+  if (s.tlsMode === 'manual') return s.tlsCertFile || null;
+  if (s.tlsMode === 'self-signed') return path.join(dataDir, 'certs', `${s.hostName}.crt`);
+  return null;
+}
+
+export class RelayNotices {
+  private previous: RelayState['status'] = 'stopped';
+  private stopRequested = false;
+  private lastRefusalAt = -Infinity;
+  private seenRefusalsUpTo: number;
+  private certTimer: NodeJS.Timeout | null = null;
+  private readonly warnedCerts = new Set<string>();
+  private readonly now: () => number;
+  private readonly offs: Array<() => void> = [];
+
+  constructor(private readonly o: RelayNoticesOptions) {
+    this.now = o.now ?? Date.now;
+    this.seenRefusalsUpTo = this.now();
+    const onState = (s: RelayState) => this.onState(s);
+    const onSample = () => this.checkRefusals();
+    o.events.on('relay.state', onState);
+    o.events.on('stats.sample', onSample);
+    this.offs.push(
+      () => o.events.off('relay.state', onState),
+      () => o.events.off('stats.sample', onSample),
+    );
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.stopCertChecks();
+  }
+
+  private onState(s: RelayState): void {
+    const was = this.previous;
+    this.previous = s.status;
+    if (s.status === 'stopping') this.stopRequested = true;
+    if (s.status === 'starting') this.stopRequested = false;
+    if (s.status === 'running') this.startCertChecks();
+    else this.stopCertChecks();
+
+    if (s.status === 'failed' && was === 'starting' && /already in use|EADDRINUSE/i.test(s.error)) {
+      this.o.notify({
+        kind: 'port-busy',
+        title: 'derpdesk: the relay could not start',
+        body: `${s.error}. Stop the other program or choose another port in the relay settings.`,
+        page: 'relay',
+      });
+    } else if (was === 'running' && (s.status === 'failed' || (s.status === 'stopped' && !this.stopRequested))) {
+      this.o.notify({
+        kind: 'stopped-unexpectedly',
+        title: 'derpdesk: the relay stopped unexpectedly',
+        body: s.status === 'failed' ? s.error : 'Clients cannot reach it until it is started again.',
+        page: 'relay',
+      });
+    }
+  }
+
+  private checkRefusals(): void {
+    const fresh = this.o.denied().filter((d) => d.at > this.seenRefusalsUpTo);
+    if (fresh.length === 0) return;
+    const first = fresh[0];
+    const last = fresh[fresh.length - 1];
+    this.seenRefusalsUpTo = last.at;
+    const startsBurst = first.at - this.lastRefusalAt > (this.o.refusalQuietMs ?? 10 * 60_000);
+    this.lastRefusalAt = last.at;
+    if (!startsBurst) return;
+    this.o.notify({
+      kind: 'client-refused',
+      title: 'derpdesk: the relay refused a client',
+      body: `${first.key} from ${first.remoteAddress}: ${first.reason}. Further refusals in this burst are on the relay page only.`,
+      page: 'relay',
+    });
+  }
+
+  private startCertChecks(): void {
+    if (this.certTimer) return;
+    this.certTimer = setInterval(() => this.checkCertificate(), this.o.certCheckEveryMs ?? 12 * 3_600_000);
+    this.certTimer.unref();
+    this.checkCertificate();
+  }
+
+  private stopCertChecks(): void {
+    if (this.certTimer) clearInterval(this.certTimer);
+    this.certTimer = null;
+  }
+
+  private checkCertificate(): void {
+    this.certificateNotice().then(
+      (notice) => notice && this.o.notify(notice),
+      (err: unknown) =>
+        this.o.logger.warn(`derpdesk: cannot check the relay certificate's expiry: ${errorMessage(err)}`),
+    );
+  }
+
+  /** A notice when the served certificate expires within the warning period (once per certificate). */
+  private async certificateNotice(): Promise<RelayNotice | null> {
+    const file = await this.o.certificateFile();
+    if (!file) return null;
+    const cert = await describeCert(file);
+    const daysLeft = Math.floor((cert.notAfter.getTime() - this.now()) / DAY_MS);
+    const key = `${file} ${cert.notAfter.toISOString()}`;
+    if (daysLeft >= EXPIRY_WARNING_DAYS || this.warnedCerts.has(key)) return null;
+    this.warnedCerts.add(key);
+    return {
+      kind: 'certificate-expiring',
+      title: 'derpdesk: the relay certificate expires soon',
+      body:
+        daysLeft < 0
+          ? `${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}; clients refuse it. Replace it and restart the relay.`
+          : `${file} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${cert.notAfter.toISOString().slice(0, 10)}). Renew it and restart the relay.`,
+      page: 'diagnostics',
+    };
+  }
+}
