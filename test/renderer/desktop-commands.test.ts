@@ -76,3 +76,24 @@ describe('desktop commands in the window', () => {
     expect(off).toHaveBeenCalled();
   });
 });
+
+describe('desktop commands reach the stores', () => {
+  it('opens the picked map, checks the relay, and leaves the map alone without a file to save', async () => {
+    const { connectStores } = await import('../../renderer/src/stores.js');
+    const { FakeApi } = await import('./fake-api.js');
+    const api = new FakeApi({});
+    const off = connectStores(api);
+    try {
+      const before = api.calls.length;
+      handleDesktopCommand({ type: 'save-map' });
+      handleDesktopCommand({ type: 'open-map', path: '/home/me/derp.yaml' });
+      handleDesktopCommand({ type: 'check-relay' });
+      await vi.waitFor(() => expect(api.names()).toContain('relay.mapEntry'));
+      const made = api.calls.slice(before);
+      expect(made.find((c) => c.name === 'map.open')?.args).toEqual([{ kind: 'file', path: '/home/me/derp.yaml' }]);
+      expect(made.some((c) => c.name === 'map.diff')).toBe(false);
+    } finally {
+      off();
+    }
+  });
+});
