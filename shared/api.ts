@@ -9,7 +9,7 @@ import type { HeadscaleDerpProblems, HeadscaleDerpSection } from './derpmap/head
 import type { MapIssue } from './derpmap/validate.js';
 import type { CheckReport, NodeReport } from './diagnostics.js';
 import type { MonitorSnapshot, MonitorTransition, NodeHistory } from './monitor.js';
-import type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
+import type { DeniedClient, PeerInfo, RelayCertificate, RelayStats } from './relay.js';
 import type { RelaySettings, SettingsErrors } from './settings.js';
 import {
   anything,
@@ -29,7 +29,7 @@ import {
   type Validator,
 } from './validate-args.js';
 
-export type { DeniedClient, PeerInfo, RelayStats } from './relay.js';
+export type { DeniedClient, PeerInfo, RelayCertificate, RelayStats } from './relay.js';
 export type { RelaySettings, SettingsErrors } from './settings.js';
 
 export interface Endpoint {
@@ -464,6 +464,7 @@ export const CALLS = {
   'relay.start': takes().returns<RelayState>(),
   'relay.stop': takes().returns<RelayState>(),
   'relay.stats': takes().returns<RelayStats | null>(),
+  'relay.certificate': takes().returns<RelayCertificate | null>(),
   /** This relay's entry for a DERP map, from its settings and where it listens. */
   'relay.mapEntry': takes().returns<MapEntry>(),
   'settings.get': takes().returns<SettingsSnapshot>(),

@@ -116,3 +116,27 @@ export interface PeerDrops {
   /** Addressed to this peer and still queued when it was cut for not reading (write timeout). */
   writeTimeout: number;
 }
+
+/** Days before expiry at which the app warns about the certificate the relay serves. */
+export const CERT_EXPIRY_WARN_DAYS = 14;
+
+/** The certificate the running relay serves, for the dashboard. */
+export interface RelayCertificate {
+  mode: 'manual' | 'self-signed' | 'letsencrypt';
+  /**
+   * valid; expiring (within CERT_EXPIRY_WARN_DAYS); expired; obtaining (Let's Encrypt, none issued yet);
+   * failed (Let's Encrypt could not issue or renew: see lastError).
+   */
+  status: 'valid' | 'expiring' | 'expired' | 'obtaining' | 'failed';
+  issuer?: string;
+  /** The names and addresses it is valid for (subjectAltName). */
+  names?: string[];
+  /** ISO time. */
+  notAfter?: string;
+  daysLeft?: number;
+  /** The `sha256-raw:` pin clients need for a self-signed certificate (the DERP map's CertName). */
+  certName?: string;
+  /** Let's Encrypt: the last failure and when it tries again (renewal or retry), ISO time. */
+  lastError?: string;
+  nextAttempt?: string;
+}

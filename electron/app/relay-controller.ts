@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Endpoint, RelayState, StatsSample, StatsWindow, TrustSnapshot } from '../../shared/api.js';
-import type { PeerInfo, RelayStats } from '../../shared/relay.js';
+import type { PeerInfo, RelayCertificate, RelayStats } from '../../shared/relay.js';
 import { validateSettings, type RelaySettings } from '../../shared/settings.js';
 import { AllowList, createAdmissionCheck } from '../relay/admission.js';
 import { readMeshKeyFile } from '../relay/mesh.js';
@@ -13,6 +13,7 @@ import { loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { LETSENCRYPT_DIRECTORY, type CertificateState } from '../relay/acme/manager.js';
 import { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
+import { describeAcme, describeServedFile } from './relay-certificate.js';
 import { StatsHistory, snapshotOf } from './stats-sampler.js';
 import { errorMessage } from '../../shared/errors.js';
 
@@ -34,6 +35,8 @@ export interface RelayControllerEvents {
 export class RelayController extends EventEmitter<RelayControllerEvents> {
   private state: RelayState = { status: 'stopped' };
   private relay: RelayService | null = null;
+  /** How the running relay's certificate files came about (its settings' TLS mode at start). */
+  private servedMode: 'manual' | 'self-signed' = 'manual';
   private stun: StunRunner | null = null;
   private readonly statsHistory = new StatsHistory();
   private readonly ticker: NodeJS.Timeout;
@@ -77,6 +80,16 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
   /** The Let's Encrypt certificate's state (issuer, expiry, last error, next attempt); null in other TLS modes. */
   certificate(): CertificateState | null {
     return this.relay?.certificate() ?? null;
+  }
+
+  /** The certificate the running relay serves, for the dashboard; null when stopped or serving plain HTTP. */
+  async certificateInfo(): Promise<RelayCertificate | null> {
+    const r = this.relay;
+    if (!r) return null;
+    const acme = r.certificate();
+    if (acme) return describeAcme(acme);
+    if (!r.tlsFiles) return null;
+    return describeServedFile(r.tlsFiles.certFile, this.servedMode);
   }
 
   history(window: StatsWindow): StatsSample[] {
@@ -131,6 +144,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     let certName: string | undefined;
     try {
       let tls = s.tlsMode === 'manual' ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : null;
+      this.servedMode = s.tlsMode === 'self-signed' ? 'self-signed' : 'manual';
       if (s.tlsMode === 'self-signed') {
         const cert = await loadOrCreateSelfSigned(path.join(this.dataDir, 'certs'), s.hostName);
         tls = { certFile: cert.certFile, keyFile: cert.keyFile };

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { RelayState } from '../../shared/api.js';
-import type { DeniedClient } from '../../shared/relay.js';
+import { CERT_EXPIRY_WARN_DAYS, type DeniedClient } from '../../shared/relay.js';
 import type { RelaySettings } from '../../shared/settings.js';
 import type { ApiEventEmitter } from '../app/events.js';
 import { describeCert } from '../relay/selfsigned.js';
@@ -25,7 +25,6 @@ export interface RelayNotice {
 
 export type Notify = (notice: RelayNotice) => void;
 
-export const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 86_400_000;
 
 export interface RelayNoticesOptions {
@@ -147,7 +146,7 @@ export class RelayNotices {
     const cert = await describeCert(file);
     const daysLeft = Math.floor((cert.notAfter.getTime() - this.now()) / DAY_MS);
     const key = `${file} ${cert.notAfter.toISOString()}`;
-    if (daysLeft >= EXPIRY_WARNING_DAYS || this.warnedCerts.has(key)) return null;
+    if (daysLeft >= CERT_EXPIRY_WARN_DAYS || this.warnedCerts.has(key)) return null;
     this.warnedCerts.add(key);
     return {
       kind: 'certificate-expiring',

@@ -28,6 +28,7 @@ export function relayHandlers(deps: {
     },
     'relay.stop': async () => controller.stop(),
     'relay.stats': async () => controller.stats(),
+    'relay.certificate': () => controller.certificateInfo(),
     'relay.mapEntry': async () => {
       const s = (await settings.load()).settings;
       const state = controller.getState();

@@ -1,5 +1,6 @@
 import './relay.css';
 import { CheckThisRelay } from '../diagnostics/CheckThisRelay.js';
+import { CertificatePanel } from './CertificatePanel.js';
 import { Charts } from './Charts.js';
 import { MapEntryPanel } from './MapEntryPanel.js';
 import { PeersTable } from './PeersTable.js';
@@ -18,6 +19,7 @@ export function RelayPage() {
         <TrustPanel />
       </div>
       <div className="column side">
+        <CertificatePanel />
         <SettingsForm />
         <MapEntryPanel />
       </div>

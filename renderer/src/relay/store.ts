@@ -12,6 +12,7 @@ import {
   type DerpdeskApi,
   type MapEntry,
   type PeerInfo,
+  type RelayCertificate,
   type RelayState,
   type SettingsSnapshot,
   type StatsSample,
@@ -39,6 +40,8 @@ export interface RelayStore {
   chartWindow: StatsWindow;
   windowSamples: StatsSample[];
   mapEntry: MapEntry | null;
+  /** The certificate the running relay serves (null: stopped, plain HTTP, or not loaded). */
+  certificate: RelayCertificate | null;
   busy: boolean;
   error: string | null;
   /** Mesh links, refused clients and forwarding counters; refreshed on pushed events (see TRUST_REFRESH_MS). */
@@ -58,6 +61,7 @@ export interface RelayStore {
   /** Shows another window; its history comes from the host, refreshed as its coarser steps complete. */
   setChartWindow(w: StatsWindow): Promise<void>;
   refreshMapEntry(): Promise<void>;
+  refreshCertificate(): Promise<void>;
   /** Saves the settings the map entry proposes (mapEntry.fix) and restarts the relay if it runs. */
   applyEntryFix(): Promise<void>;
   setSettings(s: SettingsSnapshot): void;
@@ -87,6 +91,8 @@ const NOT_SAVED = { saving: false, saved: null, problems: null, error: null } as
  * while it runs, on the stats.sample event it pushes every second, at most once per this many milliseconds.
  */
 export const TRUST_REFRESH_MS = 2000;
+/** The certificate changes by the day, or when Let's Encrypt issues one: a look a minute is plenty. */
+export const CERT_REFRESH_MS = 60_000;
 
 /** Fixed-capacity ring of samples; `toArray()` is oldest first. */
 export class SampleRing {
@@ -159,6 +165,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
   let peerEvents = 0;
   let mapRequests = 0;
   let trustAsked = -Infinity;
+  let certAsked = -Infinity;
   let trustInFlight = false;
   let windowAsked = -Infinity;
   let windowRequests = 0;
@@ -187,6 +194,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
     chartWindow: '5m',
     windowSamples: [],
     mapEntry: null,
+    certificate: null,
     busy: false,
     error: null,
     trust: null,
@@ -200,6 +208,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       ring = new SampleRing();
       rates = new PeerRates();
       trustAsked = -Infinity;
+      certAsked = -Infinity;
       set({
         api,
         ready: false,
@@ -208,6 +217,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         windowSamples: [],
         peers: [],
         mapEntry: null,
+        certificate: null,
         trust: null,
         trustError: null,
         allowList: null,
@@ -221,10 +231,12 @@ export const useRelayStore = create<RelayStore>((set, get) => {
           set({ state });
           void get().refreshMapEntry();
           void get().refreshTrust();
+          void get().refreshCertificate();
         }),
         api.on('stats.sample', (s) => {
           set({ samples: ring.push(s) });
           if (Date.now() - trustAsked >= TRUST_REFRESH_MS) void get().refreshTrust();
+          if (Date.now() - certAsked >= CERT_REFRESH_MS) void get().refreshCertificate();
           const w = get().chartWindow;
           if (w !== '5m' && Date.now() - windowAsked >= STATS_WINDOWS[w].stepMs) void loadWindow(w);
         }),
@@ -275,6 +287,7 @@ export const useRelayStore = create<RelayStore>((set, get) => {
       await Promise.all([
         get().refreshMapEntry(),
         get().refreshTrust(),
+        get().refreshCertificate(),
         get().loadAllowList(),
         w === '5m' ? null : loadWindow(w),
       ]);
@@ -311,6 +324,18 @@ export const useRelayStore = create<RelayStore>((set, get) => {
         if (n === mapRequests && get().api === api) set({ mapEntry });
       } catch {
         // Keep the previous entry; the next state change asks again.
+      }
+    },
+
+    async refreshCertificate() {
+      const api = get().api;
+      if (!api) return;
+      certAsked = Date.now();
+      try {
+        const certificate = await api.call('relay.certificate');
+        if (get().api === api) set({ certificate });
+      } catch {
+        // Keep what is shown; the next state change or refresh asks again.
       }
     },
 
