@@ -117,13 +117,23 @@ export async function refuseAppFiles(real: string, appFiles: string[]): Promise<
   const reals = await Promise.all(appFiles.map(resolveReal));
   if (reals.some((f) => isInside(real, f)))
     throw new FileAccessError(
-      `${real} is one of derpdesk's own files (settings, keys, certificates or history); the editors do not open or write it`,
+      `${real} is one of derpdesk's own files (settings, keys, tokens, certificates or history); the editors do not open or write it`,
     );
 }
 
-/** What the data directory holds that no editor may read or overwrite: settings, the relay key, certificates, history. */
+/**
+ * What the data directory holds that no editor may read or overwrite: settings, the relay key, certificates, history,
+ * the host's token.
+ */
 export function dataDirAppFiles(dataDir: string): string[] {
-  return ['settings.json', 'settings.json.bak', 'derper.key', 'certs', 'diagnostics-history.json'].map((f) =>
-    path.join(dataDir, f),
-  );
+  return [
+    'settings.json',
+    'settings.json.bak',
+    'derper.key',
+    'certs',
+    'diagnostics-history.json',
+    'monitor-history.json',
+    'desktop-settings.json',
+    'host-token',
+  ].map((f) => path.join(dataDir, f));
 }
