@@ -8,7 +8,7 @@ import type { MonitorSnapshot, ProbeState } from '../../shared/monitor.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { PathGuard } from '../app/path-guard.js';
 import { MAP_PROBE_NAME, MonitorEngine } from './engine.js';
-import { loadSource, sourceLabel } from './map-source.js';
+import { loadSource, sourceLabel } from '../app/check-source.js';
 import { nodeStates } from './node-state.js';
 import type { ProbeIntervals } from './probes.js';
 

@@ -68,7 +68,7 @@ describe('monitor page in Chromium', () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'Monitor' }).click();
     await page.getByLabel('Monitor', { exact: true }).selectOption('url');
-    await page.getByLabel('Map file, map URL or relay URL to monitor').fill(mapUrl);
+    await page.getByLabel('Relay URL, map file or map URL').fill(mapUrl);
     await page.getByLabel('Probe every').fill('2');
     await page.getByRole('button', { name: 'Start monitoring' }).click();
     await expect

@@ -2,7 +2,7 @@
 import type { CheckRequest, HandlersOf } from '../../../shared/api.js';
 import type { DiagnosticsService } from '../diagnostics-service.js';
 import { withReadableCode } from '../../diagnostics/errors.js';
-import { openMap } from '../map-editor.js';
+import { loadSource } from '../check-source.js';
 import type { PathGuard } from '../path-guard.js';
 
 export type DiagnosticsHandlers = HandlersOf<'diagnostics'>;
@@ -24,9 +24,12 @@ export function diagnosticsHandlers(deps: { diagnostics: DiagnosticsService; gua
   };
 }
 
-/** A run of a map file checks the map read through the guard; the run is labelled with the path, as before. */
+/**
+ * A run of a file checks the map read through the guard (a headscale config.yaml: the map headscale would serve);
+ * the run is labelled with the path.
+ */
 async function withFileOpened(req: CheckRequest, guard: PathGuard): Promise<CheckRequest> {
   if (req.source.kind !== 'file') return req;
-  const opened = await openMap(req.source, guard);
-  return { ...req, source: { kind: 'map', map: opened.map, label: req.source.path } };
+  const loaded = await loadSource(req.source, guard);
+  return { ...req, source: { kind: 'map', map: loaded.map, label: req.source.path } };
 }

@@ -1,12 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
-import { BrowseButton } from '../components/BrowseButton.js';
-import { useDiagnosticsStore, type SourceKind } from './store.js';
-
-const PLACEHOLDER: Record<Exclude<SourceKind, 'editor'>, string> = {
-  relay: 'https://derp.example.com or http://127.0.0.1:3340',
-  file: '/etc/headscale/derp.yaml',
-  url: 'https://controlplane.tailscale.com/derpmap/default',
-};
+import { CheckSource } from '../components/CheckSource.js';
+import { useDiagnosticsStore } from './store.js';
 
 /** What to check, how often, and the button that starts (or cancels) a run. */
 export function RunForm() {
@@ -37,32 +31,7 @@ export function RunForm() {
           void start();
         }}
       >
-        <span className="field">
-          <label htmlFor="diag-kind">Check</label>
-          <select id="diag-kind" value={f.kind} onChange={(e) => setForm({ kind: e.target.value as SourceKind })}>
-            <option value="relay">one relay (URL)</option>
-            <option value="file">a DERP map file</option>
-            <option value="url">a DERP map URL</option>
-            <option value="editor">the map in the editor</option>
-          </select>
-        </span>
-        {f.kind !== 'editor' && (
-          <input
-            className="target"
-            aria-label="Relay URL, map file or map URL"
-            value={f.value}
-            placeholder={PLACEHOLDER[f.kind]}
-            onChange={(e) => setForm({ value: e.target.value })}
-          />
-        )}
-        {f.kind === 'file' && (
-          <BrowseButton
-            api={f.api}
-            purpose="map"
-            current={f.value || undefined}
-            onChosen={(value) => setForm({ value })}
-          />
-        )}
+        <CheckSource api={f.api} id="diag-kind" label="Check" kind={f.kind} value={f.value} onChange={setForm} />
         {f.kind === 'relay' && (
           <span className="field">
             <label htmlFor="diag-stun-port">STUN port</label>

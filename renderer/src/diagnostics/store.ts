@@ -4,6 +4,7 @@
  * schedule survive switching pages; the app connects it once, so the progress/done events are subscribed to once
  * and not per mount of the page.
  */
+import type { CheckSourceKind } from '../components/CheckSource.js';
 import { create } from 'zustand';
 import type {
   CheckHistoryEntry,
@@ -19,7 +20,7 @@ import type { CheckReport, NodeReport } from '../../../shared/diagnostics.js';
 import { useMapStore } from '../map/store.js';
 import { errorMessage } from '../../../shared/errors.js';
 
-export type SourceKind = 'relay' | 'file' | 'url' | 'editor';
+export type SourceKind = CheckSourceKind;
 
 /** What the run form holds. */
 export interface DiagnosticsForm {

@@ -1,12 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
-import { BrowseButton } from '../components/BrowseButton.js';
-import { useMonitorStore, type MonitorSourceKind } from './store.js';
-
-const PLACEHOLDER: Record<Exclude<MonitorSourceKind, 'editor'>, string> = {
-  relay: 'https://derp.example.com or http://127.0.0.1:3340',
-  file: '/etc/headscale/derp.yaml or /etc/headscale/config.yaml',
-  url: 'https://controlplane.tailscale.com/derpmap/default',
-};
+import { CheckSource } from '../components/CheckSource.js';
+import { useMonitorStore } from './store.js';
 
 /** What to monitor and how often, and the button that starts or stops it. */
 export function MonitorForm() {
@@ -37,29 +31,7 @@ export function MonitorForm() {
           void start();
         }}
       >
-        <label htmlFor="mon-kind">Monitor</label>
-        <select id="mon-kind" value={f.kind} onChange={(e) => setForm({ kind: e.target.value as MonitorSourceKind })}>
-          <option value="file">a DERP map or headscale config file</option>
-          <option value="url">a DERP map URL</option>
-          <option value="relay">one relay (URL)</option>
-          <option value="editor">the map in the editor</option>
-        </select>
-        {f.kind !== 'editor' && (
-          <input
-            aria-label="Map file, map URL or relay URL to monitor"
-            value={f.value}
-            placeholder={PLACEHOLDER[f.kind]}
-            onChange={(e) => setForm({ value: e.target.value })}
-          />
-        )}
-        {f.kind === 'file' && (
-          <BrowseButton
-            api={f.api}
-            purpose="map"
-            current={f.value || undefined}
-            onChosen={(value) => setForm({ value })}
-          />
-        )}
+        <CheckSource api={f.api} id="mon-kind" label="Monitor" kind={f.kind} value={f.value} onChange={setForm} />
         <input
           aria-label="Region to monitor (id or code, optional)"
           value={f.region}

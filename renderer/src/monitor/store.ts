@@ -3,6 +3,7 @@
  * history, and the notices of nodes that started failing or recovered (shown as banners when the notifier cannot
  * show them). It lives outside the page, connected once, so notices arrive on any page.
  */
+import type { CheckSourceKind } from '../components/CheckSource.js';
 import { create } from 'zustand';
 import type { CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
 import type { MonitorSnapshot, MonitorTransition, NodeHistory, NodeState } from '../../../shared/monitor.js';
@@ -11,7 +12,7 @@ import { useDiagnosticsStore } from '../diagnostics/store.js';
 import { useMapStore } from '../map/store.js';
 import { notifier } from './notifier.js';
 
-export type MonitorSourceKind = 'relay' | 'file' | 'url' | 'editor';
+export type MonitorSourceKind = CheckSourceKind;
 
 export interface MonitorForm {
   kind: MonitorSourceKind;

@@ -63,6 +63,32 @@ describe('diagnostics handlers', () => {
     ]);
   });
 
+  it('diagnostics.run of a headscale config.yaml checks the map headscale would serve (its embedded region)', async () => {
+    const config = path.join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        'server_url: https://hs.example.com',
+        'derp:',
+        '  server:',
+        '    enabled: true',
+        '    region_id: 999',
+        '    region_code: hs',
+        '    region_name: headscale',
+        '    stun_listen_addr: 0.0.0.0:3478',
+        '  urls: []',
+        `  paths: [${JSON.stringify(file)}]`,
+        '',
+      ].join('\n'),
+    );
+    const { runs, diagnostics } = fakeDiagnostics();
+    const h = diagnosticsHandlers({ diagnostics, guard: async (f) => f });
+    await h['diagnostics.run']({ source: { kind: 'file', path: config } });
+    const src = runs[0].source;
+    expect(src.kind === 'map' && Object.keys(src.map.Regions).sort()).toEqual(['900', '999']);
+    expect(src.kind === 'map' && src.label).toBe(config);
+  });
+
   it('a refused path starts no run; other sources go to the run unchanged', async () => {
     const { runs, diagnostics } = fakeDiagnostics();
     const h = diagnosticsHandlers({

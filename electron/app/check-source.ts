@@ -1,13 +1,14 @@
 /**
- * What the monitor probes, read again on every map interval: a map file (headscale derp.yaml or Tailscale JSON), a
- * headscale config.yaml (the map headscale would serve), a map URL (fetched with the map fetcher's time and size
- * bounds), pasted text, the editor's map, or one relay by URL. Files go through the caller's path guard.
+ * What a diagnostics run or the monitor checks (the monitor reads it again on every map interval): a map file
+ * (headscale derp.yaml or Tailscale JSON), a headscale config.yaml (the map headscale would serve), a map URL
+ * (fetched with the map fetcher's time and size bounds), pasted text, the editor's map, or one relay by URL. Files
+ * go through the caller's path guard.
  */
 import type { CheckSource } from '../../shared/api.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
-import { headscaleMerged, openMap } from '../app/map-editor.js';
-import type { PathGuard } from '../app/path-guard.js';
-import { readExistingMapFile } from '../app/path-guard.js';
+import { headscaleMerged, openMap } from './map-editor.js';
+import type { PathGuard } from './path-guard.js';
+import { readExistingMapFile } from './path-guard.js';
 import { resolveTarget } from '../diagnostics/target.js';
 import { parseYamlInput } from '../derpmap/yaml-input.js';
 
