@@ -260,7 +260,7 @@ describe('look and feel in Chromium', () => {
       await page.getByRole('button', { name: 'Run checks' }).click();
       await expect
         .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 })
-        .toContain('Preferred region (home)');
+        .toContain('Nearest DERP (home)');
       await inspect('diagnostics');
       expect(unexpected('diagnostics')).toEqual([]);
     },

@@ -84,15 +84,72 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/**
+ * pebble-challtestsrv as a DNS server on loopback: answers what its management API was told (A, AAAA, TXT), and a
+ * default IPv4 address (or none) for every other name.
+ */
+export class MockDns {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** "127.0.0.1:port", for a resolver's servers or pebble's -dnsserver. */
+    readonly address: string,
+    private readonly management: string,
+  ) {}
+
+  static async start(defaultIPv4: string, log: { text: string } = { text: '' }): Promise<MockDns> {
+    const [dnsPort, mgmtPort] = [await freePort(), await freePort()];
+    const child = spawnLogged(
+      'pebble-challtestsrv',
+      [
+        '-dns01',
+        `127.0.0.1:${dnsPort}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${mgmtPort}`,
+        '-defaultIPv4',
+        defaultIPv4,
+        '-defaultIPv6',
+        '',
+      ],
+      {},
+      log,
+    );
+    const dns = new MockDns(child, `127.0.0.1:${dnsPort}`, `http://127.0.0.1:${mgmtPort}`);
+    try {
+      await waitFor(
+        'challtestsrv',
+        10_000,
+        () => canConnect(mgmtPort),
+        () => log.text,
+      );
+    } catch (err) {
+      await dns.stop();
+      throw err;
+    }
+    return dns;
+  }
+
+  /** Sets records through the management API: add-a / add-aaaa {host, addresses}, set-txt {host, value}, clear-a {host}. */
+  async set(what: 'add-a' | 'add-aaaa' | 'set-txt' | 'clear-a', body: object): Promise<void> {
+    const r = await fetch(`${this.management}/${what}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`challtestsrv ${what}: ${r.status} ${await r.text()}`);
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await exited(this.child);
+  }
+}
+
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-pebble-'));
   const own = await loadOrCreateSelfSigned(dir, '127.0.0.1');
-  const [acmePort, mgmtPort, dnsPort, dnsMgmtPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [acmePort, mgmtPort] = [await freePort(), await freePort()];
   const config = {
     pebble: {
       listenAddress: `127.0.0.1:${acmePort}`,
@@ -109,30 +166,10 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const configFile = path.join(dir, 'pebble.json');
   writeFileSync(configFile, JSON.stringify(config));
   const log = { text: '' };
-  const dns = spawnLogged(
-    'pebble-challtestsrv',
-    [
-      '-dns01',
-      `127.0.0.1:${dnsPort}`,
-      '-http01',
-      '',
-      '-https01',
-      '',
-      '-tlsalpn01',
-      '',
-      '-management',
-      `127.0.0.1:${dnsMgmtPort}`,
-      '-defaultIPv4',
-      opts.resolveTo ?? '127.0.0.1',
-      '-defaultIPv6',
-      '',
-    ],
-    {},
-    log,
-  );
+  const dns = await MockDns.start(opts.resolveTo ?? '127.0.0.1', log);
   const pebble = spawnLogged(
     'pebble',
-    ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`],
+    ['-config', configFile, '-dnsserver', dns.address],
     // Validate at once, with no random nonce rejections and no reused authorizations: each order proves itself.
     { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     log,
@@ -141,17 +178,11 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const ca = readFileSync(caFile, 'utf8');
   const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
   const stop = async () => {
-    for (const child of [pebble, dns]) child.kill('SIGKILL');
-    await Promise.all([exited(pebble), exited(dns)]);
+    pebble.kill('SIGKILL');
+    await Promise.all([exited(pebble), dns.stop()]);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(
-      'challtestsrv',
-      10_000,
-      () => canConnect(dnsMgmtPort),
-      () => log.text,
-    );
     await waitFor(
       'pebble',
       10_000,

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import nacl from 'tweetnacl';
 import { vi } from 'vitest';
+import { DerpClient } from '../../electron/derp/client.js';
+import { generateKeyPair } from '../../electron/derp/keys.js';
 import { RelayService, type RelayServiceConfig } from '../../electron/relay/service.js';
 import type { Logger } from '../../electron/util/log.js';
 
@@ -195,4 +197,18 @@ export async function eventually(f: () => boolean | Promise<boolean>, ms = 3000,
     },
     { timeout: ms, interval: 10 },
   );
+}
+
+/** Whether the relay lets a client with this key in: it connects and gets a pong (refused clients are cut). */
+export async function admitted(url: string, keyPair = generateKeyPair()): Promise<boolean> {
+  const c = await DerpClient.connect({ url, keyPair }).catch(() => null);
+  if (!c) return false;
+  try {
+    await c.ping(2000);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    c.close();
+  }
 }

@@ -9,25 +9,12 @@ import { DerpClient } from '../../electron/derp/client.js';
 import { formatNodePublic, generateKeyPair } from '../../electron/derp/keys.js';
 import { AllowList, createAdmissionCheck, parseAllowList } from '../../electron/relay/admission.js';
 import { silentLogger } from '../../electron/util/log.js';
-import { eventually, startRelay } from '../helpers/relay.js';
+import { admitted, eventually, startRelay } from '../helpers/relay.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-admission-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Connects and reports whether the relay kept the connection (denied clients are closed after the handshake). */
-async function admitted(url: string, keyPair = generateKeyPair()): Promise<boolean> {
-  const c = await DerpClient.connect({ url, keyPair }).catch(() => null);
-  if (!c) return false;
-  try {
-    await c.ping(2000);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    c.close();
-  }
-}
-
 describe('allowlist', () => {
   it('parses nodekey lines with comments and reports bad lines by number', () => {
     const k = formatNodePublic(generateKeyPair().publicKey);

@@ -3,8 +3,7 @@
  * DNS server (pebble-challtestsrv), -home, -derp=false, the /debug/ index, -verify-clients against a LocalAPI
  * socket speaking tailscaled's whois contract, and Go duration flags.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,73 +24,14 @@ import { parseGoDuration } from '../../electron/util/go-duration.js';
 import { silentLogger } from '../../electron/util/log.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/http.js';
-import { eventually, sleep, startRelay } from '../helpers/relay.js';
+import { MockDns } from '../helpers/pebble.js';
+import { admitted, eventually, sleep, startRelay } from '../helpers/relay.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-site-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function get(port: number, p: string, headers: Record<string, string> = {}) {
   return fetch(`http://127.0.0.1:${port}${p}`, { headers, redirect: 'manual' });
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** pebble-challtestsrv as a plain DNS server: records are set over its management API. */
-class MockDns {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly dnsAddr: string,
-    private readonly mgmt: string,
-  ) {}
-
-  static async start(): Promise<MockDns> {
-    const dnsPort = await freeUdpPort();
-    const mgmtPort = await freeUdpPort();
-    const child = spawn(
-      'pebble-challtestsrv',
-      [
-        '-dns01',
-        `127.0.0.1:${dnsPort}`,
-        '-management',
-        `127.0.0.1:${mgmtPort}`,
-        '-http01',
-        '',
-        '-https01',
-        '',
-        '-tlsalpn01',
-        '',
-        '-defaultIPv4',
-        '',
-        '-defaultIPv6',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
-    const dns = new MockDns(child, `127.0.0.1:${dnsPort}`, `http://127.0.0.1:${mgmtPort}`);
-    await eventually(
-      async () =>
-        (await fetch(`${dns.mgmt}/clear-txt`, { method: 'POST', body: '{"host":"x."}' }).catch(() => null))?.ok ===
-        true,
-      5000,
-      'pebble-challtestsrv management API',
-    );
-    return dns;
-  }
-
-  async set(kind: 'add-a' | 'add-aaaa' | 'set-txt', body: object): Promise<void> {
-    const r = await fetch(`${this.mgmt}/${kind}`, { method: 'POST', body: JSON.stringify(body) });
-    expect(r.ok).toBe(true);
-  }
-
-  stop(): void {
-    this.child.kill();
-  }
 }
 
 describe('Go durations, as derper flags take them', () => {
@@ -128,7 +68,7 @@ describe('Go durations, as derper flags take them', () => {
 describe('/bootstrap-dns', () => {
   let dns: MockDns;
   beforeAll(async () => {
-    dns = await MockDns.start();
+    dns = await MockDns.start('');
     await dns.set('add-a', { host: 'controlplane.example.test', addresses: ['192.0.2.10', '192.0.2.11'] });
     await dns.set('add-aaaa', { host: 'controlplane.example.test', addresses: ['2001:db8::10'] });
     await dns.set('add-a', { host: 'hidden.example.test', addresses: ['192.0.2.20'] });
@@ -145,7 +85,7 @@ describe('/bootstrap-dns', () => {
         'hidden.example.test/rollout-all.example.test,dark.example.test/rollout-none.example.test',
         '-unpublished-bootstrap-dns-names',
       ),
-      resolver: serverResolver([dns.dnsAddr]),
+      resolver: serverResolver([dns.address]),
       logger: silentLogger,
     });
     await boot.start();
@@ -179,7 +119,7 @@ describe('/bootstrap-dns', () => {
     const boot = new BootstrapDns({
       published: parseBootstrapNames('gone.example.test', '-bootstrap-dns-names'),
       unpublished: [],
-      resolver: serverResolver([dns.dnsAddr]),
+      resolver: serverResolver([dns.address]),
       logger: silentLogger,
     });
     await dns.set('add-a', { host: 'gone.example.test', addresses: ['192.0.2.40'] });
@@ -188,7 +128,7 @@ describe('/bootstrap-dns', () => {
     const bare = await startRelay();
     try {
       expect(await (await get(relay.port, '/bootstrap-dns')).json()).toEqual({ 'gone.example.test': ['192.0.2.40'] });
-      await fetch(`${dns['mgmt']}/clear-a`, { method: 'POST', body: '{"host":"gone.example.test"}' });
+      await dns.set('clear-a', { host: 'gone.example.test' });
       await boot.refresh();
       expect(await (await get(relay.port, '/bootstrap-dns')).json()).toEqual({});
       expect(await (await get(bare.port, '/bootstrap-dns')).text()).toBe('{}');
@@ -282,19 +222,6 @@ describe('-verify-clients: the local tailscaled decides', () => {
     await new Promise<void>((r) => localApi.listen(socketPath, r));
   });
   afterAll(() => new Promise<void>((r) => localApi.close(() => r())));
-
-  async function admitted(url: string, keyPair = generateKeyPair()): Promise<boolean> {
-    const c = await DerpClient.connect({ url, keyPair }).catch(() => null);
-    if (!c) return false;
-    try {
-      await c.ping(2000);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      c.close();
-    }
-  }
 
   it('admits a node key tailscaled knows, refuses others, and says why', async () => {
     const relay = await startRelay({
