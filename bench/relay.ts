@@ -57,10 +57,13 @@ async function idleMemory(dataDir: string, o: RelayBenchOptions): Promise<Array<
     const base = relay.rssKiB();
     let have = 0;
     for (const n of o.idleClients) {
-      // Up to 2500 clients per load process keeps each under its file-descriptor limit.
-      for (let left = n - have; left > 0; left -= 2500)
-        holders.push(startWorker({ kind: 'idle', url: relay.url, clients: Math.min(2500, left) }));
-      await Promise.all(holders.map((h) => h.ready));
+      // Up to 2500 clients per load process keeps each under its file-descriptor limit. One process connects at a
+      // time (50 handshakes in flight), under the relay's cap of 64 unfinished handshakes per source address.
+      for (let left = n - have; left > 0; left -= 2500) {
+        const h = startWorker({ kind: 'idle', url: relay.url, clients: Math.min(2500, left) });
+        holders.push(h);
+        await h.ready;
+      }
       have = n;
       await new Promise((r) => setTimeout(r, 500));
       const perClient = (relay.rssKiB() - base) / n;
