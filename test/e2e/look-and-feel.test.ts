@@ -332,7 +332,10 @@ describe('keyboard in Chromium', () => {
       for (const colorScheme of SCHEMES) {
         await page.emulateMedia({ colorScheme });
         await load('relay');
+        // Tab before the page has rendered would walk an empty document.
+        await expect.poll(() => page.getByTestId('relay-status').textContent(), { timeout: 10_000 }).toMatch(/Running/);
         await page.keyboard.press('Tab');
+        expect((await focused()).name).toBe('Skip to main content');
         await page.keyboard.press('Tab');
         expect(await focused()).toMatchObject({ name: 'Relay', tag: 'a', outline: 'solid 2px' });
         await page.keyboard.press('Tab');
