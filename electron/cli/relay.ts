@@ -460,7 +460,8 @@ function watchRateConfig(file: string, service: RelayService, log: Logger): void
   }).unref();
 }
 
-export async function runRelay(argv: string[]): Promise<number> {
+/** The plan to run, or the exit code when the flags asked for something else (-version, --help, a unit) or were wrong. */
+function planOrExit(argv: string[]): RelayPlan | number {
   let plan: RelayPlan | 'help';
   try {
     // derper answers -version before judging the other flags, and prints the bare version for scripts.
@@ -484,86 +485,95 @@ export async function runRelay(argv: string[]): Promise<number> {
     process.stdout.write(renderUnit(plan.unit));
     return 0;
   }
-  const log = createConsoleLogger({ verbose: plan.verbose });
-  installLastResort(log, { name: 'derpdesk relay' });
+  return plan;
+}
+
+/** Notices about flags that are accepted but change less than a derper user may expect. */
+function noteAcceptedFlags(plan: RelayPlan, log: Logger): void {
   if (plan.notice) log.info(plan.notice);
-  // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
-  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
-  process.on('SIGHUP', () => onHangup());
-  let service: RelayService;
-  let createdCert = false;
-  const stun = plan.stun.length > 0 ? new StunServer() : null;
-  const allowList = plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined;
-  const bootstrapDns = new BootstrapDns({ ...plan.bootstrapNames, logger: log });
   if (plan.userTimeoutIgnored !== null)
     log.info(
       `derpdesk relay: -tcp-user-timeout ${plan.userTimeoutIgnored} has no effect (Node cannot set TCP_USER_TIMEOUT); -tcp-write-timeout closes clients that stop reading`,
     );
   if (!plan.derpEnabled)
     log.info('derpdesk relay: -derp=false: /derp answers 404; STUN and /bootstrap-dns keep serving');
-  try {
-    const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
-    await allowList
-      ?.load()
-      .catch((e: unknown) =>
-        Promise.reject(new KeyFileError(`cannot read allowlist: ${errorMessage(e)}`, { cause: e })),
-      );
-    if (plan.tailscaledSocket && !existsSync(plan.tailscaledSocket))
-      log.warn(
-        `derpdesk relay: -verify-clients: no tailscaled socket at ${plan.tailscaledSocket} yet; every client is refused until tailscaled runs there (use -socket PATH, or -verify-client-url with headscale's /verify)`,
-      );
-    const admissionCheck = createAdmissionCheck({
-      allowList,
-      tailscaledSocket: plan.tailscaledSocket || undefined,
-      verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
-      logger: log,
-    });
-    if (plan.selfSigned) {
-      const where = plan.selfSigned.certdir;
-      createdCert = (
-        await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch((e: unknown) =>
-          Promise.reject(
-            new KeyFileError(`cannot create a self-signed certificate in ${where}: ${errorMessage(e)}`, { cause: e }),
-          ),
-        )
-      ).created;
-    }
-    const rateConfig = plan.rateConfigFile
-      ? await loadRateConfig(plan.rateConfigFile).catch((e: unknown) =>
-          Promise.reject(new KeyFileError(`cannot use -rate-config: ${errorMessage(e)}`, { cause: e })),
-        )
-      : undefined;
-    service = await RelayService.start({
-      ...plan,
-      rateConfig,
-      meshKey,
-      meshWith: plan.meshWith,
-      admissionCheck,
-      logger: log,
-      bootstrapDns,
-      timing: { writeTimeoutMs: plan.writeTimeoutMs },
-      extraVarz: () => (stun ? stunVarz(stun.stats) : []),
-    });
-  } catch (err) {
-    process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
-    return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
-  }
-  if (stun) {
-    try {
-      await stun.start(plan.stun);
-    } catch (err) {
-      process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
-      await service.stop(null);
-      return 1;
-    }
-    for (const why of stun.skipped) log.info(`derpdesk relay: ${why}; STUN continues without it`);
-    log.info(
-      `derpdesk relay: STUN listening on ${stun
-        .addresses()
-        .map((a) => formatHostPort(a.host, a.port))
-        .join(', ')}`,
+  if (plan.tailscaledSocket && !existsSync(plan.tailscaledSocket))
+    log.warn(
+      `derpdesk relay: -verify-clients: no tailscaled socket at ${plan.tailscaledSocket} yet; every client is refused until tailscaled runs there (use -socket PATH, or -verify-client-url with headscale's /verify)`,
     );
+}
+
+const asFileError = (what: string) => (e: unknown) =>
+  Promise.reject(new KeyFileError(`${what}: ${errorMessage(e)}`, { cause: e }));
+
+interface RelayParts {
+  log: Logger;
+  stun: StunServer | null;
+  allowList: AllowList | undefined;
+  bootstrapDns: BootstrapDns;
+}
+
+/** Reads every file the plan names, then starts the relay; a file that cannot be used throws a KeyFileError. */
+async function startService(
+  plan: RelayPlan,
+  parts: RelayParts,
+): Promise<{ service: RelayService; createdCert: boolean }> {
+  const { log, stun, allowList, bootstrapDns } = parts;
+  const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
+  await allowList?.load().catch(asFileError('cannot read allowlist'));
+  const admissionCheck = createAdmissionCheck({
+    allowList,
+    tailscaledSocket: plan.tailscaledSocket || undefined,
+    verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
+    logger: log,
+  });
+  let createdCert = false;
+  if (plan.selfSigned) {
+    const where = plan.selfSigned.certdir;
+    createdCert = (
+      await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch(
+        asFileError(`cannot create a self-signed certificate in ${where}`),
+      )
+    ).created;
   }
+  const rateConfig = plan.rateConfigFile
+    ? await loadRateConfig(plan.rateConfigFile).catch(asFileError('cannot use -rate-config'))
+    : undefined;
+  const service = await RelayService.start({
+    ...plan,
+    rateConfig,
+    meshKey,
+    meshWith: plan.meshWith,
+    admissionCheck,
+    logger: log,
+    bootstrapDns,
+    timing: { writeTimeoutMs: plan.writeTimeoutMs },
+    extraVarz: () => (stun ? stunVarz(stun.stats) : []),
+  });
+  return { service, createdCert };
+}
+
+/** Starts STUN on the plan's sockets; false (and the relay stopped) when it cannot. */
+async function startStun(stun: StunServer, plan: RelayPlan, service: RelayService, log: Logger): Promise<boolean> {
+  try {
+    await stun.start(plan.stun);
+  } catch (err) {
+    process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
+    await service.stop(null);
+    return false;
+  }
+  for (const why of stun.skipped) log.info(`derpdesk relay: ${why}; STUN continues without it`);
+  log.info(
+    `derpdesk relay: STUN listening on ${stun
+      .addresses()
+      .map((a) => formatHostPort(a.host, a.port))
+      .join(', ')}`,
+  );
+  return true;
+}
+
+/** Prints the certificate in use and the DERP map node clients need (with CertName for a self-signed one). */
+async function announceCertificate(plan: RelayPlan, service: RelayService, createdCert: boolean, log: Logger) {
   if (plan.tls) {
     const cert = await describeCert(plan.tls.certFile);
     const host = plan.hostname;
@@ -578,7 +588,6 @@ export async function runRelay(argv: string[]): Promise<number> {
         `derpdesk relay: DERP map node${cert.selfSigned ? ' (clients pin the certificate by CertName)' : ''}: ${JSON.stringify(node)}\n`,
     );
   }
-  bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
   if (plan.acme) {
     const node = { HostName: plan.acme.hostname, DERPPort: service.endpoints[0].port };
     process.stdout.write(`derpdesk relay: DERP map node: ${JSON.stringify(node)}\n`);
@@ -587,6 +596,35 @@ export async function runRelay(argv: string[]): Promise<number> {
         `derpdesk relay: TLS handshakes fail until the first certificate for ${plan.acme.hostname} is issued (progress below)`,
       );
   }
+}
+
+export async function runRelay(argv: string[]): Promise<number> {
+  const plan = planOrExit(argv);
+  if (typeof plan === 'number') return plan;
+  const log = createConsoleLogger({ verbose: plan.verbose });
+  installLastResort(log, { name: 'derpdesk relay' });
+  noteAcceptedFlags(plan, log);
+  // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
+  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
+  process.on('SIGHUP', () => onHangup());
+  const parts: RelayParts = {
+    log,
+    stun: plan.stun.length > 0 ? new StunServer() : null,
+    allowList: plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined,
+    bootstrapDns: new BootstrapDns({ ...plan.bootstrapNames, logger: log }),
+  };
+  const { stun, allowList, bootstrapDns } = parts;
+  let started: Awaited<ReturnType<typeof startService>>;
+  try {
+    started = await startService(plan, parts);
+  } catch (err) {
+    process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
+    return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
+  }
+  const { service, createdCert } = started;
+  if (stun && !(await startStun(stun, plan, service, log))) return 1;
+  await announceCertificate(plan, service, createdCert, log);
+  bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
