@@ -1,5 +1,4 @@
 /** `derpdesk relay` as a user runs it: derper's flags, exit codes, key persistence, TLS, graceful shutdown. */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import { stunProbe } from '../../electron/stun/client.js';
 import { StunServer } from '../../electron/stun/server.js';
 import { runCli, startCli, waitExit } from '../helpers/cli.js';
 import { eventually, sleep } from '../helpers/relay.js';
+import { opensslCert } from '../helpers/openssl-cert.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -142,29 +142,13 @@ describe('derpdesk relay running', () => {
   it('serves TLS from -certmode manual files and captive-portal checks on -http-port', async () => {
     const certdir = path.join(tmp, 'certs');
     mkdirSync(certdir, { recursive: true });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=relay.test',
-        '-addext',
-        'subjectAltName=DNS:relay.test,IP:127.0.0.1',
-        '-keyout',
-        path.join(certdir, 'relay.test.key'),
-        '-out',
-        path.join(certdir, 'relay.test.crt'),
-      ],
-      { stdio: 'ignore' },
-    );
+    opensslCert({
+      certFile: path.join(certdir, 'relay.test.crt'),
+      keyFile: path.join(certdir, 'relay.test.key'),
+      days: 2,
+      cn: 'relay.test',
+      san: 'DNS:relay.test,IP:127.0.0.1',
+    });
     const port80 = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as net.AddressInfo).port;

@@ -2,7 +2,6 @@
  * The desktop host driven like a user would, with Electron's objects faked and everything else real: the relay
  * on loopback with raw DERP peers, the settings and desktop-settings files in a temp dir, the file policy.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import type { RelayState } from '../../shared/api.js';
 import { eventually, rawHandshake, type RawPeer } from '../helpers/relay.js';
 import { startDesktopHarness, type DesktopHarness } from './desktop-harness.js';
 import { click, findItem } from './fake-electron.js';
+import { opensslCert } from '../helpers/openssl-cert.js';
 
 let h: DesktopHarness | null = null;
 afterEach(async () => {
@@ -249,27 +249,7 @@ describe('notifications', () => {
     h = await startDesktopHarness();
     const cert = path.join(h.dir, 'relay.crt');
     const key = path.join(h.dir, 'relay.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '5',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    opensslCert({ certFile: cert, keyFile: key, days: 5, cn: 'localhost' });
     await h.saveRelaySettings({ tlsMode: 'manual', tlsCertFile: cert, tlsKeyFile: key });
     await startFromTray(h);
     await eventually(() => h!.fake.notifications.length === 1, 10_000, 'the expiry notice');

@@ -3,7 +3,6 @@
  * when a refusal starts a new burst, and what an already expired certificate says.
  */
 import { EventEmitter } from 'node:events';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { silentLogger } from '../../electron/util/log.js';
 import type { RelayState } from '../../shared/api.js';
 import type { DeniedClient } from '../../shared/relay.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import { opensslCert } from '../helpers/openssl-cert.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-notices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,27 +72,7 @@ describe('relay notices', () => {
 
   it('says an expired certificate has expired, once per certificate', async () => {
     const cert = path.join(dir, 'old.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=old',
-        '-keyout',
-        path.join(dir, 'old.key'),
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    opensslCert({ certFile: cert, keyFile: path.join(dir, 'old.key'), days: 1, cn: 'old' });
     const t = setup({ cert, now: () => Date.now() + 3 * 86_400_000 });
     t.states(RUNNING);
     await expect.poll(() => t.got.length).toBe(1);
