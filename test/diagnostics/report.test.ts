@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readableError, withReadableCode } from '../../electron/diagnostics/errors.js';
 import { formatReport } from '../../electron/diagnostics/report.js';
 import type { CheckReport } from '../../shared/diagnostics.js';
+import { SUMMARY } from '../helpers/check-summary.js';
 
 const report: CheckReport = {
   startedAt: 1,
@@ -17,25 +18,7 @@ const report: CheckReport = {
       steps: [{ step: 'dns', status: 'ok', ms: 3, detail: 'IPv4 192.0.2.1, IPv6 —' }],
     },
   ],
-  summary: {
-    udp: true,
-    publicIPv4: '198.51.100.7',
-    publicIPv6: null,
-    mappedIPv4: '198.51.100.7:41641',
-    mappedIPv6: null,
-    mappingVariesByDestIP: null,
-    mappingVariesWhyUnknown: 'only one STUN server IP answered (192.0.2.1)',
-    regionLatencyMs: { '1': 20.5, '2': 8 },
-    regionLatency: [
-      { regionId: 2, code: 'fra', name: 'Frankfurt', ms: 8 },
-      { regionId: 1, code: 'nyc', name: 'New York City', ms: 20.5 },
-    ],
-    preferredRegion: 2,
-    nearest: { regionId: 2, code: 'fra', name: 'Frankfurt', ms: 8 },
-    captivePortal: false,
-    bandwidth: [{ regionCode: 'nyc', node: '1a', mbps: 41.25 }],
-    problems: [],
-  },
+  summary: SUMMARY,
 };
 
 describe('check report', () => {

@@ -17,6 +17,7 @@ import type { CheckHistoryEntry } from '../../shared/api.js';
 import type { CheckReport, NodeReport } from '../../shared/diagnostics.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { FakeApi } from './fake-api.js';
+import { SUMMARY } from '../helpers/check-summary.js';
 
 const DIAG = useDiagnosticsStore.getState();
 const RELAY = useRelayStore.getState();
@@ -49,26 +50,7 @@ const report = (over: Partial<CheckReport['summary']> = {}): CheckReport => ({
   startedAt: Date.UTC(2026, 11, 2, 9, 14),
   finishedAt: Date.UTC(2026, 11, 2, 9, 15),
   nodes: [node],
-  summary: {
-    udp: true,
-    publicIPv4: '198.51.100.7',
-    publicIPv6: null,
-    mappedIPv4: '198.51.100.7:41641',
-    mappedIPv6: null,
-    mappingVariesByDestIP: null,
-    mappingVariesWhyUnknown: 'only one STUN server IP answered (192.0.2.1)',
-    regionLatencyMs: { '1': 20.5, '2': 8 },
-    regionLatency: [
-      { regionId: 2, code: 'fra', name: 'Frankfurt', ms: 8 },
-      { regionId: 1, code: 'nyc', name: 'New York City', ms: 20.5 },
-    ],
-    preferredRegion: 2,
-    nearest: { regionId: 2, code: 'fra', name: 'Frankfurt', ms: 8 },
-    captivePortal: false,
-    bandwidth: [{ regionCode: 'nyc', node: '1a', mbps: 41.25 }],
-    problems: [],
-    ...over,
-  },
+  summary: { ...SUMMARY, ...over },
 });
 
 describe('results grid', () => {
