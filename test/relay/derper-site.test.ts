@@ -109,6 +109,11 @@ describe('/bootstrap-dns', () => {
       expect(boot.counters).toMatchObject({ requests: 4, unpublishedHits: 2, unpublishedPercentMisses: 1 });
       const varz = await (await get(relay.port, '/debug/varz')).text();
       expect(varz).toContain('counter_bootstrap_dns_requests 4');
+      // A hostile query (huge, malformed escapes) gets the published list, and the relay keeps relaying.
+      for (const q of ['x'.repeat(4000), '%zz%E0%A4', 'hidden.example.test%00'])
+        expect(await (await get(relay.port, `/bootstrap-dns?q=${q}`)).json()).toEqual(published);
+      expect((await get(relay.port, `/bootstrap-dns?q=${'x'.repeat(60_000)}`)).status).toBe(431);
+      expect(await admitted(relay.url)).toBe(true);
     } finally {
       boot.stop();
       await relay.stop();
