@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sortAndFilter } from '../../renderer/src/relay/PeersTable.js';
 import {
+  chartSamples,
   PeerRates,
   SampleRing,
   TRUST_REFRESH_MS,
@@ -341,5 +342,17 @@ describe('relay store', () => {
     expect(asked()).toEqual(['5m', '1h', '1h', '24h']);
     expect(times(useRelayStore.getState().samples)).toEqual([1, 2, 3, 4, 5]);
     vi.restoreAllMocks();
+  });
+
+  it('draws a coarse window from the 1 s samples while they still hold everything since the app started', () => {
+    const fine = [1_000, 2_000, 3_000].map((t) => sample(t));
+    const coarse = [sample(10_000)];
+    const shown = (chartWindow: '5m' | '1h' | '24h', samples: StatsSample[]) =>
+      times(chartSamples({ chartWindow, samples, windowSamples: coarse }));
+    expect(shown('1h', fine)).toEqual([1_000, 2_000, 3_000]);
+    expect(shown('24h', fine)).toEqual([1_000, 2_000, 3_000]);
+    const full = Array.from({ length: STATS_HISTORY_SECONDS }, (_, i) => sample((i + 1) * 1_000));
+    expect(shown('1h', full)).toEqual([10_000]);
+    expect(shown('5m', full)).toHaveLength(STATS_HISTORY_SECONDS);
   });
 });

@@ -3,7 +3,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { STATS_WINDOWS, type StatsSample, type StatsWindow } from '../../../shared/api.js';
 import { Tabs } from '../components/Tabs.js';
 import { formatCount, formatRate } from '../format.js';
-import { useRelayStore } from './store.js';
+import { chartSamples, useRelayStore } from './store.js';
 
 interface Series {
   key: keyof StatsSample;
@@ -128,9 +128,8 @@ const Chart = memo(function Chart({
 export function Charts() {
   const samples = useRelayStore((s) => s.samples);
   const range = useRelayStore((s) => s.chartWindow);
-  const windowSamples = useRelayStore((s) => s.windowSamples);
+  const shown = useRelayStore(chartSamples);
   const setWindow = useRelayStore((s) => s.setChartWindow);
-  const shown = range === '5m' ? samples : windowSamples;
   const last = samples[samples.length - 1];
   return (
     <section className="card" aria-labelledby="charts-heading" data-testid="chart-throughput">

@@ -140,6 +140,19 @@ export class SampleRing {
   }
 }
 
+/**
+ * The samples the charts draw for the chosen window. Until the 5-minute ring has filled it holds every sample since
+ * the app started, at a finer step than a coarse window, whose first minutes would be one or two points: too few to
+ * draw a line.
+ */
+export function chartSamples({
+  chartWindow,
+  samples,
+  windowSamples,
+}: Pick<RelayStore, 'chartWindow' | 'samples' | 'windowSamples'>): StatsSample[] {
+  return chartWindow === '5m' || samples.length < STATS_WINDOWS['5m'].points ? samples : windowSamples;
+}
+
 /** Adds per-peer byte rates from the difference with the previous snapshot (matched by connection id). */
 export class PeerRates {
   private prev = new Map<number, { bytes: number; at: number }>();
