@@ -175,8 +175,9 @@ export function startWorker(task: WorkerTask): Worker {
   });
   // The load shares the 2 cores with the relay; at a lower priority it, not the relay, waits when they are busy,
   // as it would on separate machines. Otherwise the scheduler's fair share gives the relay 1/9 of the CPU.
-  // The latency probe is light and must not measure its own wait for the CPU.
-  if (task.kind !== 'latency') os.setPriority(child.pid!, LOAD_NICENESS);
+  // The latency probe is light and must not measure its own wait for the CPU; the pipe server stands where a relay
+  // stands, so it runs at the relay's priority.
+  if (task.kind !== 'latency' && task.kind !== 'pipe-server') os.setPriority(child.pid!, LOAD_NICENESS);
   let readyResolve!: (info: Record<string, unknown>) => void;
   let resultResolve!: (r: WorkerResult) => void;
   let readyReject!: (e: Error) => void;

@@ -263,6 +263,8 @@ interface CoreFigures {
   transport: 'TCP' | 'TLS';
   hs: Handshakes;
   zero: Map<number, ZeroLoss>;
+  /** Closed loop at PAIRS pairs, by packet size: capacity, comparable with the closed-loop pipe ceilings. */
+  closed: LoadFigure[];
   idle: LatencyPoint;
 }
 
@@ -292,6 +294,7 @@ export async function benchRelay(dataDir: string, o: RelayBenchOptions): Promise
   return [
     zeroLossTable(o.sizes, plain, core, ceiling, tlsCeiling),
     closedLoopTable(o.sizes, plain.closed, ceiling),
+    closedLoopByRelayTable(plain.closed, core, ceiling, tlsCeiling),
     latencyTable(plain.latency, core, [ceiling.idle, tlsCeiling.idle]),
     mem,
     handshakeTable(plain.hs, core),
@@ -389,8 +392,14 @@ async function measureCore(
     const hs = await handshakes(relay, o.handshakes);
     o.log(`  handshakes ${Math.round(hs.rate)}/s, relay CPU ${hs.relayCpuPct.toFixed(0)}%`);
     const zero = await zeroLossAll(relay, label, sizes, guesses, o);
+    const closed: LoadFigure[] = [];
+    for (const size of sizes) {
+      const f = await closedLoop(relay, PAIRS, size, o.durationMs);
+      closed.push(f);
+      o.log(`  closed loop ${size} B × ${PAIRS}: ${f.mbps.toFixed(1)} MB/s, relay CPU ${f.relayCpuPct.toFixed(0)}%`);
+    }
     const idle = await latencyAt(relay, `idle, ${label}`, 0, o.durationMs);
-    return { relay: relay.name, transport, hs, zero, idle };
+    return { relay: relay.name, transport, hs, zero, closed, idle };
   } finally {
     await relay.stop();
   }
@@ -482,6 +491,39 @@ function closedLoopTable(sizes: number[], closed: LoadFigure[], ceiling: Ceiling
     },
     notes: [
       'Closed loop: the offered load follows what the relay delivers, so it shows capacity, not loss; the window, not the relay, limits it where the open-loop zero-loss rate is higher.',
+    ],
+  };
+}
+
+/** Capacity of every relay and transport at PAIRS pairs, beside the pipe ceiling of the same transport. */
+function closedLoopByRelayTable(
+  plainClosed: LoadFigure[],
+  core: CoreFigures[],
+  ceiling: Ceiling,
+  tlsCeiling: Ceiling,
+): BenchResult {
+  const row = (relay: string, transport: 'TCP' | 'TLS', f: LoadFigure) => {
+    const pipe = (transport === 'TCP' ? ceiling : tlsCeiling).at(PAIRS, f.size);
+    return {
+      relay,
+      transport,
+      'packet bytes': f.size,
+      'delivered MB/s': round(f.mbps, 1),
+      'pipe ceiling MB/s': pipe ? round(pipe.mbps, 1) : '-',
+      'of ceiling': pipe ? pct(f.mbps / pipe.mbps) : '-',
+      'relay CPU': `${f.relayCpuPct.toFixed(0)}%`,
+      'relay CPU s/GB': round(f.cpuSecPerGB, 2),
+    };
+  };
+  const tlsSizes = new Set(core.flatMap((c) => c.closed.map((f) => f.size)));
+  return {
+    title: `Closed-loop capacity by relay and transport (${PAIRS} pairs, each sender keeps 512 KiB in flight)`,
+    rows: [
+      ...plainClosed.filter((f) => f.pairs === PAIRS && tlsSizes.has(f.size)).map((f) => row('derpdesk', 'TCP', f)),
+      ...core.flatMap((c) => c.closed.map((f) => row(c.relay, c.transport, f))),
+    ],
+    notes: [
+      "The like-for-like comparison with the pipe ceilings, which are closed loop too: how much each relay carries when the senders follow what it delivers. Open loop (the zero-loss table) also measures how the relay and the load generator ride out each other's stalls on the shared cores.",
     ],
   };
 }

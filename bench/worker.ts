@@ -84,12 +84,12 @@ async function derpLink(url: string, size: number): Promise<Link> {
   return link;
 }
 
-/** A one-way byte stream through the pipe server, cut into `frameLen`-byte frames for `onFrame`. */
+/** A one-way byte stream through the pipe server, cut into `frameLen`-byte frames: `onFrames` gets every whole one. */
 async function pipeOneWay(
   port: number,
   secure: boolean,
   frameLen: number,
-  onFrame: (frames: number, last: Buffer) => void,
+  onFrames: (count: number, frames: Buffer) => void,
 ): Promise<{ tx: net.Socket; rx: net.Socket }> {
   const id = randomBytes(8);
   const open = (role: number) =>
@@ -111,7 +111,7 @@ async function pipeOneWay(
     pending = pending.length ? Buffer.concat([pending, d]) : d;
     const n = Math.floor(pending.length / frameLen);
     if (n === 0) return;
-    onFrame(n, pending.subarray((n - 1) * frameLen, n * frameLen));
+    onFrames(n, pending.subarray(0, n * frameLen));
     pending = pending.subarray(n * frameLen);
   });
   return { tx, rx };
@@ -372,8 +372,11 @@ async function derpEcho(url: string): Promise<Echo> {
 
 async function pipeEcho(port: number, secure: boolean, size: number): Promise<Echo> {
   const frameLen = size + FRAMING;
-  const back = await pipeOneWay(port, secure, frameLen, (_n, f) => echo.onReturn(f.subarray(FRAMING)));
-  const there = await pipeOneWay(port, secure, frameLen, (_n, f) => back.tx.write(Buffer.from(f)));
+  // Echo every frame: two probes that arrive in one read must both come back.
+  const back = await pipeOneWay(port, secure, frameLen, (n, frames) => {
+    for (let i = 0; i < n; i++) echo.onReturn(frames.subarray(i * frameLen + FRAMING, (i + 1) * frameLen));
+  });
+  const there = await pipeOneWay(port, secure, frameLen, (_n, frames) => back.tx.write(Buffer.from(frames)));
   const frame = Buffer.alloc(frameLen);
   const echo: Echo = {
     send: (pkt) => {
