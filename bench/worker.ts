@@ -44,6 +44,8 @@ const IN_FLIGHT_BYTES = 512 << 10;
  * queue would refuse it. Without this the load generator, not the relay, would buffer an overload without bound.
  */
 const SENDER_BACKLOG = 1 << 20;
+/** Closed loop: a full window with no arrival for this long counts as lost (see closedLoop). */
+const LOSS_TIMEOUT_MS = 50;
 /** Open loop: packets still arriving this long after the last one was offered count as delivered (RFC 2544 waits too). */
 const DRAIN_MS = 250;
 /** DERP framing around a packet on the wire: header and the 32-byte key, both ways. */
@@ -60,27 +62,34 @@ const connect = (url: string) =>
 interface Link {
   cork(): void;
   uncork(): void;
-  sendOne(): void;
-  /** Called with packets and payload bytes as they arrive. */
-  onArrive: (packets: number, bytes: number) => void;
+  /** Sends the packet numbered `seq` (numbers start at 0 and go up by one). */
+  sendOne(seq: number): void;
+  /**
+   * Called with packets and payload bytes as they arrive, and with the number of the last one where the link carries
+   * numbers (a relay may drop packets; a pipe delivers every one, in order).
+   */
+  onArrive: (packets: number, bytes: number, lastSeq?: number) => void;
   close(): void;
 }
 
 async function derpLink(url: string, size: number): Promise<Link> {
   const tx = await connect(url);
   const rx = await connect(url);
-  const payload = Buffer.alloc(size, 0x42);
+  const payload = Buffer.alloc(Math.max(4, size), 0x42);
   const link: Link = {
     cork: () => tx.cork(),
     uncork: () => tx.uncork(),
-    sendOne: () => void tx.send(rx.publicKey, payload),
+    sendOne: (seq) => {
+      payload.writeUInt32BE(seq, 0);
+      tx.send(rx.publicKey, payload);
+    },
     onArrive: () => {},
     close: () => {
       tx.close();
       rx.close();
     },
   };
-  rx.onPacket = (_src, p) => link.onArrive(1, p.length);
+  rx.onPacket = (_src, p) => link.onArrive(1, p.length, p.readUInt32BE(0));
   return link;
 }
 
@@ -134,36 +143,68 @@ async function pipeLink(port: number, secure: boolean, size: number): Promise<Li
   return link;
 }
 
-/** Closed loop over one link: keep a window of packets in flight, refill when half of it has arrived. */
+/**
+ * Closed loop over one link: keep a window of packets in flight, refill when half of it has arrived. A relay may drop
+ * packets (derper's per-client queue holds 32), so the sender behaves as TCP's congestion control would: a gap in the
+ * numbers that arrive halves the window (once per window), a window delivered without loss grows it by an eighth of
+ * the maximum, and a window with no arrival for LOSS_TIMEOUT_MS is written off as lost. A fixed window would either
+ * stop for good after enough drops or keep flooding a relay with a short queue.
+ */
 async function closedLoop(link: Link, size: number, durationMs: number): Promise<void> {
   const result = emptyResult();
-  const window = Math.max(8, Math.floor(IN_FLIGHT_BYTES / (size + FRAMING)));
+  const maxWindow = Math.max(8, Math.floor(IN_FLIGHT_BYTES / (size + FRAMING)));
+  let window = maxWindow;
+  /** Everything numbered below this has arrived or is lost. */
+  let acked = 0;
+  let cleanRun = 0;
+  let recoverUntil = 0;
+  const inFlight = () => result.sent - acked;
+  const onLoss = () => {
+    cleanRun = 0;
+    if (acked < recoverUntil) return;
+    window = Math.max(8, window >> 1);
+    recoverUntil = result.sent;
+  };
   let running = false;
   let scheduled = false;
   const pump = () => {
     scheduled = false;
     if (!running) return;
     link.cork();
-    while (result.sent - result.received < window) {
-      link.sendOne();
-      result.sent++;
-    }
+    while (inFlight() < window) link.sendOne(result.sent++);
     link.uncork();
   };
-  link.onArrive = (n, bytes) => {
+  link.onArrive = (n, bytes, lastSeq) => {
     result.received += n;
     result.bytesReceived += bytes;
-    if (!scheduled && result.sent - result.received <= window / 2) {
+    const upTo = lastSeq === undefined ? result.received : lastSeq + 1;
+    if (upTo - acked > n) onLoss();
+    else if ((cleanRun += n) >= window) {
+      cleanRun = 0;
+      window = Math.min(maxWindow, window + (maxWindow >> 3));
+    }
+    acked = Math.max(acked, upTo);
+    if (!scheduled && inFlight() <= window / 2) {
       scheduled = true;
       setImmediate(pump);
     }
   };
+  let seen = 0;
+  const lossTimer = setInterval(() => {
+    if (result.received === seen && inFlight() > 0) {
+      acked = result.sent;
+      onLoss();
+      pump();
+    }
+    seen = result.received;
+  }, LOSS_TIMEOUT_MS);
   send({ ready: {} });
   await go();
   running = true;
   const t0 = performance.now();
   pump();
   await sleep(durationMs);
+  clearInterval(lossTimer);
   running = false;
   result.elapsedMs = performance.now() - t0;
   // Only what arrived within the window counts: the parent divides by elapsedMs.
