@@ -16,6 +16,12 @@ export interface RelaySettings {
   tlsMode: 'none' | 'manual' | 'self-signed' | 'letsencrypt';
   tlsCertFile: string;
   tlsKeyFile: string;
+  /** TLS mode letsencrypt: the ACME CA's directory URL; empty = Let's Encrypt (derper's default CA). */
+  acmeDirectory: string;
+  /** TLS mode letsencrypt: contact address for the ACME account (the CA's expiry warnings); optional. */
+  acmeEmail: string;
+  /** TLS mode letsencrypt: a PEM CA certificate to trust for the directory's HTTPS (a private or test CA). */
+  acmeCaFile: string;
   /** Plain-HTTP port beside a TLS listener (captive-portal checks); -1 disables it. */
   httpPort: number;
   stunEnabled: boolean;
@@ -53,6 +59,9 @@ export const DEFAULT_SETTINGS: RelaySettings = {
   tlsMode: 'none',
   tlsCertFile: '',
   tlsKeyFile: '',
+  acmeDirectory: '',
+  acmeEmail: '',
+  acmeCaFile: '',
   httpPort: -1,
   stunEnabled: true,
   stunListen: '127.0.0.1:3478',
@@ -96,6 +105,7 @@ export const SETTINGS_PATH_FIELDS = [
   'keyFile',
   'allowKeysFile',
   'meshKeyFile',
+  'acmeCaFile',
 ] as const satisfies ReadonlyArray<keyof RelaySettings>;
 
 const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
@@ -115,6 +125,11 @@ export function validateSettings(s: RelaySettings): SettingsErrors {
     if (!s.tlsCertFile.trim()) e.tlsCertFile = 'TLS needs a certificate file (PEM)';
     if (!s.tlsKeyFile.trim()) e.tlsKeyFile = 'TLS needs a private key file (PEM)';
   }
+  if (s.acmeDirectory && !/^https:\/\/[^\s/]+/.test(s.acmeDirectory))
+    e.acmeDirectory =
+      "an https:// URL, e.g. Let's Encrypt staging: https://acme-staging-v02.api.letsencrypt.org/directory";
+  if (s.acmeEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.acmeEmail))
+    e.acmeEmail = 'an email address such as ops@example.com, or empty';
   if (!Number.isInteger(s.httpPort) || s.httpPort < -1 || s.httpPort > 65535)
     e.httpPort = 'a port from 0 to 65535, or -1 to disable';
   if (s.stunEnabled) {

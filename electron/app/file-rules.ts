@@ -22,6 +22,7 @@ const SETTINGS_PATH_INTENT: Record<(typeof SETTINGS_PATH_FIELDS)[number], FileIn
   keyFile: 'write',
   allowKeysFile: 'write',
   meshKeyFile: 'read',
+  acmeCaFile: 'read',
 };
 
 export function createFileRules(dataDir: string, files: FileAccess, settings: SettingsStore): FileRules {

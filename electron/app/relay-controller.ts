@@ -46,7 +46,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     private readonly dataDir: string,
     private readonly logger: Logger,
     private readonly startStun: StartStun | null,
-    /** The ACME CA for TLS mode letsencrypt: Let's Encrypt, or a test CA with its own trust anchor. */
+    /** The ACME CA for TLS mode letsencrypt when the settings name none: Let's Encrypt unless a test says otherwise. */
     private readonly acmeServer: { directoryUrl: string; caFile?: string } = { directoryUrl: LETSENCRYPT_DIRECTORY },
   ) {
     super();
@@ -158,7 +158,13 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
         tls,
         acme:
           s.tlsMode === 'letsencrypt'
-            ? { hostname: s.hostName, certdir: path.join(this.dataDir, 'certs'), ...this.acmeServer }
+            ? {
+                hostname: s.hostName,
+                certdir: path.join(this.dataDir, 'certs'),
+                directoryUrl: s.acmeDirectory || this.acmeServer.directoryUrl,
+                email: s.acmeEmail || undefined,
+                caFile: s.acmeCaFile || this.acmeServer.caFile,
+              }
             : null,
         httpPort: tls || s.tlsMode === 'letsencrypt' ? s.httpPort : -1,
         keyFile: s.keyFile || path.join(this.dataDir, 'derper.key'),

@@ -37,6 +37,28 @@ export const FIELDS: Field[] = [
     file: { purpose: 'certificate', mode: 'open' },
   },
   {
+    key: 'acmeDirectory',
+    label: 'ACME directory URL',
+    kind: 'text',
+    hint: "empty: Let's Encrypt; or another ACME CA (Let's Encrypt staging, ZeroSSL, your own step-ca)",
+    show: (s) => s.tlsMode === 'letsencrypt',
+  },
+  {
+    key: 'acmeEmail',
+    label: 'ACME account email',
+    kind: 'text',
+    hint: 'optional: where the CA sends expiry warnings',
+    show: (s) => s.tlsMode === 'letsencrypt',
+  },
+  {
+    key: 'acmeCaFile',
+    label: "ACME CA's trust anchor (PEM)",
+    kind: 'text',
+    hint: 'only for a private CA whose HTTPS certificate the system does not trust',
+    show: (s) => s.tlsMode === 'letsencrypt',
+    file: { purpose: 'certificate', mode: 'open' },
+  },
+  {
     key: 'httpPort',
     label: 'HTTP port (captive-portal checks)',
     kind: 'number',
