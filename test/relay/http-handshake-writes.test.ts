@@ -23,8 +23,7 @@ afterEach(() => {
 function countRelayWrites(): () => number {
   const single = vi.spyOn(net.Socket.prototype, '_write');
   const batched = vi.spyOn(net.Socket.prototype, '_writev');
-  const fromRelay = (contexts: unknown[]) =>
-    contexts.filter((s) => (s as net.Socket).localPort === relay.port).length;
+  const fromRelay = (contexts: unknown[]) => contexts.filter((s) => (s as net.Socket).localPort === relay.port).length;
   return () => fromRelay(single.mock.contexts) + fromRelay(batched.mock.contexts);
 }
 
@@ -42,7 +41,9 @@ describe('handshake writes', () => {
     const peer = await RawPeer.connect(relay.port);
     peer.write(
       Buffer.concat([
-        Buffer.from('GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Fast-Start: 1\r\n\r\n'),
+        Buffer.from(
+          'GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Fast-Start: 1\r\n\r\n',
+        ),
         sealedClientInfo(serverKey),
       ]),
     );
