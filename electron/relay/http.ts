@@ -196,7 +196,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
     }
     // One write for the whole server side of the handshake: the 101, ServerKey and, when ClientInfo came with the
     // request (fast start) and admission is immediate, ServerInfo, all written before the next turn of the loop.
-    // Each write to a loopback or LAN peer is a syscall that also runs the peer's receive path; TLS adds a record.
+    // Each write is a syscall (on loopback it also runs the peer's TCP input) and over TLS a record.
     socket.cork();
     setImmediate(() => socket.uncork());
     if (req.headers[FAST_START_HEADER] !== '1') socket.write(upgradeResponse(server.publicKey));
