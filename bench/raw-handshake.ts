@@ -32,7 +32,7 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
     // Over TLS the request follows the client's Finished at once, and Nagle would hold it until Finished is acked.
     // Over TCP everything leaves in one write: no Nagle to turn off, a syscall saved on the relay's shared cores.
     if (secure) s.setNoDelay(true);
-    let got = Buffer.alloc(0);
+    let got: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => {
       s.destroy();
       reject(
