@@ -29,8 +29,10 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
     const s: net.Socket = secure
       ? tls.connect({ host: '127.0.0.1', port, servername: url.hostname, rejectUnauthorized: false })
       : net.connect({ host: '127.0.0.1', port });
-    s.setNoDelay(true);
-    let got = Buffer.alloc(0);
+    // Over TLS the request follows the client's Finished at once, and Nagle would hold it until Finished is acked.
+    // Over TCP everything leaves in one write: no Nagle to turn off, a syscall saved on the relay's shared cores.
+    if (secure) s.setNoDelay(true);
+    let got: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => {
       s.destroy();
       reject(
@@ -40,7 +42,7 @@ export function rawHandshake(url: URL, bytes: Buffer, timeoutMs = 5000): Promise
       );
     }, timeoutMs);
     const onData = (d: Buffer) => {
-      got = Buffer.concat([got, d]);
+      got = got.length === 0 ? d : Buffer.concat([got, d]);
       if (got.length < SERVER_KEY_FRAME_LEN + FRAME_HEADER_LEN) return;
       if (got[0] !== FrameType.ServerKey || got[SERVER_KEY_FRAME_LEN] !== FrameType.ServerInfo) {
         s.destroy();

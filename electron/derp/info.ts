@@ -16,14 +16,19 @@ export interface ServerInfo {
   TokenBucketBytesBurst?: number;
 }
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+/** What every handshake sends, encoded once. */
+const PLAIN_SERVER_INFO = utf8Encoder.encode(JSON.stringify({ version: PROTOCOL_VERSION }));
+
 export function encodeClientInfo(info: Partial<ClientInfo>): Uint8Array {
   const body: ClientInfo = { version: PROTOCOL_VERSION, ...info };
-  return new TextEncoder().encode(JSON.stringify(body));
+  return utf8Encoder.encode(JSON.stringify(body));
 }
 
 /** Lenient like Go's encoding/json: unknown fields ignored, wrong types rejected. */
 export function decodeClientInfo(bytes: Uint8Array): ClientInfo {
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  const parsed: unknown = JSON.parse(utf8Decoder.decode(bytes));
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error('client info is not a JSON object');
   }
@@ -47,12 +52,13 @@ export function decodeClientInfo(bytes: Uint8Array): ClientInfo {
   return info;
 }
 
-export function encodeServerInfo(info: ServerInfo = { version: PROTOCOL_VERSION }): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(info));
+/** Without `info`, the plain `{"version":2}`; callers only read the bytes. */
+export function encodeServerInfo(info?: ServerInfo): Uint8Array {
+  return info ? utf8Encoder.encode(JSON.stringify(info)) : PLAIN_SERVER_INFO;
 }
 
 export function decodeServerInfo(bytes: Uint8Array): ServerInfo {
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  const parsed: unknown = JSON.parse(utf8Decoder.decode(bytes));
   if (typeof parsed !== 'object' || parsed === null) throw new Error('server info is not a JSON object');
   const o = parsed as Record<string, unknown>;
   return { ...o, version: typeof o.version === 'number' ? o.version : 0 } as ServerInfo;

@@ -13,16 +13,18 @@ const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 // A private JWK must carry "x"; OpenSSL derives the public half from "d" and ignores it (checked below).
 const PLACEHOLDER_X = Buffer.alloc(KEY_LEN).toString('base64url');
 
+/** base64url of the bytes, read in place (Buffer.from(raw) would copy them first). */
+function base64url(raw: Uint8Array): string {
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+}
+
 function importPublic(raw: Uint8Array): KeyObject {
-  return createPublicKey({
-    key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') },
-    format: 'jwk',
-  });
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64url(raw) }, format: 'jwk' });
 }
 
 export function importPrivate(raw: Uint8Array): KeyObject {
   return createPrivateKey({
-    key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: PLACEHOLDER_X },
+    key: { kty: 'OKP', crv: 'X25519', d: base64url(raw), x: PLACEHOLDER_X },
     format: 'jwk',
   });
 }

@@ -194,6 +194,11 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
       reject(socket, '426 Upgrade Required', 'DERP requires connection upgrade\n');
       return;
     }
+    // One write for the whole server side of the handshake: the 101, ServerKey and, when ClientInfo came with the
+    // request (fast start) and admission is immediate, ServerInfo, all written before the next turn of the loop.
+    // Each write is a syscall (on loopback it also runs the peer's TCP input) and over TLS a record.
+    socket.cork();
+    setImmediate(() => socket.uncork());
     if (req.headers[FAST_START_HEADER] !== '1') socket.write(upgradeResponse(server.publicKey));
     server.accept(new SocketTransport(socket, head), { notIdeal, onActive: () => opts.onHandshakeDone?.(socket) });
   };

@@ -35,6 +35,21 @@ describe('NaCl box', () => {
     );
   });
 
+  it('never repeats a nonce, across many seals and the random draws behind them', () => {
+    const a = nacl.box.keyPair();
+    const b = nacl.box.keyPair();
+    const shared = new BoxPrivateKey(a.secretKey).sharedKey(b.publicKey);
+    const theirs = nacl.box.before(a.publicKey, b.secretKey);
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const sealed = sealWithShared(shared, Buffer.from(`message ${i}`));
+      nonces.add(sealed.subarray(0, 24).toString('hex'));
+      const opened = nacl.box.open.after(sealed.subarray(24), sealed.subarray(0, 24), theirs);
+      expect(Buffer.from(opened!).toString()).toBe(`message ${i}`);
+    }
+    expect(nonces.size).toBe(2000);
+  });
+
   it('refuses boxes sealed to another key, tampered or truncated', () => {
     const a = nacl.box.keyPair();
     const b = nacl.box.keyPair();

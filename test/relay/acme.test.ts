@@ -97,6 +97,9 @@ describe('-certmode letsencrypt against pebble', { timeout: 45_000 }, () => {
     expect(st.issuer).toMatch(/Pebble Intermediate CA/);
     expect(Date.parse(st.nextAttempt!)).toBeLessThan(Date.parse(st.notAfter!));
     expect(await servedSerial(s.tlsPort, await s.pebble.issuingRoot())).toBe(serial);
+    const served = await handshake(s.tlsPort, await s.pebble.issuingRoot());
+    expect(served.getPeerX509Certificate()!.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    served.destroy();
     const cache = path.join(s.certdir, 'acme', new URL(s.pebble.directoryUrl).host.replace(':', '_'));
     for (const f of ['account.key', `${HOST}.crt`, `${HOST}.key`])
       expect(statSync(path.join(cache, f)).mode & 0o777, f).toBe(0o600);
