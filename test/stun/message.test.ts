@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ATTR_SOFTWARE,
   BINDING_REQUEST,
-  addressOf,
   encodeBindingRequest,
-  encodeBindingResponse,
   ipToString,
   parseBindingResponse,
   parseMessage,
 } from '../../electron/stun/message.js';
+import { BindingResponder, sourceFamily } from '../../electron/stun/responder.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const TXID = hex('b7e7a701bc34d686fa87dfae');
@@ -84,12 +83,12 @@ describe('our messages', () => {
       ['2001:db8:1234:5678:11:2233:4455:6677', 32853],
       ['::ffff:10.1.2.3', 1],
     ] as const) {
-      const res = encodeBindingResponse(req, addressOf(ip, port)!, Buffer.from('derpdesk'));
+      const res = new BindingResponder(Buffer.from('derpdesk')).respond(req, ip, port)!;
       const back = parseBindingResponse(res, TXID);
       expect(back.ok && `${ipToString(back.addr)}:${back.addr.port}`).toBe(`${ip.replace('::ffff:', '')}:${port}`);
     }
     // The IPv4 answer to the RFC's transaction is the RFC's XOR-MAPPED-ADDRESS value.
-    const res = encodeBindingResponse(req, addressOf('192.0.2.1', 32853)!, Buffer.from('test vector'));
+    const res = new BindingResponder(Buffer.from('test vector')).respond(req, '192.0.2.1', 32853)!;
     expect(res.subarray(24, 32).toString('hex')).toBe('0001a147e112a643');
   });
 
@@ -97,15 +96,29 @@ describe('our messages', () => {
     const classic = hex('00010000' + '0102030405060708090a0b0c0d0e0f10');
     const m = parseMessage(classic);
     expect(m.ok && m.header.hasCookie).toBe(false);
-    const res = encodeBindingResponse(classic, addressOf('198.51.100.7', 4242)!, Buffer.from('x'));
+    const res = new BindingResponder(Buffer.from('x')).respond(classic, '198.51.100.7', 4242)!;
     expect(res.subarray(4, 20)).toEqual(classic.subarray(4, 20));
     expect(res.subarray(20, 32).toString('hex')).toBe('00010008' + '0001' + '1092' + 'c6336407');
   });
 
   it('parses dotted quads strictly', () => {
-    expect(addressOf('10.0.0.255', 1)?.ip).toEqual(Buffer.from([10, 0, 0, 255]));
-    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', ''])
-      expect(addressOf(bad, 1)).toBeNull();
+    const responder = new BindingResponder(Buffer.from('x'));
+    const classic = hex('00010000' + '0102030405060708090a0b0c0d0e0f10');
+    expect(responder.respond(classic, '10.0.0.255', 1)!.subarray(28, 32)).toEqual(Buffer.from([10, 0, 0, 255]));
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', '', '::ffff:1.2.3', 'fe80::1::2'])
+      expect(responder.respond(classic, bad, 1)).toBeNull();
+    expect([sourceFamily('192.0.2.1'), sourceFamily('::ffff:192.0.2.1'), sourceFamily('2001:db8::1')]).toEqual([
+      4, 4, 6,
+    ]);
+  });
+
+  it('answers a second request byte for byte like the first: the template is copied, never written', () => {
+    const responder = new BindingResponder(Buffer.from('derpdesk'));
+    const req = encodeBindingRequest(TXID);
+    const first = Buffer.from(responder.respond(req, '2001:db8::7', 9)!);
+    responder.respond(encodeBindingRequest(Buffer.alloc(12, 0xff)), '2001:db8::8', 10);
+    responder.respond(hex('00010000' + '0102030405060708090a0b0c0d0e0f10'), '198.51.100.7', 4242);
+    expect(responder.respond(req, '2001:db8::7', 9)).toEqual(first);
   });
 
   it('rejects malformed and truncated messages with a reason, never an exception', () => {
