@@ -27,7 +27,7 @@ export type StunContender =
 
 const LOAD_PROCESSES = 2;
 const SOCKETS_PER_PROCESS = 4;
-const WINDOW = 32;
+const WINDOW = 96;
 /**
  * Far above what the load reaches from one source, so every request still passes through the per-source limiter
  * (its cost is measured) but none is refused: at the default 20/s one source would get 20 answers a second.
@@ -55,6 +55,44 @@ export function derpdeskStun(name = 'derpdesk', cli?: string): StunContender {
         note: `${name}: one Node process, one UDP socket; per-source limit on (${BENCH_RATE_LIMIT}/s for the benchmark).`,
         cpuSeconds: () => relay.cpuSeconds(),
         stop: () => relay.stop(),
+      };
+    },
+  };
+}
+
+/**
+ * The ceiling for a STUN server on Node's dgram: every datagram sent straight back (the load generator reads the
+ * echoed request as an answer), with the same send callback and literal-address lookup derpdesk's server uses.
+ */
+const NODE_ECHO = `
+const dgram = require('node:dgram');
+const s = dgram.createSocket({ type: 'udp4', lookup: (h, f, cb) => cb(null, h, f) });
+let sent = 0;
+const onSent = (err) => { if (!err) sent++; };
+s.on('message', (m, r) => s.send(m, r.port, r.address, onSent));
+s.bind(0, '127.0.0.1', () => console.log(s.address().port));
+`;
+
+/** A bare Node UDP echo: what this machine's Node does per datagram with no STUN logic at all. */
+export function nodeEchoCeiling(): StunContender {
+  return {
+    name: 'Node dgram echo (ceiling)',
+    start: async () => {
+      const child = spawn(process.execPath, ['-e', NODE_ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+        child.once('exit', (code) => reject(new Error(`the Node echo server exited with ${code}`)));
+      });
+      return {
+        port,
+        note: 'Node dgram echo: one Node process, one UDP socket, no parsing, no limit.',
+        cpuSeconds: () => procStats(child.pid!).cpuSeconds,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
       };
     },
   };
@@ -222,7 +260,10 @@ function stunTable(
   };
 }
 
-/** The suite's STUN figure: this build's derpdesk against coturn, `durationMs` of load each in four rounds. */
+/**
+ * The suite's STUN figure: this build's derpdesk, the Node dgram ceiling and coturn, `durationMs` of load each in
+ * four rounds.
+ */
 export function benchStun(dataDir: string, durationMs: number): Promise<BenchResult> {
-  return compareStun(dataDir, [derpdeskStun(), coturnStun()], durationMs / 4, 4);
+  return compareStun(dataDir, [derpdeskStun(), nodeEchoCeiling(), coturnStun()], durationMs / 4, 4);
 }
