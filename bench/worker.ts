@@ -313,6 +313,8 @@ async function stall(task: Extract<WorkerTask, { kind: 'stall' }>): Promise<void
 
 /** Request ids cycle through this many pre-encoded requests; a window must stay below it. */
 const STUN_IDS = 256;
+/** A STUN load socket that hears nothing for this long assumes its whole window was lost. */
+const STALL_MS = 50;
 
 /**
  * Each socket (one per source address, connected to the server) keeps `window` Binding Requests outstanding. The
@@ -321,7 +323,6 @@ const STUN_IDS = 256;
  * socket per source answers in order). A socket that hears nothing for STALL_MS sends a fresh window.
  */
 async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> {
-  const STALL_MS = 50;
   const base = randomBytes(12);
   const requests = Array.from({ length: STUN_IDS }, (_, i) => {
     base[11] = i;
