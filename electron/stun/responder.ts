@@ -5,7 +5,6 @@
  * XOR-ed bytes, and one CRC.
  */
 import { crc32 } from 'node:zlib';
-import { parseIPv6 } from '../util/ip.js';
 import {
   ATTR_FINGERPRINT,
   ATTR_MAPPED_ADDRESS,
@@ -81,6 +80,61 @@ function writeIPv4(b: Buffer, ip: string, start: number, key: Buffer | null): bo
   return part === 4;
 }
 
+/** Hex digit value, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** The groups of the IPv6 address being written; one answer is built at a time. */
+const groups = new Uint16Array(8);
+
+/**
+ * Writes IPv6 text `ip` (with at most one "::", and a %zone ignored) into `b` at IP_AT, XOR-ed as writeIPv4 does;
+ * false when it is not IPv6 text. dgram reports this text for every IPv6 source, so it is parsed in place rather
+ * than split into strings.
+ */
+function writeIPv6(b: Buffer, ip: string, key: Buffer | null): boolean {
+  const zone = ip.indexOf('%');
+  const end = zone < 0 ? ip.length : zone;
+  let count = 0;
+  let gap = -1;
+  let i = 0;
+  if (ip.charCodeAt(0) === COLON) {
+    if (ip.charCodeAt(1) !== COLON) return false;
+    gap = 0;
+    i = 2;
+  }
+  while (i < end) {
+    let value = 0;
+    let digits = 0;
+    for (let h = hexValue(ip.charCodeAt(i)); h >= 0 && i < end; h = hexValue(ip.charCodeAt(++i))) {
+      value = value * 16 + h;
+      if (++digits > 4) return false;
+    }
+    if (digits === 0 || count === 8) return false;
+    groups[count++] = value;
+    if (i === end) break;
+    if (ip.charCodeAt(i++) !== COLON || i === end) return false;
+    if (ip.charCodeAt(i) === COLON) {
+      if (gap >= 0) return false;
+      gap = count;
+      i++;
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  const zeros = gap < 0 ? 0 : 8 - count;
+  for (let g = 0; g < 8; g++) {
+    const v = gap < 0 || g < gap ? groups[g] : g < gap + zeros ? 0 : groups[g - zeros];
+    const at = IP_AT + 2 * g;
+    b[at] = key === null ? v >> 8 : (v >> 8) ^ key[at - IP_AT + 4];
+    b[at + 1] = key === null ? v & 0xff : (v & 0xff) ^ key[at - IP_AT + 5];
+  }
+  return true;
+}
+
 export class BindingResponder {
   private readonly v4: Buffer;
   private readonly v6: Buffer;
@@ -106,13 +160,10 @@ export class BindingResponder {
     b.writeUInt16BE(xor ? ATTR_XOR_MAPPED_ADDRESS : ATTR_MAPPED_ADDRESS, ADDR_ATTR);
     b.writeUInt16BE(xor ? port ^ (MAGIC_COOKIE >>> 16) : port, PORT_AT);
     const key = xor ? req : null;
-    if (v4) {
-      if (!writeIPv4(b, ip, ip.charCodeAt(0) === COLON ? MAPPED_PREFIX.length : 0, key)) return null;
-    } else {
-      const six = parseIPv6(ip);
-      if (!six) return null;
-      for (let i = 0; i < 16; i++) b[IP_AT + i] = key === null ? six[i] : six[i] ^ key[4 + i];
-    }
+    const written = v4
+      ? writeIPv4(b, ip, ip.charCodeAt(0) === COLON ? MAPPED_PREFIX.length : 0, key)
+      : writeIPv6(b, ip, key);
+    if (!written) return null;
     const fp = b.length - 8;
     b.writeUInt32BE((crc32(b.subarray(0, fp)) ^ FINGERPRINT_XOR) >>> 0, fp + 4);
     return b;

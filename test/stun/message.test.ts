@@ -112,6 +112,38 @@ describe('our messages', () => {
     ]);
   });
 
+  it('writes every IPv6 text form dgram reports, and refuses what is not IPv6', () => {
+    const responder = new BindingResponder(Buffer.from('x'));
+    const req = encodeBindingRequest(TXID);
+    const mapped = (ip: string) => {
+      const back = parseBindingResponse(responder.respond(req, ip, 7)!, TXID);
+      return back.ok ? ipToString(back.addr) : back.reason;
+    };
+    for (const [text, canonical] of [
+      ['::', '::'],
+      ['::1', '::1'],
+      ['1::', '1::'],
+      ['2001:db8::7', '2001:db8::7'],
+      ['2001:DB8:0:0:0:0:0:7', '2001:db8::7'],
+      ['fe80::1%eth0', 'fe80::1'],
+      ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0'],
+      ['2001:db8:1234:5678:11:2233:4455:6677', '2001:db8:1234:5678:11:2233:4455:6677'],
+    ])
+      expect(mapped(text)).toBe(canonical);
+    for (const bad of [
+      ':1',
+      '1:',
+      ':::',
+      '1::2::3',
+      '12345::',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      'g::1',
+      '::1.2.3.4',
+    ])
+      expect(responder.respond(req, bad, 7), bad).toBeNull();
+  });
+
   it('answers a second request byte for byte like the first: the template is copied, never written', () => {
     const responder = new BindingResponder(Buffer.from('derpdesk'));
     const req = encodeBindingRequest(TXID);
