@@ -4,7 +4,6 @@
  * the template and of the request's transaction id, the address written from dgram's text straight into its
  * XOR-ed bytes, and one CRC.
  */
-import { crc32 } from 'node:zlib';
 import {
   ATTR_FINGERPRINT,
   ATTR_MAPPED_ADDRESS,
@@ -13,9 +12,9 @@ import {
   BINDING_SUCCESS,
   FAMILY_IPV4,
   FAMILY_IPV6,
-  FINGERPRINT_XOR,
   HEADER_LEN,
   MAGIC_COOKIE,
+  fingerprintOf,
 } from './message.js';
 
 /** Where the mapped address's attribute starts, and its value's port and address bytes. */
@@ -165,7 +164,7 @@ export class BindingResponder {
       : writeIPv6(b, ip, key);
     if (!written) return null;
     const fp = b.length - 8;
-    b.writeUInt32BE((crc32(b.subarray(0, fp)) ^ FINGERPRINT_XOR) >>> 0, fp + 4);
+    b.writeUInt32BE(fingerprintOf(b, fp), fp + 4);
     return b;
   }
 }

@@ -1,13 +1,17 @@
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   ATTR_SOFTWARE,
   BINDING_REQUEST,
+  FINGERPRINT_XOR,
   encodeBindingRequest,
+  fingerprintOf,
   ipToString,
   parseBindingResponse,
   parseMessage,
 } from '../../electron/stun/message.js';
 import { BindingResponder, sourceFamily } from '../../electron/stun/responder.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const TXID = hex('b7e7a701bc34d686fa87dfae');
@@ -142,6 +146,15 @@ describe('our messages', () => {
       '::1.2.3.4',
     ])
       expect(responder.respond(req, bad, 7), bad).toBeNull();
+  });
+
+  it('computes FINGERPRINT as zlib does, for short and long messages alike', () => {
+    const rand = mulberry32(0x5354);
+    for (const len of [0, 1, 20, 40, 255, 256, 257, 1200]) {
+      const b = Buffer.alloc(len + 8);
+      for (let i = 0; i < b.length; i++) b[i] = Math.floor(rand() * 256);
+      expect(fingerprintOf(b, len), `${len} bytes`).toBe((crc32(b.subarray(0, len)) ^ FINGERPRINT_XOR) >>> 0);
+    }
   });
 
   it('answers a second request byte for byte like the first: the template is copied, never written', () => {
