@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { stunProbe } from '../electron/stun/client.js';
 import { procStats, runWorkers, startRelayProcess } from './process.js';
-import type { BenchResult } from './types.js';
+import { WARMUP_MS, type BenchResult } from './types.js';
 
 /** A STUN server started once and loaded for several rounds. */
 export interface StunUnderTest {
@@ -198,8 +198,8 @@ async function loadRound(server: StunUnderTest, durationMs: number): Promise<Tal
 }
 
 /**
- * Loads each contender for `rounds` rounds of `durationMs`, interleaved (A, B, A, B ...), and reports answers/s,
- * the ratio to the last contender, server CPU and answers per server CPU-second.
+ * Loads each contender for `rounds` rounds of `durationMs`, interleaved (A, B, A, B ...) after a warm-up round each,
+ * and reports answers/s, the ratio to the last contender, server CPU and answers per server CPU-second.
  */
 export async function compareStun(
   dataDir: string,
@@ -214,6 +214,8 @@ export async function compareStun(
       if ('absent' in c) started.push({ name: c.name, server: null, absent: c.absent, tally });
       else started.push({ name: c.name, server: await c.start(dataDir), tally });
     }
+    // One unmeasured round each first: a fresh Node server's first requests run before its handler is compiled.
+    for (const s of started) if (s.server) await loadRound(s.server, WARMUP_MS);
     for (let round = 0; round < rounds; round++) {
       for (const s of started) {
         if (!s.server) continue;
