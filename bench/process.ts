@@ -45,6 +45,8 @@ export interface RelayOptions {
   /** Serve TLS with the benchmark certificate (bench/types.ts BENCH_TLS_NAME). */
   tls?: BenchCert & { certdir: string };
   args?: string[];
+  /** Another build's `dist/cli.mjs` instead of RELAY_CLI, to measure two builds side by side in one run. */
+  cli?: string;
 }
 
 /** The self-signed certificate every TLS benchmark serves, made once in the data directory. */
@@ -84,10 +86,14 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
   const tlsArgs = opts.tls
     ? ['-certmode', 'manual', '-certdir', opts.tls.certdir, '-hostname', BENCH_TLS_NAME, '-http-port', '-1']
     : [];
-  const child = spawn(process.execPath, [...PROFILE, RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
-    env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...PROFILE, opts.cli ?? RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args],
+    {
+      env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);

@@ -22,7 +22,15 @@ export type WorkerTask =
   | { kind: 'idle'; url: string; clients: number }
   | { kind: 'handshakes'; url: string; count: number; concurrency: number }
   | { kind: 'stall'; url: string; bytes: number; rounds: number }
-  | { kind: 'stun'; host: string; port: number; sockets: number; window: number; durationMs: number }
+  | {
+      kind: 'stun';
+      host: string;
+      port: number;
+      /** One socket per local address (127.0.0.0/8 is all loopback), so the server sees that many sources. */
+      sources: string[];
+      window: number;
+      durationMs: number;
+    }
   | { kind: 'latency'; url?: string; pipePort?: number; pipeTls?: boolean; rate: number; durationMs: number };
 
 export interface WorkerResult {
@@ -344,48 +352,64 @@ async function stall(task: Extract<WorkerTask, { kind: 'stall' }>): Promise<void
   send({ result: emptyResult() });
 }
 
-/** Each socket keeps `window` Binding Requests outstanding; a timeout tick refills windows lost to drops. */
+/** Request ids cycle through this many pre-encoded requests; a window must stay below it. */
+const STUN_IDS = 256;
+/** A STUN load socket that hears nothing for this long assumes its whole window was lost. */
+const STALL_MS = 50;
+
+/**
+ * Each socket (one per source address, connected to the server) keeps `window` Binding Requests outstanding. The
+ * last byte of a request's transaction id is its sequence number modulo STUN_IDS; an answer echoes it, so the
+ * socket knows exactly how many are still outstanding (any sent before it and unanswered were lost: one server
+ * socket per source answers in order). A socket that hears nothing for STALL_MS sends a fresh window.
+ */
 async function stun(task: Extract<WorkerTask, { kind: 'stun' }>): Promise<void> {
-  const req = encodeBindingRequest(randomBytes(12));
+  const base = randomBytes(12);
+  const requests = Array.from({ length: STUN_IDS }, (_, i) => {
+    base[11] = i;
+    return encodeBindingRequest(base);
+  });
   const result = emptyResult();
   let running = false;
-  const socks = await Promise.all(
-    Array.from({ length: task.sockets }, async () => {
+  const flows = await Promise.all(
+    task.sources.map(async (source) => {
       const s = dgram.createSocket('udp4');
-      await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-      const flow = { s, outstanding: 0 };
-      s.on('message', () => {
+      await new Promise<void>((r) => s.bind(0, source, r));
+      await new Promise<void>((r) => s.connect(task.port, task.host, r));
+      const flow = { s, sent: 0, outstanding: 0, lastArrival: 0 };
+      s.on('message', (msg) => {
         result.received++;
-        flow.outstanding--;
-        if (running) {
-          s.send(req, task.port, task.host);
-          result.sent++;
-          flow.outstanding++;
-        }
+        flow.lastArrival = performance.now();
+        flow.outstanding = (flow.sent - 1 - msg[19]) & (STUN_IDS - 1);
+        if (running) fill(flow);
       });
       return flow;
     }),
   );
+  type Flow = (typeof flows)[number];
+  const fill = (f: Flow) => {
+    for (; f.outstanding < task.window; f.outstanding++, f.sent++) f.s.send(requests[f.sent & (STUN_IDS - 1)]);
+  };
   send({ ready: {} });
   await go();
   running = true;
   const t0 = performance.now();
-  const refill = () => {
-    for (const f of socks) {
-      for (; f.outstanding < task.window; f.outstanding++, result.sent++) f.s.send(req, task.port, task.host);
-    }
-  };
-  refill();
+  for (const f of flows) fill(f);
   const timer = setInterval(() => {
-    for (const f of socks) f.outstanding = Math.min(f.outstanding, task.window / 2);
-    refill();
-  }, 50);
+    const now = performance.now();
+    for (const f of flows) {
+      if (now - Math.max(f.lastArrival, t0) < STALL_MS) continue;
+      f.outstanding = 0;
+      fill(f);
+    }
+  }, STALL_MS / 2);
   await sleep(task.durationMs);
   running = false;
   clearInterval(timer);
   result.elapsedMs = performance.now() - t0;
+  result.sent = flows.reduce((n, f) => n + f.sent, 0);
   send({ result: { ...result } });
-  for (const f of socks) f.s.close();
+  for (const f of flows) f.s.close();
 }
 
 /** A sends to B, B echoes every packet back: through the relay, or through two pipes for the ceiling. */

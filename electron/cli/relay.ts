@@ -15,6 +15,7 @@ import { installLastResort } from '../util/last-resort.js';
 import { createConsoleLogger, type Logger } from '../util/log.js';
 import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
+import { DEFAULT_STUN_RATE_LIMIT, type StunRateLimit } from '../stun/source-limit.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { defaultDataDir } from '../util/paths.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec, type FlagValues, type ParsedFlags } from './flags.js';
@@ -164,6 +165,20 @@ export const RELAY_FLAGS: FlagSpec[] = [
     help: "explicit STUN addresses, comma-separated, e.g. 127.0.0.1:3478,[::1]:3478 (headscale's stun_listen_addr); overrides -stun-port",
   },
   {
+    name: 'stun-rate-limit',
+    type: 'float',
+    default: DEFAULT_STUN_RATE_LIMIT.perSecond,
+    arg: 'per-second',
+    help: 'STUN answers per second per source IP after the burst (the limit keeps the server from amplifying spoofed floods)',
+  },
+  {
+    name: 'stun-rate-burst',
+    type: 'int',
+    default: DEFAULT_STUN_RATE_LIMIT.burst,
+    arg: 'n',
+    help: 'STUN answers a source IP may get at once before -stun-rate-limit applies',
+  },
+  {
     name: 'derp',
     type: 'bool',
     default: true,
@@ -274,6 +289,7 @@ export interface RelayPlan {
   hostname: string;
   /** Empty when STUN is off. */
   stun: StunListen[];
+  stunRateLimit: StunRateLimit;
   meshPskFile: string;
   meshWith: string[];
   verifyClientUrl: string;
@@ -385,6 +401,7 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     httpPort,
     keyFile: String(v.c) || path.join(dataDir, 'derper.key'),
     stun: v.stun ? planStun(listenAt.host, Number(v['stun-port']), String(v['stun-listen'])) : [],
+    stunRateLimit: planStunRateLimit(Number(v['stun-rate-limit']), Number(v['stun-rate-burst'])),
     meshPskFile: String(v['mesh-psk-file']),
     meshWith,
     verifyClientUrl,
@@ -429,6 +446,13 @@ function planStun(host: string, port: number, explicit: string): StunListen[] {
   }
   if (port < 0 || port > 65535) throw new UsageError(`-stun-port ${port} is out of range (0-65535)`);
   return host ? [{ host, port }] : allAddresses(port);
+}
+
+function planStunRateLimit(perSecond: number, burst: number): StunRateLimit {
+  if (!(perSecond > 0 && perSecond < Infinity))
+    throw new UsageError(`-stun-rate-limit ${perSecond} is not a positive rate: give answers per second, e.g. 20`);
+  if (burst < 1) throw new UsageError(`-stun-rate-burst ${burst} is below 1: give at least 1`);
+  return { ...DEFAULT_STUN_RATE_LIMIT, perSecond, burst };
 }
 
 /**
@@ -609,7 +633,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   process.on('SIGHUP', () => onHangup());
   const parts: RelayParts = {
     log,
-    stun: plan.stun.length > 0 ? new StunServer() : null,
+    stun: plan.stun.length > 0 ? new StunServer({ rateLimit: plan.stunRateLimit }) : null,
     allowList: plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined,
     bootstrapDns: new BootstrapDns({ ...plan.bootstrapNames, logger: log }),
   };

@@ -5,7 +5,6 @@
  */
 import { SocketAddress } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { parseIPv4, parseIPv6, unmapIPv4 } from '../util/ip.js';
 
 export const HEADER_LEN = 20;
 export const MAGIC_COOKIE = 0x2112a442;
@@ -94,9 +93,29 @@ export function parseMessage(buf: Buffer): ParseResult {
   return { ok: true, header, attrs };
 }
 
+/** CRC-32 (IEEE, as zlib) lookup table. */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/**
+ * Up to this many bytes a table loop is cheaper than zlib's crc32, whose call, argument checks and the subarray it
+ * needs cost more than the CRC of a STUN message (40-64 bytes for Tailscale's requests and our answers).
+ */
+const TABLE_CRC_MAX = 256;
+
 /** CRC-32 of the message up to (not including) the FINGERPRINT attribute at `fpOffset`, XOR 0x5354554E. */
 export function fingerprintOf(buf: Buffer, fpOffset: number): number {
-  return (crc32(buf.subarray(0, fpOffset)) ^ FINGERPRINT_XOR) >>> 0;
+  if (fpOffset > TABLE_CRC_MAX) return (crc32(buf.subarray(0, fpOffset)) ^ FINGERPRINT_XOR) >>> 0;
+  let c = -1;
+  for (let i = 0; i < fpOffset; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (~c ^ FINGERPRINT_XOR) >>> 0;
 }
 
 function padded(n: number): number {
@@ -129,38 +148,6 @@ export interface MappedAddress {
   /** 4 or 16 bytes. */
   ip: Buffer;
   port: number;
-}
-
-/**
- * A Binding Success Response to the request in `req` (already validated): XOR-MAPPED-ADDRESS for RFC 5389
- * requests, MAPPED-ADDRESS for classic ones, then SOFTWARE and FINGERPRINT. The transaction id is copied from
- * the request, whose bytes 4-19 are also the XOR key (magic cookie + transaction id).
- */
-export function encodeBindingResponse(req: Buffer, addr: MappedAddress, software: Buffer): Buffer {
-  const xor = hasMagicCookie(req);
-  const ipLen = addr.ip.length;
-  const len = 8 + ipLen + 4 + padded(software.length) + 8;
-  const b = Buffer.allocUnsafe(HEADER_LEN + len);
-  b.writeUInt16BE(BINDING_SUCCESS, 0);
-  b.writeUInt16BE(len, 2);
-  req.copy(b, 4, 4, HEADER_LEN);
-  let off = HEADER_LEN;
-  b.writeUInt16BE(xor ? ATTR_XOR_MAPPED_ADDRESS : ATTR_MAPPED_ADDRESS, off);
-  b.writeUInt16BE(4 + ipLen, off + 2);
-  b[off + 4] = 0;
-  b[off + 5] = ipLen === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
-  b.writeUInt16BE(xor ? addr.port ^ (MAGIC_COOKIE >>> 16) : addr.port, off + 6);
-  for (let i = 0; i < ipLen; i++) b[off + 8 + i] = xor ? addr.ip[i] ^ req[4 + i] : addr.ip[i];
-  off += 8 + ipLen;
-  b.writeUInt16BE(ATTR_SOFTWARE, off);
-  b.writeUInt16BE(software.length, off + 2);
-  software.copy(b, off + 4);
-  b.fill(0, off + 4 + software.length, off + 4 + padded(software.length));
-  off += 4 + padded(software.length);
-  b.writeUInt16BE(ATTR_FINGERPRINT, off);
-  b.writeUInt16BE(4, off + 2);
-  b.writeUInt32BE(fingerprintOf(b, off), off + 4);
-  return b;
 }
 
 /** The XOR key for addresses: the magic cookie followed by the 12-byte transaction id. */
@@ -210,12 +197,4 @@ export function ipToString(addr: MappedAddress): string {
   for (let i = 0; i < 16; i += 2) groups.push(addr.ip.readUInt16BE(i).toString(16));
   // SocketAddress normalises to the canonical RFC 5952 text form.
   return new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
-}
-
-/** A remote address as the response carries it: IPv4-mapped IPv6 sources (dual-stack sockets) answer as IPv4. */
-export function addressOf(ip: string, port: number): MappedAddress | null {
-  const four = parseIPv4(unmapIPv4(ip));
-  if (four) return { family: 4, ip: four, port };
-  const six = parseIPv6(ip);
-  return six ? { family: 6, ip: six, port } : null;
 }

@@ -3,9 +3,11 @@
  * sender's address and dropping everything else silently. Counts requests the way derper's /debug/varz does.
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import { isIPv6 } from 'node:net';
 import { formatHostPort } from '../util/hostport.js';
-import { BINDING_REQUEST, addressOf, encodeBindingResponse, framingError } from './message.js';
+import { BINDING_REQUEST, HEADER_LEN, framingError } from './message.js';
+import { BindingResponder, sourceFamily } from './responder.js';
 import { DEFAULT_STUN_RATE_LIMIT, SourceLimiter, type StunRateLimit } from './source-limit.js';
 import { errorMessage } from '../../shared/errors.js';
 
@@ -37,6 +39,11 @@ export interface StunServerOptions {
 }
 
 const SOFTWARE = Buffer.from('derpdesk');
+/**
+ * Room for a burst of requests in the kernel while the event loop is busy (Linux caps it at net.core.rmem_max;
+ * the usual default is 208 KiB, a few hundred datagrams).
+ */
+const RECV_BUFFER_BYTES = 4 << 20;
 
 /** derper's default: all IPv4 and all IPv6 addresses on one port. */
 export function allAddresses(port: number): StunListen[] {
@@ -59,6 +66,7 @@ export class StunServer {
   };
   private readonly sockets: dgram.Socket[] = [];
   private readonly limiter: SourceLimiter;
+  private readonly responder = new BindingResponder(SOFTWARE);
 
   constructor(opts: StunServerOptions = {}) {
     this.limiter = new SourceLimiter(opts.rateLimit ?? DEFAULT_STUN_RATE_LIMIT);
@@ -86,7 +94,14 @@ export class StunServer {
 
   private bind(l: StunListen): Promise<dgram.Socket> {
     const v6 = isIPv6(l.host);
-    const sock = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    let bound = false;
+    const sock = dgram.createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ipv6Only: v6,
+      // Once bound, the socket only sends replies to the literal addresses dgram reported: answering those at once
+      // saves a dns.lookup and a tick per reply. The listen host may still be a name.
+      lookup: (host, family, cb) => (bound ? cb(null, host, family as number) : dns.lookup(host, family as number, cb)),
+    });
     return new Promise((resolve, reject) => {
       sock.once('error', (err: NodeJS.ErrnoException) => {
         sock.close();
@@ -100,6 +115,12 @@ export class StunServer {
         );
       });
       sock.bind(l.port, l.host, () => {
+        bound = true;
+        try {
+          sock.setRecvBufferSize(RECV_BUFFER_BYTES);
+        } catch {
+          // The system's default buffer still works; it only drops more of a burst.
+        }
         sock.removeAllListeners('error');
         sock.on('error', () => this.stats.readError++);
         sock.on('message', (msg, rinfo) => this.onMessage(sock, msg, rinfo));
@@ -109,27 +130,28 @@ export class StunServer {
   }
 
   private onMessage(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (msg.length < 20 || msg.readUInt16BE(0) !== BINDING_REQUEST || framingError(msg) !== null) {
+    if (msg.length < HEADER_LEN || msg.readUInt16BE(0) !== BINDING_REQUEST || framingError(msg) !== null) {
       this.stats.notStun++;
       return;
     }
-    const addr = addressOf(rinfo.address, rinfo.port);
-    if (!addr) {
-      this.stats.notStun++;
-      return;
-    }
-    if (addr.family === 4) this.stats.ipv4++;
+    const { address, port } = rinfo;
+    if (sourceFamily(address) === 4) this.stats.ipv4++;
     else this.stats.ipv6++;
-    if (rinfo.port === 0) {
+    if (port === 0) {
       this.stats.droppedSourcePortZero++;
       return;
     }
-    if (!this.limiter.allow(rinfo.address, performance.now())) {
+    if (!this.limiter.allow(address, performance.now())) {
       this.stats.droppedRateLimited++;
       return;
     }
+    const response = this.responder.respond(msg, address, port);
+    if (response === null) {
+      this.stats.notStun++;
+      return;
+    }
     try {
-      sock.send(encodeBindingResponse(msg, addr, SOFTWARE), rinfo.port, rinfo.address, this.onSent);
+      sock.send(response, port, address, this.onSent);
     } catch {
       // Node validates the destination synchronously; an exception here would escape the 'message' event.
       this.stats.writeError++;

@@ -15,13 +15,21 @@ export interface StunRateLimit {
 
 export const DEFAULT_STUN_RATE_LIMIT: StunRateLimit = { perSecond: 20, burst: 40, maxSources: 16_384 };
 
+/**
+ * How stale a source's place in the eviction order may get: a source is moved to the back at most this often, not
+ * on every request (a Map delete and insert per request), so eviction forgets the least recently seen to within it.
+ */
+const RECENCY_MS = 1000;
+
 interface Bucket {
   tokens: number;
   last: number;
+  /** When the source last moved to the back of the eviction order. */
+  placed: number;
 }
 
 export class SourceLimiter {
-  /** Insertion order is recency order: a source is re-inserted when seen, so the first key is the stalest. */
+  /** Insertion order is (nearly) recency order: a source is re-inserted when seen, so the first key is the stalest. */
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limit: StunRateLimit) {}
@@ -32,13 +40,17 @@ export class SourceLimiter {
     let b = this.buckets.get(source);
     if (b === undefined) {
       if (this.buckets.size >= l.maxSources) this.buckets.delete(this.buckets.keys().next().value!);
-      b = { tokens: l.burst, last: now };
+      b = { tokens: l.burst, last: now, placed: now };
+      this.buckets.set(source, b);
     } else {
-      this.buckets.delete(source);
       b.tokens = Math.min(l.burst, b.tokens + ((now - b.last) / 1000) * l.perSecond);
       b.last = now;
+      if (now - b.placed >= RECENCY_MS) {
+        this.buckets.delete(source);
+        this.buckets.set(source, b);
+        b.placed = now;
+      }
     }
-    this.buckets.set(source, b);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../electron/diagnostics/engine.js';
 import { resolveTarget } from '../../electron/diagnostics/target.js';
 import { loadOrCreateSelfSigned } from '../../electron/relay/selfsigned.js';
-import { addressOf, encodeBindingResponse } from '../../electron/stun/message.js';
+import { BindingResponder } from '../../electron/stun/responder.js';
 import { StunServer } from '../../electron/stun/server.js';
 import type { StepResult } from '../../shared/diagnostics.js';
 import type { DerpMap, DerpNode } from '../../shared/derpmap/model.js';
@@ -307,8 +307,11 @@ describe('mesh check', () => {
 async function lyingStunServer(host: string): Promise<{ port: number; close: () => Promise<void> }> {
   const sock = dgram.createSocket('udp4');
   sock.on('message', (msg, from) => {
-    const addr = addressOf(from.address, from.port + 1)!;
-    sock.send(encodeBindingResponse(msg, addr, Buffer.from('liar')), from.port, from.address);
+    sock.send(
+      new BindingResponder(Buffer.from('liar')).respond(msg, from.address, from.port + 1)!,
+      from.port,
+      from.address,
+    );
   });
   await new Promise<void>((res) => sock.bind(0, host, res));
   return { port: sock.address().port, close: () => new Promise<void>((res) => sock.close(() => res())) };

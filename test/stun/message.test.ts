@@ -1,14 +1,17 @@
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   ATTR_SOFTWARE,
   BINDING_REQUEST,
-  addressOf,
+  FINGERPRINT_XOR,
   encodeBindingRequest,
-  encodeBindingResponse,
+  fingerprintOf,
   ipToString,
   parseBindingResponse,
   parseMessage,
 } from '../../electron/stun/message.js';
+import { BindingResponder, sourceFamily } from '../../electron/stun/responder.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const TXID = hex('b7e7a701bc34d686fa87dfae');
@@ -84,12 +87,12 @@ describe('our messages', () => {
       ['2001:db8:1234:5678:11:2233:4455:6677', 32853],
       ['::ffff:10.1.2.3', 1],
     ] as const) {
-      const res = encodeBindingResponse(req, addressOf(ip, port)!, Buffer.from('derpdesk'));
+      const res = new BindingResponder(Buffer.from('derpdesk')).respond(req, ip, port)!;
       const back = parseBindingResponse(res, TXID);
       expect(back.ok && `${ipToString(back.addr)}:${back.addr.port}`).toBe(`${ip.replace('::ffff:', '')}:${port}`);
     }
     // The IPv4 answer to the RFC's transaction is the RFC's XOR-MAPPED-ADDRESS value.
-    const res = encodeBindingResponse(req, addressOf('192.0.2.1', 32853)!, Buffer.from('test vector'));
+    const res = new BindingResponder(Buffer.from('test vector')).respond(req, '192.0.2.1', 32853)!;
     expect(res.subarray(24, 32).toString('hex')).toBe('0001a147e112a643');
   });
 
@@ -97,15 +100,70 @@ describe('our messages', () => {
     const classic = hex('00010000' + '0102030405060708090a0b0c0d0e0f10');
     const m = parseMessage(classic);
     expect(m.ok && m.header.hasCookie).toBe(false);
-    const res = encodeBindingResponse(classic, addressOf('198.51.100.7', 4242)!, Buffer.from('x'));
+    const res = new BindingResponder(Buffer.from('x')).respond(classic, '198.51.100.7', 4242)!;
     expect(res.subarray(4, 20)).toEqual(classic.subarray(4, 20));
     expect(res.subarray(20, 32).toString('hex')).toBe('00010008' + '0001' + '1092' + 'c6336407');
   });
 
   it('parses dotted quads strictly', () => {
-    expect(addressOf('10.0.0.255', 1)?.ip).toEqual(Buffer.from([10, 0, 0, 255]));
-    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', ''])
-      expect(addressOf(bad, 1)).toBeNull();
+    const responder = new BindingResponder(Buffer.from('x'));
+    const classic = hex('00010000' + '0102030405060708090a0b0c0d0e0f10');
+    expect(responder.respond(classic, '10.0.0.255', 1)!.subarray(28, 32)).toEqual(Buffer.from([10, 0, 0, 255]));
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4a', '', '::ffff:1.2.3', 'fe80::1::2'])
+      expect(responder.respond(classic, bad, 1)).toBeNull();
+    expect([sourceFamily('192.0.2.1'), sourceFamily('::ffff:192.0.2.1'), sourceFamily('2001:db8::1')]).toEqual([
+      4, 4, 6,
+    ]);
+  });
+
+  it('writes every IPv6 text form dgram reports, and refuses what is not IPv6', () => {
+    const responder = new BindingResponder(Buffer.from('x'));
+    const req = encodeBindingRequest(TXID);
+    const mapped = (ip: string) => {
+      const back = parseBindingResponse(responder.respond(req, ip, 7)!, TXID);
+      return back.ok ? ipToString(back.addr) : back.reason;
+    };
+    for (const [text, canonical] of [
+      ['::', '::'],
+      ['::1', '::1'],
+      ['1::', '1::'],
+      ['2001:db8::7', '2001:db8::7'],
+      ['2001:DB8:0:0:0:0:0:7', '2001:db8::7'],
+      ['fe80::1%eth0', 'fe80::1'],
+      ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0'],
+      ['2001:db8:1234:5678:11:2233:4455:6677', '2001:db8:1234:5678:11:2233:4455:6677'],
+    ])
+      expect(mapped(text)).toBe(canonical);
+    for (const bad of [
+      ':1',
+      '1:',
+      ':::',
+      '1::2::3',
+      '12345::',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      'g::1',
+      '::1.2.3.4',
+    ])
+      expect(responder.respond(req, bad, 7), bad).toBeNull();
+  });
+
+  it('computes FINGERPRINT as zlib does, for short and long messages alike', () => {
+    const rand = mulberry32(0x5354);
+    for (const len of [0, 1, 20, 40, 255, 256, 257, 1200]) {
+      const b = Buffer.alloc(len + 8);
+      for (let i = 0; i < b.length; i++) b[i] = Math.floor(rand() * 256);
+      expect(fingerprintOf(b, len), `${len} bytes`).toBe((crc32(b.subarray(0, len)) ^ FINGERPRINT_XOR) >>> 0);
+    }
+  });
+
+  it('answers a second request byte for byte like the first: the template is copied, never written', () => {
+    const responder = new BindingResponder(Buffer.from('derpdesk'));
+    const req = encodeBindingRequest(TXID);
+    const first = Buffer.from(responder.respond(req, '2001:db8::7', 9)!);
+    responder.respond(encodeBindingRequest(Buffer.alloc(12, 0xff)), '2001:db8::8', 10);
+    responder.respond(hex('00010000' + '0102030405060708090a0b0c0d0e0f10'), '198.51.100.7', 4242);
+    expect(responder.respond(req, '2001:db8::7', 9)).toEqual(first);
   });
 
   it('rejects malformed and truncated messages with a reason, never an exception', () => {

@@ -63,6 +63,17 @@ describe('STUN server', () => {
     expect(classic?.readUInt16BE(20)).toBe(0x0001);
   });
 
+  it('listens on a host name (looked up once, at bind) and answers from there', async () => {
+    const named = new StunServer();
+    await named.start([{ host: 'localhost', port: 0 }]);
+    try {
+      const [{ host, port }] = named.addresses();
+      expect((await stunProbe({ host, port })).mappedAddress).toBe(host);
+    } finally {
+      await named.stop();
+    }
+  });
+
   it('times out against a closed port with a clear message', async () => {
     const s = dgram.createSocket('udp4');
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));

@@ -22,4 +22,15 @@ describe('SourceLimiter', () => {
     for (let i = 0; i < 1000; i++) l.allow(`x${i}`, 2);
     expect(l.size).toBe(3);
   });
+
+  it('forgets the source seen least recently, counting a source seen again after a second as fresh', () => {
+    const l = new SourceLimiter({ perSecond: 0.001, burst: 1, maxSources: 2 });
+    l.allow('a', 0);
+    l.allow('b', 0);
+    l.allow('a', 1500);
+    l.allow('c', 1600);
+    // b was forgotten (a fresh burst); a was not (still out of tokens).
+    expect(l.allow('a', 1700)).toBe(false);
+    expect(l.allow('b', 1700)).toBe(true);
+  });
 });
