@@ -35,6 +35,8 @@ export type ToWorker =
 export type ToPrimary =
   | { t: 'hello' }
   | { t: 'up'; url: string; linkKey: string }
+  /** Every link to the peers of the last `peers` message is up (`links` of them). */
+  | { t: 'linked'; links: number }
   | { t: 'failed'; message: string; exitCode: number }
   | { t: 'varz?'; id: number }
   | { t: 'varz-part'; id: number; text: string };

@@ -41,6 +41,8 @@ interface Slot {
   worker: Worker | null;
   /** Set once the worker serves and listens for the others' links. */
   peer: WorkerPeer | null;
+  /** Its links to every other serving worker are up (since the last change of who serves). */
+  linked: boolean;
   startedAt: number;
   starts: number;
   restartDelayMs: number;
@@ -97,6 +99,7 @@ class WorkerPool {
       index,
       worker: null,
       peer: null,
+      linked: false,
       startedAt: 0,
       starts: 0,
       restartDelayMs: MIN_RESTART_MS,
@@ -165,13 +168,10 @@ class WorkerPool {
           `derpdesk relay: worker ${slot.index + 1} (pid ${slot.peer.pid}) serving; link for the other workers ${m.url}`,
         );
         this.broadcastPeers();
-        if (this.settleStart && this.slots.every((s) => s.peer)) {
-          this.opts.log.info(
-            `derpdesk relay: ${this.slots.length} workers ready (pids ${this.slots.map((s) => s.peer!.pid).join(', ')})`,
-          );
-          this.settleStart(null);
-          this.settleStart = null;
-        }
+        return;
+      case 'linked':
+        slot.linked = slot.peer !== null && m.links === this.slots.filter((s) => s.peer).length - 1;
+        if (this.slots.every((s) => s.peer && s.linked)) this.allLinked();
         return;
       case 'failed':
         this.startFailure = { message: m.message, exitCode: m.exitCode };
@@ -208,9 +208,10 @@ class WorkerPool {
       );
       return;
     }
-    const lived = Date.now() - slot.startedAt;
-    slot.restartDelayMs = lived > STABLE_MS ? MIN_RESTART_MS : Math.min(slot.restartDelayMs * 2, MAX_RESTART_MS);
-    const delay = lived > STABLE_MS ? 0 : slot.restartDelayMs;
+    // A worker that crashes again soon after its start waits longer each time, so a crash loop does not spin.
+    const crashLoop = Date.now() - slot.startedAt < STABLE_MS;
+    const delay = crashLoop ? slot.restartDelayMs : 0;
+    slot.restartDelayMs = crashLoop ? Math.min(slot.restartDelayMs * 2, MAX_RESTART_MS) : MIN_RESTART_MS;
     this.opts.log.warn(
       `derpdesk relay: worker ${slot.index + 1} (pid ${worker.process.pid}) ${how}; its clients reconnect to the others; starting a replacement${delay ? ` in ${delay / 1000} s` : ''}`,
     );
@@ -219,8 +220,21 @@ class WorkerPool {
     }, delay);
   }
 
+  /** Every worker serves and links to every other: the relay serves as one (again). */
+  private allLinked(): void {
+    const pids = this.slots.map((s) => s.peer!.pid).join(', ');
+    if (this.settleStart) {
+      this.opts.log.info(`derpdesk relay: ${this.slots.length} workers ready (pids ${pids})`);
+      this.settleStart(null);
+      this.settleStart = null;
+    } else {
+      this.opts.log.info(`derpdesk relay: all ${this.slots.length} workers serving and linked again (pids ${pids})`);
+    }
+  }
+
   private broadcastPeers(): void {
     const peers = this.slots.flatMap((s) => (s.peer ? [s.peer] : []));
+    for (const slot of this.slots) slot.linked = false;
     for (const slot of this.slots) if (slot.worker && slot.peer) sendTo(slot.worker, { t: 'peers', peers });
   }
 

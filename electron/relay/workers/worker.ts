@@ -17,6 +17,7 @@ import { sumVarz } from './varz-aggregate.js';
 import { errorMessage } from '../../../shared/errors.js';
 
 const CONFIG_TIMEOUT_MS = 10_000;
+const LINK_POLL_MS = 20;
 /** Longer than the primary waits for the slowest worker's part, so its answer (partial or not) arrives first. */
 const VARZ_TIMEOUT_MS = 5_000;
 
@@ -35,6 +36,7 @@ export class RelayWorker {
   private readonly linkIdentity = generateKeyPair();
   private readonly varzWaiting = new Map<number, (texts: string[]) => void>();
   private nextVarzId = 1;
+  private linkPoll: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: WorkerConfig,
@@ -107,6 +109,7 @@ export class RelayWorker {
 
   stop(): void {
     process.off('message', this.onMessage);
+    if (this.linkPoll) clearInterval(this.linkPoll);
     for (const link of this.links.values()) link.stop();
     this.links.clear();
     this.listener?.close();
@@ -148,6 +151,18 @@ export class RelayWorker {
       this.links.set(url, link);
       link.start();
     }
+    this.reportWhenLinked();
+  }
+
+  /** Tells the primary once every link is up, so it can say when the relay serves as one. */
+  private reportWhenLinked(): void {
+    if (this.linkPoll) clearInterval(this.linkPoll);
+    this.linkPoll = setInterval(() => {
+      if (this.linksUp() < this.links.size) return;
+      clearInterval(this.linkPoll!);
+      this.linkPoll = null;
+      send({ t: 'linked', links: this.links.size });
+    }, LINK_POLL_MS);
   }
 
   /** Every worker's /debug/varz text, summed: the primary asks each worker (this one included) for its own. */
