@@ -1,0 +1,104 @@
+/**
+ * A `derpdesk relay -workers N` process for tests: the built CLI on loopback, with the public port, each worker's
+ * pid and private link port read from its output, and each worker's own /debug/varz (served on that private
+ * port) next to the relay-wide one.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DerpClient } from '../../electron/derp/client.js';
+import type { NodeKeyPair } from '../../electron/derp/keys.js';
+import { startCli, waitExit } from '../helpers/cli.js';
+import { eventually } from '../helpers/relay.js';
+
+export interface WorkerInfo {
+  pid: number;
+  /** The worker's private loopback port: the other workers' links, and its own /debug/varz. */
+  linkPort: number;
+}
+
+export interface WorkersRelay {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  /** The workers as last announced (a replacement takes its slot). */
+  workers(): WorkerInfo[];
+  /** The relay-wide /debug/varz, from the public port. */
+  varz(): Promise<Map<string, number>>;
+  /** One worker's own /debug/varz. */
+  workerVarz(index: number): Promise<Map<string, number>>;
+  /** Which worker a connection just made landed on: the one whose client count went up. */
+  connectTracked(keyPair?: NodeKeyPair): Promise<{ client: DerpClient; worker: number }>;
+  stop(): Promise<number | null>;
+}
+
+export const READY = /(\d+) workers ready \(pids ([\d, ]+)\)/;
+
+export function parseVarz(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const s = /^(\S+) (\S+)$/.exec(line);
+    if (s && !line.startsWith('#')) m.set(s[1], Number(s[2]));
+  }
+  return m;
+}
+
+async function fetchVarz(port: number): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${port}/debug/varz`);
+  if (res.status !== 200) throw new Error(`varz on ${port}: ${res.status} ${await res.text()}`);
+  return parseVarz(await res.text());
+}
+
+export async function startWorkersRelay(count: number, extra: string[] = []): Promise<WorkersRelay> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-'));
+  const { child, output } = await startCli(
+    ['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0', '-workers', String(count), ...extra],
+    READY,
+    { DERPDESK_DATA_DIR: dir },
+    30_000,
+  );
+  const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)\/derp/.exec(output())![1]);
+  const workers = (): WorkerInfo[] => {
+    const slots: WorkerInfo[] = [];
+    for (const m of output().matchAll(
+      /worker (\d+) \(pid (\d+)\) serving; link for the other workers \S+:(\d+)\/derp/g,
+    ))
+      slots[Number(m[1]) - 1] = { pid: Number(m[2]), linkPort: Number(m[3]) };
+    return slots;
+  };
+  const workerVarz = (i: number) => fetchVarz(workers()[i].linkPort);
+  const localCounts = () =>
+    Promise.all(workers().map((_, i) => workerVarz(i).then((v) => v.get('derp_current_connections')!)));
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}/derp`,
+    output,
+    workers,
+    varz: () => fetchVarz(port),
+    workerVarz,
+    async connectTracked(keyPair) {
+      const before = await localCounts();
+      const client = await DerpClient.connect({ url: `http://127.0.0.1:${port}/derp`, keyPair });
+      let worker = -1;
+      await eventually(
+        async () => {
+          const after = await localCounts();
+          worker = after.findIndex((n, i) => n > before[i]);
+          return worker >= 0;
+        },
+        5000,
+        'the new client counted on a worker',
+      );
+      return { client, worker };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await waitExit(child, 20_000);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
