@@ -31,6 +31,11 @@ export interface WorkersRelay {
   workerVarz(index: number): Promise<Map<string, number>>;
   /** Which worker a connection just made landed on: the one whose client count went up. */
   connectTracked(keyPair?: NodeKeyPair): Promise<{ client: DerpClient; worker: number }>;
+  /**
+   * Connects through the public port until a connection lands on `worker` (judged by the workers' client counts),
+   * closing the ones that land elsewhere.
+   */
+  landOn<T>(worker: number, connect: () => Promise<T>, close: (t: T) => void): Promise<T>;
   stop(): Promise<number | null>;
 }
 
@@ -69,8 +74,26 @@ export async function startWorkersRelay(count: number, extra: string[] = []): Pr
     return slots;
   };
   const workerVarz = (i: number) => fetchVarz(workers()[i].linkPort);
-  const localCounts = () =>
+  const counts = () =>
     Promise.all(workers().map((_, i) => workerVarz(i).then((v) => v.get('derp_current_connections')!)));
+  /** Connects and waits until one worker counts one more connection than before; returns that worker. */
+  async function tracked<T>(connect: () => Promise<T>): Promise<{ conn: T; worker: number; count: number }> {
+    const before = await counts();
+    const conn = await connect();
+    let worker = -1;
+    let count = 0;
+    await eventually(
+      async () => {
+        const after = await counts();
+        worker = after.findIndex((n, i) => n > before[i]);
+        count = after[worker];
+        return worker >= 0;
+      },
+      5000,
+      'the new connection counted on a worker',
+    );
+    return { conn, worker, count };
+  }
   return {
     child,
     port,
@@ -80,19 +103,21 @@ export async function startWorkersRelay(count: number, extra: string[] = []): Pr
     varz: () => fetchVarz(port),
     workerVarz,
     async connectTracked(keyPair) {
-      const before = await localCounts();
-      const client = await DerpClient.connect({ url: `http://127.0.0.1:${port}/derp`, keyPair });
-      let worker = -1;
-      await eventually(
-        async () => {
-          const after = await localCounts();
-          worker = after.findIndex((n, i) => n > before[i]);
-          return worker >= 0;
-        },
-        5000,
-        'the new client counted on a worker',
-      );
-      return { client, worker };
+      const t = await tracked(() => DerpClient.connect({ url: `http://127.0.0.1:${port}/derp`, keyPair }));
+      return { client: t.conn, worker: t.worker };
+    },
+    async landOn(worker, connect, close) {
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const t = await tracked(connect);
+        if (t.worker === worker) return t.conn;
+        close(t.conn);
+        await eventually(
+          async () => (await counts())[t.worker] < t.count,
+          5000,
+          'the connection on the other worker closed',
+        );
+      }
+      throw new Error(`no connection landed on worker ${worker + 1} in 12 tries`);
     },
     async stop() {
       child.kill('SIGTERM');

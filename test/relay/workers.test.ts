@@ -4,7 +4,7 @@
  * SIGKILL, and /debug/varz reports the relay's totals, not one worker's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DerpClient } from '../../electron/derp/client.js';
+import { DerpClient } from '../../electron/derp/client.js';
 import { generateKeyPair } from '../../electron/derp/keys.js';
 import { planRelay } from '../../electron/cli/relay.js';
 import { stunProbe } from '../../electron/stun/client.js';
@@ -24,20 +24,14 @@ afterAll(async () => {
   expect(await relay.stop()).toBe(0);
 }, 30_000);
 
-/** Connects through the public port until a client lands on `worker` (the others are closed again). */
 async function clientOn(worker: number, keyPair = generateKeyPair()): Promise<DerpClient> {
-  for (let attempt = 0; attempt < 12; attempt++) {
-    const t = await relay.connectTracked(keyPair);
-    if (t.worker === worker) {
-      open.push(t.client);
-      return t.client;
-    }
-    const count = async () => (await relay.workerVarz(t.worker)).get('derp_current_connections')!;
-    const withIt = await count();
-    t.client.close();
-    await eventually(async () => (await count()) < withIt, 5000, 'the extra connection closed');
-  }
-  throw new Error(`no connection landed on worker ${worker + 1} in 12 tries`);
+  const client = await relay.landOn(
+    worker,
+    () => DerpClient.connect({ url: relay.url, keyPair }),
+    (c) => c.close(),
+  );
+  open.push(client);
+  return client;
 }
 
 function inbox(c: DerpClient): string[] {
