@@ -29,7 +29,7 @@ export interface WorkersRelay {
   varz(): Promise<Map<string, number>>;
   /** One worker's own /debug/varz. */
   workerVarz(index: number): Promise<Map<string, number>>;
-  /** Which worker a connection just made landed on: the one whose client count went up. */
+  /** Which worker a plain-HTTP client just connected landed on: the one whose client count went up. */
   connectTracked(keyPair?: NodeKeyPair): Promise<{ client: DerpClient; worker: number }>;
   /**
    * Connects through the public port until a connection lands on `worker` (judged by the workers' client counts),
@@ -56,15 +56,19 @@ async function fetchVarz(port: number): Promise<Map<string, number>> {
   return parseVarz(await res.text());
 }
 
-export async function startWorkersRelay(count: number, extra: string[] = []): Promise<WorkersRelay> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-'));
+export async function startWorkersRelay(
+  count: number,
+  extra: string[] = [],
+  dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-')),
+): Promise<WorkersRelay> {
   const { child, output } = await startCli(
     ['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0', '-workers', String(count), ...extra],
     READY,
     { DERPDESK_DATA_DIR: dir },
     30_000,
   );
-  const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)\/derp/.exec(output())![1]);
+  const [, scheme, portText] = /listening on (https?):\/\/127\.0\.0\.1:(\d+)\/derp/.exec(output())!;
+  const port = Number(portText);
   const workers = (): WorkerInfo[] => {
     const slots: WorkerInfo[] = [];
     for (const m of output().matchAll(
@@ -97,7 +101,7 @@ export async function startWorkersRelay(count: number, extra: string[] = []): Pr
   return {
     child,
     port,
-    url: `http://127.0.0.1:${port}/derp`,
+    url: `${scheme}://127.0.0.1:${port}/derp`,
     output,
     workers,
     varz: () => fetchVarz(port),

@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
-import { generateKeyPair } from '../../electron/derp/keys.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatNodePublic, generateKeyPair, type NodeKeyPair } from '../../electron/derp/keys.js';
 import { planRelay } from '../../electron/cli/relay.js';
 import { stunProbe } from '../../electron/stun/client.js';
 import { sumVarz } from '../../electron/relay/workers/varz-aggregate.js';
@@ -151,6 +154,59 @@ describe('derpdesk relay -workers 2', () => {
     await deliver(a, b2, boxB2, 'to the replacement');
   }, 40_000);
 });
+
+describe('-workers 2 with TLS and SIGHUP', () => {
+  it('serves TLS from every worker with the one certificate, and SIGHUP reloads the allowlist in each', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-tls-'));
+    const alice = generateKeyPair();
+    const bob = generateKeyPair();
+    const allow = path.join(dir, 'allow.txt');
+    writeFileSync(allow, `${formatNodePublic(alice.publicKey)}\n`);
+    const tls = await startWorkersRelay(
+      2,
+      ['-certmode', 'manual', '-certdir', path.join(dir, 'certs'), '-hostname', '127.0.0.1', '-http-port', '-1'].concat(
+        ['-allow-keys-file', allow],
+      ),
+      dir,
+    );
+    try {
+      const certName = /"CertName":"(sha256-raw:[0-9a-f]{64})"/.exec(tls.output())![1];
+      // Made once by the primary, not raced by the workers.
+      expect(tls.output().match(/self-signed certificate/g)).toHaveLength(1);
+      const on = (w: number, keyPair: NodeKeyPair) =>
+        tls.landOn(
+          w,
+          () => DerpClient.connect({ url: tls.url, certName, keyPair }),
+          (c) => c.close(),
+        );
+      const alices = [await on(0, alice), await on(1, alice)];
+      for (const c of alices) expect(await c.ping()).toBeGreaterThan(0);
+      for (let i = 0; i < 4; i++) expect(await admittedTls(tls.url, certName, bob)).toBe(false);
+
+      writeFileSync(allow, `${formatNodePublic(alice.publicKey)}\n${formatNodePublic(bob.publicKey)}\n`);
+      tls.child.kill('SIGHUP');
+      await eventually(() => (tls.output().match(/SIGHUP: reloaded allowlist: 2 keys/g) ?? []).length === 2, 5000);
+      const bobs = [await on(0, bob), await on(1, bob)];
+      for (const c of [...bobs, ...alices]) expect(await c.ping()).toBeGreaterThan(0);
+      for (const c of [...bobs, ...alices]) c.close();
+    } finally {
+      expect(await tls.stop()).toBe(0);
+    }
+  }, 60_000);
+});
+
+async function admittedTls(url: string, certName: string, keyPair: NodeKeyPair): Promise<boolean> {
+  const c = await DerpClient.connect({ url, certName, keyPair }).catch(() => null);
+  if (!c) return false;
+  try {
+    await c.ping(2000);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    c.close();
+  }
+}
 
 describe('summing varz texts', () => {
   it('adds samples by name and labels, keeps TYPE lines once, and takes shared gauges once', () => {
