@@ -33,6 +33,9 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
+/** DERPDESK_BENCH_WORKERS=N runs the relay as `derpdesk relay -workers N`; its CPU and RSS are then the sum of all. */
+export const RELAY_WORKERS = Number(process.env.DERPDESK_BENCH_WORKERS ?? 1);
+
 /** Reads a process's CPU time (utime + stime) and resident memory from /proc. */
 export function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   // Fields 14 and 15 of /proc/pid/stat, counted after the parenthesised command name.
@@ -45,6 +48,8 @@ export interface RelayOptions {
   /** Serve TLS with the benchmark certificate (bench/types.ts BENCH_TLS_NAME). */
   tls?: BenchCert & { certdir: string };
   args?: string[];
+  /** `-workers`: relay processes (default DERPDESK_BENCH_WORKERS, else 1). */
+  workers?: number;
 }
 
 /** The self-signed certificate every TLS benchmark serves, made once in the data directory. */
@@ -62,14 +67,27 @@ function relayUrl(port: number, tls: boolean): string {
   return tls ? `https://${BENCH_TLS_NAME}:${port}/derp` : `http://127.0.0.1:${port}/derp`;
 }
 
+/**
+ * The process and its children (a -workers primary's workers), summed. A worker that exits takes its CPU time
+ * with it; benchmarks run with no worker exits.
+ */
+function treeStats(pid: number): { cpuSeconds: number; rssKiB: number } {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+  const all = [pid, ...children.map(Number)].map(procStats);
+  return {
+    cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0),
+    rssKiB: all.reduce((n, s) => n + s.rssKiB, 0),
+  };
+}
+
 function processHandle(name: string, child: ChildProcess, url: string, output: () => string): RelayProcess {
   return {
     name,
     child,
     url,
     output,
-    rssKiB: () => procStats(child.pid!).rssKiB,
-    cpuSeconds: () => procStats(child.pid!).cpuSeconds,
+    rssKiB: () => treeStats(child.pid!).rssKiB,
+    cpuSeconds: () => treeStats(child.pid!).cpuSeconds,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -84,7 +102,10 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
   const tlsArgs = opts.tls
     ? ['-certmode', 'manual', '-certdir', opts.tls.certdir, '-hostname', BENCH_TLS_NAME, '-http-port', '-1']
     : [];
-  const child = spawn(process.execPath, [...PROFILE, RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args], {
+  const workers = opts.workers ?? RELAY_WORKERS;
+  const workerArgs = workers > 1 ? ['-workers', String(workers)] : [];
+  const cli = [RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...workerArgs, ...args];
+  const child = spawn(process.execPath, [...PROFILE, ...cli], {
     env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,7 +115,8 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
     const onData = (d: Buffer) => {
       out += d;
       const m = /listening on https?:\/\/[^\s,]+:(\d+)\/derp/.exec(out);
-      if (m && (!args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out))) {
+      const stunUp = !args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out);
+      if (m && stunUp && (workers === 1 || / workers ready /.test(out))) {
         clearTimeout(t);
         resolve(Number(m[1]));
       }
