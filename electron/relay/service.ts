@@ -80,6 +80,8 @@ export interface RelayServiceConfig {
   statsView?: (s: RelayStats) => RelayStats;
   /** Answers /debug/varz in place of this relay's own text: a worker answers with the sum over all workers. */
   varz?: () => Promise<string>;
+  /** More lines for the /debug/ index (a worker says which one answered). */
+  debugFacts?: Array<[string, string]>;
 }
 
 /** derper's -tcp-keepalive-time default: long, because DERP sends its own keepalives far more often. */
@@ -326,6 +328,7 @@ export class RelayService {
         ['DERP', cfg.derpEnabled === false ? 'disabled (-derp=false)' : 'enabled'],
         ['Clients', String(view(derp.stats()).gauges.currentConnections)],
         ['Uptime', `${Math.round((Date.now() - startedAt) / 1000)} s`],
+        ...(cfg.debugFacts ?? []),
       ],
     });
 

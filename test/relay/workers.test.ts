@@ -136,6 +136,12 @@ describe('derpdesk relay -workers 2', () => {
     expect(whole.get('derpdesk_mesh_links')).toBe(0);
     expect(whole.get('stun_requests{disposition="success"}')).toBe(1);
     expect(parts[0].has('stun_requests{disposition="success"}')).toBe(false);
+    // The /debug/ index counts the answering worker's clients, and says so.
+    const index = await (await fetch(`http://127.0.0.1:${relay.port}/debug/`)).text();
+    const pids = relay.workers().map((w) => w.pid);
+    const m = /<b>Worker:<\/b> [12] of 2 \(pid (\d+)\) answered: Clients counts this worker&#39;s/.exec(index);
+    expect(m, index).not.toBeNull();
+    expect(pids).toContain(Number(m![1]));
   });
 
   it('replaces a worker killed with SIGKILL; its clients are cut, new clients reach the survivors', async () => {

@@ -64,7 +64,7 @@ export class RelayWorker {
   }
 
   /** The shared server and mesh keys, and stats and /debug/varz for the whole relay rather than this worker. */
-  serviceOptions(): Pick<RelayServiceConfig, 'serverKey' | 'meshKey' | 'statsView' | 'varz'> {
+  serviceOptions(): Pick<RelayServiceConfig, 'serverKey' | 'meshKey' | 'statsView' | 'varz' | 'debugFacts'> {
     const pair = keyPairFromPrivate(Buffer.from(this.config.serverPrivateKey, 'hex'));
     return {
       serverKey: { ...pair, created: false },
@@ -72,6 +72,12 @@ export class RelayWorker {
       statsView: (s) =>
         this.service ? withoutWorkerLinks(s, this.service.derp.peers(), this.linkKeys, this.linksUp()) : s,
       varz: () => this.collectVarz(),
+      debugFacts: [
+        [
+          'Worker',
+          `${this.config.index + 1} of ${this.config.count} (pid ${process.pid}) answered: Clients counts this worker's, /debug/varz the whole relay`,
+        ],
+      ],
     };
   }
 
