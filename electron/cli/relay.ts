@@ -688,7 +688,7 @@ export async function runRelay(argv: string[]): Promise<number> {
     await worker?.attach(started.service);
   } catch (err) {
     const code = err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
-    if (worker) worker.failed(errorMessage(err), code);
+    if (worker) await worker.failed(errorMessage(err), code);
     else process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
     return code;
   }

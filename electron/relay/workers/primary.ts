@@ -68,8 +68,10 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
     log.warn(
       `key file ${opts.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`,
     );
-  if (opts.stun && !(await opts.stun.start())) return 1;
   const pool = new WorkerPool(opts, key.privateKey.toString('hex'));
+  // From here on, or a `systemctl reload` while starting would end the primary.
+  process.on('SIGHUP', () => pool.reload());
+  if (opts.stun && !(await opts.stun.start())) return 1;
   const failure = await pool.start();
   if (failure !== null) {
     await opts.stun?.stop();
@@ -113,12 +115,14 @@ class WorkerPool {
     });
   }
 
-  /** Serves until SIGTERM or SIGINT, forwarding SIGHUP; resolves with the exit code once every worker is gone. */
+  /** SIGHUP for every serving worker (one still starting reads its files anyway). */
+  reload(): void {
+    this.opts.log.info('derpdesk relay: SIGHUP: each worker re-reads its files');
+    for (const slot of this.slots) if (slot.peer) slot.worker?.process.kill('SIGHUP');
+  }
+
+  /** Serves until SIGTERM or SIGINT; resolves with the exit code once every worker is gone. */
   runUntilSignalled(): Promise<number> {
-    process.on('SIGHUP', () => {
-      this.opts.log.info('derpdesk relay: SIGHUP: each worker re-reads its files');
-      for (const slot of this.slots) slot.worker?.process.kill('SIGHUP');
-    });
     return new Promise((resolve) => {
       const stop = (signal: string) => {
         this.opts.log.info(`derpdesk relay: ${signal}, stopping the ${this.slots.length} workers`);

@@ -21,10 +21,13 @@ const LINK_POLL_MS = 20;
 /** Longer than the primary waits for the slowest worker's part, so its answer (partial or not) arrives first. */
 const VARZ_TIMEOUT_MS = 5_000;
 
-function send(m: ToPrimary): void {
-  // A primary that is gone ends this process through cluster's disconnect handling; the message can be lost.
-  if (process.connected) process.send?.(m, undefined, undefined, () => {});
+/** Calls `done` once the message is handed to the channel, or at once when a primary that is gone cannot get it. */
+function post(m: ToPrimary, done: () => void = () => {}): void {
+  if (process.connected && process.send) process.send(m, undefined, undefined, () => done());
+  else done();
 }
+
+const postAndWait = (m: ToPrimary) => new Promise<void>((resolve) => post(m, resolve));
 
 export class RelayWorker {
   private service: RelayService | null = null;
@@ -59,7 +62,7 @@ export class RelayWorker {
         resolve(new RelayWorker(m.config, log));
       };
       process.on('message', onMessage);
-      send({ t: 'hello' });
+      post({ t: 'hello' });
     });
   }
 
@@ -105,12 +108,16 @@ export class RelayWorker {
     });
     this.listener = listener;
     const port = (listener.address() as AddressInfo).port;
-    send({ t: 'up', url: `http://127.0.0.1:${port}/derp`, linkKey: formatNodePublic(this.linkIdentity.publicKey) });
+    await postAndWait({
+      t: 'up',
+      url: `http://127.0.0.1:${port}/derp`,
+      linkKey: formatNodePublic(this.linkIdentity.publicKey),
+    });
   }
 
-  /** Tells the primary this worker cannot start, and why, before it exits with `exitCode`. */
-  failed(message: string, exitCode: number): void {
-    send({ t: 'failed', message, exitCode });
+  /** Tells the primary this worker cannot start, and why; the worker then exits with `exitCode`. */
+  failed(message: string, exitCode: number): Promise<void> {
+    return postAndWait({ t: 'failed', message, exitCode });
   }
 
   stop(): void {
@@ -131,7 +138,7 @@ export class RelayWorker {
   private readonly onMessage = (m: unknown): void => {
     if (!isMessage<ToWorker>(m)) return;
     if (m.t === 'peers') this.setPeers(m.peers);
-    else if (m.t === 'varz-part?') send({ t: 'varz-part', id: m.id, text: this.service?.localVarz() ?? '' });
+    else if (m.t === 'varz-part?') post({ t: 'varz-part', id: m.id, text: this.service?.localVarz() ?? '' });
     else if (m.t === 'varz') this.varzWaiting.get(m.id)?.(m.texts);
   };
 
@@ -167,7 +174,7 @@ export class RelayWorker {
       if (this.linksUp() < this.links.size) return;
       clearInterval(this.linkPoll!);
       this.linkPoll = null;
-      send({ t: 'linked', links: this.links.size });
+      post({ t: 'linked', links: this.links.size });
     }, LINK_POLL_MS);
   }
 
@@ -184,7 +191,7 @@ export class RelayWorker {
         this.varzWaiting.delete(id);
         resolve(sumVarz(texts));
       });
-      send({ t: 'varz?', id });
+      post({ t: 'varz?', id });
     });
   }
 }
