@@ -194,9 +194,13 @@ describe('-workers 2 with TLS and SIGHUP', () => {
       await eventually(() => (tls.output().match(/SIGHUP: reloaded allowlist: 2 keys/g) ?? []).length === 2, 5000);
       const bobs = [await on(0, bob), await on(1, bob)];
       for (const c of [...bobs, ...alices]) expect(await c.ping()).toBeGreaterThan(0);
-      for (const c of [...bobs, ...alices]) c.close();
-    } finally {
+      for (const c of bobs) c.close();
+      // SIGTERM on the primary: every worker tells its clients to come back, then all exit 0.
+      const told = alices.map((c) => new Promise<number>((resolve) => c.once('restarting', resolve)));
       expect(await tls.stop()).toBe(0);
+      expect(await Promise.all(told)).toEqual([1000, 1000]);
+    } finally {
+      if (tls.child.exitCode === null) await tls.stop();
     }
   }, 60_000);
 });
