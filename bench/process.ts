@@ -3,7 +3,7 @@
  * generators forked from bench/worker.ts, each told its task and started together on "go".
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -73,7 +73,11 @@ function relayUrl(port: number, tls: boolean): string {
  */
 function treeStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
-  const all = [pid, ...children.map(Number)].map(procStats);
+  const all = [procStats(pid)];
+  for (const child of children) {
+    // A worker may exit between the listing and the read.
+    if (existsSync(`/proc/${child}/stat`)) all.push(procStats(Number(child)));
+  }
   return {
     cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0),
     rssKiB: all.reduce((n, s) => n + s.rssKiB, 0),
