@@ -10,7 +10,6 @@ import path from 'node:path';
 import { DerpClient } from '../../electron/derp/client.js';
 import type { NodeKeyPair } from '../../electron/derp/keys.js';
 import { startCli, waitExit } from '../helpers/cli.js';
-import { eventually } from '../helpers/relay.js';
 
 export interface WorkerInfo {
   pid: number;
@@ -29,10 +28,10 @@ export interface WorkersRelay {
   varz(): Promise<Map<string, number>>;
   /** One worker's own /debug/varz. */
   workerVarz(index: number): Promise<Map<string, number>>;
-  /** Which worker a plain-HTTP client just connected landed on: the one whose client count went up. */
+  /** Which worker a plain-HTTP client just connected landed on. */
   connectTracked(keyPair?: NodeKeyPair): Promise<{ client: DerpClient; worker: number }>;
   /**
-   * Connects through the public port until a connection lands on `worker` (judged by the workers' client counts),
+   * Connects through the public port until a connection lands on `worker` (judged by the workers' accept counts),
    * closing the ones that land elsewhere.
    */
   landOn<T>(worker: number, connect: () => Promise<T>, close: (t: T) => void): Promise<T>;
@@ -78,25 +77,17 @@ export async function startWorkersRelay(
     return slots;
   };
   const workerVarz = (i: number) => fetchVarz(workers()[i].linkPort);
-  const counts = () =>
-    Promise.all(workers().map((_, i) => workerVarz(i).then((v) => v.get('derp_current_connections')!)));
-  /** Connects and waits until one worker counts one more connection than before; returns that worker. */
-  async function tracked<T>(connect: () => Promise<T>): Promise<{ conn: T; worker: number; count: number }> {
-    const before = await counts();
+  // Accepts only grow, so a connection closing elsewhere meanwhile cannot hide which worker took the new one.
+  const accepts = () => Promise.all(workers().map((_, i) => workerVarz(i).then((v) => v.get('derp_accepts')!)));
+  /** Connects and returns the worker whose accept count went up. */
+  async function tracked<T>(connect: () => Promise<T>): Promise<{ conn: T; worker: number }> {
+    const before = await accepts();
     const conn = await connect();
-    let worker = -1;
-    let count = 0;
-    await eventually(
-      async () => {
-        const after = await counts();
-        worker = after.findIndex((n, i) => n > before[i]);
-        count = after[worker];
-        return worker >= 0;
-      },
-      5000,
-      'the new connection counted on a worker',
-    );
-    return { conn, worker, count };
+    const after = await accepts();
+    const worker = after.findIndex((n, i) => n > before[i]);
+    if (worker < 0 || after.filter((n, i) => n > before[i]).length > 1)
+      throw new Error(`cannot tell which worker took the connection: accepts ${before} -> ${after}`);
+    return { conn, worker };
   }
   return {
     child,
@@ -115,11 +106,6 @@ export async function startWorkersRelay(
         const t = await tracked(connect);
         if (t.worker === worker) return t.conn;
         close(t.conn);
-        await eventually(
-          async () => (await counts())[t.worker] < t.count,
-          5000,
-          'the connection on the other worker closed',
-        );
       }
       throw new Error(`no connection landed on worker ${worker + 1} in 12 tries`);
     },
