@@ -662,18 +662,20 @@ async function announceCertificate(plan: RelayPlan, service: RelayService, creat
 export async function runRelay(argv: string[]): Promise<number> {
   const plan = planOrExit(argv);
   if (typeof plan === 'number') return plan;
-  const log = createConsoleLogger({ verbose: plan.verbose });
-  installLastResort(log, { name: 'derpdesk relay' });
+  const consoleLog = createConsoleLogger({ verbose: plan.verbose });
+  installLastResort(consoleLog, { name: 'derpdesk relay' });
   if (plan.workers > 1 && cluster.isPrimary) {
-    noteAcceptedFlags(plan, log);
+    noteAcceptedFlags(plan, consoleLog);
     // Made here once, or every worker would race to create the same files.
     if (plan.selfSigned && !(await makeSelfSigned(plan.selfSigned))) return 2;
-    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log, stun: primaryStun(plan, log) });
+    const stun = primaryStun(plan, consoleLog);
+    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun });
   }
   // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
-  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
+  let onHangup = () => consoleLog.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
   process.on('SIGHUP', () => onHangup());
-  const worker = cluster.isWorker ? await RelayWorker.join(log) : null;
+  const worker = cluster.isWorker ? await RelayWorker.join(consoleLog) : null;
+  const log = worker?.log ?? consoleLog;
   if (!worker) noteAcceptedFlags(plan, log);
   const parts: RelayParts = {
     log,

@@ -63,6 +63,10 @@ describe('derpdesk relay -workers 2', () => {
     for (let i = 0; i < 6; i++) placed.push(await relay.connectTracked());
     open.push(...placed.map((p) => p.client));
     expect(new Set(placed.map((p) => p.worker))).toEqual(new Set([0, 1]));
+    // One relay key on both; each worker's lines say which worker wrote them.
+    const keys = [...relay.output().matchAll(/\[worker ([12])\] derp: relay (nodekey:\w+) listening/g)];
+    expect(keys.map((m) => m[1]).sort()).toEqual(['1', '2']);
+    expect(new Set(keys.map((m) => m[2])).size).toBe(1);
     const a = placed.find((p) => p.worker === 0)!.client;
     const b = placed.find((p) => p.worker === 1)!.client;
     const boxA = inbox(a);

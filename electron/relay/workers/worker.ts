@@ -43,9 +43,21 @@ export class RelayWorker {
 
   private constructor(
     readonly config: WorkerConfig,
-    private readonly log: Logger,
+    /** This worker's logger: the relay's, each line tagged with the worker's number. */
+    readonly log: Logger,
   ) {
     process.on('message', this.onMessage);
+  }
+
+  /** Lines from this worker name it, so the interleaved output of N workers can be told apart. */
+  static tagged(log: Logger, index: number): Logger {
+    const tag = `[worker ${index + 1}] `;
+    return {
+      info: (m) => log.info(tag + m),
+      warn: (m) => log.warn(tag + m),
+      debug: (m) => log.debug(tag + m),
+      debugEnabled: log.debugEnabled,
+    };
   }
 
   /** Asks the primary for this worker's index and the shared secrets. */
@@ -59,7 +71,7 @@ export class RelayWorker {
         if (!isMessage<ToWorker>(m) || m.t !== 'config') return;
         clearTimeout(timer);
         process.off('message', onMessage);
-        resolve(new RelayWorker(m.config, log));
+        resolve(new RelayWorker(m.config, RelayWorker.tagged(log, m.config.index)));
       };
       process.on('message', onMessage);
       post({ t: 'hello' });
