@@ -113,6 +113,7 @@ describe('derpdesk relay -workers 2', () => {
   });
 
   it('sums every worker in /debug/varz and adds the primary STUN counters once', async () => {
+    expect(relay.output().match(/STUN listening on/g)).toHaveLength(1);
     const stunPort = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]);
     await stunProbe({ host: '127.0.0.1', port: stunPort });
     const stillOpen = open.filter((c) => !c.isClosed).length;
