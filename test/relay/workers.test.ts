@@ -223,6 +223,27 @@ async function admittedTls(url: string, certName: string, keyPair: NodeKeyPair):
   }
 }
 
+describe('-workers 2 and -accept-connection-burst', () => {
+  it('splits the burst over the workers, so together they accept what the flag says', async () => {
+    const limited = await startWorkersRelay(2, ['-accept-connection-limit', '0.01', '-accept-connection-burst', '2']);
+    try {
+      const results = [];
+      for (let i = 0; i < 6; i++) {
+        const c = await DerpClient.connect({ url: limited.url, timeoutMs: 2000 }).catch(() => null);
+        results.push(c !== null);
+        c?.close();
+      }
+      expect(results.filter(Boolean)).toHaveLength(2);
+      // Read on the workers' own ports: the public one takes no more connections.
+      const parts = [await limited.workerVarz(0), await limited.workerVarz(1)];
+      expect(parts.map((v) => v.get('derpdesk_accepts_rate_limited')!).reduce((a, b) => a + b)).toBe(4);
+      expect(parts.map((v) => v.get('derpdesk_accepts_rate_limited'))).not.toContain(0);
+    } finally {
+      expect(await limited.stop()).toBe(0);
+    }
+  }, 40_000);
+});
+
 describe('summing varz texts', () => {
   it('adds samples by name and labels, keeps TYPE lines once, and takes shared gauges once', () => {
     const w = (n: number, q: number) =>
