@@ -3,7 +3,7 @@
  * generators forked from bench/worker.ts, each told its task and started together on "go".
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -33,6 +33,9 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
+/** DERPDESK_BENCH_WORKERS=N runs the relay as `derpdesk relay -workers N`; its CPU and RSS are then the sum of all. */
+export const RELAY_WORKERS = Number(process.env.DERPDESK_BENCH_WORKERS ?? 1);
+
 /** Reads a process's CPU time (utime + stime) and resident memory from /proc. */
 export function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   // Fields 14 and 15 of /proc/pid/stat, counted after the parenthesised command name.
@@ -47,6 +50,8 @@ export interface RelayOptions {
   args?: string[];
   /** Another build's `dist/cli.mjs` instead of RELAY_CLI, to measure two builds side by side in one run. */
   cli?: string;
+  /** `-workers`: relay processes (default DERPDESK_BENCH_WORKERS, else 1). */
+  workers?: number;
 }
 
 /** The self-signed certificate every TLS benchmark serves, made once in the data directory. */
@@ -64,14 +69,31 @@ function relayUrl(port: number, tls: boolean): string {
   return tls ? `https://${BENCH_TLS_NAME}:${port}/derp` : `http://127.0.0.1:${port}/derp`;
 }
 
+/**
+ * The process and its children (a -workers primary's workers), summed. A worker that exits takes its CPU time
+ * with it; benchmarks run with no worker exits.
+ */
+function treeStats(pid: number): { cpuSeconds: number; rssKiB: number } {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+  const all = [procStats(pid)];
+  for (const child of children) {
+    // A worker may exit between the listing and the read.
+    if (existsSync(`/proc/${child}/stat`)) all.push(procStats(Number(child)));
+  }
+  return {
+    cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0),
+    rssKiB: all.reduce((n, s) => n + s.rssKiB, 0),
+  };
+}
+
 function processHandle(name: string, child: ChildProcess, url: string, output: () => string): RelayProcess {
   return {
     name,
     child,
     url,
     output,
-    rssKiB: () => procStats(child.pid!).rssKiB,
-    cpuSeconds: () => procStats(child.pid!).cpuSeconds,
+    rssKiB: () => treeStats(child.pid!).rssKiB,
+    cpuSeconds: () => treeStats(child.pid!).cpuSeconds,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -86,21 +108,21 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
   const tlsArgs = opts.tls
     ? ['-certmode', 'manual', '-certdir', opts.tls.certdir, '-hostname', BENCH_TLS_NAME, '-http-port', '-1']
     : [];
-  const child = spawn(
-    process.execPath,
-    [...PROFILE, opts.cli ?? RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...args],
-    {
-      env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const workers = opts.workers ?? RELAY_WORKERS;
+  const workerArgs = workers > 1 ? ['-workers', String(workers)] : [];
+  const cli = [opts.cli ?? RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...workerArgs, ...args];
+  const child = spawn(process.execPath, [...PROFILE, ...cli], {
+    env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
     const onData = (d: Buffer) => {
       out += d;
       const m = /listening on https?:\/\/[^\s,]+:(\d+)\/derp/.exec(out);
-      if (m && (!args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out))) {
+      const stunUp = !args.some((a) => a.startsWith('-stun-listen')) || /STUN listening/.test(out);
+      if (m && stunUp && (workers === 1 || / workers ready /.test(out))) {
         clearTimeout(t);
         resolve(Number(m[1]));
       }

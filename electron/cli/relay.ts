@@ -2,6 +2,7 @@
  * `derpdesk relay`: a drop-in for derper's command line. Flag names and defaults follow cmd/derper, including
  * its rule that TLS is served on port 443 or with -certmode manual (and here with any -certmode given explicitly).
  */
+import cluster from 'node:cluster';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, watchFile } from 'node:fs';
@@ -13,7 +14,9 @@ import { loadRateConfig } from '../relay/rate-config.js';
 import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { installLastResort } from '../util/last-resort.js';
 import { createConsoleLogger, type Logger } from '../util/log.js';
-import { RelayService, RelayStartError, type TlsFiles } from '../relay/service.js';
+import { RelayService, RelayStartError, type RelayServiceConfig, type TlsFiles } from '../relay/service.js';
+import { runPrimary, type PrimaryStun } from '../relay/workers/primary.js';
+import { RelayWorker } from '../relay/workers/worker.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { DEFAULT_STUN_RATE_LIMIT, type StunRateLimit } from '../stun/source-limit.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
@@ -240,6 +243,13 @@ export const RELAY_FLAGS: FlagSpec[] = [
     help: 'TCP write timeout; 0 results in no timeout being set on writes',
   },
   {
+    name: 'workers',
+    type: 'int',
+    default: 1,
+    arg: 'n',
+    help: `relay processes sharing the listen address, to use more than one core (docs/performance.md); they relay to each other over loopback, STUN runs once; not with -mesh-with or -certmode letsencrypt yet`,
+  },
+  {
     name: 'verbose',
     type: 'bool',
     default: false,
@@ -310,6 +320,8 @@ export interface RelayPlan {
   userTimeoutIgnored: string | null;
   /** Set by -print-systemd-unit: print this unit instead of running. */
   unit: UnitSpec | null;
+  /** -workers: 1 is the single process; more makes this process the primary of that many relay processes. */
+  workers: number;
 }
 
 function durationFlag(v: Record<string, unknown>, name: string): number {
@@ -412,7 +424,28 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     verbose: Boolean(v.verbose),
     ...planSite(v),
     unit: v['print-systemd-unit'] ? relayUnit(f) : null,
+    workers: planWorkers(v, acme),
   };
+}
+
+/** The most -workers takes: far past any core count a relay box has, so a typo cannot fork thousands of processes. */
+const MAX_WORKERS = 256;
+
+function planWorkers(v: FlagValues, acme: AcmeConfig | null): number {
+  const n = Number(v.workers);
+  if (n < 1 || n > MAX_WORKERS) throw new UsageError(`-workers ${n} is out of range (1 to ${MAX_WORKERS})`);
+  if (n === 1) return n;
+  // A region peer's watch connection would land on one worker and see only that worker's clients, and ACME
+  // would run one order per worker against one certificate cache.
+  if (v['mesh-with'] || v['mesh-psk-file'])
+    throw new UsageError(
+      '-workers above 1 cannot be combined with -mesh-with or -mesh-psk-file yet; run one process per mesh node',
+    );
+  if (acme)
+    throw new UsageError(
+      '-workers above 1 cannot be combined with -certmode letsencrypt yet; use -certmode manual with the certificate files',
+    );
+  return n;
 }
 
 /** -certmode letsencrypt: the host name must be given, and be a DNS name a CA can issue for. */
@@ -541,6 +574,7 @@ interface RelayParts {
 async function startService(
   plan: RelayPlan,
   parts: RelayParts,
+  workerOptions: Partial<RelayServiceConfig> = {},
 ): Promise<{ service: RelayService; createdCert: boolean }> {
   const { log, stun, allowList, bootstrapDns } = parts;
   const meshKey = plan.meshPskFile ? await readMeshKeyFile(plan.meshPskFile) : undefined;
@@ -573,17 +607,17 @@ async function startService(
     bootstrapDns,
     timing: { writeTimeoutMs: plan.writeTimeoutMs },
     extraVarz: () => (stun ? stunVarz(stun.stats) : []),
+    ...workerOptions,
   });
   return { service, createdCert };
 }
 
-/** Starts STUN on the plan's sockets; false (and the relay stopped) when it cannot. */
-async function startStun(stun: StunServer, plan: RelayPlan, service: RelayService, log: Logger): Promise<boolean> {
+/** Starts STUN on the plan's sockets; false (the reason printed) when it cannot. */
+async function startStun(stun: StunServer, plan: RelayPlan, log: Logger): Promise<boolean> {
   try {
     await stun.start(plan.stun);
   } catch (err) {
     process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
-    await service.stop(null);
     return false;
   }
   for (const why of stun.skipped) log.info(`derpdesk relay: ${why}; STUN continues without it`);
@@ -594,6 +628,33 @@ async function startStun(stun: StunServer, plan: RelayPlan, service: RelayServic
       .join(', ')}`,
   );
   return true;
+}
+
+async function makeSelfSigned(where: NonNullable<RelayPlan['selfSigned']>): Promise<boolean> {
+  try {
+    await loadOrCreateSelfSigned(where.certdir, where.hostname);
+    return true;
+  } catch (err) {
+    process.stderr.write(
+      `derpdesk relay: cannot create a self-signed certificate in ${where.certdir}: ${errorMessage(err)}\n`,
+    );
+    return false;
+  }
+}
+
+/** STUN in a -workers primary: once for the whole relay, since N sockets cannot share one UDP port usefully. */
+function primaryStun(plan: RelayPlan, log: Logger): PrimaryStun | null {
+  if (plan.stun.length === 0) return null;
+  const stun = new StunServer({ rateLimit: plan.stunRateLimit });
+  if (log.debugEnabled) summarizeStunDrops(stun, log);
+  return { start: () => startStun(stun, plan, log), varz: () => stunVarz(stun.stats), stop: () => stun.stop() };
+}
+
+/** A worker's share of the accept-rate limit, so that N workers together accept what the flags say. */
+function workerPlan(plan: RelayPlan, worker: RelayWorker): RelayPlan {
+  const n = worker.config.count;
+  const { perSecond, burst } = plan.acceptLimit;
+  return { ...plan, acceptLimit: { perSecond: perSecond / n, burst: Math.max(1, Math.ceil(burst / n)) } };
 }
 
 /** Prints the certificate in use and the DERP map node clients need (with CertName for a self-signed one). */
@@ -625,38 +686,58 @@ async function announceCertificate(plan: RelayPlan, service: RelayService, creat
 export async function runRelay(argv: string[]): Promise<number> {
   const plan = planOrExit(argv);
   if (typeof plan === 'number') return plan;
-  const log = createConsoleLogger({ verbose: plan.verbose });
-  installLastResort(log, { name: 'derpdesk relay' });
-  noteAcceptedFlags(plan, log);
+  const consoleLog = createConsoleLogger({ verbose: plan.verbose });
+  installLastResort(consoleLog, { name: 'derpdesk relay' });
+  if (plan.workers > 1 && cluster.isPrimary) {
+    noteAcceptedFlags(plan, consoleLog);
+    // Made here once, or every worker would race to create the same files.
+    if (plan.selfSigned && !(await makeSelfSigned(plan.selfSigned))) return 2;
+    const stun = primaryStun(plan, consoleLog);
+    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun });
+  }
   // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
-  let onHangup = () => log.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
+  let onHangup = () => consoleLog.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
   process.on('SIGHUP', () => onHangup());
+  const worker = cluster.isWorker ? await RelayWorker.join(consoleLog) : null;
+  const log = worker?.log ?? consoleLog;
+  if (!worker) noteAcceptedFlags(plan, log);
   const parts: RelayParts = {
     log,
-    stun: plan.stun.length > 0 ? new StunServer({ rateLimit: plan.stunRateLimit }) : null,
+    stun: plan.stun.length > 0 && !worker ? new StunServer({ rateLimit: plan.stunRateLimit }) : null,
     allowList: plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined,
     bootstrapDns: new BootstrapDns({ ...plan.bootstrapNames, logger: log }),
   };
   const { stun, allowList, bootstrapDns } = parts;
   let started: Awaited<ReturnType<typeof startService>>;
   try {
-    started = await startService(plan, parts);
+    started = await startService(worker ? workerPlan(plan, worker) : plan, parts, worker?.serviceOptions());
+    await worker?.attach(started.service);
   } catch (err) {
-    process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
-    return err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
+    const code = err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
+    if (worker) await worker.failed(errorMessage(err), code);
+    else process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
+    return code;
   }
   const { service, createdCert } = started;
-  if (stun && !(await startStun(stun, plan, service, log))) return 1;
-  await announceCertificate(plan, service, createdCert, log);
+  if (stun && !(await startStun(stun, plan, log))) {
+    await service.stop(null);
+    return 1;
+  }
+  if (!worker || worker.config.announce) await announceCertificate(plan, service, createdCert, log);
   bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);
   if (stun && log.debugEnabled) summarizeStunDrops(stun, log);
   if (service.keyFileCreated) log.info(`derpdesk relay: created server key file ${plan.keyFile}`);
   onHangup = reloadOnHangup({ service, allowList, rateConfigFile: plan.rateConfigFile }, log);
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A worker hears Ctrl-C from the terminal and the primary's SIGTERM: one stop is enough.
+      if (stopping) return;
+      stopping = true;
       log.info(`derpdesk relay: ${signal}, telling clients to reconnect and shutting down`);
       bootstrapDns.stop();
+      worker?.stop();
       Promise.all([service.stop(), stun?.stop()]).then(
         () => resolve(0),
         () => resolve(1),

@@ -20,6 +20,7 @@ import type { DerpServer } from './server.js';
 import { renderDebugIndex, renderHomePage, type HomePage } from './site-pages.js';
 import { requestPath } from './request-target.js';
 import { SocketTransport, WebSocketTransport, normalizeIp } from './transport.js';
+import { errorMessage } from '../../shared/errors.js';
 
 export const CHALLENGE_HEADER = 'x-tailscale-challenge';
 export const RESPONSE_HEADER = 'X-Tailscale-Response';
@@ -28,8 +29,8 @@ const CHALLENGE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export interface DerpHttpOptions {
   server: DerpServer;
-  /** Prometheus text for /debug/varz. */
-  varz: () => string;
+  /** Prometheus text for /debug/varz (a -workers worker collects it from every worker, hence the promise). */
+  varz: () => string | Promise<string>;
   /** Called once a socket's DERP handshake is done (the client is active); see HandshakeGuard. */
   onHandshakeDone?: (socket: Socket) => void;
   /** derper's -derp=false: /derp answers 404 while probes, STUN and bootstrap DNS keep serving. */
@@ -68,6 +69,15 @@ function plain(res: ServerResponse, status: number, body: string, headers: Recor
     ...headers,
   });
   res.end(body);
+}
+
+function serveVarz(res: ServerResponse, varz: DerpHttpOptions['varz']): void {
+  Promise.resolve()
+    .then(varz)
+    .then(
+      (text) => plain(res, 200, text, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
+      (err: unknown) => plain(res, 503, `varz unavailable: ${errorMessage(err)}\n`),
+    );
 }
 
 /** The 204 answer Tailscale's captive-portal detection expects, echoing a well-formed challenge. */
@@ -151,7 +161,7 @@ export function createDerpHttp(opts: DerpHttpOptions): DerpHttpHandlers {
           plain(res, 403, 'debug access denied\n');
           return;
         }
-        plain(res, 200, opts.varz(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        serveVarz(res, opts.varz);
         return;
       default:
         plain(res, 404, '404 page not found\n');

@@ -72,6 +72,7 @@ export class MeshLink implements PacketForwarder {
   /** Armed when the link's buffer first fills up; a link still full when it fires is cut and redialled. */
   private writeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private corked = false;
 
   constructor(
     private readonly server: DerpServer,
@@ -125,7 +126,19 @@ export class MeshLink implements PacketForwarder {
       return;
     }
     this.forwardedOut++;
+    this.corkUntilNextTurn(client);
     client.writeRaw(encodeFrame(FrameType.ForwardPacket, srcKey, dstKey, buf.subarray(pktStart, end)));
+  }
+
+  /** The packets forwarded in one event-loop turn leave in one write, not one syscall each. */
+  private corkUntilNextTurn(client: DerpClient): void {
+    if (this.corked) return;
+    this.corked = true;
+    client.cork();
+    setImmediate(() => {
+      this.corked = false;
+      client.uncork();
+    });
   }
 
   /** The mesh form of the client write timeout: a peer that reads nothing for this long is cut off. */

@@ -15,7 +15,7 @@ import { TokenBucket } from '../util/token-bucket.js';
 import type { RateConfig } from './rate-config.js';
 import { DEFAULT_MAX_HANDSHAKES_PER_IP, HandshakeGuard, handshakeGuardVarz } from './handshake-guard.js';
 import { createDerpHttp, serveNoContent } from './http.js';
-import { loadOrCreateServerKey } from './keyfile.js';
+import { loadOrCreateServerKey, type LoadedServerKey } from './keyfile.js';
 import { MeshLink, meshPeerUrl } from './mesh.js';
 import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNotice } from './server.js';
 import { renderDerpVarz } from './varz.js';
@@ -25,6 +25,7 @@ import { AcmeCertManager, AcmeConfigError, type AcmeConfig, type CertificateStat
 import { serveHttpChallenge } from './acme/http-challenge.js';
 import { acmeTlsRouter } from './acme/tls-router.js';
 import { errorDetail, errorMessage } from '../../shared/errors.js';
+import type { RelayStats } from '../../shared/relay.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -73,6 +74,14 @@ export interface RelayServiceConfig {
   tcpKeepAliveMs?: number;
   /** The name clients reach the relay by, for the /debug/ page. */
   hostname?: string;
+  /** The server key, already loaded (a -workers primary passes it over IPC); `keyFile` is then not read. */
+  serverKey?: LoadedServerKey;
+  /** What the relay reports of itself in /debug/varz and /debug/: a worker leaves out its links to the others. */
+  statsView?: (s: RelayStats) => RelayStats;
+  /** Answers /debug/varz in place of this relay's own text: a worker answers with the sum over all workers. */
+  varz?: () => Promise<string>;
+  /** More lines for the /debug/ index (a worker says which one answered). */
+  debugFacts?: Array<[string, string]>;
 }
 
 /** derper's -tcp-keepalive-time default: long, because DERP sends its own keepalives far more often. */
@@ -266,13 +275,15 @@ export class RelayService {
     readonly acme: AcmeCertManager | null,
     /** The certificate and key files the relay serves TLS from; null for plain HTTP and ACME. */
     readonly tlsFiles: TlsFiles | null,
+    /** This relay's own /debug/varz text (STUN and the other extras included). */
+    readonly localVarz: () => string,
   ) {}
 
   static async start(cfg: RelayServiceConfig): Promise<RelayService> {
     const log = cfg.logger ?? consoleLogger;
     const listenAt = parseHostPort(cfg.addr, 'listen address');
     const meshPeers = planMesh(cfg);
-    const key = await loadOrCreateServerKey(cfg.keyFile);
+    const key = cfg.serverKey ?? (await loadOrCreateServerKey(cfg.keyFile));
     if (key.looseMode !== undefined) {
       log.warn(
         `key file ${cfg.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`,
@@ -296,8 +307,9 @@ export class RelayService {
         `derp: ${who}: handshake: not done within ${derp.handshakeTimeoutMs / 1000} s of connecting; closing this connection`,
       );
     const guard = new HandshakeGuard(derp.handshakeTimeoutMs, maxPerIp, onTimeout);
-    const varz = () =>
-      renderDerpVarz(derp.stats(), [
+    const view = cfg.statsView ?? ((s: RelayStats) => s);
+    const localVarz = () =>
+      renderDerpVarz(view(derp.stats()), [
         ...handshakeGuardVarz(guard.counters),
         ...(cfg.bootstrapDns?.varz() ?? []),
         ...(cfg.extraVarz?.() ?? []),
@@ -305,7 +317,7 @@ export class RelayService {
     const startedAt = Date.now();
     const handlers = createDerpHttp({
       server: derp,
-      varz,
+      varz: cfg.varz ?? localVarz,
       onHandshakeDone: guard.done,
       derpEnabled: cfg.derpEnabled,
       home: cfg.home,
@@ -314,8 +326,9 @@ export class RelayService {
         ['TLS hostname', cfg.hostname ?? ''],
         ['Mesh key', cfg.meshKey ? 'configured' : 'none'],
         ['DERP', cfg.derpEnabled === false ? 'disabled (-derp=false)' : 'enabled'],
-        ['Clients', String(derp.stats().gauges.currentConnections)],
+        ['Clients', String(view(derp.stats()).gauges.currentConnections)],
         ['Uptime', `${Math.round((Date.now() - startedAt) / 1000)} s`],
+        ...(cfg.debugFacts ?? []),
       ],
     });
 
@@ -360,7 +373,7 @@ export class RelayService {
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
     if (acme) startAcme(acme, main as https.Server);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
-    return new RelayService(derp, endpoints, key.created, servers, mesh, acme, cfg.tls);
+    return new RelayService(derp, endpoints, key.created, servers, mesh, acme, cfg.tls, localVarz);
   }
 
   /** The ACME certificate's state (issuer, names, expiry, last error, next attempt); null without ACME. */
