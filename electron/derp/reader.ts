@@ -1,8 +1,7 @@
 /**
  * Incremental DERP frame parser. Frames that lie inside one socket chunk are handed out in place (no copy);
- * only a frame that spans chunks is assembled in a buffer of its own. The reader never writes to bytes it has
- * handed out (an assembled frame's buffer is dropped, not reused), so they stay as they were for as long as the
- * chunk's owner keeps them: the relay reads a packet's bytes at the end of the event-loop turn (relay/turn-batch.ts).
+ * only a frame that spans chunks is assembled in a scratch buffer. The bytes passed to `onFrame` are valid
+ * only during the call.
  */
 import { FRAME_HEADER_LEN } from './frames.js';
 

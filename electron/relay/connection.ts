@@ -9,6 +9,7 @@
 import { BoxError, openWithShared, sealWithShared, type BoxPrivateKey } from '../derp/box.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import {
+  FRAME_HEADER_LEN,
   FrameType,
   KEY_LEN,
   MAX_CLIENT_INFO_LEN,
@@ -19,7 +20,6 @@ import {
   PeerGoneReason,
   PeerPresentFlags,
   encodeFrame,
-  encodePacketFrame,
   encodePeerGone,
 } from '../derp/frames.js';
 import { decodeClientInfo, encodeServerInfo, type ClientInfo } from '../derp/info.js';
@@ -31,7 +31,6 @@ import type { TokenBucket } from '../util/token-bucket.js';
 import { PacketRing } from './packet-ring.js';
 import { MIN_RATE_BURST } from './rate-config.js';
 import type { Transport } from './transport.js';
-import { RECV_FRAME_OVERHEAD, TurnBatch } from './turn-batch.js';
 import { errorMessage } from '../../shared/errors.js';
 
 /**
@@ -104,6 +103,9 @@ const MAX_PENDING_PONGS = 8;
 /** derper: at most 3 "not here" PeerGone replies, refilled one per second. */
 const PEER_GONE_BURST = 3;
 const PEER_GONE_REFILL_MS = 1000;
+/** What a RecvPacket frame adds to its packet: the frame header and the source key. */
+export const RECV_FRAME_OVERHEAD = FRAME_HEADER_LEN + KEY_LEN;
+
 export type ConnState = 'handshake' | 'verifying' | 'active' | 'closed';
 
 /** Reused by every flush: flushes never overlap, and it is cleared after each write. */
@@ -167,8 +169,9 @@ export class ClientConnection {
   sawSrc: Set<string> | null = null;
   private lastSrc: ClientConnection | null = null;
   private control: Buffer[] | null = null;
-  /** Packets accepted this turn, written (in order, before the rings) at the next flush; made on first use. */
-  private out: TurnBatch | null = null;
+  /** Packet frames accepted this turn, written (in order, before the rings) at the next flush. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
   private pendingPongs = 0;
   private packetsOutCount = 0;
   private bytesOutCount = 0;
@@ -228,7 +231,7 @@ export class ClientConnection {
 
   /** Frames waiting to be written: control frames, this turn's batch, and both rings. */
   get queuedFrames(): number {
-    return (this.control?.length ?? 0) + (this.out?.count ?? 0) + this.disco.length + this.packets.length;
+    return (this.control?.length ?? 0) + this.out.length + this.disco.length + this.packets.length;
   }
 
   presentFlags(): number {
@@ -447,19 +450,10 @@ export class ClientConnection {
   }
 
   /**
-   * Queues the packet `buf[start, end)` from `srcKey` for this client and remembers the sender, so that this client is
-   * told (PeerGone) when the sender leaves. `src` is the local sender connection, or null for packets forwarded by a
-   * mesh peer. The bytes are read at this turn's flush (see TurnBatch), or copied now if they must wait longer.
+   * Queues a RecvPacket frame for this client and remembers the sender, so that this client is told (PeerGone)
+   * when the sender leaves. `src` is the local sender connection, or null for packets forwarded by a mesh peer.
    */
-  enqueuePacket(
-    srcKey: Buffer,
-    buf: Buffer,
-    start: number,
-    end: number,
-    disco: boolean,
-    srcKeyId: string,
-    src: ClientConnection | null,
-  ): void {
+  enqueuePacket(frame: Buffer, disco: boolean, srcKeyId: string, src: ClientConnection | null): void {
     if (src === null || src !== this.lastSrc) {
       this.lastSrc = src;
       const saw = (this.sawSrc ??= new Set());
@@ -470,21 +464,20 @@ export class ClientConnection {
     }
     // While the socket has room and nothing waits in the rings, frames join this turn's batch; only a backed-up
     // receiver's packets go to the rings, where the oldest give way.
-    const out = (this.out ??= new TurnBatch());
     if (
       this.disco.length === 0 &&
       this.packets.length === 0 &&
-      out.frameBytes + RECV_FRAME_OVERHEAD + end - start <= WRITE_HIGH_WATER - this.transport.bufferedBytes
+      this.outBytes + frame.length <= WRITE_HIGH_WATER - this.transport.bufferedBytes
     ) {
-      out.add(srcKey, buf, start, end);
-      if (out.frameBytes >= EARLY_FLUSH_BYTES) {
+      this.out.push(frame);
+      this.outBytes += frame.length;
+      if (this.outBytes >= EARLY_FLUSH_BYTES) {
         // Still on the turn's flush list: keep the flag so that list gets no second entry.
         const queued = this.flushQueued;
         this.flush();
         this.flushQueued = queued;
       }
     } else {
-      const frame = encodePacketFrame(FrameType.RecvPacket, srcKey, buf, start, end);
       const evicted = (disco ? this.disco : this.packets).push(frame);
       if (evicted) {
         this.dropsQueueFullCount++;
@@ -514,7 +507,7 @@ export class ClientConnection {
   hasQueued(): boolean {
     return (
       (this.control !== null && this.control.length > 0) ||
-      (this.out !== null && this.out.count > 0) ||
+      this.out.length > 0 ||
       this.disco.length > 0 ||
       this.packets.length > 0
     );
@@ -546,33 +539,31 @@ export class ClientConnection {
       }
       control.length = 0;
     }
-    let packets = 0;
-    let frameBytes = 0;
+    const firstPacket = n;
     const out = this.out;
-    if (out !== null && out.count > 0) {
-      packets += out.count;
-      frameBytes += out.frameBytes;
-      const f = out.take();
-      batch[n++] = f;
-      room -= f.length;
+    if (out.length > 0) {
+      for (const f of out) {
+        batch[n++] = f;
+        room -= f.length;
+      }
+      this.out = [];
+      this.outBytes = 0;
     }
     // Then disco: those small frames set up direct paths and must not wait behind bulk data.
     while (room > 0 && this.disco.length > 0) {
       const f = this.disco.shift()!;
       batch[n++] = f;
       room -= f.length;
-      packets++;
-      frameBytes += f.length;
     }
     while (room > 0 && this.packets.length > 0) {
       const f = this.packets.shift()!;
       batch[n++] = f;
       room -= f.length;
-      packets++;
-      frameBytes += f.length;
     }
     if (n === 0) return;
-    const bytes = frameBytes - packets * RECV_FRAME_OVERHEAD;
+    const packets = n - firstPacket;
+    let bytes = -packets * RECV_FRAME_OVERHEAD;
+    for (let i = firstPacket; i < n; i++) bytes += batch[i].length;
     transport.writeBatch(batch, n);
     batch.fill(undefined as unknown as Buffer, 0, n);
     this.packetsOutCount += packets;
@@ -586,8 +577,9 @@ export class ClientConnection {
     this.state = 'closed';
     for (const f of this.disco.clear()) this.noteGone(true, f.length - RECV_FRAME_OVERHEAD);
     for (const f of this.packets.clear()) this.noteGone(false, f.length - RECV_FRAME_OVERHEAD);
-    this.out?.discard((buf, start, end) => this.noteGone(looksLikeDisco(buf, start, end), end - start));
-    this.out = null;
+    for (const f of this.out)
+      this.noteGone(looksLikeDisco(f, RECV_FRAME_OVERHEAD, f.length), f.length - RECV_FRAME_OVERHEAD);
+    this.out = [];
     this.control = null;
     this.lastSrc = null;
     if (this.resumeTimer) clearTimeout(this.resumeTimer);

@@ -6,10 +6,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { BoxPrivateKey } from '../derp/box.js';
 import { looksLikeDisco } from '../derp/disco.js';
 import {
+  FrameType,
   KEY_LEN,
   KEEP_ALIVE_FRAME,
   KEEP_ALIVE_MS,
   PeerGoneReason,
+  encodePacketFrame,
   encodePeerGone,
   encodePeerPresent,
   encodeRestarting,
@@ -333,7 +335,7 @@ export class DerpServer implements ConnectionHost {
     const set = this.clients.get(dstKeyId);
     const dst = set?.active;
     if (dst) {
-      dst.enqueuePacket(from.key, buf, pktStart, end, disco, from.keyId, from);
+      dst.enqueuePacket(encodePacketFrame(FrameType.RecvPacket, from.key, buf, pktStart, end), disco, from.keyId, from);
       return;
     }
     if (!set) {
@@ -364,7 +366,12 @@ export class DerpServer implements ConnectionHost {
     const set = this.clients.get(buf.toString('latin1', dstStart, pktStart));
     const dst = set?.active;
     if (dst) {
-      dst.enqueuePacket(srcKey, buf, pktStart, end, disco, srcKey.toString('latin1'), null);
+      dst.enqueuePacket(
+        encodePacketFrame(FrameType.RecvPacket, srcKey, buf, pktStart, end),
+        disco,
+        srcKey.toString('latin1'),
+        null,
+      );
       return;
     }
     from.dropsUnknownDest++;
