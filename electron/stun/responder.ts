@@ -1,8 +1,8 @@
 /**
  * Binding Success Responses for the server's hot path. Everything after the mapped address (SOFTWARE, the
  * FINGERPRINT header) is laid out once per address family; per answer there is one small allocation, a copy of
- * the template and of the request's transaction id, the address written from dgram's text straight into its
- * XOR-ed bytes, and one CRC.
+ * the template and of the request's transaction id, the address written from dgram's text straight into the
+ * answer and XOR-ed there, and one CRC.
  */
 import {
   ATTR_FINGERPRINT,
@@ -16,12 +16,12 @@ import {
   MAGIC_COOKIE,
   fingerprintOf,
 } from './message.js';
+import { writeIPv4 } from '../util/ip.js';
 
 /** Where the mapped address's attribute starts, and its value's port and address bytes. */
 const ADDR_ATTR = HEADER_LEN;
 const PORT_AT = ADDR_ATTR + 6;
 const IP_AT = ADDR_ATTR + 8;
-const DOT = 46;
 const COLON = 58;
 const MAPPED_PREFIX = '::ffff:';
 
@@ -53,32 +53,6 @@ function template(ipLen: number, software: Buffer): Buffer {
   return t;
 }
 
-/**
- * Writes dotted-quad text `ip` (from `start`) into `b` at IP_AT, each byte XOR-ed with `key` at `keyAt + i` (or
- * not, when `key` is null); false when the text is not a dotted quad.
- */
-function writeIPv4(b: Buffer, ip: string, start: number, key: Buffer | null): boolean {
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i <= ip.length; i++) {
-    const c = i < ip.length ? ip.charCodeAt(i) : DOT;
-    if (c === DOT) {
-      if (digits === 0 || value > 255 || part > 3) return false;
-      b[IP_AT + part] = key === null ? value : value ^ key[4 + part];
-      part++;
-      value = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      value = value * 10 + (c - 48);
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
-}
-
 /** Hex digit value, or -1. */
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -91,11 +65,11 @@ function hexValue(c: number): number {
 const groups = new Uint16Array(8);
 
 /**
- * Writes IPv6 text `ip` (with at most one "::", and a %zone ignored) into `b` at IP_AT, XOR-ed as writeIPv4 does;
- * false when it is not IPv6 text. dgram reports this text for every IPv6 source, so it is parsed in place rather
+ * Writes IPv6 text `ip` (with at most one "::", and a %zone ignored) into `b` at IP_AT; false when it is not IPv6
+ * text. dgram reports this text for every IPv6 source, so it is parsed in place rather
  * than split into strings.
  */
-function writeIPv6(b: Buffer, ip: string, key: Buffer | null): boolean {
+function writeIPv6(b: Buffer, ip: string): boolean {
   const zone = ip.indexOf('%');
   const end = zone < 0 ? ip.length : zone;
   let count = 0;
@@ -127,9 +101,8 @@ function writeIPv6(b: Buffer, ip: string, key: Buffer | null): boolean {
   const zeros = gap < 0 ? 0 : 8 - count;
   for (let g = 0; g < 8; g++) {
     const v = gap < 0 || g < gap ? groups[g] : g < gap + zeros ? 0 : groups[g - zeros];
-    const at = IP_AT + 2 * g;
-    b[at] = key === null ? v >> 8 : (v >> 8) ^ key[at - IP_AT + 4];
-    b[at + 1] = key === null ? v & 0xff : (v & 0xff) ^ key[at - IP_AT + 5];
+    b[IP_AT + 2 * g] = v >> 8;
+    b[IP_AT + 2 * g + 1] = v & 0xff;
   }
   return true;
 }
@@ -158,11 +131,12 @@ export class BindingResponder {
     const xor = req.readUInt32BE(4) === MAGIC_COOKIE;
     b.writeUInt16BE(xor ? ATTR_XOR_MAPPED_ADDRESS : ATTR_MAPPED_ADDRESS, ADDR_ATTR);
     b.writeUInt16BE(xor ? port ^ (MAGIC_COOKIE >>> 16) : port, PORT_AT);
-    const key = xor ? req : null;
     const written = v4
-      ? writeIPv4(b, ip, ip.charCodeAt(0) === COLON ? MAPPED_PREFIX.length : 0, key)
-      : writeIPv6(b, ip, key);
+      ? writeIPv4(ip, ip.charCodeAt(0) === COLON ? MAPPED_PREFIX.length : 0, b, IP_AT)
+      : writeIPv6(b, ip);
     if (!written) return null;
+    // XOR-MAPPED-ADDRESS: the address XOR-ed with the magic cookie and transaction id, which start at req[4].
+    if (xor) for (let i = 0, n = v4 ? 4 : 16; i < n; i++) b[IP_AT + i] ^= req[4 + i];
     const fp = b.length - 8;
     b.writeUInt32BE(fingerprintOf(b, fp), fp + 4);
     return b;

@@ -5,24 +5,29 @@ const DOT = 46;
 /** Dotted quad to 4 bytes without splitting strings (it runs once per STUN request). */
 export function parseIPv4(s: string): Buffer | null {
   const out = Buffer.allocUnsafe(4);
+  return writeIPv4(s, 0, out, 0) ? out : null;
+}
+
+/** Writes the dotted quad in `s` (from `start`) as 4 bytes at `out[at]`; false (bytes undefined) when it is not one. */
+export function writeIPv4(s: string, start: number, out: Uint8Array, at: number): boolean {
   let part = 0;
   let value = 0;
   let digits = 0;
-  for (let i = 0; i <= s.length; i++) {
+  for (let i = start; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : DOT;
     if (c === DOT) {
-      if (digits === 0 || value > 255 || part > 3) return null;
-      out[part++] = value;
+      if (digits === 0 || value > 255 || part > 3) return false;
+      out[at + part++] = value;
       value = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
       value = value * 10 + (c - 48);
       digits++;
     } else {
-      return null;
+      return false;
     }
   }
-  return part === 4 ? out : null;
+  return part === 4;
 }
 
 /** IPv6 text (with "::" and an optional zone) to 16 bytes. */
