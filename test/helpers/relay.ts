@@ -199,9 +199,12 @@ export async function eventually(f: () => boolean | Promise<boolean>, ms = 3000,
   );
 }
 
-/** Whether the relay lets a client with this key in: it connects and gets a pong (refused clients are cut). */
-export async function admitted(url: string, keyPair = generateKeyPair()): Promise<boolean> {
-  const c = await DerpClient.connect({ url, keyPair }).catch(() => null);
+/**
+ * Whether the relay lets a client with this key in: it connects and gets a pong (refused clients are cut). A TLS
+ * relay with a self-signed certificate takes its `certName` pin.
+ */
+export async function admitted(url: string, keyPair = generateKeyPair(), certName?: string): Promise<boolean> {
+  const c = await DerpClient.connect({ url, keyPair, certName }).catch(() => null);
   if (!c) return false;
   try {
     await c.ping(2000);

@@ -13,7 +13,7 @@ import { planRelay } from '../../electron/cli/relay.js';
 import { stunProbe } from '../../electron/stun/client.js';
 import { sumVarz } from '../../electron/relay/workers/varz-aggregate.js';
 import { runCli } from '../helpers/cli.js';
-import { eventually } from '../helpers/relay.js';
+import { admitted, eventually } from '../helpers/relay.js';
 import { READY, startWorkersRelay, type WorkersRelay } from './workers-fixture.js';
 
 let relay: WorkersRelay;
@@ -192,7 +192,7 @@ describe('-workers 2 with TLS and SIGHUP', () => {
         );
       const alices = [await on(0, alice), await on(1, alice)];
       for (const c of alices) expect(await c.ping()).toBeGreaterThan(0);
-      for (let i = 0; i < 4; i++) expect(await admittedTls(tls.url, certName, bob)).toBe(false);
+      for (let i = 0; i < 4; i++) expect(await admitted(tls.url, bob, certName)).toBe(false);
 
       writeFileSync(allow, `${formatNodePublic(alice.publicKey)}\n${formatNodePublic(bob.publicKey)}\n`);
       tls.child.kill('SIGHUP');
@@ -209,19 +209,6 @@ describe('-workers 2 with TLS and SIGHUP', () => {
     }
   }, 60_000);
 });
-
-async function admittedTls(url: string, certName: string, keyPair: NodeKeyPair): Promise<boolean> {
-  const c = await DerpClient.connect({ url, certName, keyPair }).catch(() => null);
-  if (!c) return false;
-  try {
-    await c.ping(2000);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    c.close();
-  }
-}
 
 describe('-workers 2 and -accept-connection-burst', () => {
   it('splits the burst over the workers, so together they accept what the flag says', async () => {
