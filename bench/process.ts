@@ -9,6 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { RELAY_V8_FLAGS } from '../electron/cli/v8-flags.js';
 import { loadOrCreateSelfSigned } from '../electron/relay/selfsigned.js';
 import { BENCH_TLS_NAME, type BenchCert } from './types.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
@@ -110,7 +111,17 @@ export async function startRelayProcess(dataDir: string, opts: RelayOptions = {}
     : [];
   const workers = opts.workers ?? RELAY_WORKERS;
   const workerArgs = workers > 1 ? ['-workers', String(workers)] : [];
-  const cli = [opts.cli ?? RELAY_CLI, 'relay', '-a', '127.0.0.1:0', ...tlsArgs, ...workerArgs, ...args];
+  // With the V8 flags the `derpdesk` command runs the relay with.
+  const cli = [
+    ...RELAY_V8_FLAGS,
+    opts.cli ?? RELAY_CLI,
+    'relay',
+    '-a',
+    '127.0.0.1:0',
+    ...tlsArgs,
+    ...workerArgs,
+    ...args,
+  ];
   const child = spawn(process.execPath, [...PROFILE, ...cli], {
     env: { ...process.env, DERPDESK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

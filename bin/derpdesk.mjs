@@ -1,5 +1,6 @@
-#!/usr/bin/env node
-// Launcher for the bundled CLI; `npm install` builds dist/ through the prepare script.
+#!/usr/bin/env -S node --initial-old-space-size=64
+// Launcher for the bundled CLI; `npm install` builds dist/ through the prepare script. The V8 flag is
+// electron/cli/v8-flags.ts's RELAY_V8_FLAGS (why: see there).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

@@ -46,5 +46,6 @@ if (electron.binary) {
   console.error(
     `derpdesk: no desktop window: ${electron.why}; get it with \`node node_modules/electron/install.js\` on a machine with internet. Starting the same app in your browser instead (derpdesk host):`,
   );
-  run(process.execPath, [path.join(root, 'bin', 'derpdesk.mjs'), 'host', ...args]);
+  // The launcher's shebang flags (electron/cli/v8-flags.ts), which running it through node would drop.
+  run(process.execPath, ['--initial-old-space-size=64', path.join(root, 'bin', 'derpdesk.mjs'), 'host', ...args]);
 }

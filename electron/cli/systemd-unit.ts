@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { FlagSpec, ParsedFlags } from './flags.js';
+import { RELAY_V8_FLAGS } from './v8-flags.js';
 
 /** Where systemd's StateDirectory=derpdesk puts the service's state. */
 export const SERVICE_STATE_DIR = '/var/lib/derpdesk';
@@ -23,7 +24,7 @@ export interface UnitSpec {
 
 /** The executable and script that run the CLI: this Node and the launcher it was started through. */
 export function cliCommand(): string[] {
-  return [process.execPath, path.resolve(process.argv[1] ?? 'derpdesk')];
+  return [process.execPath, ...RELAY_V8_FLAGS, path.resolve(process.argv[1] ?? 'derpdesk')];
 }
 
 /**

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HOST_FLAGS } from '../../electron/cli/host.js';
 import { parseFlags, type FlagSpec } from '../../electron/cli/flags.js';
 import { RELAY_FLAGS } from '../../electron/cli/relay.js';
+import { RELAY_V8_FLAGS } from '../../electron/cli/v8-flags.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { execStartArgv, splitWords, unitValues } from '../helpers/systemd.js';
 
@@ -76,9 +77,9 @@ describe('derpdesk relay --print-systemd-unit', () => {
   it('runs this Node and CLI with the same flags, quoted so systemd reads them back unchanged', async () => {
     const unit = await printUnit(['relay', ...argv]);
     const words = execStartArgv(unit);
-    expect(words.slice(0, 3)).toEqual([process.execPath, BIN, 'relay']);
+    expect(words.slice(0, 4)).toEqual([process.execPath, ...RELAY_V8_FLAGS, BIN, 'relay']);
     const relayPaths = ['c', 'certdir', 'mesh-psk-file', 'allow-keys-file', 'rate-config'];
-    expect(parsedValues(RELAY_FLAGS, words.slice(3), relayPaths)).toEqual(parsedValues(RELAY_FLAGS, argv, relayPaths));
+    expect(parsedValues(RELAY_FLAGS, words.slice(4), relayPaths)).toEqual(parsedValues(RELAY_FLAGS, argv, relayPaths));
   });
 
   it('makes relative file flags absolute', async () => {
@@ -123,9 +124,9 @@ describe('derpdesk host --print-systemd-unit', () => {
     const argv = ['--listen', '127.0.0.1:7080', '--files-root', odd, '--host-name', 'derp.example.com'];
     const unit = await printUnit(['host', ...argv]);
     const words = execStartArgv(unit);
-    expect(words.slice(0, 3)).toEqual([process.execPath, BIN, 'host']);
+    expect(words.slice(0, 4)).toEqual([process.execPath, ...RELAY_V8_FLAGS, BIN, 'host']);
     const hostPaths = ['data-dir', 'files-root', 'tls-cert', 'tls-key', 'token-file'];
-    expect(parsedValues(HOST_FLAGS, words.slice(3), hostPaths)).toEqual(
+    expect(parsedValues(HOST_FLAGS, words.slice(4), hostPaths)).toEqual(
       parsedValues(
         HOST_FLAGS,
         [...argv, '--data-dir', '/var/lib/derpdesk', '--token-file', '/var/lib/derpdesk/host-token'],
