@@ -87,6 +87,15 @@ function treeStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   };
 }
 
+/** Asks a child process to stop (SIGTERM) and resolves once it has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 function processHandle(name: string, child: ChildProcess, url: string, output: () => string): RelayProcess {
   return {
     name,
@@ -95,12 +104,7 @@ function processHandle(name: string, child: ChildProcess, url: string, output: (
     output,
     rssKiB: () => treeStats(child.pid!).rssKiB,
     cpuSeconds: () => treeStats(child.pid!).cpuSeconds,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 

@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { stunProbe } from '../electron/stun/client.js';
-import { procStats, runWorkers, startRelayProcess } from './process.js';
+import { procStats, runWorkers, startRelayProcess, stopChild } from './process.js';
 import { WARMUP_MS, type BenchResult } from './types.js';
 
 /** A STUN server started once and loaded for several rounds. */
@@ -87,12 +87,7 @@ export function nodeEchoCeiling(): StunContender {
         port,
         note: 'Node dgram echo: one Node process, one UDP socket, no parsing, no limit.',
         cpuSeconds: () => procStats(child.pid!).cpuSeconds,
-        stop: () =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
       };
     },
   };
@@ -154,12 +149,7 @@ async function startCoturn(bin: string, dataDir: string): Promise<StunUnderTest>
     port,
     note: `coturn: ${version}, ${threads} relay threads (its default, one per CPU), no per-source limit.`,
     cpuSeconds: () => procStats(child.pid!).cpuSeconds,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 
