@@ -118,7 +118,8 @@ export function fingerprintOf(buf: Buffer, fpOffset: number): number {
   return (~c ^ FINGERPRINT_XOR) >>> 0;
 }
 
-function padded(n: number): number {
+/** `n` rounded up to the 4-byte boundary STUN attributes are padded to. */
+export function padded(n: number): number {
   return (n + 3) & ~3;
 }
 
