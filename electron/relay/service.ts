@@ -430,7 +430,18 @@ function createMainServer(
 ): http.Server | https.Server {
   const main = secure ? https.createServer({ ...tls, minVersion: MIN_TLS }) : http.createServer();
   main.on('request', guardedRequests(handlers.onRequest, guard, log));
-  main.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+  serveUpgrades(main, handlers, log);
+  main.on('clientError', onClientError);
+  return main;
+}
+
+/** Hands `server`'s upgrade requests to the DERP handlers; one that throws costs only its own socket. */
+export function serveUpgrades(
+  server: http.Server,
+  handlers: Pick<ReturnType<typeof createDerpHttp>, 'onUpgrade'>,
+  log: Logger,
+): void {
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     try {
       handlers.onUpgrade(req, socket, head);
     } catch (err) {
@@ -438,8 +449,6 @@ function createMainServer(
       socket.destroy();
     }
   });
-  main.on('clientError', onClientError);
-  return main;
 }
 
 /**

@@ -5,16 +5,15 @@
  * goes over that worker's link, and PeerPresent/PeerGone on the links keep every worker's routes current.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { formatNodePublic, generateKeyPair, keyPairFromPrivate } from '../../derp/keys.js';
 import type { Logger } from '../../util/log.js';
 import { createDerpHttp } from '../http.js';
 import { MeshLink } from '../mesh.js';
-import type { RelayService, RelayServiceConfig } from '../service.js';
+import { serveUpgrades, type RelayService, type RelayServiceConfig } from '../service.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerConfig, type WorkerPeer } from './messages.js';
 import { withoutWorkerLinks } from './stats-view.js';
 import { sumVarz } from './varz-aggregate.js';
-import { errorMessage } from '../../../shared/errors.js';
 
 const CONFIG_TIMEOUT_MS = 10_000;
 const LINK_POLL_MS = 20;
@@ -101,14 +100,7 @@ export class RelayWorker {
     this.service = service;
     const handlers = createDerpHttp({ server: service.derp, varz: service.localVarz });
     const listener = http.createServer(handlers.onRequest);
-    listener.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-      try {
-        handlers.onUpgrade(req, socket, head);
-      } catch (err) {
-        this.log.warn(`derpdesk relay: worker link upgrade failed: ${errorMessage(err)}`);
-        socket.destroy();
-      }
-    });
+    serveUpgrades(listener, handlers, this.log);
     // Exclusive: a cluster worker's listen() is otherwise shared through the primary, and this port is this
     // worker's alone.
     await new Promise<void>((resolve, reject) => {
