@@ -585,15 +585,7 @@ async function startService(
     verifyUrl: plan.verifyClientUrl ? { url: plan.verifyClientUrl, failOpen: plan.verifyFailOpen } : undefined,
     logger: log,
   });
-  let createdCert = false;
-  if (plan.selfSigned) {
-    const where = plan.selfSigned.certdir;
-    createdCert = (
-      await loadOrCreateSelfSigned(where, plan.selfSigned.hostname).catch(
-        asFileError(`cannot create a self-signed certificate in ${where}`),
-      )
-    ).created;
-  }
+  const createdCert = plan.selfSigned ? await ensureSelfSigned(plan.selfSigned) : false;
   const rateConfig = plan.rateConfigFile
     ? await loadRateConfig(plan.rateConfigFile).catch(asFileError('cannot use -rate-config'))
     : undefined;
@@ -630,16 +622,12 @@ async function startStun(stun: StunServer, plan: RelayPlan, log: Logger): Promis
   return true;
 }
 
-async function makeSelfSigned(where: NonNullable<RelayPlan['selfSigned']>): Promise<boolean> {
-  try {
-    await loadOrCreateSelfSigned(where.certdir, where.hostname);
-    return true;
-  } catch (err) {
-    process.stderr.write(
-      `derpdesk relay: cannot create a self-signed certificate in ${where.certdir}: ${errorMessage(err)}\n`,
-    );
-    return false;
-  }
+/** Makes the self-signed certificate unless it exists; whether it was made now. A failure throws a KeyFileError. */
+async function ensureSelfSigned(where: NonNullable<RelayPlan['selfSigned']>): Promise<boolean> {
+  const cert = await loadOrCreateSelfSigned(where.certdir, where.hostname).catch(
+    asFileError(`cannot create a self-signed certificate in ${where.certdir}`),
+  );
+  return cert.created;
 }
 
 /** STUN in a -workers primary: once for the whole relay, since N sockets cannot share one UDP port usefully. */
@@ -691,7 +679,14 @@ export async function runRelay(argv: string[]): Promise<number> {
   if (plan.workers > 1 && cluster.isPrimary) {
     noteAcceptedFlags(plan, consoleLog);
     // Made here once, or every worker would race to create the same files.
-    if (plan.selfSigned && !(await makeSelfSigned(plan.selfSigned))) return 2;
+    if (plan.selfSigned) {
+      try {
+        await ensureSelfSigned(plan.selfSigned);
+      } catch (err) {
+        process.stderr.write(`derpdesk relay: ${errorMessage(err)}\n`);
+        return 2;
+      }
+    }
     const stun = primaryStun(plan, consoleLog);
     return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun });
   }
