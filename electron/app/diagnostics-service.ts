@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CheckHistoryEntry, CheckRequest, ExportFormat } from '../../shared/api.js';
-import type { CheckReport } from '../../shared/diagnostics.js';
+import { runTally, type CheckReport } from '../../shared/diagnostics.js';
 import { runChecks } from '../diagnostics/engine.js';
 import { formatReport } from '../diagnostics/report.js';
 import { resolveTarget } from '../diagnostics/target.js';
@@ -145,7 +145,7 @@ export class DiagnosticsService {
     return [
       `# derpdesk check: ${s.entry.label}`,
       '',
-      `${new Date(s.entry.startedAt).toISOString()} · ${s.entry.nodes} nodes · ${s.entry.fails} failures · ${s.entry.warns} warnings`,
+      `${new Date(s.entry.startedAt).toISOString()} · ${runTally(s.entry)}`,
       '',
       '| region | node | step | status | ms | detail |',
       '| --- | --- | --- | --- | --- | --- |',

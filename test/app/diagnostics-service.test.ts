@@ -40,6 +40,7 @@ describe('diagnostics service', () => {
       expect(csv).toMatch(/^900,target,127\.0\.0\.1,127\.0\.0\.1,derp,ok,/m);
       const md = await s.handlers['diagnostics.export'](runId, 'markdown');
       expect(md).toContain('| target | 127.0.0.1 | derp-roundtrip | ok |');
+      expect(md).toMatch(/ · 1 node · 0 failures · \d+ warnings?\n/);
       expect(JSON.parse(await s.handlers['diagnostics.export'](runId, 'json')).summary.preferredRegion).toBe(900);
     } finally {
       await relay.stop();

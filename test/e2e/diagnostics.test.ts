@@ -105,7 +105,7 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => new URL(page.url()).hash).toBe('#diagnostics');
     await expect
       .poll(() => page.getByTestId('diag-history').locator('li').first().textContent(), { timeout: 45_000 })
-      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 nodes · 0 failures/);
+      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 node · 0 failures/);
     const summary = await page.getByTestId('diag-summary').textContent();
     expect(summary).toContain('UDPyes');
     expect(summary).toMatch(/IPv4yes, 127\.0\.0\.1:\d+/);

@@ -130,6 +130,23 @@ describe('history', () => {
     const rows = screen.getAllByRole('listitem');
     expect(rows.map((r) => r.querySelector('.compare') !== null)).toEqual([false, false, true]);
   });
+
+  it('counts nodes, failures and warnings in words, singular for one', () => {
+    const entry = (nodes: number, fails: number, warns: number): CheckHistoryEntry => ({
+      id: `${nodes}${fails}${warns}`,
+      label: 'http://a:1',
+      startedAt: 1,
+      finishedAt: 2,
+      nodes,
+      fails,
+      warns,
+    });
+    useDiagnosticsStore.setState({ history: [entry(1, 1, 0), entry(3, 0, 1)] });
+    render(<History />);
+    const rows = screen.getAllByRole('listitem').map((r) => r.textContent);
+    expect(rows[0]).toMatch(/· 1 node · 1 failure · 0 warnings$/);
+    expect(rows[1]).toMatch(/· 3 nodes · 0 failures · 1 warning$/);
+  });
 });
 
 describe('latency over time', () => {

@@ -1,6 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import type { CheckHistoryEntry } from '../../../shared/api.js';
+import { runTally } from '../../../shared/diagnostics.js';
 import { latencyChart } from './latency-series.js';
 import { useDiagnosticsStore } from './store.js';
 
@@ -31,8 +32,7 @@ export function History() {
                 onClick={() => void show(h.id)}
                 aria-current={viewing === h.id ? 'true' : undefined}
               >
-                {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns}{' '}
-                warnings
+                {new Date(h.startedAt).toLocaleString()} · {h.label} · {runTally(h)}
               </button>
               {hasReport && viewing !== h.id && h.label === viewingLabel && (
                 <button type="button" className="compare" onClick={() => void compare(h.id)}>
