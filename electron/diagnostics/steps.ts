@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { StepResult } from '../../shared/diagnostics.js';
+import { countOf, type StepResult } from '../../shared/diagnostics.js';
 import type { DerpNode } from '../../shared/derpmap/model.js';
 import { DerpClient } from '../derp/client.js';
 import { stunProbe } from '../stun/client.js';
@@ -222,7 +222,7 @@ function judgeCertificate(s: tls.TLSSocket, want: CertExpectation, ms: number): 
       step: 'tls',
       status: 'warn',
       ms,
-      detail: `certificate expires in ${c.days} days (${c.base})`,
+      detail: `certificate expires in ${countOf(c.days, 'day')} (${c.base})`,
       advice: 'renew it soon',
       data: c.data,
     };

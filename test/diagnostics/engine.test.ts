@@ -138,7 +138,7 @@ describe('diagnostics', () => {
     }
   });
 
-  it('fails an expired certificate and warns about one that expires within 14 days', async () => {
+  it('fails an expired certificate and warns about one that expires within 14 days, in days left', async () => {
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     const make = async (name: string, notBefore: Date, notAfter: Date) => {
       const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -166,7 +166,8 @@ describe('diagnostics', () => {
     const day = 86_400_000;
     for (const [name, from, to, status, text] of [
       ['expired', -30, -1, 'fail', 'certificate expired on'],
-      ['soon', -30, 5, 'warn', 'certificate expires in'],
+      ['soon', -30, 5.5, 'warn', 'certificate expires in 5 days ('],
+      ['tomorrow', -30, 1.5, 'warn', 'certificate expires in 1 day ('],
     ] as const) {
       const c = await make(name, new Date(Date.now() + from * day), new Date(Date.now() + to * day));
       const relay = await startRelay({ tls: { certFile: c.certFile, keyFile: c.keyFile } });
