@@ -126,7 +126,7 @@ export function checkTcp(addr: string | null, t: NodeTarget, family: 4 | 6): Pro
         detail: `TCP to ${net.isIPv6(addr) ? `[${addr}]` : addr}:${t.port}: ${readableError(e)}`,
         advice:
           e.code === 'ECONNREFUSED'
-            ? 'nothing listens there: is the relay running, on this port?'
+            ? `is the relay running, and does it listen on port ${t.port}?`
             : 'check routing and firewalls',
       }),
     );

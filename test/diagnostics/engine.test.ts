@@ -89,6 +89,10 @@ describe('diagnostics', () => {
     expect(step(gone.nodes[0].steps, 'tcp4').detail).toBe(
       `TCP to 127.0.0.1:${port}: connection refused (nothing listens on that port)`,
     );
+    // The advice adds what to check instead of restating the cause.
+    expect(gone.summary.problems).toEqual([
+      `t/900a tcp4: TCP to 127.0.0.1:${port}: connection refused (nothing listens on that port) (is the relay running, and does it listen on port ${port}?)`,
+    ]);
     // One cause, one problem: the steps behind the closed port are skipped, naming why.
     expect(gone.nodes[0].steps.filter((s) => s.status === 'fail').map((s) => s.step)).toEqual(['tcp4']);
     expect(step(gone.nodes[0].steps, 'derp')).toMatchObject({
