@@ -370,6 +370,22 @@ describe('netcheck summary', () => {
   });
 });
 
+describe('netcheck summary over IPv6', () => {
+  it('reports the IPv6 mapped address with its port, bracketed, as netcheck does', async () => {
+    const v6 = new StunServer();
+    await v6.start([{ host: '::1', port: 0 }]);
+    try {
+      const r = await runChecks(oneNode({ HostName: '::1', STUNOnly: true, STUNPort: v6.addresses()[0].port }));
+      const stun6 = step(r.nodes[0].steps, 'stun6');
+      expect(stun6.status).toBe('ok');
+      expect(r.summary).toMatchObject({ udp: true, publicIPv6: '::1', mappedIPv6: `[::1]:${stun6.data!.port}` });
+      expect(r.summary.mappedIPv4).toBeNull();
+    } finally {
+      await v6.stop();
+    }
+  });
+});
+
 describe('bandwidth', () => {
   it('moves the requested bytes through the relay and reports MB/s', async () => {
     const r = await runChecks(oneNode({ DERPPort: plain.port, STUNPort: -1 }), {
