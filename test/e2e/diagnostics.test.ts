@@ -75,7 +75,7 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     expect(readFileSync(file, 'utf8')).toContain('# derpdesk check:');
   });
 
-  it('fits a 900x650 window: no sideways overflow, labels beside their controls', async () => {
+  it('fits a 900x650 window: no sideways overflow, every result in view, labels beside their controls', async () => {
     await page.setViewportSize({ width: 900, height: 650 });
     const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
     const checkbox = await box('.run-form label.check input');
@@ -93,6 +93,12 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     const repeatGap = repeat.x - (repeatLabel.x + repeatLabel.width);
     expect(repeatGap).toBeGreaterThanOrEqual(0);
     expect(repeatGap).toBeLessThan(16);
+    // Every result is on show: none hides past the card's edge behind a sideways scroll.
+    const results = await box('.results-card');
+    const rightmostCell = await page.evaluate(
+      `Math.max(...[...document.querySelectorAll('[data-testid="diag-results"] td')].map((td) => td.getBoundingClientRect().right))`,
+    );
+    expect(rightmostCell).toBeLessThanOrEqual(results.x + results.width);
     await gui.shot('diagnostics-900x650');
     await page.setViewportSize({ width: 1500, height: 1000 });
   });

@@ -23,7 +23,7 @@ function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finish
   const st = n.steps.filter((x) => x.step === step);
   const worst = st.find((x) => x.status === 'fail') ?? st.find((x) => x.status === 'warn') ?? st[0];
   return (
-    <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'}>
+    <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'} data-step={step}>
       {worst ? cellText(worst) : finished ? GLYPH.skip : '…'}
     </td>
   );
