@@ -178,6 +178,13 @@ describe('latency over time', () => {
       { t: 2, s0: 20 },
       { t: 3, s1: 30 },
     ]);
+    expect(chart.ticks).toEqual([1, 2, 3]);
+  });
+
+  it('ticks the time axis at runs, at most six spread from the first to the last', () => {
+    const runs = Array.from({ length: 11 }, (_, i) => run(`r${i}`, 'http://a.example:1', 1000 * i, 5)).reverse();
+    expect(latencyChart(runs).ticks).toEqual([0, 2000, 4000, 6000, 8000, 10000]);
+    expect(latencyChart([run('b', 'x', 7, 1), run('a', 'x', 7, 2)]).ticks).toEqual([7]);
   });
 });
 
