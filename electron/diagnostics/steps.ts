@@ -446,7 +446,8 @@ export async function checkStun(
       status: 'fail',
       ms: since(t0),
       detail: readableError(err),
-      advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP`,
+      // A relay checked on the wrong STUN port looks exactly like a blocked one; say both.
+      advice: `is the relay's STUN server on UDP ${t.stunPort}? If not, give its port (STUNPort in the map, "STUN port" or --stun-port for a relay URL); if it is, UDP ${t.stunPort} is blocked here or at the server. Without STUN, clients cannot find direct paths and fall back to DERP`,
     };
   }
 }
