@@ -9,7 +9,7 @@ import type { CheckHistoryEntry, CheckRequest, ExportFormat } from '../../shared
 import { runTally, type CheckReport } from '../../shared/diagnostics.js';
 import { runChecks } from '../diagnostics/engine.js';
 import { formatReport } from '../diagnostics/report.js';
-import { resolveTarget } from '../diagnostics/target.js';
+import { relayTarget } from '../diagnostics/target.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { openMap } from './map-editor.js';
 import type { ApiEventEmitter } from './events.js';
@@ -50,9 +50,9 @@ export class DiagnosticsService {
     const runId = randomBytes(6).toString('hex');
     const src = req.source;
     let label: string;
-    let target: Awaited<ReturnType<typeof resolveTarget>>;
+    let target: Awaited<ReturnType<typeof relayTarget>>;
     if (src.kind === 'relay') {
-      target = await resolveTarget(src.url, src.stunPort ?? 3478);
+      target = await relayTarget(src.url, src.stunPort ?? 3478);
       label = src.url;
     } else if (src.kind === 'map') {
       target = { map: src.map, scheme: src.scheme ?? 'https', label: src.label };

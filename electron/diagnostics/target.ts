@@ -13,6 +13,24 @@ export interface CheckTarget {
   label: string;
 }
 
+/**
+ * One relay named by its URL, as the app's "one relay" source gives it. resolveTarget would take anything else for a
+ * map file path, which the app must only read through its path guard; a "host:port" typed without a scheme gets the
+ * two URLs it may mean.
+ */
+export function relayTarget(url: string, stunPort = 3478): Promise<CheckTarget> {
+  const u = url.trim();
+  if (/^https?:\/\//i.test(u)) return resolveTarget(u, stunPort);
+  const hostPort = /^([\w.-]+|\[[\da-f:.]+\]):\d+$/i.test(u);
+  return Promise.reject(
+    new Error(
+      `"${u}" is not a relay URL: give https://host[:port] or http://host:port` +
+        (hostPort ? ` (http://${u} for a relay without TLS, https://${u} with TLS)` : '') +
+        '; to check a map file, choose "a DERP map or headscale config file"',
+    ),
+  );
+}
+
 export async function resolveTarget(arg: string, stunPort = 3478): Promise<CheckTarget> {
   if (/^https?:\/\//.test(arg)) {
     let u: URL;

@@ -74,4 +74,14 @@ describe('diagnostics service', () => {
       s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } }),
     ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: no such file or directory`);
   });
+
+  it('checks "one relay" only by URL: a path is refused, not read past the path guard; host:port gets the URLs', async () => {
+    const outside = path.join(os.tmpdir(), 'derpdesk-outside-the-roots.yaml');
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'relay', url: outside } })).rejects.toThrow(
+      `"${outside}" is not a relay URL: give https://host[:port] or http://host:port; to check a map file, choose`,
+    );
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'relay', url: '127.0.0.1:3340' } })).rejects.toThrow(
+      '(http://127.0.0.1:3340 for a relay without TLS, https://127.0.0.1:3340 with TLS)',
+    );
+  });
 });
