@@ -36,15 +36,21 @@ afterAll(async () => {
 
 // Generous bounds: a run takes seconds alone and much longer on a loaded machine.
 describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
-  it('checks a relay by URL and shows results, summary, export and history', async () => {
+  it('checks a relay by URL with a bandwidth test and shows results, summary, export and history', async () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'Diagnostics' }).click();
     await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
+    await page.getByRole('checkbox', { name: /bandwidth test/ }).check();
     await page.getByRole('button', { name: 'Run checks' }).click();
     await expect
       .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 45_000 })
       .toContain('Nearest DERP (home)target (127.0.0.1)');
     expect(await page.getByTestId('diag-results').textContent()).toContain('127.0.0.1');
+    // The bandwidth test's result, with its unit, in the grid and in the summary.
+    expect(await page.locator('[data-testid="diag-results"] td[data-step="bandwidth"]').textContent()).toMatch(
+      /^✓ [\d.]+ MB\/s$/,
+    );
+    expect(await page.getByTestId('diag-bandwidth').textContent()).toMatch(/^target\/127\.0\.0\.1: [\d.]+ MB\/s$/);
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
     await gui.shot('diagnostics');
