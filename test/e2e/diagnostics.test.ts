@@ -4,15 +4,20 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGui, type GuiSession } from '../helpers/gui.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
+import { StunServer } from '../../electron/stun/server.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
 let gui: GuiSession;
 let page: Page;
 let url: string;
 let relay: TestRelay;
+// The relay's STUN server on a port of its own, as `derpdesk relay -stun-port` would put it: not 3478.
+let stun: StunServer;
 
 beforeAll(async () => {
   relay = await startRelay();
+  stun = new StunServer();
+  await stun.start([{ host: '127.0.0.1', port: 0 }]);
   gui = await openGui({
     prefix: 'diag',
     viewport: { width: 1500, height: 1000 },
@@ -32,14 +37,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await gui?.close();
   await relay?.stop();
+  await stun?.stop();
 });
 
 // Generous bounds: a run takes seconds alone and much longer on a loaded machine.
 describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
-  it('checks a relay by URL with a bandwidth test and shows results, summary, export and history', async () => {
+  it('checks a relay by URL with its STUN port and a bandwidth test, and shows results, summary, export and history', async () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'Diagnostics' }).click();
     await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
+    await page.getByLabel('STUN port').fill(String(stun.addresses()[0].port));
     await page.getByRole('checkbox', { name: /bandwidth test/ }).check();
     await page.getByRole('button', { name: 'Run checks' }).click();
     await expect
@@ -51,7 +58,14 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
       /^✓ [\d.]+ MB\/s$/,
     );
     expect(await page.getByTestId('diag-bandwidth').textContent()).toMatch(/^target\/127\.0\.0\.1: [\d.]+ MB\/s$/);
+    expect(await page.getByTestId('diag-summary').textContent()).toContain('UDPyes');
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
+    // STUN was asked on the port given in the form.
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    await expect
+      .poll(() => page.getByTestId('diag-export').textContent())
+      .toContain(`"server": "127.0.0.1:${stun.addresses()[0].port}"`);
+    await page.getByRole('tab', { name: 'Markdown' }).click();
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
     await gui.shot('diagnostics');
   });
