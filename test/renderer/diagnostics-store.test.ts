@@ -112,7 +112,7 @@ describe('diagnostics store', () => {
     api.emit('diagnostics.done', { runId: 'run1', entry: entry('e1') });
     await expect.poll(() => useDiagnosticsStore.getState().viewing).toBe('e1');
     expect(useDiagnosticsStore.getState().selectedRegion).toBe('900');
-    s.selectRegion('900');
+    s.selectRegion(null);
     expect(useDiagnosticsStore.getState().selectedRegion).toBeNull();
     s.selectRegion('901');
     await s.show('h1');

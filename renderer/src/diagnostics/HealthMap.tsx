@@ -47,8 +47,9 @@ export function HealthMap({ nodes }: { nodes: NodeReport[] }) {
   const selected = useDiagnosticsStore((s) => s.selectedRegion);
   const selectRegion = useDiagnosticsStore((s) => s.selectRegion);
   if (Object.keys(map.Regions).length === 0) return null;
+  // A second click on the selected region clears the selection.
   const select = (id: string) => {
-    selectRegion(id);
+    selectRegion(selected === id ? null : id);
     // scrollIntoView is absent from some test DOMs; the selection itself does not depend on it.
     document.querySelector(`tr[data-region-id="${CSS.escape(id)}"]`)?.scrollIntoView?.({ block: 'nearest' });
   };

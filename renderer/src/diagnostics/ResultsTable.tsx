@@ -84,7 +84,7 @@ export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finishe
                   data-region-id={n.regionId}
                   onClick={() => {
                     setOpen(open === key ? null : key);
-                    if (selected !== String(n.regionId)) selectRegion(String(n.regionId));
+                    selectRegion(String(n.regionId));
                   }}
                   className={`clickable${selected === String(n.regionId) ? ' selected' : ''}`}
                 >

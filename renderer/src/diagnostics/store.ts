@@ -71,8 +71,8 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   show(id: string): Promise<void>;
   compare(id: string): Promise<void>;
   setExportFormat(format: ExportFormat): Promise<void>;
-  /** Selects a region of the run on show; selecting the selected one again clears the selection. */
-  selectRegion(id: string): void;
+  /** Selects a region of the run on show (null: none). */
+  selectRegion(id: string | null): void;
 }
 
 /** The form's STUN port: undefined for the default, null when it is not a port. */
@@ -320,6 +320,6 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       if (n === exportRequests && get().viewing === viewing) set({ exportText: text });
     },
 
-    selectRegion: (id) => set({ selectedRegion: get().selectedRegion === id ? null : id }),
+    selectRegion: (id) => set({ selectedRegion: id }),
   };
 });
