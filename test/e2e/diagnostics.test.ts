@@ -137,6 +137,16 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     expect(summary).toMatch(/IPv4yes, 127\.0\.0\.1:\d+/);
     expect(summary).toContain('Nearest DERP (home)desk (Desk relay)');
     expect(await page.getByTestId('diag-results').textContent()).toMatch(/✓ [\d.]+ ms/);
+    // Like with like: the earlier runs checked another target, so none is offered for comparison with this one, and
+    // the latency chart keeps this relay and the other one as separate lines.
+    expect(await page.getByRole('button', { name: 'compare with shown run' }).count()).toBe(0);
+    const legend = await page.getByTestId('diag-latency-chart').locator('.recharts-legend-item').allTextContents();
+    expect(legend).toEqual(
+      expect.arrayContaining([
+        `target (127.0.0.1) · http://127.0.0.1:${relay.port}`,
+        expect.stringMatching(/^desk \(Desk relay\) · this relay \(127\.0\.0\.1:\d+\)$/),
+      ]),
+    );
     await gui.shot('diagnostics-this-relay');
   });
 });
