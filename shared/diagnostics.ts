@@ -113,6 +113,16 @@ export function latencyByRegion(s: CheckSummary): RegionLatency[] {
   );
 }
 
+/** "1 node", "3 failures": a count with its noun, singular for one. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A run in one line, as the history and the exports show it: "1 node · 0 failures · 1 warning". */
+export function runTally(r: { nodes: number; fails: number; warns: number }): string {
+  return `${countOf(r.nodes, 'node')} · ${countOf(r.fails, 'failure')} · ${countOf(r.warns, 'warning')}`;
+}
+
 /** netcheck's "IPv4: yes, 198.51.100.7:41641": the mapped address:port, or the address alone in older runs. */
 export function addressFact(mapped: string | null | undefined, ip: string | null): string {
   const seen = mapped ?? ip;

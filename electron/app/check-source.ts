@@ -9,7 +9,7 @@ import type { DerpMap } from '../../shared/derpmap/model.js';
 import { headscaleMerged, openMap } from './map-editor.js';
 import type { PathGuard } from './path-guard.js';
 import { readExistingMapFile } from './path-guard.js';
-import { resolveTarget } from '../diagnostics/target.js';
+import { relayTarget } from '../diagnostics/target.js';
 import { parseYamlInput } from '../derpmap/yaml-input.js';
 
 export interface LoadedSource {
@@ -32,7 +32,7 @@ function isHeadscaleConfig(text: string, file: string): boolean {
 export async function loadSource(src: CheckSource, guard: PathGuard): Promise<LoadedSource> {
   switch (src.kind) {
     case 'relay': {
-      const t = await resolveTarget(src.url, src.stunPort ?? 3478);
+      const t = await relayTarget(src.url, src.stunPort ?? 3478);
       return { map: t.map, scheme: t.scheme };
     }
     case 'map':

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CheckHistoryEntry, CheckRequest, ExportFormat } from '../../shared/api.js';
-import type { CheckReport } from '../../shared/diagnostics.js';
+import { runTally, type CheckReport } from '../../shared/diagnostics.js';
 import { runChecks } from '../diagnostics/engine.js';
 import { formatReport } from '../diagnostics/report.js';
-import { resolveTarget } from '../diagnostics/target.js';
+import { relayTarget } from '../diagnostics/target.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { openMap } from './map-editor.js';
 import type { ApiEventEmitter } from './events.js';
@@ -50,9 +50,9 @@ export class DiagnosticsService {
     const runId = randomBytes(6).toString('hex');
     const src = req.source;
     let label: string;
-    let target: Awaited<ReturnType<typeof resolveTarget>>;
+    let target: Awaited<ReturnType<typeof relayTarget>>;
     if (src.kind === 'relay') {
-      target = await resolveTarget(src.url, src.stunPort ?? 3478);
+      target = await relayTarget(src.url, src.stunPort ?? 3478);
       label = src.url;
     } else if (src.kind === 'map') {
       target = { map: src.map, scheme: src.scheme ?? 'https', label: src.label };
@@ -145,7 +145,7 @@ export class DiagnosticsService {
     return [
       `# derpdesk check: ${s.entry.label}`,
       '',
-      `${new Date(s.entry.startedAt).toISOString()} · ${s.entry.nodes} nodes · ${s.entry.fails} failures · ${s.entry.warns} warnings`,
+      `${new Date(s.entry.startedAt).toISOString()} · ${runTally(s.entry)}`,
       '',
       '| region | node | step | status | ms | detail |',
       '| --- | --- | --- | --- | --- | --- |',

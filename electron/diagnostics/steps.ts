@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { StepResult } from '../../shared/diagnostics.js';
+import { countOf, type StepResult } from '../../shared/diagnostics.js';
 import type { DerpNode } from '../../shared/derpmap/model.js';
 import { DerpClient } from '../derp/client.js';
 import { stunProbe } from '../stun/client.js';
@@ -126,7 +126,7 @@ export function checkTcp(addr: string | null, t: NodeTarget, family: 4 | 6): Pro
         detail: `TCP to ${net.isIPv6(addr) ? `[${addr}]` : addr}:${t.port}: ${readableError(e)}`,
         advice:
           e.code === 'ECONNREFUSED'
-            ? 'nothing listens there: is the relay running, on this port?'
+            ? `is the relay running, and does it listen on port ${t.port}?`
             : 'check routing and firewalls',
       }),
     );
@@ -222,7 +222,7 @@ function judgeCertificate(s: tls.TLSSocket, want: CertExpectation, ms: number): 
       step: 'tls',
       status: 'warn',
       ms,
-      detail: `certificate expires in ${c.days} days (${c.base})`,
+      detail: `certificate expires in ${countOf(c.days, 'day')} (${c.base})`,
       advice: 'renew it soon',
       data: c.data,
     };
@@ -446,7 +446,8 @@ export async function checkStun(
       status: 'fail',
       ms: since(t0),
       detail: readableError(err),
-      advice: `UDP ${t.stunPort} may be blocked (here or at the server); without STUN clients cannot find direct paths and fall back to DERP`,
+      // A relay checked on the wrong STUN port looks exactly like a blocked one; say both.
+      advice: `is the relay's STUN server on UDP ${t.stunPort}? If not, give its port (STUNPort in the map, "STUN port" or --stun-port for a relay URL); if it is, UDP ${t.stunPort} is blocked here or at the server. Without STUN, clients cannot find direct paths and fall back to DERP`,
     };
   }
 }

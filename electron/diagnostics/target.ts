@@ -13,6 +13,28 @@ export interface CheckTarget {
   label: string;
 }
 
+/**
+ * One relay named by its URL, as the app's "one relay" source gives it. resolveTarget would take anything else for a
+ * map file path, which the app must only read through its path guard; a "host:port" typed without a scheme gets the
+ * two URLs it may mean.
+ */
+export function relayTarget(url: string, stunPort = 3478): Promise<CheckTarget> {
+  const u = url.trim();
+  if (/^https?:\/\//i.test(u)) return resolveTarget(u, stunPort);
+  return Promise.reject(
+    new Error(
+      `"${u}" is not a relay URL: give https://host[:port] or http://host:port${urlsMeant(u)}; to check a map file, choose "a DERP map or headscale config file"`,
+    ),
+  );
+}
+
+/** For "host:port" typed without a scheme, the two URLs it may mean; else nothing. */
+function urlsMeant(arg: string): string {
+  return /^([\w.-]+|\[[\da-f:.]+\]):\d+$/i.test(arg)
+    ? ` (http://${arg} for a relay without TLS, https://${arg} with TLS)`
+    : '';
+}
+
 export async function resolveTarget(arg: string, stunPort = 3478): Promise<CheckTarget> {
   if (/^https?:\/\//.test(arg)) {
     let u: URL;
@@ -39,7 +61,11 @@ export async function resolveTarget(arg: string, stunPort = 3478): Promise<Check
   }
   const text = await readTextFileBounded(arg, MAX_MAP_BYTES).catch((e: unknown) =>
     Promise.reject(
-      new Error(e instanceof FileReadError ? e.message : `cannot read ${arg}: ${readableError(e)}`, { cause: e }),
+      new Error(
+        (e instanceof FileReadError ? e.message : `cannot read ${arg}: ${readableError(e)}`) +
+          (urlsMeant(arg) && `; a relay is named by its URL${urlsMeant(arg)}`),
+        { cause: e },
+      ),
     ),
   );
   return { map: parseMap(text, arg).map, scheme: 'https', label: arg };

@@ -40,6 +40,7 @@ describe('diagnostics service', () => {
       expect(csv).toMatch(/^900,target,127\.0\.0\.1,127\.0\.0\.1,derp,ok,/m);
       const md = await s.handlers['diagnostics.export'](runId, 'markdown');
       expect(md).toContain('| target | 127.0.0.1 | derp-roundtrip | ok |');
+      expect(md).toMatch(/ · 1 node · 0 failures · \d+ warnings?\n/);
       expect(JSON.parse(await s.handlers['diagnostics.export'](runId, 'json')).summary.preferredRegion).toBe(900);
     } finally {
       await relay.stop();
@@ -72,5 +73,15 @@ describe('diagnostics service', () => {
     await expect(
       s.handlers['diagnostics.run']({ source: { kind: 'file', path: path.join(dir, 'nonexistent.yaml') } }),
     ).rejects.toThrow(`cannot read ${path.join(dir, 'nonexistent.yaml')}: no such file or directory`);
+  });
+
+  it('checks "one relay" only by URL: a path is refused, not read past the path guard; host:port gets the URLs', async () => {
+    const outside = path.join(os.tmpdir(), 'derpdesk-outside-the-roots.yaml');
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'relay', url: outside } })).rejects.toThrow(
+      `"${outside}" is not a relay URL: give https://host[:port] or http://host:port; to check a map file, choose`,
+    );
+    await expect(s.handlers['diagnostics.run']({ source: { kind: 'relay', url: '127.0.0.1:3340' } })).rejects.toThrow(
+      '(http://127.0.0.1:3340 for a relay without TLS, https://127.0.0.1:3340 with TLS)',
+    );
   });
 });

@@ -72,7 +72,11 @@ describe('diagnostics', () => {
     const s = step(r.nodes[0].steps, 'stun4');
     expect(s.status).toBe('fail');
     expect(s.detail).toBe(`no STUN reply from 127.0.0.1:${closed} after 3 tries`);
-    expect(s.advice).toContain('UDP');
+    // The likeliest cause on a relay checked by URL is a STUN server on another port: the advice names where to give it.
+    expect(s.advice).toMatch(
+      new RegExp(`^is the relay's STUN server on UDP ${closed}\\? If not, give its port .*--stun-port`),
+    );
+    expect(s.advice).toContain(`UDP ${closed} is blocked here or at the server`);
     expect(r.summary.udp).toBe(false);
   });
 
@@ -89,6 +93,10 @@ describe('diagnostics', () => {
     expect(step(gone.nodes[0].steps, 'tcp4').detail).toBe(
       `TCP to 127.0.0.1:${port}: connection refused (nothing listens on that port)`,
     );
+    // The advice adds what to check instead of restating the cause.
+    expect(gone.summary.problems).toEqual([
+      `t/900a tcp4: TCP to 127.0.0.1:${port}: connection refused (nothing listens on that port) (is the relay running, and does it listen on port ${port}?)`,
+    ]);
     // One cause, one problem: the steps behind the closed port are skipped, naming why.
     expect(gone.nodes[0].steps.filter((s) => s.status === 'fail').map((s) => s.step)).toEqual(['tcp4']);
     expect(step(gone.nodes[0].steps, 'derp')).toMatchObject({
@@ -138,7 +146,7 @@ describe('diagnostics', () => {
     }
   });
 
-  it('fails an expired certificate and warns about one that expires within 14 days', async () => {
+  it('fails an expired certificate and warns about one that expires within 14 days, in days left', async () => {
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     const make = async (name: string, notBefore: Date, notAfter: Date) => {
       const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -166,7 +174,8 @@ describe('diagnostics', () => {
     const day = 86_400_000;
     for (const [name, from, to, status, text] of [
       ['expired', -30, -1, 'fail', 'certificate expired on'],
-      ['soon', -30, 5, 'warn', 'certificate expires in'],
+      ['soon', -30, 5.5, 'warn', 'certificate expires in 5 days ('],
+      ['tomorrow', -30, 1.5, 'warn', 'certificate expires in 1 day ('],
     ] as const) {
       const c = await make(name, new Date(Date.now() + from * day), new Date(Date.now() + to * day));
       const relay = await startRelay({ tls: { certFile: c.certFile, keyFile: c.keyFile } });
@@ -361,6 +370,22 @@ describe('netcheck summary', () => {
     } finally {
       await second.stop();
       await liar.close();
+    }
+  });
+});
+
+describe('netcheck summary over IPv6', () => {
+  it('reports the IPv6 mapped address with its port, bracketed, as netcheck does', async () => {
+    const v6 = new StunServer();
+    await v6.start([{ host: '::1', port: 0 }]);
+    try {
+      const r = await runChecks(oneNode({ HostName: '::1', STUNOnly: true, STUNPort: v6.addresses()[0].port }));
+      const stun6 = step(r.nodes[0].steps, 'stun6');
+      expect(stun6.status).toBe('ok');
+      expect(r.summary).toMatchObject({ udp: true, publicIPv6: '::1', mappedIPv6: `[::1]:${stun6.data!.port}` });
+      expect(r.summary.mappedIPv4).toBeNull();
+    } finally {
+      await v6.stop();
     }
   });
 });

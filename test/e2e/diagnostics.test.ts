@@ -4,15 +4,20 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGui, type GuiSession } from '../helpers/gui.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
+import { StunServer } from '../../electron/stun/server.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
 let gui: GuiSession;
 let page: Page;
 let url: string;
 let relay: TestRelay;
+// The relay's STUN server on a port of its own, as `derpdesk relay -stun-port` would put it: not 3478.
+let stun: StunServer;
 
 beforeAll(async () => {
   relay = await startRelay();
+  stun = new StunServer();
+  await stun.start([{ host: '127.0.0.1', port: 0 }]);
   gui = await openGui({
     prefix: 'diag',
     viewport: { width: 1500, height: 1000 },
@@ -32,20 +37,35 @@ beforeAll(async () => {
 afterAll(async () => {
   await gui?.close();
   await relay?.stop();
+  await stun?.stop();
 });
 
 // Generous bounds: a run takes seconds alone and much longer on a loaded machine.
 describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
-  it('checks a relay by URL and shows results, summary, export and history', async () => {
+  it('checks a relay by URL with its STUN port and a bandwidth test, and shows results, summary, export and history', async () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'Diagnostics' }).click();
     await page.getByLabel('Relay URL, map file or map URL').fill(`http://127.0.0.1:${relay.port}`);
+    await page.getByLabel('STUN port').fill(String(stun.addresses()[0].port));
+    await page.getByRole('checkbox', { name: /bandwidth test/ }).check();
     await page.getByRole('button', { name: 'Run checks' }).click();
     await expect
       .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 45_000 })
       .toContain('Nearest DERP (home)target (127.0.0.1)');
     expect(await page.getByTestId('diag-results').textContent()).toContain('127.0.0.1');
+    // The bandwidth test's result, with its unit, in the grid and in the summary.
+    expect(await page.locator('[data-testid="diag-results"] td[data-step="bandwidth"]').textContent()).toMatch(
+      /^✓ [\d.]+ MB\/s$/,
+    );
+    expect(await page.getByTestId('diag-bandwidth').textContent()).toMatch(/^target\/127\.0\.0\.1: [\d.]+ MB\/s$/);
+    expect(await page.getByTestId('diag-summary').textContent()).toContain('UDPyes');
     await expect.poll(() => page.getByTestId('diag-export').textContent()).toContain('# derpdesk check:');
+    // STUN was asked on the port given in the form.
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    await expect
+      .poll(() => page.getByTestId('diag-export').textContent())
+      .toContain(`"server": "127.0.0.1:${stun.addresses()[0].port}"`);
+    await page.getByRole('tab', { name: 'Markdown' }).click();
     expect(await page.getByTestId('diag-history').textContent()).toContain(`http://127.0.0.1:${relay.port}`);
     await gui.shot('diagnostics');
   });
@@ -75,7 +95,7 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     expect(readFileSync(file, 'utf8')).toContain('# derpdesk check:');
   });
 
-  it('fits a 900x650 window: no sideways overflow, labels beside their controls', async () => {
+  it('fits a 900x650 window: no sideways overflow, every result in view, labels beside their controls', async () => {
     await page.setViewportSize({ width: 900, height: 650 });
     const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
     const checkbox = await box('.run-form label.check input');
@@ -93,6 +113,12 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     const repeatGap = repeat.x - (repeatLabel.x + repeatLabel.width);
     expect(repeatGap).toBeGreaterThanOrEqual(0);
     expect(repeatGap).toBeLessThan(16);
+    // Every result is on show: none hides past the card's edge behind a sideways scroll.
+    const results = await box('.results-card');
+    const rightmostCell = await page.evaluate(
+      `Math.max(...[...document.querySelectorAll('[data-testid="diag-results"] td')].map((td) => td.getBoundingClientRect().right))`,
+    );
+    expect(rightmostCell).toBeLessThanOrEqual(results.x + results.width);
     await gui.shot('diagnostics-900x650');
     await page.setViewportSize({ width: 1500, height: 1000 });
   });
@@ -105,12 +131,22 @@ describe('diagnostics page in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => new URL(page.url()).hash).toBe('#diagnostics');
     await expect
       .poll(() => page.getByTestId('diag-history').locator('li').first().textContent(), { timeout: 45_000 })
-      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 nodes · 0 failures/);
+      .toMatch(/this relay \(127\.0\.0\.1:\d+\) · 1 node · 0 failures/);
     const summary = await page.getByTestId('diag-summary').textContent();
     expect(summary).toContain('UDPyes');
     expect(summary).toMatch(/IPv4yes, 127\.0\.0\.1:\d+/);
     expect(summary).toContain('Nearest DERP (home)desk (Desk relay)');
     expect(await page.getByTestId('diag-results').textContent()).toMatch(/✓ [\d.]+ ms/);
+    // Like with like: the earlier runs checked another target, so none is offered for comparison with this one, and
+    // the latency chart keeps this relay and the other one as separate lines.
+    expect(await page.getByRole('button', { name: 'compare with shown run' }).count()).toBe(0);
+    const legend = await page.getByTestId('diag-latency-chart').locator('.recharts-legend-item').allTextContents();
+    expect(legend).toEqual(
+      expect.arrayContaining([
+        `target (127.0.0.1) · http://127.0.0.1:${relay.port}`,
+        expect.stringMatching(/^desk \(Desk relay\) · this relay \(127\.0\.0\.1:\d+\)$/),
+      ]),
+    );
     await gui.shot('diagnostics-this-relay');
   });
 });

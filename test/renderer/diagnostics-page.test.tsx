@@ -88,7 +88,7 @@ describe('diagnostics page', () => {
     go('#relay');
     expect(screen.queryByTestId('diag-running')).toBeNull();
     go('#diagnostics');
-    expect(screen.getByTestId('diag-running').textContent).toBe('Running… 1 nodes reporting');
+    expect(screen.getByTestId('diag-running').textContent).toBe('Running… 1 node reporting');
     expect((screen.getByLabelText('Check') as HTMLSelectElement).value).toBe('url');
     expect((screen.getByLabelText('Relay URL, map file or map URL') as HTMLInputElement).value).toBe(
       'https://example.com/derpmap',

@@ -130,6 +130,23 @@ describe('history', () => {
     const rows = screen.getAllByRole('listitem');
     expect(rows.map((r) => r.querySelector('.compare') !== null)).toEqual([false, false, true]);
   });
+
+  it('counts nodes, failures and warnings in words, singular for one', () => {
+    const entry = (nodes: number, fails: number, warns: number): CheckHistoryEntry => ({
+      id: `${nodes}${fails}${warns}`,
+      label: 'http://a:1',
+      startedAt: 1,
+      finishedAt: 2,
+      nodes,
+      fails,
+      warns,
+    });
+    useDiagnosticsStore.setState({ history: [entry(1, 1, 0), entry(3, 0, 1)] });
+    render(<History />);
+    const rows = screen.getAllByRole('listitem').map((r) => r.textContent);
+    expect(rows[0]).toMatch(/· 1 node · 1 failure · 0 warnings$/);
+    expect(rows[1]).toMatch(/· 3 nodes · 0 failures · 1 warning$/);
+  });
 });
 
 describe('latency over time', () => {
@@ -161,6 +178,13 @@ describe('latency over time', () => {
       { t: 2, s0: 20 },
       { t: 3, s1: 30 },
     ]);
+    expect(chart.ticks).toEqual([1, 2, 3]);
+  });
+
+  it('ticks the time axis at runs, at most six spread from the first to the last', () => {
+    const runs = Array.from({ length: 11 }, (_, i) => run(`r${i}`, 'http://a.example:1', 1000 * i, 5)).reverse();
+    expect(latencyChart(runs).ticks).toEqual([0, 2000, 4000, 6000, 8000, 10000]);
+    expect(latencyChart([run('b', 'x', 7, 1), run('a', 'x', 7, 2)]).ticks).toEqual([7]);
   });
 });
 

@@ -101,6 +101,24 @@ describe('diagnostics store', () => {
     expect(useDiagnosticsStore.getState().exportText).toBe('csv of e1');
   });
 
+  it('keeps a region selected during a run when the finished run has it, and clears it for a run without it', async () => {
+    const api = connect();
+    const s = useDiagnosticsStore.getState();
+    s.setForm({ value: 'http://127.0.0.1:3340' });
+    s.selectRegion('901');
+    await s.start();
+    expect(useDiagnosticsStore.getState().selectedRegion).toBeNull();
+    s.selectRegion('900');
+    api.emit('diagnostics.done', { runId: 'run1', entry: entry('e1') });
+    await expect.poll(() => useDiagnosticsStore.getState().viewing).toBe('e1');
+    expect(useDiagnosticsStore.getState().selectedRegion).toBe('900');
+    s.selectRegion(null);
+    expect(useDiagnosticsStore.getState().selectedRegion).toBeNull();
+    s.selectRegion('901');
+    await s.show('h1');
+    expect(useDiagnosticsStore.getState().selectedRegion).toBeNull();
+  });
+
   it('keeps events that arrive before the run call answers', async () => {
     const answer = deferred<{ runId: string }>();
     const api = connect({ 'diagnostics.run': () => answer.promise });

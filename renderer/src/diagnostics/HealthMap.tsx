@@ -3,6 +3,7 @@ import type { DerpMap } from '../../../shared/derpmap/model.js';
 import type { NodeReport } from '../../../shared/diagnostics.js';
 import type { Health } from '../components/HealthMarker.js';
 import { WorldMap } from '../map/WorldMap.js';
+import { useDiagnosticsStore } from './store.js';
 
 const RANK: Record<Health, number> = { ok: 0, warning: 1, failed: 2 };
 
@@ -22,7 +23,10 @@ export function regionHealth(nodes: NodeReport[]): Record<string, Health> {
   return out;
 }
 
-/** The checked regions that have a place on the map, coloured by health; selecting one moves focus to its first row. */
+/**
+ * The checked regions that have a place on the map, coloured by health. Selecting one highlights it and its rows in
+ * the results, and brings its first row into view.
+ */
 export function HealthMap({ nodes }: { nodes: NodeReport[] }) {
   const map = useMemo<DerpMap>(() => {
     const regions: DerpMap['Regions'] = {};
@@ -40,13 +44,19 @@ export function HealthMap({ nodes }: { nodes: NodeReport[] }) {
     return { Regions: regions };
   }, [nodes]);
   const health = useMemo(() => regionHealth(nodes), [nodes]);
+  const selected = useDiagnosticsStore((s) => s.selectedRegion);
+  const selectRegion = useDiagnosticsStore((s) => s.selectRegion);
   if (Object.keys(map.Regions).length === 0) return null;
-  const select = (id: string) =>
-    document.querySelector<HTMLButtonElement>(`tr[data-region-id="${CSS.escape(id)}"] button`)?.focus();
+  // A second click on the selected region clears the selection.
+  const select = (id: string) => {
+    selectRegion(selected === id ? null : id);
+    // scrollIntoView is absent from some test DOMs; the selection itself does not depend on it.
+    document.querySelector(`tr[data-region-id="${CSS.escape(id)}"]`)?.scrollIntoView?.({ block: 'nearest' });
+  };
   return (
     <section className="card" aria-label="Health by region">
       <h2>Health by region</h2>
-      <WorldMap map={map} selected={null} onSelect={select} health={health} />
+      <WorldMap map={map} selected={selected} onSelect={select} health={health} />
     </section>
   );
 }

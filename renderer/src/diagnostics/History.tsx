@@ -1,6 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import type { CheckHistoryEntry } from '../../../shared/api.js';
+import { runTally } from '../../../shared/diagnostics.js';
 import { latencyChart } from './latency-series.js';
 import { useDiagnosticsStore } from './store.js';
 
@@ -31,8 +32,7 @@ export function History() {
                 onClick={() => void show(h.id)}
                 aria-current={viewing === h.id ? 'true' : undefined}
               >
-                {new Date(h.startedAt).toLocaleString()} · {h.label} · {h.nodes} nodes · {h.fails} failures · {h.warns}{' '}
-                warnings
+                {new Date(h.startedAt).toLocaleString()} · {h.label} · {runTally(h)}
               </button>
               {hasReport && viewing !== h.id && h.label === viewingLabel && (
                 <button type="button" className="compare" onClick={() => void compare(h.id)}>
@@ -50,8 +50,14 @@ export function History() {
 
 /** Best latency per region and target across the stored runs, oldest first. */
 function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
-  const { series, rows } = latencyChart(history);
+  const { series, rows, ticks } = latencyChart(history);
   if (rows.length < 2) return null;
+  // Runs over more than a day need the date on the axis, not only the time of day.
+  const overDays = ticks[ticks.length - 1] - ticks[0] > 20 * 3_600_000;
+  const tickText = (t: number) =>
+    overDays
+      ? new Date(t).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+      : new Date(t).toLocaleTimeString();
   const colors = ['var(--chart-1)', 'var(--chart-2)', 'var(--chart-3)', 'var(--chart-4)'];
   return (
     <figure className="chart" data-testid="diag-latency-chart">
@@ -63,7 +69,8 @@ function LatencyOverTime({ history }: { history: CheckHistoryEntry[] }) {
             dataKey="t"
             type="number"
             domain={['dataMin', 'dataMax']}
-            tickFormatter={(t) => new Date(t).toLocaleTimeString()}
+            ticks={ticks}
+            tickFormatter={tickText}
             stroke="var(--muted)"
             fontSize={11}
           />

@@ -23,7 +23,7 @@ function StepCell({ n, step, finished }: { n: NodeReport; step: StepName; finish
   const st = n.steps.filter((x) => x.step === step);
   const worst = st.find((x) => x.status === 'fail') ?? st.find((x) => x.status === 'warn') ?? st[0];
   return (
-    <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'}>
+    <td className={`st-${worst?.status ?? 'pending'}`} title={worst?.detail ?? 'pending'} data-step={step}>
       {worst ? cellText(worst) : finished ? GLYPH.skip : '…'}
     </td>
   );
@@ -57,6 +57,8 @@ function NodeDetail({ n, finished, columns }: { n: NodeReport; finished: boolean
 /** One row per node, one column per step; results fill in as they arrive. */
 export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finished: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
+  const selected = useDiagnosticsStore((s) => s.selectedRegion);
+  const selectRegion = useDiagnosticsStore((s) => s.selectRegion);
   const steps: StepName[] = nodes.some((n) => n.steps.some((s) => s.step === 'bandwidth'))
     ? [...STEPS, 'bandwidth']
     : STEPS;
@@ -80,8 +82,11 @@ export function ResultsTable({ nodes, finished }: { nodes: NodeReport[]; finishe
                 <tr
                   key={key}
                   data-region-id={n.regionId}
-                  onClick={() => setOpen(open === key ? null : key)}
-                  className="clickable"
+                  onClick={() => {
+                    setOpen(open === key ? null : key);
+                    selectRegion(String(n.regionId));
+                  }}
+                  className={`clickable${selected === String(n.regionId) ? ' selected' : ''}`}
                 >
                   <td title={n.regionName}>{n.regionCode}</td>
                   <td>

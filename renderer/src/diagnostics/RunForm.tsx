@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { CheckSource } from '../components/CheckSource.js';
+import { countOf } from '../../../shared/diagnostics.js';
 import { useDiagnosticsStore } from './store.js';
 
 /** What to check, how often, and the button that starts (or cancels) a run. */
@@ -79,7 +80,7 @@ export function RunForm() {
       </form>
       {f.running && (
         <p className="muted" role="status" data-testid="diag-running">
-          Running… {f.nodes} nodes reporting
+          Running… {countOf(f.nodes, 'node')} reporting
         </p>
       )}
       {f.error && (

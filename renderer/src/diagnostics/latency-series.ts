@@ -16,6 +16,20 @@ export interface LatencyChart {
   series: LatencySeries[];
   /** One row per run, oldest first: `t` and the latency of each series the run measured. */
   rows: Array<Record<string, number>>;
+  /**
+   * The time axis's ticks: the times of runs, at most MAX_TICKS spread evenly. The chart's own ticks fall between
+   * runs, so runs seconds apart gave five ticks all reading the same second.
+   */
+  ticks: number[];
+}
+
+const MAX_TICKS = 6;
+
+function timeTicks(times: number[]): number[] {
+  const distinct = [...new Set(times)];
+  if (distinct.length <= MAX_TICKS) return distinct;
+  const step = (distinct.length - 1) / (MAX_TICKS - 1);
+  return Array.from({ length: MAX_TICKS }, (_, i) => distinct[Math.round(i * step)]);
 }
 
 function regionName(h: CheckHistoryEntry, id: string): string {
@@ -39,5 +53,5 @@ export function latencyChart(history: CheckHistoryEntry[]): LatencyChart {
     }
     return row;
   });
-  return { series: [...byTargetRegion.values()], rows };
+  return { series: [...byTargetRegion.values()], rows, ticks: timeTicks(rows.map((r) => r.t)) };
 }

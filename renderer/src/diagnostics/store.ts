@@ -50,6 +50,8 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   exportText: string;
   /** The request of the last run started from the form (periodic runs and node re-runs repeat it). */
   lastRequest: CheckRequest | null;
+  /** The region picked on the health map or in the results (its rows and marker are highlighted). */
+  selectedRegion: string | null;
   error: string | null;
   /** Subscribes to the run events and loads the history; returns the unsubscribe (which also stops repeating). */
   connect(api: DerpdeskApi): () => void;
@@ -69,6 +71,8 @@ export interface DiagnosticsStore extends DiagnosticsForm {
   show(id: string): Promise<void>;
   compare(id: string): Promise<void>;
   setExportFormat(format: ExportFormat): Promise<void>;
+  /** Selects a region of the run on show (null: none). */
+  selectRegion(id: string | null): void;
 }
 
 /** The form's STUN port: undefined for the default, null when it is not a port. */
@@ -145,6 +149,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
     exportFormat: 'markdown',
     exportText: '',
     lastRequest: null,
+    selectedRegion: null,
     error: null,
 
     connect(api) {
@@ -226,6 +231,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
         viewingLabel: null,
         compareWith: null,
         exportText: '',
+        selectedRegion: null,
       });
       try {
         const { runId } = await api.call('diagnostics.run', req);
@@ -273,7 +279,15 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       try {
         const r = await api.call('diagnostics.get', id);
         if (!r || n !== showRequests) return;
-        set({ report: r.report, nodes: r.report.nodes, viewing: id, viewingLabel: r.entry.label, compareWith: null });
+        set({
+          report: r.report,
+          nodes: r.report.nodes,
+          viewing: id,
+          viewingLabel: r.entry.label,
+          compareWith: null,
+          // A selection made while the run went on stays, as long as the run on show has that region.
+          ...(r.report.nodes.some((x) => String(x.regionId) === get().selectedRegion) ? {} : { selectedRegion: null }),
+        });
       } catch (err) {
         set({ error: `Could not load the run: ${errorMessage(err)}` });
         return;
@@ -305,5 +319,7 @@ export const useDiagnosticsStore = create<DiagnosticsStore>((set, get) => {
       }
       if (n === exportRequests && get().viewing === viewing) set({ exportText: text });
     },
+
+    selectRegion: (id) => set({ selectedRegion: id }),
   };
 });
