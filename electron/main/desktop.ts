@@ -22,6 +22,7 @@ import { showAbout } from './about.js';
 import { appMenuTemplate, type AppMenuActions } from './app-menu.js';
 import type { DesktopSettingsStore } from './desktop-settings.js';
 import { WindowLifecycle, type WindowLike } from './lifecycle.js';
+import { noticeFailingNodes } from './monitor-notices.js';
 import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden, type LoginItemHost } from './login-item.js';
 import { RelayNotices, servedCertificate } from './relay-notices.js';
 import { RelayTray, type TrayActions, type TrayLike } from './tray.js';
@@ -63,6 +64,8 @@ export interface Desktop<W extends WindowLike = WindowLike> {
   lifecycle: WindowLifecycle<W>;
   tray: RelayTray;
   notices: RelayNotices;
+  /** Stops listening to the services and removes the tray icon. */
+  dispose(): void;
 }
 
 export interface ShownNotice {
@@ -100,6 +103,7 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
     notify,
     logger: o.logger,
   });
+  const offMonitor = noticeFailingNodes(o.services.events, notify);
   const tray = relayTray(o, lifecycle, warn);
   installAppMenu(o, lifecycle, warn);
 
@@ -108,7 +112,12 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   app.on('second-instance', () => lifecycle.open());
   app.on('activate', () => lifecycle.open());
   if (!lifecycle.startedHidden()) lifecycle.open();
-  return { lifecycle, tray, notices };
+  const dispose = () => {
+    offMonitor();
+    notices.dispose();
+    tray.dispose();
+  };
+  return { lifecycle, tray, notices, dispose };
 }
 
 /** Native notifications whose click opens the window on the notice's page. */

@@ -44,18 +44,20 @@ describe('application menu', () => {
       'page-relay': 'CmdOrCtrl+1',
       'page-map': 'CmdOrCtrl+2',
       'page-diagnostics': 'CmdOrCtrl+3',
+      'page-monitor': 'CmdOrCtrl+4',
     });
     const win = h.windows[0];
     click(menu, 'page-map');
     expect(win.sent).toEqual([]);
     win.finishLoad();
-    for (const id of ['save-map', 'undo', 'redo', 'page-diagnostics']) click(menu, id);
+    for (const id of ['save-map', 'undo', 'redo', 'page-diagnostics', 'page-monitor']) click(menu, id);
     expect(win.sent).toEqual([
       { type: 'navigate', page: 'map' },
       { type: 'save-map' },
       { type: 'undo' },
       { type: 'redo' },
       { type: 'navigate', page: 'diagnostics' },
+      { type: 'navigate', page: 'monitor' },
     ]);
     const roles = (menu.find((m) => m.label === 'Edit')!.submenu as Template).map((i) => i.role).filter(Boolean);
     expect(roles).toEqual(['cut', 'copy', 'paste', 'selectAll']);

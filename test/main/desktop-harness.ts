@@ -95,8 +95,7 @@ export async function startDesktopHarness(
       if (!r.ok) throw new Error(`settings refused: ${JSON.stringify(r.errors)}`);
     },
     close: async () => {
-      desktop.notices.dispose();
-      desktop.tray.dispose();
+      desktop.dispose();
       await services.dispose();
       await settings.saved();
       rmSync(dir, { recursive: true, force: true });

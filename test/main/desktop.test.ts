@@ -245,6 +245,35 @@ describe('notifications', () => {
     expect(h.windows[0].sent).toEqual([{ type: 'navigate', page: 'relay' }]);
   });
 
+  it("a periodic check turns this relay's node from ok to failing: one notification that opens the monitor page", async () => {
+    h = await startDesktopHarness();
+    await h.saveRelaySettings({});
+    const port = await startFromTray(h);
+    await h.services.handlers['monitor.start']({
+      source: { kind: 'relay', url: `http://127.0.0.1:${port}`, stunPort: -1 },
+      intervalSec: 1,
+    });
+    await eventually(
+      async () => (await h!.services.handlers['monitor.status']()).nodes[0]?.status === 'ok',
+      15_000,
+      'the node to pass a check',
+    );
+    h.windows[0].userClose();
+    // Stopped from the tray: not unexpected, so the monitor's is the only notice.
+    click(h.tray().menu, 'relay-toggle');
+    await eventually(() => h!.fake.notifications.length > 1, 15_000, 'the failing-node notice');
+    const [trayNotice, note] = h.fake.notifications;
+    expect(trayNotice.title).toBe('derpdesk is still running');
+    expect(note.title).toBe('derpdesk: DERP node target/127.0.0.1 is failing');
+    expect(note.body).toMatch(/^derp\/target\/127\.0\.0\.1\/127\.0\.0\.1\/mesh: .+\. The Monitor page shows/);
+    note.click();
+    expect(h.windows[0].visible).toBe(true);
+    h.windows[0].finishLoad();
+    expect(h.windows[0].sent).toEqual([{ type: 'navigate', page: 'monitor' }]);
+    await h.services.handlers['monitor.stop']();
+    expect(h.fake.notifications).toHaveLength(2);
+  });
+
   it('a certificate expiring within 14 days: a notification that opens the diagnostics page', async () => {
     h = await startDesktopHarness();
     const cert = path.join(h.dir, 'relay.crt');
