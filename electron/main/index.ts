@@ -27,6 +27,7 @@ import { DesktopSettingsStore } from './desktop-settings.js';
 import { startDesktop, type Desktop } from './desktop.js';
 import { showFileDialog } from './file-dialog.js';
 import { createFileLogger } from './file-log.js';
+import { installExportDialogs } from './export-dialog.js';
 import { defaultAutostartDir } from './login-item.js';
 import { UserPicks } from './user-picks.js';
 import { forwardEvents, registerIpc } from './ipc.js';
@@ -73,6 +74,7 @@ app
     const files = new GrantsPolicy(dataDir, picks.show);
     const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
     installSessionGuards(session.defaultSession);
+    installExportDialogs(session.defaultSession, () => app.getPath('downloads'), logger);
     registerIpc(ipcMain, services, (frame) => {
       const win = currentWindow();
       return !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
