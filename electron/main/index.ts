@@ -23,6 +23,7 @@ import { startStunRunner } from '../app/stun-runner.js';
 import { installLastResort } from '../util/last-resort.js';
 import { consoleLogger } from '../util/log.js';
 import type { DesktopPage } from '../../shared/desktop-commands.js';
+import { DesktopPrefs } from './desktop-prefs.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
 import { startDesktop, type Desktop } from './desktop.js';
 import { showFileDialog } from './file-dialog.js';
@@ -72,7 +73,13 @@ app
       (file) => desktopSettings.addRecent(file),
     );
     const files = new GrantsPolicy(dataDir, picks.show);
-    const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
+    const prefs = new DesktopPrefs(desktopSettings, {
+      app,
+      platform: process.platform,
+      executable: process.env.APPIMAGE ?? process.execPath,
+      autostartDir: defaultAutostartDir(),
+    });
+    const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files, desktop: prefs });
     installSessionGuards(session.defaultSession);
     installExportDialogs(session.defaultSession, () => app.getPath('downloads'), logger);
     registerIpc(ipcMain, services, (frame) => {
@@ -128,7 +135,7 @@ app
       services,
       files,
       picks,
-      settings: desktopSettings,
+      prefs,
       createWindow,
       dataDir,
       logFile: logger.file,
@@ -137,7 +144,6 @@ app
       platform: process.platform,
       argv: process.argv,
       versions: process.versions,
-      loginItem: { executable: process.env.APPIMAGE ?? process.execPath, autostartDir: defaultAutostartDir() },
     });
     // A relay that cannot start is logged and shown as the relay's state (and by the tray); the app keeps running.
     services
