@@ -6,6 +6,7 @@ import type { DerpdeskApi } from '../../shared/api.js';
 import type { DesktopCommand } from '../../shared/desktop-commands.js';
 import { useFileDialogStore } from './components/file-dialog.js';
 import { DESKTOP_COMMAND_EVENT } from './desktop-commands.js';
+import { useDesktopStore } from './desktop/store.js';
 import { useDiagnosticsStore } from './diagnostics/store.js';
 import { formatForPath, useMapStore } from './map/store.js';
 import { useMonitorStore } from './monitor/store.js';
@@ -17,12 +18,14 @@ export function connectStores(api: DerpdeskApi): () => void {
   const offDiagnostics = useDiagnosticsStore.getState().connect(api);
   useMapStore.getState().setApi(api);
   const offMonitor = useMonitorStore.getState().connect(api);
+  const offDesktop = useDesktopStore.getState().connect(api);
   const onCommand = (e: Event) => runDesktopCommand((e as CustomEvent<DesktopCommand>).detail);
   window.addEventListener(DESKTOP_COMMAND_EVENT, onCommand);
   return () => {
     offRelay();
     offDiagnostics();
     offMonitor();
+    offDesktop();
     window.removeEventListener(DESKTOP_COMMAND_EVENT, onCommand);
   };
 }
