@@ -69,6 +69,9 @@ export interface Desktop<W extends WindowLike = WindowLike> {
   dispose(): void;
 }
 
+/** The main-process global through which end-to-end tests reach the tray's menu (electron/main/index.ts). */
+export type TrayMenuGlobal = typeof globalThis & { derpdeskTrayMenu?: () => Menu | null };
+
 export interface ShownNotice {
   title: string;
   body: string;

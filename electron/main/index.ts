@@ -25,7 +25,7 @@ import { consoleLogger } from '../util/log.js';
 import type { DesktopPage } from '../../shared/desktop-commands.js';
 import { DesktopPrefs } from './desktop-prefs.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
-import { startDesktop, type Desktop } from './desktop.js';
+import { startDesktop, type Desktop, type TrayMenuGlobal } from './desktop.js';
 import { showFileDialog } from './file-dialog.js';
 import { createFileLogger } from './file-log.js';
 import { installExportDialogs } from './export-dialog.js';
@@ -60,6 +60,9 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let desktop: Desktop<BrowserWindow> | null = null;
 const currentWindow = () => desktop?.lifecycle.window() ?? null;
+// Electron lists no Tray objects, so an end-to-end test driving the main process (Playwright's Electron driver)
+// clicks the tray's menu through this. Only main-process code can reach it; the sandboxed window cannot.
+(globalThis as TrayMenuGlobal).derpdeskTrayMenu = () => desktop?.tray.contextMenu() ?? null;
 
 app
   .whenReady()

@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import type { TrayMenuGlobal } from '../../electron/main/desktop.js';
 import { CALL_NAMES, channelOf, type RelayState } from '../../shared/api.js';
 
 const h = vi.hoisted(() => {
@@ -144,6 +145,9 @@ describe('electron/main/index.ts', () => {
     expect(h.trays).toHaveLength(1);
     expect(h.trays[0]).toMatch(/build[/\\]tray[/\\]tray-stopped-light\.png$/);
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalled();
+    // The tray's menu, as the Electron e2e test reaches it (Electron lists no Tray objects).
+    const trayMenu = (globalThis as TrayMenuGlobal).derpdeskTrayMenu?.() as unknown as Array<{ id?: string }>;
+    expect(trayMenu.map((i) => i.id)).toContain('relay-toggle');
 
     // files.choose reaches Electron's dialog over the window, and the pick is then readable through map.open.
     const { pathToFileURL } = await import('node:url');
