@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameType } from '../../electron/derp/frames.js';
 import type { RelayState } from '../../shared/api.js';
 import { eventually, rawHandshake, type RawPeer } from '../helpers/relay.js';
@@ -156,18 +156,31 @@ describe('quit', () => {
 });
 
 describe('notifications', () => {
-  it('a relay crash: one notification, the tray shows failing, the click opens the relay page', async () => {
+  it('a listener failing under the running relay: its clients get Restarting, one notification, the tray shows failing, the click opens the relay page', async () => {
     h = await startDesktopHarness();
     await h.saveRelaySettings({});
-    await startFromTray(h);
+    const listen = vi.spyOn(net.Server.prototype, 'listen');
+    let port: number;
+    let listening: net.Server[];
+    try {
+      port = await startFromTray(h);
+      listening = [...listen.mock.contexts];
+    } finally {
+      listen.mockRestore();
+    }
+    const server = listening.find((s) => (s.address() as net.AddressInfo | null)?.port === port)!;
+    const { peer } = await rawHandshake(port);
     h.windows[0].userClose();
-    // The controller reports a relay that died under it the way it reports any state.
-    h.services.controller.emit('state', { status: 'failed', error: 'relay: listener closed (EMFILE)' });
-    expect(h.fake.notifications.filter((n) => n.title.includes('stopped unexpectedly'))).toHaveLength(1);
-    const crash = h.fake.notifications.find((n) => n.title.includes('stopped unexpectedly'))!;
-    expect(crash.body).toBe('relay: listener closed (EMFILE)');
+    // What Node does when accept() fails for want of file descriptors; unhandled, it would end the whole app.
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+    await frameOf(peer, FrameType.Restarting);
+    await eventually(() => h!.fake.notifications.length === 2, 10_000, 'the notice');
+    const crash = h.fake.notifications[1];
+    expect(crash.title).toBe('derpdesk: the relay stopped unexpectedly');
+    expect(crash.body).toBe('the relay stopped: a listener failed: accept EMFILE');
     expect(h.tray().image).toBe(path.join('/icons', 'tray-failing-light.png'));
-    expect(h.tray().toolTip).toBe('derpdesk: relay failing: relay: listener closed (EMFILE)');
+    expect(h.tray().toolTip).toBe('derpdesk: relay failing: the relay stopped: a listener failed: accept EMFILE');
+    await expect(rawHandshake(port)).rejects.toThrow(/ECONNREFUSED/);
     crash.click();
     expect(h.windows[0].visible).toBe(true);
     h.windows[0].finishLoad();
