@@ -25,7 +25,7 @@ import type { DesktopSettings } from './desktop-settings.js';
 import { WindowLifecycle, type WindowLike } from './lifecycle.js';
 import { noticeFailingNodes } from './monitor-notices.js';
 import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden } from './login-item.js';
-import { RelayNotices, servedCertificate } from './relay-notices.js';
+import { RelayNotices } from './relay-notices.js';
 import { RelayTray, type TrayActions, type TrayLike } from './tray.js';
 import type { UserPicks } from './user-picks.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -103,7 +103,7 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   const notices = new RelayNotices({
     events: o.services.events,
     denied: () => o.services.controller.trust().denied,
-    certificateFile: async () => servedCertificate((await o.services.settings.load()).settings, o.dataDir),
+    certificate: () => o.services.controller.certificateInfo(),
     notify,
     logger: o.logger,
   });
