@@ -142,7 +142,6 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
       });
     this.setState({ status: 'starting' });
     let certName: string | undefined;
-    let started: RelayService | null = null;
     try {
       let tls = s.tlsMode === 'manual' ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : null;
       this.servedMode = s.tlsMode === 'self-signed' ? 'self-signed' : 'manual';
@@ -185,11 +184,8 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
           PerClientRateBurstBytes: s.rateBurstBytes,
         },
         extraVarz: () => this.stun?.varz() ?? [],
-        onListenerError: (err) => {
-          if (started) this.listenerFailed(started, err);
-        },
+        onListenerError: (err) => this.listenerFailed(err),
       });
-      started = this.relay;
       if (s.stunEnabled && this.startStun) {
         this.stun = await this.startStun(
           s.stunListen
@@ -221,9 +217,10 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
    * A listener of the running relay failed under it: what is left is stopped (its clients get Restarting and go to
    * another relay) and the relay is failed with the reason, which the window, the tray and a notice show.
    */
-  private listenerFailed(relay: RelayService, err: Error): void {
+  private listenerFailed(err: Error): void {
     this.transition = this.transition.then(async () => {
-      if (this.relay !== relay) return this.state;
+      // Only a listening server fails this way, so the relay is this one unless it was stopped meanwhile.
+      if (!this.relay) return this.state;
       const error = `the relay stopped: a listener failed: ${errorMessage(err)}`;
       this.logger.warn(`derpdesk: ${error}`);
       const failed = this.setState({ status: 'failed', error });

@@ -21,7 +21,7 @@ import { GrantsPolicy } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
 import { installLastResort } from '../util/last-resort.js';
-import { consoleLogger } from '../util/log.js';
+import { consoleLogger, type Logger } from '../util/log.js';
 import type { DesktopPage } from '../../shared/desktop-commands.js';
 import { DesktopPrefs } from './desktop-prefs.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
@@ -64,6 +64,31 @@ const currentWindow = () => desktop?.lifecycle.window() ?? null;
 // clicks the tray's menu through this. Only main-process code can reach it; the sandboxed window cannot.
 (globalThis as TrayMenuGlobal).derpdeskTrayMenu = () => desktop?.tray.contextMenu() ?? null;
 
+/** The main window on `page`, guarded (electron/main/window.ts); it shows itself once its page is ready. */
+function createWindow(page: DesktopPage | undefined, logger: Logger): BrowserWindow {
+  const win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
+  installWindowGuards(win.webContents, appUrl, (url) => {
+    shell.openExternal(url).catch((err: unknown) => logger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
+  });
+  // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Leave without saving', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The DERP map has unsaved edits.',
+      detail: 'Leave and lose them, or stay and save them first?',
+    });
+    if (choice === 0) event.preventDefault();
+  });
+  win.once('ready-to-show', () => win.show());
+  win
+    .loadFile(indexHtml, page ? { hash: page } : {})
+    .catch((err: unknown) => logger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`));
+  return win;
+}
+
 app
   .whenReady()
   .then(async () => {
@@ -91,34 +116,6 @@ app
     });
     forwardEvents(services, () => currentWindow()?.webContents ?? null);
 
-    const createWindow = (page: DesktopPage | undefined) => {
-      const win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
-      installWindowGuards(win.webContents, appUrl, (url) => {
-        shell
-          .openExternal(url)
-          .catch((err: unknown) => logger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
-      });
-      // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
-      win.webContents.on('will-prevent-unload', (event) => {
-        const choice = dialog.showMessageBoxSync(win, {
-          type: 'question',
-          buttons: ['Leave without saving', 'Stay'],
-          defaultId: 1,
-          cancelId: 1,
-          message: 'The DERP map has unsaved edits.',
-          detail: 'Leave and lose them, or stay and save them first?',
-        });
-        if (choice === 0) event.preventDefault();
-      });
-      win.once('ready-to-show', () => win.show());
-      win
-        .loadFile(indexHtml, page ? { hash: page } : {})
-        .catch((err: unknown) =>
-          logger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`),
-        );
-      return win;
-    };
-
     desktop = startDesktop({
       electron: {
         app,
@@ -139,7 +136,7 @@ app
       files,
       picks,
       prefs,
-      createWindow,
+      createWindow: (page) => createWindow(page, logger),
       dataDir,
       logFile: logger.file,
       iconDir: trayIconDir,
