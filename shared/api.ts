@@ -445,6 +445,19 @@ export const settingsArg = object(
 const settingsArgMatchesSettings: Same<Infer<typeof settingsArg>, Partial<RelaySettings>> = true;
 void settingsArgMatchesSettings;
 
+/** The desktop app's own settings, kept apart from the relay's: the tray and the login item. */
+export interface DesktopAppSettings {
+  /** Closing the window while the relay runs hides it into the tray instead of quitting. */
+  keepRunningInTray: boolean;
+  /** Start derpdesk, hidden in the tray, when the user logs in. */
+  openAtLogin: boolean;
+}
+
+export const desktopSettingsPatch = object(
+  { keepRunningInTray: boolean(), openAtLogin: boolean() },
+  { optional: ['keepRunningInTray', 'openAtLogin'] },
+);
+
 /** What the monitor probes (a source as diagnostics take it), how often, and optionally one region. */
 export const monitorRequest = object(
   {
@@ -509,6 +522,10 @@ export const CALLS = {
   'files.canChoose': takes().returns<boolean>(),
   /** Shows a native open or save dialog; the picked path (then usable by the other calls) or null if cancelled. */
   'files.choose': takes(arg('req', chooseFileRequest)).returns<string | null>(),
+  /** The desktop app's tray and login-item settings; null from `derpdesk host`, which has neither. */
+  'desktop.settings': takes().returns<DesktopAppSettings | null>(),
+  /** Changes them (the login item is written first); refused by `derpdesk host`. */
+  'desktop.saveSettings': takes(arg('patch', desktopSettingsPatch)).returns<DesktopAppSettings>(),
 };
 
 /** Calls: name -> argument tuple and result, from CALLS. */
@@ -528,6 +545,8 @@ export interface ApiEvents {
   'monitor.update': MonitorSnapshot;
   /** A node started failing or recovered (rate-limited per node). */
   'monitor.transition': MonitorTransition;
+  /** The desktop app's settings changed (from the page or the native menu). */
+  'desktop.settings': DesktopAppSettings;
 }
 
 export type CallName = keyof ApiCalls;
@@ -545,6 +564,7 @@ export const EVENT_NAMES = [
   'diagnostics.done',
   'monitor.update',
   'monitor.transition',
+  'desktop.settings',
 ] as const satisfies readonly EventName[];
 
 /** What the renderer holds: the same shape whether it talks to Electron's preload or the WebSocket bridge. */

@@ -5,7 +5,7 @@
  */
 export const DESKTOP_COMMAND_CHANNEL = 'derpdesk:desktop-command';
 
-export const DESKTOP_PAGES = ['relay', 'map', 'diagnostics'] as const;
+export const DESKTOP_PAGES = ['relay', 'map', 'diagnostics', 'monitor'] as const;
 export type DesktopPage = (typeof DESKTOP_PAGES)[number];
 
 export type DesktopCommand =

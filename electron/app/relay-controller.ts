@@ -184,6 +184,7 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
           PerClientRateBurstBytes: s.rateBurstBytes,
         },
         extraVarz: () => this.stun?.varz() ?? [],
+        onListenerError: (err) => this.listenerFailed(err),
       });
       if (s.stunEnabled && this.startStun) {
         this.stun = await this.startStun(
@@ -212,16 +213,37 @@ export class RelayController extends EventEmitter<RelayControllerEvents> {
     });
   }
 
+  /**
+   * A listener of the running relay failed under it: what is left is stopped (its clients get Restarting and go to
+   * another relay) and the relay is failed with the reason, which the window, the tray and a notice show.
+   */
+  private listenerFailed(err: Error): void {
+    this.transition = this.transition.then(async () => {
+      // Only a listening server fails this way, so the relay is this one unless it was stopped meanwhile.
+      if (!this.relay) return this.state;
+      const error = `the relay stopped: a listener failed: ${errorMessage(err)}`;
+      this.logger.warn(`derpdesk: ${error}`);
+      const failed = this.setState({ status: 'failed', error });
+      await this.release();
+      return failed;
+    });
+  }
+
   private async doStop(): Promise<RelayState> {
     if (!this.relay) return this.setState({ status: 'stopped' });
     this.setState({ status: 'stopping' });
+    await this.release();
+    return this.setState({ status: 'stopped' });
+  }
+
+  /** Stops the relay (its clients get Restarting) and STUN, and takes the last sample. */
+  private async release(): Promise<void> {
     const relay = this.relay;
     const stun = this.stun;
     this.relay = null;
     this.stun = null;
-    await Promise.all([relay.stop(), stun?.stop()]);
+    await Promise.all([relay?.stop(), stun?.stop()]);
     this.sample();
-    return this.setState({ status: 'stopped' });
   }
 
   private sample(): void {

@@ -22,6 +22,7 @@ import { DiagnosticsService } from './diagnostics-service.js';
 import type { ApiEventEmitter } from './events.js';
 import { RootsPolicy, type FileAccess } from './file-access.js';
 import { createFileRules } from './file-rules.js';
+import { desktopHandlers, type DesktopSettingsHost } from './handlers/desktop.js';
 import { diagnosticsHandlers } from './handlers/diagnostics.js';
 import { filesHandlers } from './handlers/files.js';
 import { mapHandlers } from './handlers/map.js';
@@ -51,6 +52,8 @@ export interface AppServicesOptions {
   startStun?: StartStun;
   /** Which files the API may touch; by default only those in the data directory. */
   files?: FileAccess;
+  /** The desktop app's own settings; absent in `derpdesk host`. */
+  desktop?: DesktopSettingsHost;
 }
 
 export function createAppServices(opts: AppServicesOptions): AppServices {
@@ -72,6 +75,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...diagnosticsHandlers({ diagnostics, guard: rules.guard }),
     ...filesHandlers({ files }),
     ...monitorHandlers({ monitor }),
+    ...desktopHandlers({ desktop: opts.desktop }),
   };
   const startRelayOnLaunch = async (): Promise<RelayState | null> => {
     const log = opts.logger;

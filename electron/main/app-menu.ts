@@ -1,5 +1,5 @@
 /**
- * The application menu: the usual roles, the page shortcuts (Ctrl/Cmd+1/2/3), Open/Open Recent/Save for maps,
+ * The application menu: the usual roles, the page shortcuts (Ctrl/Cmd+1 to 4), Open/Open Recent/Save for maps,
  * undo and redo for the map editor, the desktop settings (tray, login item) and About. Shortcuts that act on the
  * page are sent to the window as DesktopCommands; the rest run here. A template only, so it is testable.
  */
@@ -31,6 +31,7 @@ const PAGE_ITEMS: Array<{ page: DesktopPage; label: string }> = [
   { page: 'relay', label: 'Relay' },
   { page: 'map', label: 'DERP Map' },
   { page: 'diagnostics', label: 'Diagnostics' },
+  { page: 'monitor', label: 'Monitor' },
 ];
 
 function settingsItems(view: AppMenuView, act: AppMenuActions): MenuItemConstructorOptions[] {

@@ -20,10 +20,12 @@ import type { AppServices } from '../app/services.js';
 import type { Logger } from '../util/log.js';
 import { showAbout } from './about.js';
 import { appMenuTemplate, type AppMenuActions } from './app-menu.js';
-import type { DesktopSettingsStore } from './desktop-settings.js';
+import { appSettingsOf, type DesktopPrefs } from './desktop-prefs.js';
+import type { DesktopSettings } from './desktop-settings.js';
 import { WindowLifecycle, type WindowLike } from './lifecycle.js';
-import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden, type LoginItemHost } from './login-item.js';
-import { RelayNotices, servedCertificate } from './relay-notices.js';
+import { noticeFailingNodes } from './monitor-notices.js';
+import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden } from './login-item.js';
+import { RelayNotices } from './relay-notices.js';
 import { RelayTray, type TrayActions, type TrayLike } from './tray.js';
 import type { UserPicks } from './user-picks.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -46,7 +48,8 @@ export interface DesktopOptions<W extends WindowLike = WindowLike> {
   services: AppServices;
   files: FileAccess;
   picks: UserPicks;
-  settings: DesktopSettingsStore;
+  /** The desktop settings and the login item they control. */
+  prefs: DesktopPrefs;
   createWindow(page: DesktopPage | undefined): W;
   dataDir: string;
   logFile: string;
@@ -56,14 +59,18 @@ export interface DesktopOptions<W extends WindowLike = WindowLike> {
   platform: NodeJS.Platform;
   argv: readonly string[];
   versions: { electron?: string; chrome?: string; node: string };
-  loginItem: Omit<LoginItemHost, 'app' | 'platform'>;
 }
 
 export interface Desktop<W extends WindowLike = WindowLike> {
   lifecycle: WindowLifecycle<W>;
   tray: RelayTray;
   notices: RelayNotices;
+  /** Stops listening to the services and removes the tray icon. */
+  dispose(): void;
 }
+
+/** The main-process global through which end-to-end tests reach the tray's menu (electron/main/index.ts). */
+export type TrayMenuGlobal = typeof globalThis & { derpdeskTrayMenu?: () => Menu | null };
 
 export interface ShownNotice {
   title: string;
@@ -81,7 +88,7 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   const lifecycle = new WindowLifecycle<W>({
     createWindow: o.createWindow,
     relayState: () => o.services.controller.getState(),
-    settings: o.settings,
+    settings: o.prefs.store,
     showTrayNotice: () =>
       notify({
         title: 'derpdesk is still running',
@@ -96,10 +103,14 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   const notices = new RelayNotices({
     events: o.services.events,
     denied: () => o.services.controller.trust().denied,
-    certificateFile: async () => servedCertificate((await o.services.settings.load()).settings, o.dataDir),
+    certificate: () => o.services.controller.certificateInfo(),
     notify,
     logger: o.logger,
   });
+  const offMonitor = noticeFailingNodes(o.services.events, notify);
+  // The page shows these settings too: changed from the menu, it hears so.
+  const onSettings = (s: DesktopSettings) => o.services.events.emit('desktop.settings', appSettingsOf(s));
+  o.prefs.store.on('change', onSettings);
   const tray = relayTray(o, lifecycle, warn);
   installAppMenu(o, lifecycle, warn);
 
@@ -108,7 +119,13 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
   app.on('second-instance', () => lifecycle.open());
   app.on('activate', () => lifecycle.open());
   if (!lifecycle.startedHidden()) lifecycle.open();
-  return { lifecycle, tray, notices };
+  const dispose = () => {
+    offMonitor();
+    o.prefs.store.off('change', onSettings);
+    notices.dispose();
+    tray.dispose();
+  };
+  return { lifecycle, tray, notices, dispose };
 }
 
 /** Native notifications whose click opens the window on the notice's page. */
@@ -166,33 +183,27 @@ function relayTray(o: DesktopOptions, lifecycle: WindowLifecycle, warn: Warn): R
 /** Puts the application menu up, and redraws it whenever a desktop setting (checkboxes, recent maps) changes. */
 function installAppMenu(o: DesktopOptions, lifecycle: WindowLifecycle, warn: Warn): void {
   const { app } = o.electron;
-  const loginHost: LoginItemHost = { ...o.loginItem, app, platform: o.platform };
-  const actions = appMenuActions(o, lifecycle, loginHost, warn);
+  const actions = appMenuActions(o, lifecycle, warn);
   const render = () => {
     const template: MenuItemConstructorOptions[] = appMenuTemplate(
-      { platform: o.platform, settings: o.settings.get(), packaged: app.isPackaged },
+      { platform: o.platform, settings: o.prefs.store.get(), packaged: app.isPackaged },
       actions,
     );
     o.electron.Menu.setApplicationMenu(o.electron.Menu.buildFromTemplate(template));
   };
-  o.settings.on('change', render);
+  o.prefs.store.on('change', render);
   render();
   // macOS and Windows let the user turn the login item off in their own settings: show what is in force.
   if (o.platform !== 'linux') {
     const inForce = app.getLoginItemSettings({ args: [HIDDEN_FLAG] }).openAtLogin === true;
-    if (inForce !== o.settings.get().openAtLogin) o.settings.update({ openAtLogin: inForce });
+    if (inForce !== o.prefs.store.get().openAtLogin) o.prefs.store.update({ openAtLogin: inForce });
   }
   // The AppImage's path or the install folder may have changed since the entry was written.
-  if (o.settings.get().openAtLogin)
-    applyOpenAtLogin(true, loginHost).catch(warn('cannot refresh the start-at-login entry'));
+  if (o.prefs.store.get().openAtLogin)
+    applyOpenAtLogin(true, o.prefs.login).catch(warn('cannot refresh the start-at-login entry'));
 }
 
-function appMenuActions(
-  o: DesktopOptions,
-  lifecycle: WindowLifecycle,
-  loginHost: LoginItemHost,
-  warn: Warn,
-): AppMenuActions {
+function appMenuActions(o: DesktopOptions, lifecycle: WindowLifecycle, warn: Warn): AppMenuActions {
   const openPicked = (file: string | null) => {
     if (file) lifecycle.command({ type: 'open-map', path: file }, 'map');
   };
@@ -210,21 +221,19 @@ function appMenuActions(
           'derpdesk: map not found',
           `${file} no longer exists; it was removed from Open Recent.`,
         );
-        o.settings.update({ recentFiles: o.settings.get().recentFiles.filter((f) => f !== file) });
+        o.prefs.store.update({ recentFiles: o.prefs.store.get().recentFiles.filter((f) => f !== file) });
         return;
       }
       o.picks.grantFromMenu(o.files, file).then(openPicked, warn(`cannot open ${file}`));
     },
-    clearRecent: () => o.settings.update({ recentFiles: [] }),
-    setKeepRunningInTray: (on) => o.settings.update({ keepRunningInTray: on }),
+    clearRecent: () => o.prefs.store.update({ recentFiles: [] }),
+    setKeepRunningInTray: (on) => o.prefs.store.update({ keepRunningInTray: on }),
     setOpenAtLogin: (on) => {
-      applyOpenAtLogin(on, loginHost)
-        .then(() => o.settings.update({ openAtLogin: on }))
-        .catch((err: unknown) => {
-          o.electron.dialog.showErrorBox('derpdesk: start at login', `Could not change it: ${errorMessage(err)}`);
-          // Redraw so the checkbox shows the setting that is really in force.
-          o.settings.update({});
-        });
+      o.prefs.save({ openAtLogin: on }).catch((err: unknown) => {
+        o.electron.dialog.showErrorBox('derpdesk: start at login', `Could not change it: ${errorMessage(err)}`);
+        // Redraw so the checkbox shows the setting that is really in force.
+        o.prefs.store.update({});
+      });
     },
     about: () => {
       showAbout(

@@ -21,12 +21,14 @@ import { GrantsPolicy } from '../app/file-access.js';
 import { createAppServices } from '../app/services.js';
 import { startStunRunner } from '../app/stun-runner.js';
 import { installLastResort } from '../util/last-resort.js';
-import { consoleLogger } from '../util/log.js';
+import { consoleLogger, type Logger } from '../util/log.js';
 import type { DesktopPage } from '../../shared/desktop-commands.js';
+import { DesktopPrefs } from './desktop-prefs.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
-import { startDesktop, type Desktop } from './desktop.js';
+import { startDesktop, type Desktop, type TrayMenuGlobal } from './desktop.js';
 import { showFileDialog } from './file-dialog.js';
 import { createFileLogger } from './file-log.js';
+import { installExportDialogs } from './export-dialog.js';
 import { defaultAutostartDir } from './login-item.js';
 import { UserPicks } from './user-picks.js';
 import { forwardEvents, registerIpc } from './ipc.js';
@@ -58,6 +60,34 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let desktop: Desktop<BrowserWindow> | null = null;
 const currentWindow = () => desktop?.lifecycle.window() ?? null;
+// Electron lists no Tray objects, so an end-to-end test driving the main process (Playwright's Electron driver)
+// clicks the tray's menu through this. Only main-process code can reach it; the sandboxed window cannot.
+(globalThis as TrayMenuGlobal).derpdeskTrayMenu = () => desktop?.tray.contextMenu() ?? null;
+
+/** The main window on `page`, guarded (electron/main/window.ts); it shows itself once its page is ready. */
+function createWindow(page: DesktopPage | undefined, logger: Logger): BrowserWindow {
+  const win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
+  installWindowGuards(win.webContents, appUrl, (url) => {
+    shell.openExternal(url).catch((err: unknown) => logger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
+  });
+  // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Leave without saving', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The DERP map has unsaved edits.',
+      detail: 'Leave and lose them, or stay and save them first?',
+    });
+    if (choice === 0) event.preventDefault();
+  });
+  win.once('ready-to-show', () => win.show());
+  win
+    .loadFile(indexHtml, page ? { hash: page } : {})
+    .catch((err: unknown) => logger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`));
+  return win;
+}
 
 app
   .whenReady()
@@ -71,41 +101,20 @@ app
       (file) => desktopSettings.addRecent(file),
     );
     const files = new GrantsPolicy(dataDir, picks.show);
-    const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files });
+    const prefs = new DesktopPrefs(desktopSettings, {
+      app,
+      platform: process.platform,
+      executable: process.env.APPIMAGE ?? process.execPath,
+      autostartDir: defaultAutostartDir(),
+    });
+    const services = createAppServices({ dataDir, logger, startStun: startStunRunner, files, desktop: prefs });
     installSessionGuards(session.defaultSession);
+    installExportDialogs(session.defaultSession, () => app.getPath('downloads'), logger);
     registerIpc(ipcMain, services, (frame) => {
       const win = currentWindow();
       return !!frame && !!win && frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
     });
     forwardEvents(services, () => currentWindow()?.webContents ?? null);
-
-    const createWindow = (page: DesktopPage | undefined) => {
-      const win = new BrowserWindow(mainWindowOptions(path.join(__dirname, 'preload.cjs')));
-      installWindowGuards(win.webContents, appUrl, (url) => {
-        shell
-          .openExternal(url)
-          .catch((err: unknown) => logger.warn(`derpdesk: cannot open ${url}: ${errorMessage(err)}`));
-      });
-      // The map editor refuses to unload with unsaved edits; Electron then cancels the close silently unless asked.
-      win.webContents.on('will-prevent-unload', (event) => {
-        const choice = dialog.showMessageBoxSync(win, {
-          type: 'question',
-          buttons: ['Leave without saving', 'Stay'],
-          defaultId: 1,
-          cancelId: 1,
-          message: 'The DERP map has unsaved edits.',
-          detail: 'Leave and lose them, or stay and save them first?',
-        });
-        if (choice === 0) event.preventDefault();
-      });
-      win.once('ready-to-show', () => win.show());
-      win
-        .loadFile(indexHtml, page ? { hash: page } : {})
-        .catch((err: unknown) =>
-          logger.warn(`derpdesk: cannot load the window's page ${indexHtml}: ${errorMessage(err)}`),
-        );
-      return win;
-    };
 
     desktop = startDesktop({
       electron: {
@@ -126,8 +135,8 @@ app
       services,
       files,
       picks,
-      settings: desktopSettings,
-      createWindow,
+      prefs,
+      createWindow: (page) => createWindow(page, logger),
       dataDir,
       logFile: logger.file,
       iconDir: trayIconDir,
@@ -135,7 +144,6 @@ app
       platform: process.platform,
       argv: process.argv,
       versions: process.versions,
-      loginItem: { executable: process.env.APPIMAGE ?? process.execPath, autostartDir: defaultAutostartDir() },
     });
     // A relay that cannot start is logged and shown as the relay's state (and by the tray); the app keeps running.
     services

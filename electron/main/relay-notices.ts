@@ -4,12 +4,9 @@
  * refusals, so a misconfigured client retrying every second makes one notice, not one a second). Each notice
  * names the page that shows the details. Plain Node: Electron's Notification is behind `Notify`.
  */
-import path from 'node:path';
 import type { RelayState } from '../../shared/api.js';
-import { CERT_EXPIRY_WARN_DAYS, type DeniedClient } from '../../shared/relay.js';
-import type { RelaySettings } from '../../shared/settings.js';
+import { CERT_EXPIRY_WARN_DAYS, type DeniedClient, type RelayCertificate } from '../../shared/relay.js';
 import type { ApiEventEmitter } from '../app/events.js';
-import { describeCert } from '../relay/selfsigned.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../../shared/errors.js';
 
@@ -27,12 +24,18 @@ export type Notify = (notice: RelayNotice) => void;
 
 const DAY_MS = 86_400_000;
 
+const CERT_WORDS: Record<RelayCertificate['mode'], string> = {
+  manual: 'TLS',
+  'self-signed': 'self-signed',
+  letsencrypt: "Let's Encrypt",
+};
+
 export interface RelayNoticesOptions {
   events: ApiEventEmitter;
   /** The relay's recent refusals, newest last (RelayController.trust().denied). */
   denied: () => DeniedClient[];
-  /** The certificate file the running relay serves, or null when it serves none. */
-  certificateFile: () => Promise<string | null>;
+  /** The certificate the running relay serves (files or Let's Encrypt), or null (RelayController.certificateInfo). */
+  certificate: () => Promise<RelayCertificate | null>;
   notify: Notify;
   logger: Logger;
   now?: () => number;
@@ -40,13 +43,6 @@ export interface RelayNoticesOptions {
   refusalQuietMs?: number;
   /** How often a running relay's certificate is looked at again (default 12 hours). */
   certCheckEveryMs?: number;
-}
-
-/** The certificate the relay serves under these settings (manual or self-signed TLS), or null. */
-export function servedCertificate(s: RelaySettings, dataDir: string): string | null {
-  if (s.tlsMode === 'manual') return s.tlsCertFile || null;
-  if (s.tlsMode === 'self-signed') return path.join(dataDir, 'certs', `${s.hostName}.crt`);
-  return null;
 }
 
 export class RelayNotices {
@@ -141,20 +137,27 @@ export class RelayNotices {
 
   /** A notice when the served certificate expires within the warning period (once per certificate). */
   private async certificateNotice(): Promise<RelayNotice | null> {
-    const file = await this.o.certificateFile();
-    if (!file) return null;
-    const cert = await describeCert(file);
-    const daysLeft = Math.floor((cert.notAfter.getTime() - this.now()) / DAY_MS);
-    const key = `${file} ${cert.notAfter.toISOString()}`;
+    const cert = await this.o.certificate();
+    if (!cert?.notAfter) return null;
+    const daysLeft = Math.floor((Date.parse(cert.notAfter) - this.now()) / DAY_MS);
+    const key = `${cert.mode} ${(cert.names ?? []).join(',')} ${cert.notAfter}`;
     if (daysLeft >= CERT_EXPIRY_WARN_DAYS || this.warnedCerts.has(key)) return null;
     this.warnedCerts.add(key);
+    const which = `The relay's ${CERT_WORDS[cert.mode]} certificate${cert.names?.length ? ` for ${cert.names[0]}` : ''}`;
+    const date = cert.notAfter.slice(0, 10);
+    const fix =
+      cert.mode === 'letsencrypt'
+        ? `Let's Encrypt has not renewed it${cert.lastError ? `: ${cert.lastError}` : ' yet'}.`
+        : daysLeft < 0
+          ? 'Replace it and restart the relay.'
+          : 'Renew it and restart the relay.';
     return {
       kind: 'certificate-expiring',
       title: 'derpdesk: the relay certificate expires soon',
       body:
         daysLeft < 0
-          ? `${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}; clients refuse it. Replace it and restart the relay.`
-          : `${file} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${cert.notAfter.toISOString().slice(0, 10)}). Renew it and restart the relay.`,
+          ? `${which} expired on ${date}; clients refuse it. ${fix}`
+          : `${which} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${date}). ${fix}`,
       page: 'diagnostics',
     };
   }

@@ -73,6 +73,7 @@ export interface TrayHost {
 export class RelayTray {
   private state: RelayState;
   private clients = 0;
+  private menu: Menu | null = null;
   private readonly tray: TrayLike;
   private readonly offs: Array<() => void> = [];
 
@@ -109,7 +110,13 @@ export class RelayTray {
   render(): void {
     this.tray.setImage(this.iconPath());
     this.tray.setToolTip(trayToolTip(this.state, this.clients));
-    this.tray.setContextMenu(this.host.buildMenu(trayMenuTemplate(this.state, this.clients, this.actions)));
+    this.menu = this.host.buildMenu(trayMenuTemplate(this.state, this.clients, this.actions));
+    this.tray.setContextMenu(this.menu);
+  }
+
+  /** The menu the tray shows now. */
+  contextMenu(): Menu | null {
+    return this.menu;
   }
 
   dispose(): void {

@@ -82,6 +82,11 @@ export interface RelayServiceConfig {
   varz?: () => Promise<string>;
   /** More lines for the /debug/ index (a worker says which one answered). */
   debugFacts?: Array<[string, string]>;
+  /**
+   * A listener failed after the relay started (Node emits 'error' on it, e.g. EMFILE on accept). The app's controller
+   * stops the relay and says so; without this the error is unhandled, as in the CLI, whose supervisor restarts it.
+   */
+  onListenerError?: (err: Error) => void;
 }
 
 /** derper's -tcp-keepalive-time default: long, because DERP sends its own keepalives far more often. */
@@ -371,6 +376,8 @@ export class RelayService {
       throw err;
     }
     log.info(`derp: relay ${formatNodePublic(derp.publicKey)} listening on ${endpoints.map((e) => e.url).join(', ')}`);
+    const onListenerError = cfg.onListenerError;
+    if (onListenerError) for (const srv of servers) srv.on('error', onListenerError);
     if (acme) startAcme(acme, main as https.Server);
     const mesh = startMesh(derp, meshPeers, key, cfg, log);
     return new RelayService(derp, endpoints, key.created, servers, mesh, acme, cfg.tls, localVarz);

@@ -4,9 +4,11 @@
  */
 import type { DerpdeskApi } from '../../shared/api.js';
 import type { DesktopCommand } from '../../shared/desktop-commands.js';
+import { useFileDialogStore } from './components/file-dialog.js';
 import { DESKTOP_COMMAND_EVENT } from './desktop-commands.js';
+import { useDesktopStore } from './desktop/store.js';
 import { useDiagnosticsStore } from './diagnostics/store.js';
-import { useMapStore } from './map/store.js';
+import { formatForPath, useMapStore } from './map/store.js';
 import { useMonitorStore } from './monitor/store.js';
 import { useRelayStore } from './relay/store.js';
 
@@ -16,12 +18,14 @@ export function connectStores(api: DerpdeskApi): () => void {
   const offDiagnostics = useDiagnosticsStore.getState().connect(api);
   useMapStore.getState().setApi(api);
   const offMonitor = useMonitorStore.getState().connect(api);
+  const offDesktop = useDesktopStore.getState().connect(api);
   const onCommand = (e: Event) => runDesktopCommand((e as CustomEvent<DesktopCommand>).detail);
   window.addEventListener(DESKTOP_COMMAND_EVENT, onCommand);
   return () => {
     offRelay();
     offDiagnostics();
     offMonitor();
+    offDesktop();
     window.removeEventListener(DESKTOP_COMMAND_EVENT, onCommand);
   };
 }
@@ -31,8 +35,9 @@ export function runDesktopCommand(command: DesktopCommand): void {
   const map = useMapStore.getState();
   switch (command.type) {
     case 'save-map':
-      // Save… of the opened file shows its diff first; a map without a file has Save as… on its page instead.
+      // Save… of the opened file shows its diff first, as the page's Save does.
       if (map.doc?.path) void map.previewSave();
+      else if (map.doc) void saveNewMap();
       return;
     case 'undo':
       map.undo();
@@ -49,6 +54,18 @@ export function runDesktopCommand(command: DesktopCommand): void {
     case 'navigate':
       return;
   }
+}
+
+/**
+ * Ctrl/Cmd+S on a map with no file yet: the native save dialog (which asked before replacing a file), then the
+ * diff, as the page's Save as… shows it.
+ */
+async function saveNewMap(): Promise<void> {
+  const map = useMapStore.getState();
+  if (!map.api || !map.doc) return;
+  const picked = await useFileDialogStore.getState().choose(map.api, { purpose: 'map', mode: 'save' });
+  if ('error' in picked) useMapStore.setState({ message: { kind: 'error', text: picked.error } });
+  else if (picked.path) await map.previewSaveAs(picked.path, formatForPath(picked.path) ?? map.doc.format, true);
 }
 
 /** After the bridge to the host comes back: events were missed, so fetch what they would have brought. */

@@ -2,13 +2,17 @@
  * The application menu, recent maps, About, start at login and the desktop settings file, through the desktop host
  * with fake Electron objects (real files, real file policy, real services).
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appMenuTemplate } from '../../electron/main/app-menu.js';
 import { DESKTOP_DEFAULTS, DesktopSettingsStore, MAX_RECENT_FILES } from '../../electron/main/desktop-settings.js';
 import { quoteExecArg } from '../../electron/main/login-item.js';
+import { dispatch } from '../../electron/app/dispatch.js';
+import { createAppServices } from '../../electron/app/services.js';
 import { silentLogger } from '../../electron/util/log.js';
+import type { CallName } from '../../shared/api.js';
 import { startDesktopHarness, type DesktopHarness } from './desktop-harness.js';
 import { click, findItem, type Template } from './fake-electron.js';
 
@@ -44,18 +48,20 @@ describe('application menu', () => {
       'page-relay': 'CmdOrCtrl+1',
       'page-map': 'CmdOrCtrl+2',
       'page-diagnostics': 'CmdOrCtrl+3',
+      'page-monitor': 'CmdOrCtrl+4',
     });
     const win = h.windows[0];
     click(menu, 'page-map');
     expect(win.sent).toEqual([]);
     win.finishLoad();
-    for (const id of ['save-map', 'undo', 'redo', 'page-diagnostics']) click(menu, id);
+    for (const id of ['save-map', 'undo', 'redo', 'page-diagnostics', 'page-monitor']) click(menu, id);
     expect(win.sent).toEqual([
       { type: 'navigate', page: 'map' },
       { type: 'save-map' },
       { type: 'undo' },
       { type: 'redo' },
       { type: 'navigate', page: 'diagnostics' },
+      { type: 'navigate', page: 'monitor' },
     ]);
     const roles = (menu.find((m) => m.label === 'Edit')!.submenu as Template).map((i) => i.role).filter(Boolean);
     expect(roles).toEqual(['cut', 'copy', 'paste', 'selectAll']);
@@ -188,6 +194,49 @@ describe('start at login', () => {
     click(h.fake.state.menu, 'open-at-login');
     await expect.poll(() => existsSync(entry)).toBe(false);
     expect(h.settings.get().openAtLogin).toBe(false);
+  });
+
+  it('is a setting the page shows and changes too: the autostart entry, the menu and the page agree', async () => {
+    h = await startDesktopHarness();
+    const entry = path.join(h.dir, 'autostart', 'derpdesk.desktop');
+    const heard: unknown[] = [];
+    h.services.events.on('desktop.settings', (s) => heard.push(s));
+    const api = (name: CallName, ...args: unknown[]) => dispatch(h!.services.handlers, name, args);
+    expect(await api('desktop.settings')).toEqual({ keepRunningInTray: true, openAtLogin: false });
+
+    expect(await api('desktop.saveSettings', { openAtLogin: true })).toEqual({
+      keepRunningInTray: true,
+      openAtLogin: true,
+    });
+    expect(readFileSync(entry, 'utf8')).toContain('\nExec="/opt/derp desk/derpdesk" --hidden\n');
+    expect(findItem(h.fake.state.menu, 'open-at-login')!.checked).toBe(true);
+
+    click(h.fake.state.menu, 'keep-running-in-tray');
+    expect(heard.at(-1)).toEqual({ keepRunningInTray: false, openAtLogin: true });
+    await api('desktop.saveSettings', { openAtLogin: false });
+    expect(existsSync(entry)).toBe(false);
+    await h.settings.saved();
+    expect(JSON.parse(readFileSync(path.join(h.dataDir, 'desktop-settings.json'), 'utf8'))).toMatchObject({
+      keepRunningInTray: false,
+      openAtLogin: false,
+    });
+    await expect(api('desktop.saveSettings', { openAtLogin: 'yes' })).rejects.toThrow(
+      'argument 1 (patch.openAtLogin) must be true or false',
+    );
+  });
+
+  it('is not offered by derpdesk host, which has no tray or login item', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-host-'));
+    const services = createAppServices({ dataDir, logger: silentLogger });
+    try {
+      expect(await services.handlers['desktop.settings']()).toBeNull();
+      await expect(services.handlers['desktop.saveSettings']({ openAtLogin: true })).rejects.toThrow(
+        'derpdesk host has no tray or login item',
+      );
+    } finally {
+      await services.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('on Windows uses the login item with --hidden', async () => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GrantsPolicy } from '../../electron/app/file-access.js';
 import { createAppServices, type AppServices } from '../../electron/app/services.js';
+import { DesktopPrefs } from '../../electron/main/desktop-prefs.js';
 import { DesktopSettingsStore } from '../../electron/main/desktop-settings.js';
 import { startDesktop, type Desktop } from '../../electron/main/desktop.js';
 import { UserPicks } from '../../electron/main/user-picks.js';
@@ -53,14 +54,20 @@ export async function startDesktopHarness(
     (file) => settings.addRecent(file),
   );
   const files = new GrantsPolicy(dataDir, picks.show);
-  const services = createAppServices({ dataDir, logger: silentLogger, files });
+  const prefs = new DesktopPrefs(settings, {
+    app: fake.electron.app,
+    platform: fake.platform,
+    executable: '/opt/derp desk/derpdesk',
+    autostartDir: path.join(dir, 'autostart'),
+  });
+  const services = createAppServices({ dataDir, logger: silentLogger, files, desktop: prefs });
   const windows: FakeWindow[] = [];
   const desktop = startDesktop({
     electron: fake.electron,
     services,
     files,
     picks,
-    settings,
+    prefs,
     createWindow: (page) => {
       const w = new FakeWindow(page);
       windows.push(w);
@@ -73,7 +80,6 @@ export async function startDesktopHarness(
     platform: fake.platform,
     argv: opts.argv ?? ['derpdesk'],
     versions: { electron: '45.0.0', chrome: '140.0.0.0', node: '22.0.0' },
-    loginItem: { executable: '/opt/derp desk/derpdesk', autostartDir: path.join(dir, 'autostart') },
   });
   return {
     dir,
@@ -95,8 +101,7 @@ export async function startDesktopHarness(
       if (!r.ok) throw new Error(`settings refused: ${JSON.stringify(r.errors)}`);
     },
     close: async () => {
-      desktop.notices.dispose();
-      desktop.tray.dispose();
+      desktop.dispose();
       await services.dispose();
       await settings.saved();
       rmSync(dir, { recursive: true, force: true });

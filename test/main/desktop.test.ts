@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameType } from '../../electron/derp/frames.js';
 import type { RelayState } from '../../shared/api.js';
 import { eventually, rawHandshake, type RawPeer } from '../helpers/relay.js';
@@ -156,18 +156,31 @@ describe('quit', () => {
 });
 
 describe('notifications', () => {
-  it('a relay crash: one notification, the tray shows failing, the click opens the relay page', async () => {
+  it('a listener failing under the running relay: its clients get Restarting, one notification, the tray shows failing, the click opens the relay page', async () => {
     h = await startDesktopHarness();
     await h.saveRelaySettings({});
-    await startFromTray(h);
+    const listen = vi.spyOn(net.Server.prototype, 'listen');
+    let port: number;
+    let listening: net.Server[];
+    try {
+      port = await startFromTray(h);
+      listening = [...listen.mock.contexts] as net.Server[];
+    } finally {
+      listen.mockRestore();
+    }
+    const server = listening.find((s) => (s.address() as net.AddressInfo | null)?.port === port)!;
+    const { peer } = await rawHandshake(port);
     h.windows[0].userClose();
-    // The controller reports a relay that died under it the way it reports any state.
-    h.services.controller.emit('state', { status: 'failed', error: 'relay: listener closed (EMFILE)' });
-    expect(h.fake.notifications.filter((n) => n.title.includes('stopped unexpectedly'))).toHaveLength(1);
-    const crash = h.fake.notifications.find((n) => n.title.includes('stopped unexpectedly'))!;
-    expect(crash.body).toBe('relay: listener closed (EMFILE)');
+    // What Node does when accept() fails for want of file descriptors; unhandled, it would end the whole app.
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+    await frameOf(peer, FrameType.Restarting);
+    await eventually(() => h!.fake.notifications.length === 2, 10_000, 'the notice');
+    const crash = h.fake.notifications[1];
+    expect(crash.title).toBe('derpdesk: the relay stopped unexpectedly');
+    expect(crash.body).toBe('the relay stopped: a listener failed: accept EMFILE');
     expect(h.tray().image).toBe(path.join('/icons', 'tray-failing-light.png'));
-    expect(h.tray().toolTip).toBe('derpdesk: relay failing: relay: listener closed (EMFILE)');
+    expect(h.tray().toolTip).toBe('derpdesk: relay failing: the relay stopped: a listener failed: accept EMFILE');
+    await expect(rawHandshake(port)).rejects.toThrow(/ECONNREFUSED/);
     crash.click();
     expect(h.windows[0].visible).toBe(true);
     h.windows[0].finishLoad();
@@ -245,6 +258,35 @@ describe('notifications', () => {
     expect(h.windows[0].sent).toEqual([{ type: 'navigate', page: 'relay' }]);
   });
 
+  it("a periodic check turns this relay's node from ok to failing: one notification that opens the monitor page", async () => {
+    h = await startDesktopHarness();
+    await h.saveRelaySettings({});
+    const port = await startFromTray(h);
+    await h.services.handlers['monitor.start']({
+      source: { kind: 'relay', url: `http://127.0.0.1:${port}`, stunPort: -1 },
+      intervalSec: 1,
+    });
+    await eventually(
+      async () => (await h!.services.handlers['monitor.status']()).nodes[0]?.status === 'ok',
+      15_000,
+      'the node to pass a check',
+    );
+    h.windows[0].userClose();
+    // Stopped from the tray: not unexpected, so the monitor's is the only notice.
+    click(h.tray().menu, 'relay-toggle');
+    await eventually(() => h!.fake.notifications.length > 1, 15_000, 'the failing-node notice');
+    const [trayNotice, note] = h.fake.notifications;
+    expect(trayNotice.title).toBe('derpdesk is still running');
+    expect(note.title).toBe('derpdesk: DERP node target/127.0.0.1 is failing');
+    expect(note.body).toMatch(/^derp\/target\/127\.0\.0\.1\/127\.0\.0\.1\/mesh: .+\. The Monitor page shows/);
+    note.click();
+    expect(h.windows[0].visible).toBe(true);
+    h.windows[0].finishLoad();
+    expect(h.windows[0].sent).toEqual([{ type: 'navigate', page: 'monitor' }]);
+    await h.services.handlers['monitor.stop']();
+    expect(h.fake.notifications).toHaveLength(2);
+  });
+
   it('a certificate expiring within 14 days: a notification that opens the diagnostics page', async () => {
     h = await startDesktopHarness();
     const cert = path.join(h.dir, 'relay.crt');
@@ -255,7 +297,7 @@ describe('notifications', () => {
     await eventually(() => h!.fake.notifications.length === 1, 10_000, 'the expiry notice');
     const [note] = h.fake.notifications;
     expect(note.title).toBe('derpdesk: the relay certificate expires soon');
-    expect(note.body).toMatch(new RegExp(`^${cert.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} expires in [45] days`));
+    expect(note.body).toMatch(/^The relay's TLS certificate expires in [45] days \(\d{4}-\d\d-\d\d\)\. Renew it/);
     h.windows[0].userClose();
     note.click();
     h.windows[0].finishLoad();

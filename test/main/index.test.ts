@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import type { TrayMenuGlobal } from '../../electron/main/desktop.js';
 import { CALL_NAMES, channelOf, type RelayState } from '../../shared/api.js';
 
 const h = vi.hoisted(() => {
@@ -14,7 +15,19 @@ const h = vi.hoisted(() => {
   let ready: () => void = () => {};
   const whenReady = new Promise<void>((r) => (ready = r));
   const trays: string[] = [];
-  return { handled, handlers, mainFrame, windows, trays, whenReady, ready: () => ready(), userData: '', picked: '' };
+  const sessionEvents = new Map<string, (...a: unknown[]) => void>();
+  return {
+    handled,
+    handlers,
+    mainFrame,
+    windows,
+    trays,
+    sessionEvents,
+    whenReady,
+    ready: () => ready(),
+    userData: '',
+    picked: '',
+  };
 });
 
 vi.mock('electron', () => {
@@ -88,7 +101,13 @@ vi.mock('electron', () => {
       showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
       showErrorBox: vi.fn(),
     },
-    session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: vi.fn(),
+        setPermissionCheckHandler: vi.fn(),
+        on: (e: string, f: (...a: unknown[]) => void) => h.sessionEvents.set(e, f),
+      },
+    },
     shell: { openExternal: vi.fn() },
   };
 });
@@ -126,6 +145,9 @@ describe('electron/main/index.ts', () => {
     expect(h.trays).toHaveLength(1);
     expect(h.trays[0]).toMatch(/build[/\\]tray[/\\]tray-stopped-light\.png$/);
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalled();
+    // The tray's menu, as the Electron e2e test reaches it (Electron lists no Tray objects).
+    const trayMenu = (globalThis as TrayMenuGlobal).derpdeskTrayMenu?.() as unknown as Array<{ id?: string }>;
+    expect(trayMenu.map((i) => i.id)).toContain('relay-toggle');
 
     // files.choose reaches Electron's dialog over the window, and the pick is then readable through map.open.
     const { pathToFileURL } = await import('node:url');
@@ -144,6 +166,29 @@ describe('electron/main/index.ts', () => {
     );
     expect(await call('map.open', { kind: 'file', path: h.picked })).toMatchObject({ format: 'yaml', path: h.picked });
     expect(await call('files.choose', { mode: 'save', purpose: 'map' })).toBeNull();
+  });
+
+  it("asks where to save an export with a titled, filtered save dialog, and refuses downloads that aren't the page's", () => {
+    const download = (url: string, name: string) => {
+      let cancelled = false;
+      let options: unknown = null;
+      const item = { getURL: () => url, getFilename: () => name, setSaveDialogOptions: (o: unknown) => (options = o) };
+      h.sessionEvents.get('will-download')!({ preventDefault: () => (cancelled = true) }, item, {});
+      return { cancelled, options };
+    };
+    expect(download('blob:file:///5f0c', 'derpdesk-check.csv')).toEqual({
+      cancelled: false,
+      options: {
+        title: 'Save export',
+        defaultPath: expect.stringMatching(/[/\\]derpdesk-check\.csv$/),
+        filters: [
+          { name: 'CSV (spreadsheet)', extensions: ['csv'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      },
+    });
+    expect(download('https://example.com/payload.exe', 'payload.exe')).toEqual({ cancelled: true, options: null });
   });
 
   it('starts the relay at launch when the saved settings say so, and a DERP client can connect', async () => {

@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEventEmitter } from '../../electron/app/events.js';
-import { RelayNotices, servedCertificate, type RelayNotice } from '../../electron/main/relay-notices.js';
+import { describeServedFile } from '../../electron/app/relay-certificate.js';
+import { RelayNotices, type RelayNotice } from '../../electron/main/relay-notices.js';
 import { silentLogger } from '../../electron/util/log.js';
 import type { RelayState } from '../../shared/api.js';
-import type { DeniedClient } from '../../shared/relay.js';
-import { DEFAULT_SETTINGS } from '../../shared/settings.js';
+import type { DeniedClient, RelayCertificate } from '../../shared/relay.js';
 import { opensslCert } from '../helpers/openssl-cert.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-notices-'));
@@ -20,14 +20,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const RUNNING: RelayState = { status: 'running', endpoints: [], publicKey: 'nodekey:00', startedAt: 0 };
 
-function setup(opts: { cert?: string | null; now?: () => number } = {}) {
+function setup(opts: { certificate?: () => Promise<RelayCertificate | null>; now?: () => number } = {}) {
   const events: ApiEventEmitter = new EventEmitter();
   const denied: DeniedClient[] = [];
   const got: RelayNotice[] = [];
   const notices = new RelayNotices({
     events,
     denied: () => denied,
-    certificateFile: async () => opts.cert ?? null,
+    certificate: opts.certificate ?? (async () => null),
     notify: (n) => got.push(n),
     logger: silentLogger,
     now: opts.now,
@@ -73,11 +73,11 @@ describe('relay notices', () => {
   it('says an expired certificate has expired, once per certificate', async () => {
     const cert = path.join(dir, 'old.crt');
     opensslCert({ certFile: cert, keyFile: path.join(dir, 'old.key'), days: 1, cn: 'old' });
-    const t = setup({ cert, now: () => Date.now() + 3 * 86_400_000 });
+    const t = setup({ certificate: () => describeServedFile(cert, 'manual'), now: () => Date.now() + 3 * 86_400_000 });
     t.states(RUNNING);
     await expect.poll(() => t.got.length).toBe(1);
     expect(t.got[0].body).toMatch(
-      / expired on \d{4}-\d\d-\d\d; clients refuse it\. Replace it and restart the relay\.$/,
+      /^The relay's TLS certificate expired on \d{4}-\d\d-\d\d; clients refuse it\. Replace it and restart the relay\.$/,
     );
     t.states({ status: 'stopping' }, { status: 'stopped' }, RUNNING);
     await new Promise((r) => setTimeout(r, 200));
@@ -85,13 +85,25 @@ describe('relay notices', () => {
     t.notices.dispose();
   });
 
-  it('watches the certificate the settings serve', () => {
-    expect(servedCertificate({ ...DEFAULT_SETTINGS, tlsMode: 'none' }, '/data')).toBeNull();
-    expect(servedCertificate({ ...DEFAULT_SETTINGS, tlsMode: 'manual', tlsCertFile: '/etc/derp/c.pem' }, '/data')).toBe(
-      '/etc/derp/c.pem',
-    );
-    expect(servedCertificate({ ...DEFAULT_SETTINGS, tlsMode: 'self-signed', hostName: 'derp.example' }, '/data')).toBe(
-      path.join('/data', 'certs', 'derp.example.crt'),
-    );
+  it("warns of a Let's Encrypt certificate that was not renewed, with the renewal's error", async () => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const t = setup({
+      now: () => now,
+      certificate: async () => ({
+        mode: 'letsencrypt',
+        status: 'failed',
+        names: ['derp.example.com'],
+        notAfter: '2026-12-11T12:00:00.000Z',
+        lastError: 'acme: urn:ietf:params:acme:error:rateLimited',
+      }),
+    });
+    t.states(RUNNING);
+    await expect.poll(() => t.got.length).toBe(1);
+    expect(t.got[0]).toMatchObject({
+      kind: 'certificate-expiring',
+      page: 'diagnostics',
+      body: "The relay's Let's Encrypt certificate for derp.example.com expires in 10 days (2026-12-11). Let's Encrypt has not renewed it: acme: urn:ietf:params:acme:error:rateLimited.",
+    });
+    t.notices.dispose();
   });
 });

@@ -558,9 +558,9 @@ describe('app shell', () => {
   it('unsubscribes from events on unmount', async () => {
     const api = setup();
     await ready();
-    // The relay store's three events, the diagnostics store's two and the monitor store's two (subscribed once by
-    // the app, not per page).
-    expect(api.listenerCount()).toBe(7);
+    // The relay store's three events, the diagnostics store's two, the monitor store's two and the desktop
+    // settings' one (subscribed once by the app, not per page).
+    expect(api.listenerCount()).toBe(8);
     cleanup();
     expect(api.listenerCount()).toBe(0);
   });

@@ -96,4 +96,29 @@ describe('desktop commands reach the stores', () => {
       off();
     }
   });
+
+  it('Save on a map with no file yet asks where with the save dialog, then shows the diff against that file', async () => {
+    const { connectStores } = await import('../../renderer/src/stores.js');
+    const { useMapStore } = await import('../../renderer/src/map/store.js');
+    const { FakeApi } = await import('./fake-api.js');
+    const api = new FakeApi({
+      'files.choose': () => '/home/me/new-derp.json',
+      'map.diff': () => ({ isNew: true, unified: '+{}' }),
+    });
+    const off = connectStores(api);
+    try {
+      useMapStore.getState().newMap();
+      handleDesktopCommand({ type: 'save-map' });
+      await vi.waitFor(() => expect(useMapStore.getState().saveTarget).not.toBeNull());
+      expect(api.calls.find((c) => c.name === 'files.choose')?.args).toEqual([{ mode: 'save', purpose: 'map' }]);
+      expect(useMapStore.getState().saveTarget).toEqual({
+        path: '/home/me/new-derp.json',
+        format: 'json',
+        baseText: '',
+        replace: true,
+      });
+    } finally {
+      off();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import './relay.css';
+import { DesktopSettingsCard } from '../desktop/DesktopSettingsCard.js';
 import { CheckThisRelay } from '../diagnostics/CheckThisRelay.js';
 import { CertificatePanel } from './CertificatePanel.js';
 import { Charts } from './Charts.js';
@@ -21,6 +22,7 @@ export function RelayPage() {
       <div className="column side">
         <CertificatePanel />
         <SettingsForm />
+        <DesktopSettingsCard />
         <MapEntryPanel />
       </div>
     </div>
