@@ -26,7 +26,15 @@ export interface MonitorServiceOptions {
   updateEveryMs?: number;
 }
 
-const IDLE: MonitorSnapshot = { running: false, label: '', startedAt: null, mapError: null, nodes: [], probes: [] };
+const IDLE: MonitorSnapshot = {
+  running: false,
+  label: '',
+  source: null,
+  startedAt: null,
+  mapError: null,
+  nodes: [],
+  probes: [],
+};
 
 export class MonitorService {
   private monitor: Monitor | null = null;

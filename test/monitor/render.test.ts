@@ -39,6 +39,7 @@ describe('monitor rendering', () => {
     const html = renderStatusPage({
       running: true,
       label: 'map <b>.json',
+      source: { kind: 'file', path: 'map <b>.json' },
       startedAt: 0,
       mapError: null,
       nodes: [],

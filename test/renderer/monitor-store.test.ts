@@ -24,6 +24,7 @@ const failingNode: NodeState = {
 const snap = (running: boolean): MonitorSnapshot => ({
   running,
   label: '/maps/derp.yaml',
+  source: running ? { kind: 'file', path: '/maps/derp.yaml' } : null,
   startedAt: running ? 1 : null,
   mapError: null,
   nodes: running ? [failingNode] : [],
@@ -50,6 +51,7 @@ beforeEach(() => {
     'diagnostics.history': () => [],
   });
   useMonitorStore.setState({ banners: [], snapshot: null, error: null, kind: 'file', value: '', region: '' });
+  useDiagnosticsStore.setState({ runId: null });
   off = useMonitorStore.getState().connect(api);
 });
 afterEach(() => {
@@ -100,6 +102,30 @@ describe('monitor store', () => {
       await expect
         .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
         .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+    } finally {
+      offDiag();
+    }
+  });
+
+  it('diagnoses a failing node of a monitor this page did not start (reloaded, or another browser)', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    try {
+      api.answers['monitor.status'] = () => ({
+        ...snap(true),
+        source: { kind: 'relay', url: 'https://derp.example.com' },
+      });
+      await useMonitorStore.getState().load();
+      expect(useMonitorStore.getState()).toMatchObject({ kind: 'relay', value: 'https://derp.example.com' });
+      api.emit('monitor.update', {
+        ...snap(true),
+        source: { kind: 'url', url: 'https://hs.example.com/derpmap.json' },
+      });
+      useMonitorStore.getState().diagnose(failingNode);
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([
+          { source: { kind: 'url', url: 'https://hs.example.com/derpmap.json' }, region: '902', node: '902a' },
+        ]);
     } finally {
       offDiag();
     }

@@ -57,9 +57,23 @@ function sourceOf(f: MonitorForm): CheckSource | string {
   return { kind: 'url', url: f.value.trim() };
 }
 
+/** The form that names a running monitor's source, for a page that did not start it. */
+function formOf(source: CheckSource): Pick<MonitorForm, 'kind' | 'value'> | null {
+  switch (source.kind) {
+    case 'map':
+      return { kind: 'editor', value: '' };
+    case 'file':
+      return { kind: 'file', value: source.path };
+    case 'url':
+    case 'relay':
+      return { kind: source.kind, value: source.url };
+    default:
+      return null;
+  }
+}
+
 export const useMonitorStore = create<MonitorStore>((set, get) => {
   let lastHistoryAt = 0;
-  let request: MonitorRequest | null = null;
 
   const onTransition = (t: MonitorTransition) => {
     if (notifier().notify(t)) return;
@@ -103,7 +117,7 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
       if (!api || get().busy) return;
       const source = sourceOf(get());
       if (typeof source === 'string') return set({ error: source });
-      request = {
+      const request: MonitorRequest = {
         source,
         intervalSec: get().intervalSec,
         ...(get().region.trim() ? { region: get().region.trim() } : {}),
@@ -134,7 +148,11 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
       if (!api) return;
       try {
         const snapshot = await api.call('monitor.status');
-        if (get().api === api) set({ snapshot });
+        if (get().api !== api) return;
+        set({ snapshot });
+        // A form left empty shows what runs, so that Restart restarts it.
+        const form = snapshot.source && !get().value.trim() ? formOf(snapshot.source) : null;
+        if (form) set(form);
       } catch (err) {
         set({ error: `Could not load the monitor's state: ${errorMessage(err)}` });
       }
@@ -156,11 +174,11 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
     dismiss: (index) => set({ banners: get().banners.filter((_, i) => i !== index) }),
 
     diagnose(node) {
-      const diag = useDiagnosticsStore.getState();
-      const source = request?.source;
+      // The snapshot names its source, so this works on any page that shows the monitor, not only the starter's.
+      const source = get().snapshot?.source;
       if (source) {
         // The diagnostics store runs the same source, narrowed to the node; the page shows its progress.
-        void diag.launch({ source, region: String(node.regionId), node: node.node });
+        void useDiagnosticsStore.getState().launch({ source, region: String(node.regionId), node: node.node });
       }
       window.location.hash = '#diagnostics';
     },
