@@ -4,7 +4,7 @@
  * its events, turns transitions into banners unless the notifier shows them, and hands a failing node to the
  * diagnostics store.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useDiagnosticsStore } from '../../renderer/src/diagnostics/store.js';
 import { browserNotifier, setNotifier } from '../../renderer/src/monitor/notifier.js';
 import { useMonitorStore } from '../../renderer/src/monitor/store.js';
@@ -128,6 +128,64 @@ describe('monitor store', () => {
         ]);
     } finally {
       offDiag();
+    }
+  });
+
+  it('runs the diagnostics of a failing node when its notice is clicked, and shows the page for a recovery', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    const clicks: Array<() => void> = [];
+    setNotifier({
+      notify: (_t, open) => {
+        clicks.push(open);
+        return true;
+      },
+    });
+    try {
+      api.emit('monitor.update', snap(true));
+      api.emit('monitor.transition', transition);
+      api.emit('monitor.transition', { ...transition, to: 'ok' });
+      window.location.hash = '#relay';
+      clicks[0]();
+      expect(window.location.hash).toBe('#diagnostics');
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+      clicks[1]();
+      expect(window.location.hash).toBe('#monitor');
+    } finally {
+      offDiag();
+    }
+  });
+
+  it('shows a browser notification once allowed, whose click focuses the page and opens the node', () => {
+    const shown: Array<{ title: string; body?: string; onclick: (() => void) | null; closed: boolean }> = [];
+    class FakeNotification {
+      static permission = 'granted';
+      onclick: (() => void) | null = null;
+      closed = false;
+      constructor(
+        public title: string,
+        opts: { body?: string },
+      ) {
+        shown.push(Object.assign(this, { body: opts.body }));
+      }
+      close() {
+        this.closed = true;
+      }
+    }
+    vi.stubGlobal('Notification', FakeNotification);
+    try {
+      let opened = 0;
+      expect(browserNotifier.notify(transition, () => opened++)).toBe(true);
+      expect(shown.map((n) => [n.title, n.body])).toEqual([
+        ['DERP node down/902a is failing', 'derp/down/902a/tls: refused'],
+      ]);
+      shown[0].onclick!();
+      expect([opened, shown[0].closed]).toEqual([1, true]);
+      FakeNotification.permission = 'denied';
+      expect(browserNotifier.notify(transition, () => opened++)).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
     }
   });
 });

@@ -43,7 +43,7 @@ export interface MonitorStore extends MonitorForm {
   loadHistory(): Promise<void>;
   dismiss(index: number): void;
   /** Opens the Diagnostics page running the full checks of this node. */
-  diagnose(node: NodeState): void;
+  diagnose(node: Pick<NodeState, 'regionId' | 'node'>): void;
 }
 
 function sourceOf(f: MonitorForm): CheckSource | string {
@@ -75,8 +75,14 @@ function formOf(source: CheckSource): Pick<MonitorForm, 'kind' | 'value'> | null
 export const useMonitorStore = create<MonitorStore>((set, get) => {
   let lastHistoryAt = 0;
 
+  // A click on a notice of a failing node runs its diagnostics; on a recovery, it shows the Monitor page.
+  const open = (t: MonitorTransition) => () => {
+    if (t.to === 'failing') get().diagnose(t);
+    else window.location.hash = '#monitor';
+  };
+
   const onTransition = (t: MonitorTransition) => {
-    if (notifier().notify(t)) return;
+    if (notifier().notify(t, open(t))) return;
     set({ banners: [t, ...get().banners].slice(0, MAX_BANNERS) });
   };
 
