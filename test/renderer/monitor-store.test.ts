@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useDiagnosticsStore } from '../../renderer/src/diagnostics/store.js';
 import { browserNotifier, setNotifier } from '../../renderer/src/monitor/notifier.js';
 import { useMonitorStore } from '../../renderer/src/monitor/store.js';
-import type { MonitorSnapshot, MonitorTransition, NodeState } from '../../shared/monitor.js';
+import type { MonitorSnapshot, MonitorTransition, NodeState, ProbeState } from '../../shared/monitor.js';
 import { FakeApi } from './fake-api.js';
 
 const failingNode: NodeState = {
@@ -50,7 +50,15 @@ beforeEach(() => {
     'diagnostics.run': () => ({ runId: 'r1' }),
     'diagnostics.history': () => [],
   });
-  useMonitorStore.setState({ banners: [], snapshot: null, error: null, kind: 'file', value: '', region: '' });
+  useMonitorStore.setState({
+    banners: [],
+    snapshot: null,
+    error: null,
+    kind: 'file',
+    value: '',
+    region: '',
+    intervalSec: 15,
+  });
   useDiagnosticsStore.setState({ runId: null });
   off = useMonitorStore.getState().connect(api);
 });
@@ -110,12 +118,33 @@ describe('monitor store', () => {
   it('diagnoses a failing node of a monitor this page did not start (reloaded, or another browser)', async () => {
     const offDiag = useDiagnosticsStore.getState().connect(api);
     try {
+      const mapProbe: ProbeState = {
+        name: 'derpmap-probe',
+        class: 'derp_map',
+        labels: {},
+        node: '',
+        regionId: 0,
+        intervalMs: 3000,
+        start: 1,
+        end: 2,
+        ok: true,
+        latencyMs: 1,
+        error: null,
+        failingSince: null,
+        attempts: { ok: 1, fail: 0 },
+        seconds: { ok: 0.001, fail: 0 },
+      };
       api.answers['monitor.status'] = () => ({
         ...snap(true),
         source: { kind: 'relay', url: 'https://derp.example.com' },
+        probes: [mapProbe],
       });
       await useMonitorStore.getState().load();
-      expect(useMonitorStore.getState()).toMatchObject({ kind: 'relay', value: 'https://derp.example.com' });
+      expect(useMonitorStore.getState()).toMatchObject({
+        kind: 'relay',
+        value: 'https://derp.example.com',
+        intervalSec: 3,
+      });
       api.emit('monitor.update', {
         ...snap(true),
         source: { kind: 'url', url: 'https://hs.example.com/derpmap.json' },

@@ -158,7 +158,9 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
         set({ snapshot });
         // A form left empty shows what runs, so that Restart restarts it.
         const form = snapshot.source && !get().value.trim() ? formOf(snapshot.source) : null;
-        if (form) set(form);
+        // Every probe of a session runs at its interval; the map probe always exists.
+        const every = snapshot.probes.find((p) => p.class === 'derp_map')?.intervalMs;
+        if (form) set({ ...form, ...(every ? { intervalSec: Math.round(every / 1000) } : {}) });
       } catch (err) {
         set({ error: `Could not load the monitor's state: ${errorMessage(err)}` });
       }
