@@ -217,4 +217,26 @@ describe('monitor store', () => {
       vi.unstubAllGlobals();
     }
   });
+
+  it('replaces a diagnostics run still going with the clicked node, instead of doing nothing', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    api.answers['diagnostics.cancel'] = (id) => {
+      queueMicrotask(() => api.emit('diagnostics.done', { runId: id as string, entry: null, error: 'cancelled' }));
+      return null;
+    };
+    try {
+      useDiagnosticsStore.setState({ runId: 'r0' });
+      api.emit('monitor.update', snap(true));
+      useMonitorStore.getState().diagnose(failingNode);
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+      expect(api.names().filter((n) => n.startsWith('diagnostics.'))).toEqual(
+        expect.arrayContaining(['diagnostics.cancel', 'diagnostics.run']),
+      );
+      expect(api.calls.find((c) => c.name === 'diagnostics.cancel')?.args).toEqual(['r0']);
+    } finally {
+      offDiag();
+    }
+  });
 });

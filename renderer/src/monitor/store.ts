@@ -5,7 +5,7 @@
  */
 import type { CheckSourceKind } from '../components/CheckSource.js';
 import { create } from 'zustand';
-import type { CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
+import type { CheckRequest, CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
 import type { MonitorSnapshot, MonitorTransition, NodeHistory, NodeState } from '../../../shared/monitor.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { useDiagnosticsStore } from '../diagnostics/store.js';
@@ -70,6 +70,38 @@ function formOf(source: CheckSource): Pick<MonitorForm, 'kind' | 'value'> | null
     default:
       return null;
   }
+}
+
+/** How long a run the user replaces may take to end before the node's run is launched anyway (and refused). */
+const CANCEL_WAIT_MS = 10_000;
+
+/** Resolves when the Diagnostics page's run has ended, or after CANCEL_WAIT_MS. */
+function diagnosticsRunEnded(): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(finish, CANCEL_WAIT_MS);
+    const off = useDiagnosticsStore.subscribe((s) => {
+      if (s.runId === null) finish();
+    });
+  });
+}
+
+/**
+ * Runs the node's full checks on the Diagnostics page (its store shows the progress). A run still going there, which
+ * would make the store refuse this one, is cancelled first: the click asked for this node.
+ */
+async function diagnoseNode(req: CheckRequest): Promise<void> {
+  const diag = useDiagnosticsStore.getState();
+  if (diag.runId) {
+    const ended = diagnosticsRunEnded();
+    await diag.cancel();
+    await ended;
+  }
+  await useDiagnosticsStore.getState().launch(req);
 }
 
 export const useMonitorStore = create<MonitorStore>((set, get) => {
@@ -184,10 +216,7 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
     diagnose(node) {
       // The snapshot names its source, so this works on any page that shows the monitor, not only the starter's.
       const source = get().snapshot?.source;
-      if (source) {
-        // The diagnostics store runs the same source, narrowed to the node; the page shows its progress.
-        void useDiagnosticsStore.getState().launch({ source, region: String(node.regionId), node: node.node });
-      }
+      if (source) void diagnoseNode({ source, region: String(node.regionId), node: node.node });
       window.location.hash = '#diagnostics';
     },
   };
