@@ -1,4 +1,5 @@
 /** The monitor's results (derpprobe's job), shared by the engine, `derpdesk probe`, the API and the Monitor page. */
+import type { CheckSource } from './api.js';
 
 /** derpprobe's probe classes: the `class` label of every metric. */
 export type ProbeClass = 'derp_map' | 'tls' | 'derp_udp' | 'derp_mesh' | 'derp_bw';
@@ -46,6 +47,8 @@ export interface MonitorSnapshot {
   running: boolean;
   /** What is monitored (file, URL or relay), as the user named it. */
   label: string;
+  /** The source itself, so that any page (not only the one that started it) can diagnose the same nodes. */
+  source: CheckSource | null;
   startedAt: number | null;
   /** The map could not be (re-)read: the probes keep the last good map meanwhile. */
   mapError: string | null;

@@ -36,7 +36,8 @@ export async function loadSource(src: CheckSource, guard: PathGuard): Promise<Lo
       return { map: t.map, scheme: t.scheme };
     }
     case 'map':
-      return { map: src.map, scheme: 'https' };
+      // This app's relay with TLS off comes as a map with scheme http.
+      return { map: src.map, scheme: src.scheme ?? 'https' };
     case 'file': {
       const text = await readExistingMapFile(src.path, guard, 'request');
       if (isHeadscaleConfig(text, src.path)) {

@@ -133,6 +133,7 @@ export function dataDirAppFiles(dataDir: string): string[] {
     'certs',
     'diagnostics-history.json',
     'monitor-history.json',
+    'monitor-session.json',
     'desktop-settings.json',
     'host-token',
   ].map((f) => path.join(dataDir, f));

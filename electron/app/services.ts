@@ -64,6 +64,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   const events: ApiEventEmitter = new EventEmitter();
   const diagnostics = new DiagnosticsService(opts.dataDir, events);
   const monitor = new MonitorService({ dataDir: opts.dataDir, events, guard: rules.guard });
+  monitor.resume();
   controller.on('state', (s) => events.emit('relay.state', s));
   controller.on('sample', (s) => events.emit('stats.sample', s));
   controller.on('peers', (p) => events.emit('peers.snapshot', p));

@@ -2,8 +2,10 @@
  * The probes in Prometheus text format, with the metric and label names of derpprobe (tailscale.com/prober):
  * <namespace>_result, _latency_millis, _start_secs, _end_secs, _interval_secs, _attempts_total{status},
  * _seconds_total{status}, labelled name, class, region, region_id, hostname and the class's own labels. derpprobe
- * runs with namespace "derpprobe", so its dashboards and alerts read these unchanged. Added: the TLS probes'
- * <namespace>_cert_expiry_secs (seconds until the leaf certificate expires; negative once expired).
+ * runs with namespace "derpprobe", so its dashboards and alerts read these unchanged. Which samples exist when
+ * follows prober.go's Collect: the interval always, the start once a run began, the rest once one ended, and the
+ * latency only after a run that passed. Added: the TLS probes' <namespace>_cert_expiry_secs (seconds until the
+ * leaf certificate expires; negative once expired).
  */
 import type { ProbeState } from '../../shared/monitor.js';
 
@@ -28,6 +30,9 @@ interface Family {
 }
 
 const secs = (ms: number) => ms / 1000;
+/** prober.go exports times as whole Unix seconds. */
+const unixSecs = (ms: number) => Math.floor(ms / 1000);
+const ended = (p: ProbeState) => p.end !== null;
 
 const FAMILIES: Family[] = [
   {
@@ -40,19 +45,20 @@ const FAMILIES: Family[] = [
     name: 'latency_millis',
     type: 'gauge',
     help: 'Latest probe latency (ms)',
-    values: (p) => (p.end === null ? [] : [[{}, p.latencyMs ?? 0]]),
+    // derpprobe leaves the latency out after a failed run (it would read as a fast success).
+    values: (p) => (p.ok === true && p.latencyMs !== null ? [[{}, p.latencyMs]] : []),
   },
   {
     name: 'start_secs',
     type: 'gauge',
     help: 'Latest probe start time (seconds since epoch)',
-    values: (p) => (p.start === null ? [] : [[{}, secs(p.start)]]),
+    values: (p) => (p.start === null ? [] : [[{}, unixSecs(p.start)]]),
   },
   {
     name: 'end_secs',
     type: 'gauge',
     help: 'Latest probe end time (seconds since epoch)',
-    values: (p) => (p.end === null ? [] : [[{}, secs(p.end)]]),
+    values: (p) => (p.end === null ? [] : [[{}, unixSecs(p.end)]]),
   },
   {
     name: 'interval_secs',
@@ -64,19 +70,25 @@ const FAMILIES: Family[] = [
     name: 'attempts_total',
     type: 'counter',
     help: 'Total number of probing attempts',
-    values: (p) => [
-      [{ status: 'ok' }, p.attempts.ok],
-      [{ status: 'fail' }, p.attempts.fail],
-    ],
+    values: (p) =>
+      ended(p)
+        ? [
+            [{ status: 'ok' }, p.attempts.ok],
+            [{ status: 'fail' }, p.attempts.fail],
+          ]
+        : [],
   },
   {
     name: 'seconds_total',
     type: 'counter',
     help: 'Total amount of time spent executing the probe',
-    values: (p) => [
-      [{ status: 'ok' }, p.seconds.ok],
-      [{ status: 'fail' }, p.seconds.fail],
-    ],
+    values: (p) =>
+      ended(p)
+        ? [
+            [{ status: 'ok' }, p.seconds.ok],
+            [{ status: 'fail' }, p.seconds.fail],
+          ]
+        : [],
   },
   {
     name: 'cert_expiry_secs',

@@ -67,6 +67,7 @@ export class Monitor extends EventEmitter<{ result: [ProbeState] }> {
     return {
       running: this.engine !== null,
       label: this.label,
+      source: this.opts.source,
       startedAt: this.startedAt,
       mapError: mapProbe?.ok === false ? mapProbe.error : null,
       nodes: nodeStates(this.engine?.currentMap() ?? null, probes),

@@ -124,8 +124,8 @@ describe('reading files outside the roots', () => {
     await expect(h['map.open']({ kind: 'file', path: path.join(dataDir, 'derper.key') })).rejects.toThrow(
       "is one of derpdesk's own files",
     );
-    // The host's token, the monitor's history and the desktop settings live there too.
-    for (const f of ['host-token', 'monitor-history.json', 'desktop-settings.json']) {
+    // The host's token, the monitor's history and session, and the desktop settings live there too.
+    for (const f of ['host-token', 'monitor-history.json', 'monitor-session.json', 'desktop-settings.json']) {
       writeFileSync(path.join(dataDir, f), 'x');
       await expect(h['map.open']({ kind: 'file', path: path.join(dataDir, f) })).rejects.toThrow(
         "is one of derpdesk's own files",

@@ -27,18 +27,38 @@ describe('monitor rendering', () => {
     const text = renderMetrics([probe], 'derpprobe', 1_000);
     const labels = 'class="tls",hostname="a\\\\b\\nc",name="derp/x/n\\"1/tls",region="x",region_id="900"';
     expect(text).toContain(`derpprobe_result{${labels}} 0\n`);
-    expect(text).toContain(`derpprobe_latency_millis{${labels}} 0\n`);
-    expect(text).toContain(`derpprobe_end_secs{${labels}} 1.25\n`);
+    expect(text).toContain(`derpprobe_end_secs{${labels}} 1\n`);
     expect(text).toContain(`derpprobe_attempts_total{${labels},status="fail"} 1\n`);
     expect(text).toContain(`derpprobe_cert_expiry_secs{${labels}} 60\n`);
     expect(text).toContain('# TYPE derpprobe_seconds_total counter\n');
     expect(renderMetrics([probe], 'prober')).toContain('prober_result{');
   });
 
+  it('writes the samples derpprobe writes: latency only after a passing run, results only once a run ended', () => {
+    const passed: ProbeState = { ...probe, name: 'derp/x/ok/tls', ok: true, latencyMs: 250, error: null };
+    const pending: ProbeState = {
+      ...probe,
+      name: 'derp/x/new/tls',
+      start: 2_000,
+      end: null,
+      ok: null,
+      certNotAfter: undefined,
+    };
+    const samples = (p: ProbeState) =>
+      renderMetrics([p], 'derpprobe', 1_000)
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.slice(0, l.indexOf('{')));
+    expect(samples(probe)).not.toContain('derpprobe_latency_millis');
+    expect(renderMetrics([passed], 'derpprobe', 1_000)).toMatch(/derpprobe_latency_millis\{[^}]*\} 250\n/);
+    expect(samples(pending)).toEqual(['derpprobe_start_secs', 'derpprobe_interval_secs']);
+  });
+
   it('shows errors on the status page as text', () => {
     const html = renderStatusPage({
       running: true,
       label: 'map <b>.json',
+      source: { kind: 'file', path: 'map <b>.json' },
       startedAt: 0,
       mapError: null,
       nodes: [],

@@ -1,9 +1,11 @@
 /**
  * The monitor in the app: started through the API handlers against a real relay, it sends snapshots and a
- * notice when the relay stops; the history survives a restart of the services and stays under its size cap; the
- * notices are rate-limited per node.
+ * notice when the relay stops; the session and the history survive a restart of the services (the session until it
+ * is stopped), the history stays under its size cap; the notices are rate-limited per node.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -150,4 +152,80 @@ describe('monitor service', () => {
       await services.dispose();
     }
   });
+
+  it('resumes the running session when the app starts again, until the user stops it', async () => {
+    const dataDir = tempDir();
+    const relay = await startRelay();
+    const source = { kind: 'relay', url: `http://127.0.0.1:${relay.port}`, stunPort: -1 } as const;
+    try {
+      const first = createAppServices({ dataDir, logger: silentLogger });
+      await first.handlers['monitor.start']({ source, intervalSec: 1 });
+      await first.dispose();
+
+      const again = createAppServices({ dataDir, logger: silentLogger });
+      try {
+        await eventually(async () => (await again.handlers['monitor.status']()).running, 8000, 'the session resumed');
+        const snap = await again.handlers['monitor.status']();
+        expect(snap).toMatchObject({ label: source.url, source });
+        await eventually(
+          async () => (await again.handlers['monitor.status']()).nodes[0]?.status === 'ok',
+          8000,
+          'the resumed session probing',
+        );
+        await again.handlers['monitor.stop']();
+      } finally {
+        await again.dispose();
+      }
+      expect(existsSync(path.join(dataDir, 'monitor-session.json'))).toBe(false);
+      const third = createAppServices({ dataDir, logger: silentLogger });
+      try {
+        await new Promise((r) => setTimeout(r, 500));
+        expect((await third.handlers['monitor.status']()).running).toBe(false);
+      } finally {
+        await third.dispose();
+      }
+    } finally {
+      await relay.stop();
+    }
+  }, 30_000);
+
+  it('keeps trying to resume a map it cannot read yet, and says so', async () => {
+    const dataDir = tempDir();
+    let up = false;
+    const server = http.createServer((_req, res) => {
+      if (!up) return res.writeHead(503).end();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const node = { Name: 'n1', RegionID: 970, HostName: '127.0.0.1', DERPPort: 1, STUNPort: -1 };
+      res.end(JSON.stringify({ Regions: { 970: { RegionID: 970, RegionCode: 'r', RegionName: 'r', Nodes: [node] } } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/derpmap.json`;
+    writeFileSync(
+      path.join(dataDir, 'monitor-session.json'),
+      JSON.stringify({ source: { kind: 'url', url }, intervalSec: 1 }),
+    );
+    const services = createAppServices({ dataDir, logger: silentLogger });
+    try {
+      await eventually(
+        async () => (await services.handlers['monitor.status']()).mapError !== null,
+        8000,
+        'the failed resume shown',
+      );
+      expect(await services.handlers['monitor.status']()).toMatchObject({
+        running: false,
+        label: url,
+        mapError: expect.stringMatching(/503.*\(trying again every 1 s\)$/),
+      });
+      up = true;
+      await eventually(
+        async () => (await services.handlers['monitor.status']()).running,
+        8000,
+        'resumed once readable',
+      );
+      expect((await services.handlers['monitor.status']()).mapError).toBeNull();
+    } finally {
+      await services.dispose();
+      server.close();
+    }
+  }, 30_000);
 });

@@ -4,11 +4,11 @@
  * its events, turns transitions into banners unless the notifier shows them, and hands a failing node to the
  * diagnostics store.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useDiagnosticsStore } from '../../renderer/src/diagnostics/store.js';
 import { browserNotifier, setNotifier } from '../../renderer/src/monitor/notifier.js';
 import { useMonitorStore } from '../../renderer/src/monitor/store.js';
-import type { MonitorSnapshot, MonitorTransition, NodeState } from '../../shared/monitor.js';
+import type { MonitorSnapshot, MonitorTransition, NodeState, ProbeState } from '../../shared/monitor.js';
 import { FakeApi } from './fake-api.js';
 
 const failingNode: NodeState = {
@@ -24,6 +24,7 @@ const failingNode: NodeState = {
 const snap = (running: boolean): MonitorSnapshot => ({
   running,
   label: '/maps/derp.yaml',
+  source: running ? { kind: 'file', path: '/maps/derp.yaml' } : null,
   startedAt: running ? 1 : null,
   mapError: null,
   nodes: running ? [failingNode] : [],
@@ -49,7 +50,16 @@ beforeEach(() => {
     'diagnostics.run': () => ({ runId: 'r1' }),
     'diagnostics.history': () => [],
   });
-  useMonitorStore.setState({ banners: [], snapshot: null, error: null, kind: 'file', value: '', region: '' });
+  useMonitorStore.setState({
+    banners: [],
+    snapshot: null,
+    error: null,
+    kind: 'file',
+    value: '',
+    region: '',
+    intervalSec: 15,
+  });
+  useDiagnosticsStore.setState({ runId: null });
   off = useMonitorStore.getState().connect(api);
 });
 afterEach(() => {
@@ -100,6 +110,131 @@ describe('monitor store', () => {
       await expect
         .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
         .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+    } finally {
+      offDiag();
+    }
+  });
+
+  it('diagnoses a failing node of a monitor this page did not start (reloaded, or another browser)', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    try {
+      const mapProbe: ProbeState = {
+        name: 'derpmap-probe',
+        class: 'derp_map',
+        labels: {},
+        node: '',
+        regionId: 0,
+        intervalMs: 3000,
+        start: 1,
+        end: 2,
+        ok: true,
+        latencyMs: 1,
+        error: null,
+        failingSince: null,
+        attempts: { ok: 1, fail: 0 },
+        seconds: { ok: 0.001, fail: 0 },
+      };
+      api.answers['monitor.status'] = () => ({
+        ...snap(true),
+        source: { kind: 'relay', url: 'https://derp.example.com' },
+        probes: [mapProbe],
+      });
+      await useMonitorStore.getState().load();
+      expect(useMonitorStore.getState()).toMatchObject({
+        kind: 'relay',
+        value: 'https://derp.example.com',
+        intervalSec: 3,
+      });
+      api.emit('monitor.update', {
+        ...snap(true),
+        source: { kind: 'url', url: 'https://hs.example.com/derpmap.json' },
+      });
+      useMonitorStore.getState().diagnose(failingNode);
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([
+          { source: { kind: 'url', url: 'https://hs.example.com/derpmap.json' }, region: '902', node: '902a' },
+        ]);
+    } finally {
+      offDiag();
+    }
+  });
+
+  it('runs the diagnostics of a failing node when its notice is clicked, and shows the page for a recovery', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    const clicks: Array<() => void> = [];
+    setNotifier({
+      notify: (_t, open) => {
+        clicks.push(open);
+        return true;
+      },
+    });
+    try {
+      api.emit('monitor.update', snap(true));
+      api.emit('monitor.transition', transition);
+      api.emit('monitor.transition', { ...transition, to: 'ok' });
+      window.location.hash = '#relay';
+      clicks[0]();
+      expect(window.location.hash).toBe('#diagnostics');
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+      clicks[1]();
+      expect(window.location.hash).toBe('#monitor');
+    } finally {
+      offDiag();
+    }
+  });
+
+  it('shows a browser notification once allowed, whose click focuses the page and opens the node', () => {
+    const shown: Array<{ title: string; body?: string; onclick: (() => void) | null; closed: boolean }> = [];
+    class FakeNotification {
+      static permission = 'granted';
+      onclick: (() => void) | null = null;
+      closed = false;
+      constructor(
+        public title: string,
+        opts: { body?: string },
+      ) {
+        shown.push(Object.assign(this, { body: opts.body }));
+      }
+      close() {
+        this.closed = true;
+      }
+    }
+    vi.stubGlobal('Notification', FakeNotification);
+    try {
+      let opened = 0;
+      expect(browserNotifier.notify(transition, () => opened++)).toBe(true);
+      expect(shown.map((n) => [n.title, n.body])).toEqual([
+        ['DERP node down/902a is failing', 'derp/down/902a/tls: refused'],
+      ]);
+      shown[0].onclick!();
+      expect([opened, shown[0].closed]).toEqual([1, true]);
+      FakeNotification.permission = 'denied';
+      expect(browserNotifier.notify(transition, () => opened++)).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('replaces a diagnostics run still going with the clicked node, instead of doing nothing', async () => {
+    const offDiag = useDiagnosticsStore.getState().connect(api);
+    api.answers['diagnostics.cancel'] = (id) => {
+      queueMicrotask(() => api.emit('diagnostics.done', { runId: id as string, entry: null, error: 'cancelled' }));
+      return null;
+    };
+    try {
+      useDiagnosticsStore.setState({ runId: 'r0' });
+      api.emit('monitor.update', snap(true));
+      useMonitorStore.getState().diagnose(failingNode);
+      await expect
+        .poll(() => api.calls.find((c) => c.name === 'diagnostics.run')?.args)
+        .toEqual([{ source: { kind: 'file', path: '/maps/derp.yaml' }, region: '902', node: '902a' }]);
+      expect(api.names().filter((n) => n.startsWith('diagnostics.'))).toEqual(
+        expect.arrayContaining(['diagnostics.cancel', 'diagnostics.run']),
+      );
+      expect(api.calls.find((c) => c.name === 'diagnostics.cancel')?.args).toEqual(['r0']);
     } finally {
       offDiag();
     }

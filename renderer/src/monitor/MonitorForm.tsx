@@ -64,7 +64,9 @@ export function MonitorForm() {
       </p>
       {f.mapError && (
         <p className="warning" role="alert">
-          The map could not be read again: {f.mapError}. Probing the last good map meanwhile.
+          {f.running
+            ? `The map could not be read again: ${f.mapError}. Probing the last good map meanwhile.`
+            : `Monitoring resumes once the map can be read: ${f.mapError}.`}
         </p>
       )}
       {f.error && (

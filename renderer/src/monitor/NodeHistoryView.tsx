@@ -14,6 +14,28 @@ function slotClass(b: HistoryBucket | undefined): string {
 
 const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
+/**
+ * The share of runs that passed: 0% and 100% only when none or all did (two decimals could round 99.999 up to a
+ * claim of 100), two decimals between.
+ */
+export function availabilityText(ok: number, total: number): string | null {
+  if (total === 0) return null;
+  if (ok === total) return '100%';
+  if (ok === 0) return '0%';
+  const pct = Math.min(99.99, Math.max(0.01, (ok / total) * 100));
+  return `${pct.toFixed(2)}%`;
+}
+
+/** The chart's time ticks: the local hours divisible by 6 within the day before `now` (00:00, 06:00, …). */
+export function dayTicks(now: number): number[] {
+  const t = new Date(now - DAY_MS);
+  t.setMinutes(0, 0, 0);
+  const ticks: number[] = [];
+  for (t.setHours(t.getHours() + 1); t.getTime() <= now; t.setHours(t.getHours() + 1))
+    if (t.getHours() % 6 === 0) ticks.push(t.getTime());
+  return ticks;
+}
+
 /** The last 24 h in 5-minute slots: green when every probe passed, red when none did, amber between, grey unknown. */
 export const AvailabilityStrip = memo(function AvailabilityStrip({
   buckets,
@@ -26,13 +48,13 @@ export const AvailabilityStrip = memo(function AvailabilityStrip({
   const byT = new Map(buckets.map((b) => [b.t, b]));
   const total = buckets.reduce((n, b) => n + b.ok + b.fail, 0);
   const ok = buckets.reduce((n, b) => n + b.ok, 0);
-  const pct = total ? ((ok / total) * 100).toFixed(total === ok ? 0 : 2) : null;
+  const pct = availabilityText(ok, total);
   return (
     <div className="availability">
       <div
         className="strip"
         role="img"
-        aria-label={pct === null ? 'no results yet' : `${pct}% of probes passed in 24 h`}
+        aria-label={pct === null ? 'no results yet' : `${pct} of probes passed in 24 h`}
       >
         {Array.from({ length: SLOTS }, (_, i) => {
           const t = end - (SLOTS - 1 - i) * BUCKET_MS;
@@ -46,7 +68,7 @@ export const AvailabilityStrip = memo(function AvailabilityStrip({
           );
         })}
       </div>
-      <span className="muted">{pct === null ? '—' : `${pct}% in 24 h`}</span>
+      <span className="muted">{pct === null ? '—' : `${pct} in 24 h`}</span>
     </div>
   );
 });
@@ -63,6 +85,7 @@ export const LatencyChart = memo(function LatencyChart({ buckets, now }: { bucke
           dataKey="t"
           type="number"
           domain={[now - DAY_MS, now]}
+          ticks={dayTicks(now)}
           tickFormatter={clock}
           stroke="var(--muted)"
           fontSize={11}

@@ -1,13 +1,13 @@
 /**
  * Where a node's transition is announced. The browser build uses the Notification API once the user allowed it;
- * when it is not allowed (or absent) the store shows an in-page banner instead. The Electron glue can install a
- * native notifier with setNotifier.
+ * when it is not allowed (or absent, or refused as in the desktop app, whose main process shows its own) the store
+ * shows an in-page banner instead. Tests install their own with setNotifier.
  */
 import type { MonitorTransition } from '../../../shared/monitor.js';
 
 export interface Notifier {
-  /** Shows the notice; false when it could not (the page then shows it itself). */
-  notify(t: MonitorTransition): boolean;
+  /** Shows the notice, calling `open` when the user clicks it; false when it could not (the page then shows it). */
+  notify(t: MonitorTransition, open: () => void): boolean;
 }
 
 export function noticeText(t: MonitorTransition): { title: string; body: string } {
@@ -17,10 +17,15 @@ export function noticeText(t: MonitorTransition): { title: string; body: string 
 }
 
 export const browserNotifier: Notifier = {
-  notify(t) {
+  notify(t, open) {
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return false;
     const { title, body } = noticeText(t);
-    new Notification(title, { body, tag: `derpdesk-${t.regionId}-${t.node}` });
+    const shown = new Notification(title, { body, tag: `derpdesk-${t.regionId}-${t.node}` });
+    shown.onclick = () => {
+      window.focus();
+      shown.close();
+      open();
+    };
     return true;
   },
 };

@@ -5,7 +5,7 @@
  */
 import type { CheckSourceKind } from '../components/CheckSource.js';
 import { create } from 'zustand';
-import type { CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
+import type { CheckRequest, CheckSource, DerpdeskApi, MonitorRequest } from '../../../shared/api.js';
 import type { MonitorSnapshot, MonitorTransition, NodeHistory, NodeState } from '../../../shared/monitor.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { useDiagnosticsStore } from '../diagnostics/store.js';
@@ -43,7 +43,7 @@ export interface MonitorStore extends MonitorForm {
   loadHistory(): Promise<void>;
   dismiss(index: number): void;
   /** Opens the Diagnostics page running the full checks of this node. */
-  diagnose(node: NodeState): void;
+  diagnose(node: Pick<NodeState, 'regionId' | 'node'>): void;
 }
 
 function sourceOf(f: MonitorForm): CheckSource | string {
@@ -57,12 +57,64 @@ function sourceOf(f: MonitorForm): CheckSource | string {
   return { kind: 'url', url: f.value.trim() };
 }
 
+/** The form that names a running monitor's source, for a page that did not start it. */
+function formOf(source: CheckSource): Pick<MonitorForm, 'kind' | 'value'> | null {
+  switch (source.kind) {
+    case 'map':
+      return { kind: 'editor', value: '' };
+    case 'file':
+      return { kind: 'file', value: source.path };
+    case 'url':
+    case 'relay':
+      return { kind: source.kind, value: source.url };
+    default:
+      return null;
+  }
+}
+
+/** How long a run the user replaces may take to end before the node's run is launched anyway (and refused). */
+const CANCEL_WAIT_MS = 10_000;
+
+/** Resolves when the Diagnostics page's run has ended, or after CANCEL_WAIT_MS. */
+function diagnosticsRunEnded(): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(finish, CANCEL_WAIT_MS);
+    const off = useDiagnosticsStore.subscribe((s) => {
+      if (s.runId === null) finish();
+    });
+  });
+}
+
+/**
+ * Runs the node's full checks on the Diagnostics page (its store shows the progress). A run still going there, which
+ * would make the store refuse this one, is cancelled first: the click asked for this node.
+ */
+async function diagnoseNode(req: CheckRequest): Promise<void> {
+  const diag = useDiagnosticsStore.getState();
+  if (diag.runId) {
+    const ended = diagnosticsRunEnded();
+    await diag.cancel();
+    await ended;
+  }
+  await useDiagnosticsStore.getState().launch(req);
+}
+
 export const useMonitorStore = create<MonitorStore>((set, get) => {
   let lastHistoryAt = 0;
-  let request: MonitorRequest | null = null;
+
+  // A click on a notice of a failing node runs its diagnostics; on a recovery, it shows the Monitor page.
+  const open = (t: MonitorTransition) => () => {
+    if (t.to === 'failing') get().diagnose(t);
+    else window.location.hash = '#monitor';
+  };
 
   const onTransition = (t: MonitorTransition) => {
-    if (notifier().notify(t)) return;
+    if (notifier().notify(t, open(t))) return;
     set({ banners: [t, ...get().banners].slice(0, MAX_BANNERS) });
   };
 
@@ -103,7 +155,7 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
       if (!api || get().busy) return;
       const source = sourceOf(get());
       if (typeof source === 'string') return set({ error: source });
-      request = {
+      const request: MonitorRequest = {
         source,
         intervalSec: get().intervalSec,
         ...(get().region.trim() ? { region: get().region.trim() } : {}),
@@ -134,7 +186,13 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
       if (!api) return;
       try {
         const snapshot = await api.call('monitor.status');
-        if (get().api === api) set({ snapshot });
+        if (get().api !== api) return;
+        set({ snapshot });
+        // A form left empty shows what runs, so that Restart restarts it.
+        const form = snapshot.source && !get().value.trim() ? formOf(snapshot.source) : null;
+        // Every probe of a session runs at its interval; the map probe always exists.
+        const every = snapshot.probes.find((p) => p.class === 'derp_map')?.intervalMs;
+        if (form) set({ ...form, ...(every ? { intervalSec: Math.round(every / 1000) } : {}) });
       } catch (err) {
         set({ error: `Could not load the monitor's state: ${errorMessage(err)}` });
       }
@@ -156,12 +214,9 @@ export const useMonitorStore = create<MonitorStore>((set, get) => {
     dismiss: (index) => set({ banners: get().banners.filter((_, i) => i !== index) }),
 
     diagnose(node) {
-      const diag = useDiagnosticsStore.getState();
-      const source = request?.source;
-      if (source) {
-        // The diagnostics store runs the same source, narrowed to the node; the page shows its progress.
-        void diag.launch({ source, region: String(node.regionId), node: node.node });
-      }
+      // The snapshot names its source, so this works on any page that shows the monitor, not only the starter's.
+      const source = get().snapshot?.source;
+      if (source) void diagnoseNode({ source, region: String(node.regionId), node: node.node });
       window.location.hash = '#diagnostics';
     },
   };
