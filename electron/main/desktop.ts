@@ -23,7 +23,7 @@ import { appMenuTemplate, type AppMenuActions } from './app-menu.js';
 import { appSettingsOf, type DesktopPrefs } from './desktop-prefs.js';
 import type { DesktopSettings } from './desktop-settings.js';
 import { WindowLifecycle, type WindowLike } from './lifecycle.js';
-import { noticeFailingNodes } from './monitor-notices.js';
+import { noticeNodeChanges } from './monitor-notices.js';
 import { HIDDEN_FLAG, applyOpenAtLogin, startedHidden } from './login-item.js';
 import { RelayNotices } from './relay-notices.js';
 import { RelayTray, type TrayActions, type TrayLike } from './tray.js';
@@ -107,7 +107,7 @@ export function startDesktop<W extends WindowLike>(o: DesktopOptions<W>): Deskto
     notify,
     logger: o.logger,
   });
-  const offMonitor = noticeFailingNodes(o.services.events, notify);
+  const offMonitor = noticeNodeChanges(o.services.events, notify);
   // The page shows these settings too: changed from the menu, it hears so.
   const onSettings = (s: DesktopSettings) => o.services.events.emit('desktop.settings', appSettingsOf(s));
   o.prefs.store.on('change', onSettings);

@@ -1,15 +1,20 @@
 /**
  * The Monitor page's periodic checks run in the main process, so they go on while the window is hidden in the tray;
- * when one turns a node from ok to failing, the user hears of it here. The monitor already rate-limits transitions
- * per node (electron/monitor/transitions.ts), so each one it sends becomes one notice. Recoveries are left to the
- * page: a notice is for something the user has to act on.
+ * when one turns a node from ok to failing, and back, the user hears of it here. The monitor already rate-limits
+ * transitions per node (electron/monitor/transitions.ts), so each one it sends becomes one notice: a recovery is
+ * worth one too, or whoever saw the failure would keep looking for it.
  */
 import type { MonitorTransition } from '../../shared/monitor.js';
 import type { ApiEventEmitter } from '../app/events.js';
 import type { ShownNotice } from './desktop.js';
 
-export function monitorNotice(t: MonitorTransition): ShownNotice | null {
-  if (t.to !== 'failing') return null;
+export function monitorNotice(t: MonitorTransition): ShownNotice {
+  if (t.to === 'ok')
+    return {
+      title: `derpdesk: DERP node ${t.regionCode}/${t.node} is ok again`,
+      body: 'Every probe of it passes. The Monitor page shows how long it was failing.',
+      page: 'monitor',
+    };
   return {
     title: `derpdesk: DERP node ${t.regionCode}/${t.node} is failing`,
     body: `${t.error ?? 'a probe failed'}. The Monitor page shows its probes and history.`,
@@ -17,12 +22,9 @@ export function monitorNotice(t: MonitorTransition): ShownNotice | null {
   };
 }
 
-/** Notifies each node that starts failing; returns the unsubscribe. */
-export function noticeFailingNodes(events: ApiEventEmitter, notify: (n: ShownNotice) => void): () => void {
-  const onTransition = (t: MonitorTransition) => {
-    const notice = monitorNotice(t);
-    if (notice) notify(notice);
-  };
+/** Notifies each node that starts failing, and again when it recovers; returns the unsubscribe. */
+export function noticeNodeChanges(events: ApiEventEmitter, notify: (n: ShownNotice) => void): () => void {
+  const onTransition = (t: MonitorTransition) => notify(monitorNotice(t));
   events.on('monitor.transition', onTransition);
   return () => events.off('monitor.transition', onTransition);
 }
