@@ -175,6 +175,12 @@ describe('DERP map editor in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('map-message').textContent())
       .toBe('Replaced region 900 (Frankfurt self-hosted) with this relay; Undo brings it back');
+    // The replaced region's comments ("# Frankfurt", "# primary") described it, not the relay.
+    await page.getByRole('button', { name: 'Save…' }).click();
+    await expect.poll(() => page.getByTestId('map-diff').textContent()).toMatch(/\+ +hostname: localhost/);
+    const replaced = (await page.getByTestId('map-diff').textContent())!.split('\n');
+    expect(replaced.filter((l) => /^[+ ]/.test(l) && /Frankfurt|# primary/.test(l))).toEqual([]);
+    await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => page.getByRole('button', { name: /^902 derpdesk/ }).count()).toBe(1);
     await page.getByRole('button', { name: 'Save…' }).click();
