@@ -206,7 +206,13 @@ describe('DERP map editor in Chromium', () => {
       .poll(() => page.locator('#region-RegionID-issue').textContent())
       .toBe('region 901 (sfo) already exists; pick a free id such as 902');
     expect(await page.getByText('already exists; pick a free id').count()).toBe(1);
-    await id.fill('905');
+    // Typed key by key, as a user does: through 9 and 90 to 905, one undo step that keeps the region in the editor.
+    await id.fill('');
+    await id.pressSequentially('905');
+    await expect.poll(() => page.getByRole('heading', { name: 'Region 905' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Region 900' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Redo' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Region 905' }).count()).toBe(1);
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 3 warnings');
     await page.getByRole('button', { name: 'Dismiss the single-node warning of region 901' }).click();

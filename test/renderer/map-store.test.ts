@@ -205,9 +205,45 @@ describe('map store', () => {
     s().setRegionId('905', '907');
     expect(s().idDraft).toBeNull();
     expect(Object.keys(s().map!.Regions)).toEqual(['901', '907']);
-    s().undo();
+    // 905, refused ids, then 907: one edit of the field, undone at once.
     s().undo();
     expect(Object.keys(s().map!.Regions)).toEqual(['900', '901']);
+    expect(s().selectedRegion).toBe('900');
+  });
+
+  it('renumbers as the id is typed in one undo step, and undo and redo keep the region selected', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    for (const typed of ['9', '90', '905']) s().setRegionId(s().selectedRegion!, typed);
+    expect(Object.keys(s().map!.Regions)).toEqual(['905']);
+    expect(s().past.length).toBe(1);
+    s().select('905', 1);
+    s().undo();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900']);
+    expect([s().selectedRegion, s().selectedNode]).toEqual(['900', 1]);
+    s().redo();
+    expect([s().selectedRegion, s().selectedNode]).toEqual(['905', 1]);
+  });
+
+  it('makes typing into one field one undo step, and starts a new step for another field or a new map', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    for (const typed of ['x', 'x.', 'x.net']) s().setNodeField('900', 0, 'HostName', typed);
+    s().setNodeField('900', 0, 'IPv4', '203.0.113.9');
+    s().setNodeField('900', 1, 'IPv4', '203.0.113.7');
+    expect(s().past.length).toBe(3);
+    s().undo();
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0]).toEqual({ Name: '900a', RegionID: 900, HostName: 'x.net' });
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0].HostName).toBe('a.example.com');
+    // After undo, typing on in the same field is a step of its own, as it is after opening a map.
+    s().setNodeField('900', 0, 'HostName', 'y');
+    expect(s().past.length).toBe(1);
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().setNodeField('900', 0, 'HostName', 'yz');
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0].HostName).toBe('a.example.com');
   });
 
   it('dismisses the single-node warning of one region, for as long as the app runs', async () => {

@@ -14,6 +14,7 @@ import {
   type HeadscaleDerpSection,
 } from '../../../shared/derpmap/headscale.js';
 import {
+  followSelection,
   moveItem,
   newNode,
   newRegion,
@@ -36,6 +37,11 @@ export interface MapEditorState {
   selectedNode: number | null;
   past: DerpMap[];
   future: DerpMap[];
+  /**
+   * What the last edit changed (`node:900:0:HostName`), so that typing into one field is one undo step, not one per
+   * key; null after anything else.
+   */
+  lastEdit: string | null;
   message: { kind: 'ok' | 'error'; text: string } | null;
   diff: string | null;
   /** Where the previewed save writes: the opened file (Save…) or a new one (Save as…). */
@@ -64,7 +70,8 @@ export interface MapEditorState {
   origins: Record<string, string> | null;
   newMap(): void;
   select(region: string | null, node?: number | null): void;
-  edit(mutate: (m: DerpMap) => void): void;
+  /** Applies an edit as one undo step; consecutive edits with the same `field` key make one step together. */
+  edit(mutate: (m: DerpMap) => void, field?: string): void;
   undo(): void;
   redo(): void;
   previewSave(): Promise<void>;
@@ -181,6 +188,20 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     set({ map, issues, shownIssues: withoutDismissed(issues, get().dismissedSingleNode), ...extra });
     void get().refreshExport();
   };
+  /** Undo and redo: the selection follows a region whose id changed back, and typing after them starts a new step. */
+  const restore = (from: DerpMap, to: DerpMap, history: Pick<MapEditorState, 'past' | 'future'>) => {
+    const { selectedRegion, selectedNode, idDraft } = get();
+    const region = followSelection(from, to, selectedRegion);
+    const node =
+      region !== null && selectedNode !== null && to.Regions[region].Nodes[selectedNode] ? selectedNode : null;
+    commit(to, {
+      ...history,
+      lastEdit: null,
+      selectedRegion: region,
+      selectedNode: node,
+      idDraft: idDraft?.region === region ? idDraft : null,
+    });
+  };
   return {
     api: null,
     doc: null,
@@ -191,6 +212,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     selectedNode: null,
     past: [],
     future: [],
+    lastEdit: null,
     message: null,
     diff: null,
     saveTarget: null,
@@ -222,6 +244,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           origins: m.origins,
           past: [],
           future: [],
+          lastEdit: null,
           selectedRegion: first,
           selectedNode: null,
           diff: null,
@@ -249,6 +272,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           origins: null,
           past: [],
           future: [],
+          lastEdit: null,
           selectedRegion: first,
           selectedNode: null,
           diff: null,
@@ -269,6 +293,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         doc: { map, format: 'yaml', text: '' },
         past: [],
         future: [],
+        lastEdit: null,
         selectedRegion: null,
         selectedNode: null,
         diff: null,
@@ -280,13 +305,14 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       });
     },
     select: (region, node = null) => set({ selectedRegion: region, selectedNode: node }),
-    edit(mutate) {
-      const { map, past } = get();
+    edit(mutate, field) {
+      const { map, past, lastEdit } = get();
       if (!map) return;
       const next = structuredClone(map);
       mutate(next);
       commit(next, {
-        past: [...past, map].slice(-MAX_UNDO),
+        past: field !== undefined && field === lastEdit ? past : [...past, map].slice(-MAX_UNDO),
+        lastEdit: field ?? null,
         future: [],
         diff: null,
         saveTarget: null,
@@ -297,12 +323,12 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     undo() {
       const { map, past, future } = get();
       if (!map || past.length === 0) return;
-      commit(past[past.length - 1], { past: past.slice(0, -1), future: [map, ...future] });
+      restore(map, past[past.length - 1], { past: past.slice(0, -1), future: [map, ...future] });
     },
     redo() {
       const { map, past, future } = get();
       if (!map || future.length === 0) return;
-      commit(future[0], { past: [...past, map], future: future.slice(1) });
+      restore(map, future[0], { past: [...past, map], future: future.slice(1) });
     },
     async previewSave() {
       const { doc } = get();
@@ -343,8 +369,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       set({ idDraft: null });
       const to = Number(text.trim());
       if (String(to) === id && map.Regions[id].RegionID === to) return;
-      get().edit((m) => renumberRegion(m, id, to));
-      set({ selectedRegion: String(to) });
+      // Typing 905 renumbers through 9 and 90: one undo step for the whole id, whichever key it had on the way.
+      get().edit((m) => renumberRegion(m, id, to), `renumber:${id}`);
+      set({ selectedRegion: String(to), lastEdit: `renumber:${to}` });
     },
     setHsField(field, value) {
       const hs = get().hsDerp;
@@ -423,7 +450,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         const reg = m.Regions[id] as unknown as Record<string, unknown>;
         if (value === undefined && field !== 'RegionID') delete reg[field];
         else reg[field] = value;
-      });
+      }, `region:${id}:${field}`);
     },
     addNode(regionId) {
       get().edit((m) => m.Regions[regionId].Nodes.push(newNode(m, m.Regions[regionId].RegionID)));
@@ -449,7 +476,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         const nd = m.Regions[regionId].Nodes[index] as unknown as Record<string, unknown>;
         if (value === undefined && field !== 'Name' && field !== 'HostName' && field !== 'RegionID') delete nd[field];
         else nd[field] = value ?? '';
-      });
+      }, `node:${regionId}:${index}:${field}`);
     },
     async addThisRelay() {
       const api = get().api;
