@@ -123,6 +123,25 @@ describe('DERP map editor in Chromium', () => {
     await gui.shot('map-editor');
   });
 
+  it('saves the export as a file named after the opened map, in the format on show', async () => {
+    const download = async (name: string) => {
+      const [d] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: `Download as ${name}` }).click(),
+      ]);
+      expect(d.suggestedFilename()).toBe(name);
+      return readFileSync(await d.path(), 'utf8');
+    };
+    expect(await download('derp.yaml')).toBe(await page.getByTestId('map-export').textContent());
+    await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
+    await expect.poll(() => page.getByTestId('map-export').textContent()).toContain('"Regions"');
+    const json = JSON.parse(await download('derp.json')) as { Regions: Record<string, { RegionCode: string }> };
+    expect(json.Regions['900'].RegionCode).toBe('fra');
+    await page.getByRole('tab', { name: 'headscale config' }).click();
+    expect(await download('headscale-config-derp.yaml')).toContain('derp:\n  paths:\n');
+    await page.getByRole('tab', { name: 'headscale derp.yaml' }).click();
+  });
+
   it('shows the map a headscale server serves, merged from its config.yaml', async () => {
     const cfg = path.join(dir, 'config.yaml');
     copyFileSync(FIXTURE, path.join(dir, 'derp-hs.yaml'));
