@@ -25,12 +25,9 @@ async function readText(file: string): Promise<string> {
   try {
     return await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    throw new UsageError(
-      err instanceof FileReadError
-        ? err.message
-        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
-      { cause: err },
-    );
+    // A file error reads as a sentence that names the file ("No such file: /x (ENOENT)"), not as a bare code.
+    const named = err instanceof FileReadError || typeof (err as NodeJS.ErrnoException).path === 'string';
+    throw new UsageError(named ? errorMessage(err) : `cannot read ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
