@@ -1,6 +1,12 @@
 /** The map editor's actions against the fake API: edits, undo, export, "Add this relay", and errors kept in state. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hasUnsavedEdits, headscaleSnippet, useMapStore, visibleIssues } from '../../renderer/src/map/store.js';
+import {
+  hasUnsavedEdits,
+  headscaleSnippet,
+  relayOfferNow,
+  useMapStore,
+  visibleIssues,
+} from '../../renderer/src/map/store.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { FakeApi } from './fake-api.js';
 
@@ -169,6 +175,33 @@ describe('map store', () => {
     expect(s().relayOffer).toBeNull();
     s().undo();
     expect(s().map!.Regions['900']).toEqual(MAP.Regions['900']);
+  });
+
+  it('withdraws the offer to replace once the map it was made for is undone or another map is opened', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(relayOfferNow(s())).toMatchObject({ addedId: '901', replaceId: '900' });
+    s().undo();
+    expect(relayOfferNow(s())).toBeNull();
+    s().redo();
+    await s().addThisRelay();
+    // Another map, with a region 901 of its own: the old offer must not delete it.
+    const other = structuredClone(MAP);
+    other.Regions['901'] = { RegionID: 901, RegionCode: 'sfo', RegionName: 'SF', Nodes: [] };
+    const api = setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    api.answers['map.open'] = () => ({
+      map: structuredClone(other),
+      format: 'yaml',
+      text: '',
+      path: '/b.yaml',
+      issues: [],
+    });
+    await s().open({ kind: 'file', path: '/b.yaml' });
+    expect(relayOfferNow(s())).toBeNull();
+    s().replaceWithRelay();
+    expect(s().map).toEqual(other);
+    expect(s().past).toEqual([]);
   });
 
   it('does not add this relay twice', async () => {

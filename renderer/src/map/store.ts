@@ -96,8 +96,12 @@ export interface MapEditorState {
   setNodeField(regionId: string, index: number, field: string, value: unknown): void;
   /** Adds the region and node this app's relay would have (from its settings), never over an existing region. */
   addThisRelay(): Promise<void>;
-  /** After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's. */
-  relayOffer: { addedId: string; replaceId: string; region: DerpRegion } | null;
+  /**
+   * After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's.
+   * `map` is the map the relay was added to: the offer holds only while it is still the one edited (see
+   * `relayOfferNow`), not after another edit, an undo, or another map opened.
+   */
+  relayOffer: { addedId: string; replaceId: string; region: DerpRegion; map: DerpMap } | null;
   replaceWithRelay(): void;
   exportFormat: ExportFormat;
   exportText: string;
@@ -112,6 +116,11 @@ export interface SaveTarget {
   /** The file's text as opened; empty for a new file. */
   baseText: string;
   replace: boolean;
+}
+
+/** The "Replace region N instead" offer, while the map is still the one this relay was just added to. */
+export function relayOfferNow(s: Pick<MapEditorState, 'relayOffer' | 'map'>): MapEditorState['relayOffer'] {
+  return s.relayOffer && s.relayOffer.map === s.map ? s.relayOffer : null;
 }
 
 /** The issues without the single-node warnings the user dismissed. */
@@ -496,7 +505,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           message: { kind: 'ok', text: placementMessage(placed) },
           relayOffer:
             placed.kind === 'added' && placed.displaced
-              ? { addedId: placed.id, replaceId: placed.displaced.id, region }
+              ? { addedId: placed.id, replaceId: placed.displaced.id, region, map: get().map! }
               : null,
         });
       } catch (err) {
@@ -504,8 +513,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       }
     },
     replaceWithRelay() {
-      const offer = get().relayOffer;
-      if (!offer || !get().map?.Regions[offer.addedId]) return;
+      const offer = relayOfferNow(get());
+      if (!offer) return;
       const old = get().map!.Regions[offer.replaceId];
       get().edit((m) => {
         delete m.Regions[offer.addedId];
