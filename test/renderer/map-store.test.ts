@@ -376,5 +376,8 @@ describe('map store', () => {
     expect(s().hsDerp?.version).toBe('v2');
     expect(s().message?.text).toMatch(/^Saved the derp section of \/etc\/headscale\/config\.yaml/);
     expect(hasUnsavedEdits(s())).toBe(false);
+    // A new map has no headscale sources: "Merged from" and the derp section go with the merged map.
+    s().newMap();
+    expect([s().origins, s().hsDerp]).toEqual([null, null]);
   });
 });

@@ -197,6 +197,22 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     set({ map, issues, shownIssues: withoutDismissed(issues, get().dismissedSingleNode), ...extra });
     void get().refreshExport();
   };
+  /**
+   * The state of a map just opened (a file, a URL, pasted text, headscale's merge, or a new one): its first region
+   * selected, and nothing left over from the map before (history, a pending save, a refused id, its origins).
+   */
+  const fresh = (doc: MapEditorState['doc'] & object): Partial<MapEditorState> => ({
+    doc,
+    origins: null,
+    past: [],
+    future: [],
+    lastEdit: null,
+    selectedRegion: Object.keys(doc.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null,
+    selectedNode: null,
+    diff: null,
+    saveTarget: null,
+    idDraft: null,
+  });
   /** Undo and redo: the selection follows a region whose id changed back, and typing after them starts a new step. */
   const restore = (from: DerpMap, to: DerpMap, history: Pick<MapEditorState, 'past' | 'future'>) => {
     const { selectedRegion, selectedNode, idDraft } = get();
@@ -247,18 +263,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       void loadHsDerp(api, configPath);
       try {
         const m = await api.call('map.headscale', { configPath });
-        const first = Object.keys(m.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
         commit(m.map, {
-          doc: { map: m.map, format: 'yaml', text: '' },
+          ...fresh({ map: m.map, format: 'yaml', text: '' }),
           origins: m.origins,
-          past: [],
-          future: [],
-          lastEdit: null,
-          selectedRegion: first,
-          selectedNode: null,
-          diff: null,
-          saveTarget: null,
-          idDraft: null,
           message: m.problems.length
             ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` }
             : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
@@ -275,18 +282,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       set({ busy: true, message: null });
       try {
         const opened = await api.call('map.open', src);
-        const first = Object.keys(opened.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
         commit(opened.map, {
-          doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path },
-          origins: null,
-          past: [],
-          future: [],
-          lastEdit: null,
-          selectedRegion: first,
-          selectedNode: null,
-          diff: null,
-          saveTarget: null,
-          idDraft: null,
+          ...fresh({ map: opened.map, format: opened.format, text: opened.text, path: opened.path }),
           hsDerp: null,
           hsDiff: null,
         });
@@ -298,20 +295,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     },
     newMap() {
       const map: DerpMap = { Regions: {} };
-      commit(map, {
-        doc: { map, format: 'yaml', text: '' },
-        past: [],
-        future: [],
-        lastEdit: null,
-        selectedRegion: null,
-        selectedNode: null,
-        diff: null,
-        saveTarget: null,
-        idDraft: null,
-        hsDerp: null,
-        hsDiff: null,
-        message: null,
-      });
+      commit(map, { ...fresh({ map, format: 'yaml', text: '' }), hsDerp: null, hsDiff: null, message: null });
     },
     select: (region, node = null) => set({ selectedRegion: region, selectedNode: node }),
     edit(mutate, field) {
