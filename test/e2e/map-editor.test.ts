@@ -245,6 +245,32 @@ describe('DERP map editor in Chromium', () => {
     expect(text).not.toMatch(/^ {2}900:/m);
   });
 
+  it('keeps apart two regions that claim one RegionID, each with its own errors, until renumbering fixes it', async () => {
+    const file = path.join(dir, 'derp-clash.yaml');
+    writeFileSync(
+      file,
+      readFileSync(FIXTURE, 'utf8').replace(
+        '    regionid: 900\n    regioncode: fra',
+        '    regionid: 901\n    regioncode: fra',
+      ),
+    );
+    await page.getByLabel('File on the relay host').fill(file);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const regions = page.getByRole('region', { name: 'Regions' });
+    await expect.poll(() => regions.getByRole('button', { name: /^900 fra 2 nodes 3 errors/ }).count()).toBe(1);
+    expect(await regions.getByRole('button', { name: /^901 sfo 1 node$/ }).count()).toBe(1);
+    await regions.getByRole('button', { name: /^901 sfo/ }).click();
+    await expect.poll(() => page.locator('#region-RegionCode').inputValue()).toBe('sfo');
+    expect(await page.locator('#region-RegionID-issue').textContent()).toBe('renumbers the region; its nodes follow');
+    await regions.getByRole('button', { name: /^900 fra/ }).click();
+    await expect
+      .poll(() => page.locator('#region-RegionID-issue').textContent())
+      .toBe('RegionID 901 differs from its key 900 in Regions');
+    await page.locator('#region-RegionID').fill('900');
+    // Region 901's single-node warning stays dismissed from the test before.
+    await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 2 warnings');
+  });
+
   it('saves a new map with Save as, and asks before leaving only while there are unsaved edits', async () => {
     const dialogs: string[] = [];
     page.on('dialog', (d) => {

@@ -285,7 +285,7 @@ describe('map store', () => {
     s().addRegion();
     const single = () => visibleIssues(s()).filter((i) => i.kind === 'single-node');
     expect(single().map((i) => i.regionId)).toEqual([901]);
-    s().dismissSingleNode(901);
+    s().dismissSingleNode('901');
     expect(single()).toEqual([]);
     expect(s().issues.some((i) => i.kind === 'single-node')).toBe(true);
     await s().open({ kind: 'file', path: '/etc/derp.yaml' });

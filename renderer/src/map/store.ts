@@ -49,8 +49,8 @@ export interface MapEditorState {
   busy: boolean;
   /** A RegionID typed into the region editor that was refused (taken or not a number), with why. */
   idDraft: { region: string; text: string; problem: string } | null;
-  /** Regions whose "single node" warning the user dismissed; kept while the app runs, across maps. */
-  dismissedSingleNode: number[];
+  /** Regions (by key) whose "single node" warning the user dismissed; kept while the app runs, across maps. */
+  dismissedSingleNode: string[];
   /** The derp section of the opened headscale config.yaml, as edited, and as last opened or saved. */
   hsDerp: { path: string; derp: HeadscaleDerpSection; saved: HeadscaleDerpSection; version: string } | null;
   hsProblems: HeadscaleDerpProblems;
@@ -81,7 +81,7 @@ export interface MapEditorState {
   cancelSave(): void;
   /** Renumbers region `id` to the typed id; a taken or invalid id is refused and kept as `idDraft`. */
   setRegionId(id: string, text: string): void;
-  dismissSingleNode(regionId: number): void;
+  dismissSingleNode(regionKey: string): void;
   addRegion(): void;
   duplicateRegion(id: string): void;
   deleteRegion(id: string): void;
@@ -124,8 +124,15 @@ export function relayOfferNow(s: Pick<MapEditorState, 'relayOffer' | 'map'>): Ma
 }
 
 /** The issues without the single-node warnings the user dismissed. */
-function withoutDismissed(issues: MapIssue[], dismissed: number[]): MapIssue[] {
-  return issues.filter((i) => !(i.kind === 'single-node' && dismissed.includes(i.regionId ?? NaN)));
+function withoutDismissed(issues: MapIssue[], dismissed: string[]): MapIssue[] {
+  return issues.filter(
+    (i) => !(i.kind === 'single-node' && i.regionKey !== undefined && dismissed.includes(i.regionKey)),
+  );
+}
+
+/** The keys of Regions in numeric order: what the editor selects by, even when a RegionID disagrees with its key. */
+export function regionKeys(map: DerpMap): string[] {
+  return Object.keys(map.Regions).sort((a, b) => Number(a) - Number(b));
 }
 
 /** The issues the page shows: all of them, less the single-node warnings the user dismissed. */
@@ -207,7 +214,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     past: [],
     future: [],
     lastEdit: null,
-    selectedRegion: Object.keys(doc.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null,
+    selectedRegion: regionKeys(doc.map)[0] ?? null,
     selectedNode: null,
     diff: null,
     saveTarget: null,
@@ -407,10 +414,10 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       }
     },
     cancelHsSave: () => set({ hsDiff: null }),
-    dismissSingleNode(regionId) {
+    dismissSingleNode(regionKey) {
       const d = get().dismissedSingleNode;
-      if (d.includes(regionId)) return;
-      const dismissedSingleNode = [...d, regionId];
+      if (d.includes(regionKey)) return;
+      const dismissedSingleNode = [...d, regionKey];
       set({ dismissedSingleNode, shownIssues: withoutDismissed(get().issues, dismissedSingleNode) });
     },
 
