@@ -15,10 +15,17 @@ let gui: GuiSession;
 let dir: string;
 let page: Page;
 let url: string;
+/** The dialogs the page opened, by type, and how the next ones are answered. */
+const dialogs: string[] = [];
+let dialogAnswer: 'accept' | 'dismiss' = 'accept';
 
 beforeAll(async () => {
   gui = await openGui({ prefix: 'map', viewport: { width: 1500, height: 1100 } });
   ({ page, url, dir } = gui);
+  page.on('dialog', (d) => {
+    dialogs.push(d.type());
+    void (dialogAnswer === 'accept' ? d.accept() : d.dismiss());
+  });
 }, 30_000);
 afterAll(() => gui?.close());
 
@@ -271,16 +278,19 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 2 warnings');
   });
 
-  it('saves a new map with Save as, and asks before leaving only while there are unsaved edits', async () => {
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.type());
-      void d.dismiss();
-    });
+  it('saves a new map with Save as, and asks before dropping unsaved edits (another map, a reload)', async () => {
+    // The test before left an unsaved renumbering: New map asks, and goes ahead when the user agrees.
+    dialogs.length = 0;
     await page.getByRole('button', { name: 'New map' }).click();
+    await expect.poll(() => page.getByTestId('map-source').textContent()).toContain('0 regions');
+    expect(dialogs).toEqual(['confirm']);
     await page.getByRole('button', { name: 'Add region' }).click();
+    dialogAnswer = 'dismiss';
+    await page.getByRole('button', { name: 'New map' }).click();
+    await expect.poll(() => dialogs).toEqual(['confirm', 'confirm']);
+    expect(await page.getByTestId('map-source').textContent()).toContain('1 region');
     await page.reload({ timeout: 3000 }).catch(() => undefined);
-    expect(dialogs).toEqual(['beforeunload']);
+    expect(dialogs).toEqual(['confirm', 'confirm', 'beforeunload']);
     await expect.poll(() => page.getByTestId('map-source').textContent()).toContain('unsaved map');
 
     const file = path.join(dir, 'new-map.json');
@@ -295,7 +305,7 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('map-source').textContent()).toContain(`${file} · JSON`);
 
     await page.reload();
-    expect(dialogs).toEqual(['beforeunload']);
+    expect(dialogs).toEqual(['confirm', 'confirm', 'beforeunload']);
   });
 });
 
