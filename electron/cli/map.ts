@@ -1,5 +1,5 @@
 /** `derpdesk map validate FILE` and `derpdesk map convert FILE --to yaml|json`. */
-import { MapParseError, detectFormat, parseMap, serializeMap } from '../derpmap/formats.js';
+import { MapParseError, detectFormat, parseMap, serializeMap, type MapFormat } from '../derpmap/formats.js';
 import { parseYamlInput } from '../derpmap/yaml-input.js';
 import { isHeadscaleConfig, validateHeadscaleFile } from './map-headscale.js';
 import { MapShapeError } from '../derpmap/convert.js';
@@ -47,10 +47,13 @@ export async function runMap(argv: string[]): Promise<number> {
       rest.filter((a) => a !== file),
     );
     if (!file) throw new UsageError('name a map file');
+    if (sub !== 'validate' && sub !== 'convert') throw new UsageError(`unknown map command "${sub}"`);
+    const to = String(f.values.to);
+    if (sub === 'convert' && to !== 'yaml' && to !== 'json') throw new UsageError('--to must be yaml or json');
+    const text = await readText(file);
+    const headscale = detectFormat(text, file) === 'yaml' && isHeadscaleConfig(parseYamlInput(text, file));
     if (sub === 'validate') {
-      const text = await readText(file);
-      if (detectFormat(text, file) === 'yaml' && isHeadscaleConfig(parseYamlInput(text, file)))
-        return await validateHeadscaleFile(file, text, load, (line) => process.stdout.write(`${line}\n`));
+      if (headscale) return await validateHeadscaleFile(file, text, load, (line) => process.stdout.write(`${line}\n`));
       const { map, format } = parseMap(text, file);
       const issues = validateMap(map);
       const errors = issues.filter((i) => i.severity === 'error');
@@ -62,14 +65,13 @@ export async function runMap(argv: string[]): Promise<number> {
       );
       return errors.length > 0 ? 1 : 0;
     }
-    if (sub === 'convert') {
-      const to = String(f.values.to);
-      if (to !== 'yaml' && to !== 'json') throw new UsageError('--to must be yaml or json');
-      const { map } = await load(file);
-      process.stdout.write(serializeMap(map, to));
-      return 0;
-    }
-    throw new UsageError(`unknown map command "${sub}"`);
+    // Read as a map, a config would come out as an empty map carrying the whole config (secrets included).
+    if (headscale)
+      throw new UsageError(
+        `${file} is a headscale config.yaml, not a DERP map: convert the derp.yaml files its derp.paths name, or check it with "derpdesk map validate ${file}"`,
+      );
+    process.stdout.write(serializeMap(parseMap(text, file).map, to as MapFormat));
+    return 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof MapParseError || err instanceof MapShapeError) {
       process.stderr.write(`derpdesk map: ${err.message}\n`);

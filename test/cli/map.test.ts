@@ -78,6 +78,20 @@ describe('derpdesk map', () => {
     expect(bad.stdout).toMatch(/config\.yaml: headscale config, 2 map files, 4 errors, 3 warnings\n$/);
   });
 
+  it('refuses to convert a headscale config.yaml, which is not a map, instead of printing it as one', async () => {
+    const cfg = path.join(tmp, 'headscale-config.yaml');
+    writeFileSync(
+      cfg,
+      'server_url: https://hs.example.com\noidc:\n  client_secret: s3cret\nderp:\n  paths:\n    - derp.yaml\n',
+    );
+    const r = await runCli(['map', 'convert', cfg, '--to', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `derpdesk map: ${cfg} is a headscale config.yaml, not a DERP map: convert the derp.yaml files its derp.paths name, or check it with "derpdesk map validate ${cfg}"\n`,
+    );
+  });
+
   it('converts YAML to JSON and back', async () => {
     const json = await runCli(['map', 'convert', fixture, '--to', 'json']);
     expect(json.code).toBe(0);
