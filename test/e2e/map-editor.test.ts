@@ -296,6 +296,7 @@ describe('DERP map editor in Chromium', () => {
     const file = path.join(dir, 'new-map.json');
     await page.getByRole('button', { name: 'Save as…' }).click();
     await page.getByLabel('Save as', { exact: true }).fill(file);
+    expect(await page.getByRole('form', { name: 'Save the map as a new file' }).count()).toBe(1);
     expect(await page.locator('#map-save-format').inputValue()).toBe('json');
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await expect.poll(() => page.getByTestId('map-diff').textContent()).toContain('+  "Regions": {');
@@ -303,6 +304,7 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('map-message').textContent()).toBe(`Saved ${file}`);
     expect(JSON.parse(readFileSync(file, 'utf8')).Regions['900'].RegionCode).toBe('region900');
     await expect.poll(() => page.getByTestId('map-source').textContent()).toContain(`${file} · JSON`);
+    expect(await page.getByRole('form', { name: 'Save the map as a new file' }).count()).toBe(0);
 
     await page.reload();
     expect(dialogs).toEqual(['confirm', 'confirm', 'beforeunload']);
