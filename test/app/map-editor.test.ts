@@ -146,6 +146,9 @@ describe('headscale config.yaml derp section', () => {
     const req = { configPath: file, derp, version: opened.version };
     const diff = await h['map.headscaleDerpDiff'](req);
     expect(diff).toContain('-    region_id: 999\n+    region_id: 998\n');
+    // Hunks are numbered by the file's lines, as its header names the file, though only the section is diffed.
+    const line = original.split('\n').indexOf('    region_id: 999') + 1;
+    expect(diff).toContain(`\n@@ -${line - 2},5 +${line - 2},5 @@\n`);
     expect(diff).toContain('+    - a.yaml\n+    - b.yaml\n');
     expect(diff).not.toContain('s3cret');
     expect(diff).not.toContain('server_url');
