@@ -35,6 +35,12 @@ describe('DERP map editor in Chromium', () => {
     copyFileSync(FIXTURE, file);
     await page.goto(url);
     await page.getByRole('link', { name: 'DERP map' }).click();
+    const missing = path.join(dir, 'no-such-derp.yaml');
+    await page.getByLabel('File on the relay host').fill(missing);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('map-message').textContent())
+      .toBe(`cannot read ${missing}: no such file or directory`);
     await page.getByLabel('File on the relay host').fill(file);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect
