@@ -7,7 +7,7 @@ import { validateMap } from '../../shared/derpmap/validate.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
-import { errorMessage } from '../../shared/errors.js';
+import { readableError } from '../diagnostics/errors.js';
 
 const USAGE = `Usage:
   derpdesk map validate FILE            check a derp.yaml, DERPMap JSON or headscale config.yaml (its derp section
@@ -25,9 +25,10 @@ async function readText(file: string): Promise<string> {
   try {
     return await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    // A file error reads as a sentence that names the file ("No such file: /x (ENOENT)"), not as a bare code.
-    const named = err instanceof FileReadError || typeof (err as NodeJS.ErrnoException).path === 'string';
-    throw new UsageError(named ? errorMessage(err) : `cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+    // In words, not as a bare code, and as `derpdesk check` and the map editor say it.
+    throw new UsageError(err instanceof FileReadError ? err.message : `cannot read ${file}: ${readableError(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -35,7 +35,7 @@ describe('derpdesk map', () => {
     expect(b.stderr).toMatch(/broken\.yaml:\d+:\d+: /);
     const missing = path.join(tmp, 'nope.yaml');
     expect((await runCli(['map', 'validate', missing])).stderr).toBe(
-      `derpdesk map: No such file: ${missing} (ENOENT)\n`,
+      `derpdesk map: cannot read ${missing}: no such file or directory\n`,
     );
   });
 
@@ -73,7 +73,7 @@ describe('derpdesk map', () => {
       'error   derp.update_frequency: update_frequency "daily" is not a duration such as 24h, 1h30m or 90s\n',
     );
     expect(bad.stdout).toContain(
-      `error   derp.paths: missing.yaml: No such file: ${path.join(hs, 'missing.yaml')} (ENOENT)\n`,
+      `error   derp.paths: missing.yaml: cannot read ${path.join(hs, 'missing.yaml')}: no such file or directory\n`,
     );
     expect(bad.stdout).toMatch(/config\.yaml: headscale config, 2 map files, 4 errors, 3 warnings\n$/);
   });
