@@ -24,14 +24,27 @@ export function renderHeadscaleDerp(text: string, derp: HeadscaleDerpSection, fi
   const { derp: newDerp, ...newRest } = reread;
   if (canonical(oldRest) !== canonical(newRest) || canonical(newDerp) !== canonical(derp))
     return { ok: false, error: `refused to write ${file}: the edit would change more than its derp section` };
-  const { before, after } = derpSectionEdit(text, derp);
+  const { before, after, startLine } = derpSectionEdit(text, derp);
   const spanning = multiLineScalar(after);
   if (spanning !== null)
     return {
       ok: false,
       error: `refused to write ${file}: line ${spanning} of the derp section runs over several lines; its values fit on one`,
     };
-  return { ok: true, text: out, diff: unifiedDiff(before, after, file) };
+  return { ok: true, text: out, diff: inFile(unifiedDiff(before, after, file), startLine) };
+}
+
+/**
+ * A diff of the section with its hunks numbered by the lines of the whole file, which its header names: only the
+ * section is diffed, so that no line outside it (where secrets live) appears as context.
+ */
+function inFile(diff: string, startLine: number): string {
+  const shift = (n: string) => String(Number(n) + startLine - 1);
+  return diff.replace(
+    /^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@/gm,
+    (_m, a: string, ac: string | undefined, b: string, bc: string | undefined) =>
+      `@@ -${shift(a)}${ac ?? ''} +${shift(b)}${bc ?? ''} @@`,
+  );
 }
 
 function multiLineScalar(text: string): number | null {

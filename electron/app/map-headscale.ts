@@ -26,7 +26,7 @@ export async function openHeadscaleDerp(
 /** The current text, if it is still the version the editor opened. */
 async function currentText(req: HeadscaleDerpRequest, guard: PathGuard): Promise<string> {
   const { text } = await readGuardedText(req.configPath, guard, 'request', MAX_MAP_BYTES);
-  if (text === null) throw new Error(`cannot read ${req.configPath}: ENOENT`);
+  if (text === null) throw new Error(`cannot read ${req.configPath}: no such file or directory`);
   if (versionOf(text) !== req.version)
     throw new Error(
       `${req.configPath} changed on disk since it was opened; open it again (your edit would overwrite someone else's)`,

@@ -48,6 +48,6 @@ export async function readGuardedText(
 /** A map or headscale config the caller names: it must exist, be allowed, and fit the map size cap. */
 export async function readExistingMapFile(file: string, guard: PathGuard, origin: PathOrigin): Promise<string> {
   const { text } = await readGuardedText(file, guard, origin, MAX_MAP_BYTES);
-  if (text === null) throw new Error(`cannot read ${file}: ENOENT`);
+  if (text === null) throw new Error(`cannot read ${file}: no such file or directory`);
   return text;
 }

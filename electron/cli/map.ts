@@ -1,5 +1,5 @@
 /** `derpdesk map validate FILE` and `derpdesk map convert FILE --to yaml|json`. */
-import { MapParseError, detectFormat, parseMap, serializeMap } from '../derpmap/formats.js';
+import { MapParseError, detectFormat, parseMap, serializeMap, type MapFormat } from '../derpmap/formats.js';
 import { parseYamlInput } from '../derpmap/yaml-input.js';
 import { isHeadscaleConfig, validateHeadscaleFile } from './map-headscale.js';
 import { MapShapeError } from '../derpmap/convert.js';
@@ -7,7 +7,7 @@ import { validateMap } from '../../shared/derpmap/validate.js';
 import { UsageError, formatUsage, parseFlags, type FlagSpec } from './flags.js';
 import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
-import { errorMessage } from '../../shared/errors.js';
+import { readableError } from '../diagnostics/errors.js';
 
 const USAGE = `Usage:
   derpdesk map validate FILE            check a derp.yaml, DERPMap JSON or headscale config.yaml (its derp section
@@ -25,12 +25,10 @@ async function readText(file: string): Promise<string> {
   try {
     return await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    throw new UsageError(
-      err instanceof FileReadError
-        ? err.message
-        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
-      { cause: err },
-    );
+    // In words, not as a bare code, and as `derpdesk check` and the map editor say it.
+    throw new UsageError(err instanceof FileReadError ? err.message : `cannot read ${file}: ${readableError(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -50,10 +48,13 @@ export async function runMap(argv: string[]): Promise<number> {
       rest.filter((a) => a !== file),
     );
     if (!file) throw new UsageError('name a map file');
+    if (sub !== 'validate' && sub !== 'convert') throw new UsageError(`unknown map command "${sub}"`);
+    const to = String(f.values.to);
+    if (sub === 'convert' && to !== 'yaml' && to !== 'json') throw new UsageError('--to must be yaml or json');
+    const text = await readText(file);
+    const headscale = detectFormat(text, file) === 'yaml' && isHeadscaleConfig(parseYamlInput(text, file));
     if (sub === 'validate') {
-      const text = await readText(file);
-      if (detectFormat(text, file) === 'yaml' && isHeadscaleConfig(parseYamlInput(text, file)))
-        return await validateHeadscaleFile(file, text, load, (line) => process.stdout.write(`${line}\n`));
+      if (headscale) return await validateHeadscaleFile(file, text, load, (line) => process.stdout.write(`${line}\n`));
       const { map, format } = parseMap(text, file);
       const issues = validateMap(map);
       const errors = issues.filter((i) => i.severity === 'error');
@@ -65,14 +66,13 @@ export async function runMap(argv: string[]): Promise<number> {
       );
       return errors.length > 0 ? 1 : 0;
     }
-    if (sub === 'convert') {
-      const to = String(f.values.to);
-      if (to !== 'yaml' && to !== 'json') throw new UsageError('--to must be yaml or json');
-      const { map } = await load(file);
-      process.stdout.write(serializeMap(map, to));
-      return 0;
-    }
-    throw new UsageError(`unknown map command "${sub}"`);
+    // Read as a map, a config would come out as an empty map carrying the whole config (secrets included).
+    if (headscale)
+      throw new UsageError(
+        `${file} is a headscale config.yaml, not a DERP map: convert the derp.yaml files its derp.paths name, or check it with "derpdesk map validate ${file}"`,
+      );
+    process.stdout.write(serializeMap(parseMap(text, file).map, to as MapFormat));
+    return 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof MapParseError || err instanceof MapShapeError) {
       process.stderr.write(`derpdesk map: ${err.message}\n`);

@@ -2,7 +2,8 @@
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { mapWork } from '../app/map-work.js';
 import type { LoadedMap } from './formats.js';
-import { causeMessage, isTimeoutError } from '../../shared/errors.js';
+import { isTimeoutError } from '../../shared/errors.js';
+import { readableError } from '../diagnostics/errors.js';
 
 export interface FetchOptions {
   timeoutMs?: number;
@@ -26,7 +27,8 @@ export async function fetchMapText(url: string, opts: FetchOptions = {}): Promis
       headers: { Accept: 'application/json, application/yaml, */*' },
     });
   } catch (err) {
-    const why = isTimeoutError(err) ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` : causeMessage(err);
+    // fetch() rejects with "fetch failed"; its cause holds the code ("getaddrinfo ENOTFOUND x"), said in words.
+    const why = isTimeoutError(err) ? `no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` : readableError(err);
     throw new FetchMapError(`cannot fetch ${url}: ${why}`, { cause: err });
   }
   if (!res.ok) {

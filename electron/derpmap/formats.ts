@@ -22,6 +22,7 @@ import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { jsonNaming, mapFromPlain, mapToPlain, yamlNaming } from './convert.js';
 import { MapParseError } from './map-errors.js';
 import { errorAt, parseYamlInput } from './yaml-input.js';
+import { isRegionValue, replacedRegion, sameRegion } from './region-identity.js';
 import { errorMessage } from '../../shared/errors.js';
 
 export { MapParseError };
@@ -96,7 +97,8 @@ function editInPlace(source: string, plain: unknown): string | null {
     if (Array.isArray(value))
       return isSeq(node) && node.items.length === value.length && value.every((v, i) => walk(node.items[i], v));
     if (typeof value === 'object' && value !== null) {
-      if (!isMap(node)) return false;
+      // A region replaced by another under the same key is rewritten whole, without the old one's comments.
+      if (!isMap(node) || (isRegionValue(value) && replacedRegion(node.toJSON(), value))) return false;
       const obj = value as Record<string, unknown>;
       const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)));
       if (keys.length !== Object.keys(obj).length || !keys.every((k) => k in obj)) return false;
@@ -158,8 +160,12 @@ function sync(doc: Document, node: Node | null, value: unknown): Node {
     }
     for (const [k, v] of Object.entries(obj)) {
       const pair = node.items.find((p) => keyOf(p) === k);
-      if (pair) pair.value = sync(doc, pair.value as Node | null, v);
-      else node.add(doc.createPair(yamlKey(k), yamlValue(v)));
+      if (!pair) node.add(doc.createPair(yamlKey(k), yamlValue(v)));
+      else if (isRegionValue(v) && isMap(pair.value) && replacedRegion(pair.value.toJSON(), v)) {
+        // Another region under this id: the comments on and in the old one described it, not this one.
+        pair.key = doc.createNode(yamlKey(k));
+        pair.value = doc.createNode(yamlValue(v));
+      } else pair.value = sync(doc, pair.value as Node | null, v);
     }
     return node;
   }
@@ -176,20 +182,20 @@ function keyOf(pair: Pair): string {
 
 /**
  * A renumbered region is the same region under a new key: its pair is renamed in place, so the comments on and
- * inside it stay with it. A removed key and an added key whose values share a region code are one region moved;
- * failing that, one removed and one added id at the same level can only be a move.
+ * inside it stay with it. A removed and an added region are one region moved when they share a code or a node
+ * hostname; a region deleted while another is added keeps its comments to itself. Other numeric keys
+ * (HomeParams.RegionScore) move when one was removed and one added at the same level.
  */
 function renameMovedKeys(doc: Document, node: YAMLMap, obj: Record<string, unknown>): void {
   const removed = node.items.filter((p) => /^\d+$/.test(keyOf(p)) && !(keyOf(p) in obj));
   const present = new Set(node.items.map(keyOf));
   const added = Object.keys(obj).filter((k) => /^\d+$/.test(k) && !present.has(k));
   if (removed.length === 0 || added.length === 0) return;
-  const codeOf = (v: unknown): unknown =>
-    typeof v === 'object' && v !== null ? (v as Record<string, unknown>).regioncode : undefined;
   for (const pair of removed) {
-    const oldCode = codeOf(isMap(pair.value) ? pair.value.toJSON() : undefined);
-    let to = added.find((k) => oldCode !== undefined && codeOf(obj[k]) === oldCode);
-    if (to === undefined && removed.length === 1 && added.length === 1) to = added[0];
+    const old: unknown = isMap(pair.value) ? pair.value.toJSON() : undefined;
+    let to: string | undefined;
+    if (isRegionValue(old)) to = added.find((k) => isRegionValue(obj[k]) && sameRegion(old, obj[k]));
+    else if (removed.length === 1 && added.length === 1 && !isRegionValue(obj[added[0]])) to = added[0];
     if (to === undefined) continue;
     added.splice(added.indexOf(to), 1);
     const key = doc.createNode(yamlKey(to));

@@ -42,15 +42,36 @@ export function derpSectionSpan(text: string, file = 'config.yaml'): { start: nu
   return { start, end };
 }
 
-/** The derp section's text as it is now, and as it would be holding `derp` (comments in the section kept). */
-export function derpSectionEdit(text: string, derp: HeadscaleDerpSection): { before: string; after: string } {
+/**
+ * The derp section's text as it is now, and as it would be holding `derp` (comments in the section kept), with the
+ * line of the file where it starts.
+ */
+export function derpSectionEdit(
+  text: string,
+  derp: HeadscaleDerpSection,
+): { before: string; after: string; startLine: number } {
   const span = derpSectionSpan(text);
-  if (!span) return { before: '', after: stringify({ derp }, { lineWidth: 0 }) };
+  // Added at the end, after a blank line when the file has anything in it (as updateHeadscaleConfig writes it).
+  if (!span)
+    return {
+      before: '',
+      after: stringify({ derp }, { lineWidth: 0 }),
+      startLine: lineCount(text) + (text.trim() ? 2 : 1),
+    };
   const before = text.slice(span.start, span.end);
   const withNewline = before.endsWith('\n') ? before : `${before}\n`;
   const hasValue = isMap(parseDocument(withNewline).get('derp'));
   const after = hasValue ? updateYaml(withNewline, { derp }) : stringify({ derp }, { lineWidth: 0 });
-  return { before, after: before.endsWith('\n') ? after : after.replace(/\n$/, '') };
+  return {
+    before,
+    after: before.endsWith('\n') ? after : after.replace(/\n$/, ''),
+    startLine: lineCount(text.slice(0, span.start)) + 1,
+  };
+}
+
+/** Lines of `text` up to its last newline (a last line without one counts too). */
+function lineCount(text: string): number {
+  return text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
 /** The whole config with its derp section replaced; everything outside the section keeps its bytes. */

@@ -20,6 +20,8 @@ export interface MapIssue {
   /** Where: `regions.900.nodes[1].ipv4` style, with JSON field names. */
   path: string;
   regionId?: number;
+  /** The region's key in Regions, which names it even when its RegionID is wrong or taken. */
+  regionKey?: string;
   nodeIndex?: number;
   field?: string;
   message: string;
@@ -80,7 +82,7 @@ function checkRegionCount(map: DerpMap, add: Add): void {
 /** The region's own fields: key and RegionID, a unique RegionCode, a name, coordinates, field types. */
 function validateRegion(key: string, r: Region, seen: SeenNames, add: Add): void {
   const rp = `Regions.${key}`;
-  const at = { regionId: r.RegionID };
+  const at = { regionId: r.RegionID, regionKey: key };
   for (const [f, kind] of Object.entries(REGION_FIELDS)) {
     const v = (r as unknown as Record<string, unknown>)[f];
     if (v !== undefined && typeof v !== kind)
@@ -117,7 +119,7 @@ function validateRegion(key: string, r: Region, seen: SeenNames, add: Add): void
 
 function checkRegionId(key: string, r: Region, add: Add): void {
   const path = `Regions.${key}.RegionID`;
-  const at = { regionId: r.RegionID, field: 'RegionID' };
+  const at = { regionId: r.RegionID, regionKey: key, field: 'RegionID' };
   if (!Number.isInteger(r.RegionID) || r.RegionID <= 0)
     add('error', path, `RegionID must be a positive whole number, got ${JSON.stringify(r.RegionID)}`, at);
   else if (String(r.RegionID) !== key)
@@ -135,7 +137,7 @@ function checkRegionId(key: string, r: Region, add: Add): void {
 /** No nodes is an error, one is a warning (no failover), several must mesh. Returns the nodes. */
 function checkNodeCount(key: string, r: Region, add: Add): Node[] {
   const rp = `Regions.${key}`;
-  const at = { regionId: r.RegionID };
+  const at = { regionId: r.RegionID, regionKey: key };
   const nodes = Array.isArray(r.Nodes) ? r.Nodes : [];
   if (nodes.length === 0) add('error', `${rp}.Nodes`, `region ${key} has no nodes`, at);
   else if (nodes.length === 1)
@@ -156,7 +158,7 @@ function checkNodeCount(key: string, r: Region, add: Add): Node[] {
 /** Everything a client needs from one node, in the order it is reported: types, name, region, addresses, ports, cert. */
 function validateNode(key: string, r: Region, n: Node, i: number, seen: SeenNames, add: Add): void {
   const np = `Regions.${key}.Nodes[${i}]`;
-  const nat = { regionId: r.RegionID, nodeIndex: i };
+  const nat = { regionId: r.RegionID, regionKey: key, nodeIndex: i };
   const who = n.Name ? `node "${n.Name}"` : `node ${i + 1} of region ${key}`;
   const addNode = (severity: MapIssue['severity'], field: string, message: string) =>
     add(severity, `${np}.${field}`, message, { ...nat, field });

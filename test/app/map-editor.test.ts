@@ -127,7 +127,7 @@ describe('headscale merged map', () => {
     expect(m.origins).toEqual({ '900': 'derp.yaml', '901': 'derp.yaml', '999': 'headscale embedded DERP server' });
     expect(m.problems.length).toBe(2);
     expect(m.problems[0]).toMatch(/^http:\/\/127\.0\.0\.1:1\/derpmap\/default: cannot fetch/);
-    expect(m.problems[1]).toMatch(/^missing\.yaml: cannot read .*ENOENT/);
+    expect(m.problems[1]).toBe(`missing.yaml: cannot read ${path.join(hs, 'missing.yaml')}: no such file or directory`);
   });
 });
 
@@ -146,6 +146,9 @@ describe('headscale config.yaml derp section', () => {
     const req = { configPath: file, derp, version: opened.version };
     const diff = await h['map.headscaleDerpDiff'](req);
     expect(diff).toContain('-    region_id: 999\n+    region_id: 998\n');
+    // Hunks are numbered by the file's lines, as its header names the file, though only the section is diffed.
+    const line = original.split('\n').indexOf('    region_id: 999') + 1;
+    expect(diff).toContain(`\n@@ -${line - 2},5 +${line - 2},5 @@\n`);
     expect(diff).toContain('+    - a.yaml\n+    - b.yaml\n');
     expect(diff).not.toContain('s3cret');
     expect(diff).not.toContain('server_url');

@@ -33,7 +33,10 @@ describe('derpdesk map', () => {
     const b = await runCli(['map', 'validate', broken]);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/broken\.yaml:\d+:\d+: /);
-    expect((await runCli(['map', 'validate', path.join(tmp, 'nope.yaml')])).stderr).toContain('cannot read');
+    const missing = path.join(tmp, 'nope.yaml');
+    expect((await runCli(['map', 'validate', missing])).stderr).toBe(
+      `derpdesk map: cannot read ${missing}: no such file or directory\n`,
+    );
   });
 
   it('validates a headscale config.yaml: its derp section and the map files it names', async () => {
@@ -69,8 +72,24 @@ describe('derpdesk map', () => {
     expect(bad.stdout).toContain(
       'error   derp.update_frequency: update_frequency "daily" is not a duration such as 24h, 1h30m or 90s\n',
     );
-    expect(bad.stdout).toMatch(/error {3}derp\.paths: missing\.yaml: cannot read .*missing\.yaml: ENOENT\n/);
+    expect(bad.stdout).toContain(
+      `error   derp.paths: missing.yaml: cannot read ${path.join(hs, 'missing.yaml')}: no such file or directory\n`,
+    );
     expect(bad.stdout).toMatch(/config\.yaml: headscale config, 2 map files, 4 errors, 3 warnings\n$/);
+  });
+
+  it('refuses to convert a headscale config.yaml, which is not a map, instead of printing it as one', async () => {
+    const cfg = path.join(tmp, 'headscale-config.yaml');
+    writeFileSync(
+      cfg,
+      'server_url: https://hs.example.com\noidc:\n  client_secret: s3cret\nderp:\n  paths:\n    - derp.yaml\n',
+    );
+    const r = await runCli(['map', 'convert', cfg, '--to', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `derpdesk map: ${cfg} is a headscale config.yaml, not a DERP map: convert the derp.yaml files its derp.paths name, or check it with "derpdesk map validate ${cfg}"\n`,
+    );
   });
 
   it('converts YAML to JSON and back', async () => {

@@ -123,6 +123,55 @@ describe('headscale derp.yaml', () => {
     expect(parseMap(out, 'derp.yaml').map).toEqual(map);
   });
 
+  // "Add this relay" then "Replace region 900 instead": a different region under the same id.
+  const relayRegion = (id: number) => ({
+    RegionID: id,
+    RegionCode: 'derpdesk',
+    RegionName: 'derpdesk relay',
+    Nodes: [{ Name: `${id}a`, RegionID: id, HostName: 'relay.example.net', DERPPort: 8443 }],
+  });
+
+  it('writes a region replaced under its id without the old region’s comments', () => {
+    const commented = text.replace('  901:\n', '  # west coast\n  901:\n');
+    const { map } = parseMap(commented, 'derp.yaml');
+    map.Regions['900'] = relayRegion(900);
+    map.Regions['901'] = relayRegion(901);
+    map.Regions['901'].Nodes[0].HostName = 'relay2.example.net';
+    const out = serializeMap(map, 'yaml', commented);
+    expect(out).toContain('  900:\n    regionid: 900\n    regioncode: derpdesk\n    regionname: derpdesk relay\n');
+    expect(out).toContain('  901:\n    regionid: 901\n    regioncode: derpdesk\n');
+    expect(out).not.toMatch(/Frankfurt|# primary|west coast/);
+    expect(out).toContain('# Keep region ids in 900-999.\n');
+    expect(parseMap(out, 'derp.yaml').map).toEqual(map);
+  });
+
+  it('drops the comments of a replaced region even when every other value could be edited in place', () => {
+    const { map } = parseMap(text, 'derp.yaml');
+    Object.assign(map.Regions['900'], { RegionCode: 'muc', RegionName: 'Munich' });
+    map.Regions['900'].Nodes.forEach((n, i) => (n.HostName = `derp-muc-${i}.example.com`));
+    const out = serializeMap(map, 'yaml', text);
+    expect(out).toContain('    regioncode: muc\n');
+    expect(out).not.toContain('# primary');
+  });
+
+  it('keeps the comments of a region whose code changed but whose nodes stayed', () => {
+    const { map } = parseMap(text, 'derp.yaml');
+    map.Regions['900'].RegionCode = 'fra2';
+    const out = serializeMap(map, 'yaml', text);
+    expect(out).toContain('    regioncode: fra2   # Frankfurt\n');
+    expect(out).toContain('      # primary\n');
+  });
+
+  it('gives a deleted region’s comments to no region added in the same save', () => {
+    const { map } = parseMap(text, 'derp.yaml');
+    delete map.Regions['900'];
+    map.Regions['950'] = relayRegion(950);
+    const out = serializeMap(map, 'yaml', text);
+    expect(out).toContain('  950:\n    regionid: 950\n    regioncode: derpdesk\n');
+    expect(out).not.toMatch(/Frankfurt|# primary|^ {2}900:/m);
+    expect(parseMap(out, 'derp.yaml').map).toEqual(map);
+  });
+
   it('reports broken YAML with line and column and does not guess', () => {
     const broken = text.replace('    regioncode: sfo\n', '    regioncode: [sfo\n');
     try {

@@ -200,4 +200,18 @@ describe('fetching a map', () => {
     await expect(fetchMap(`${base}/huge`, { maxBytes: 1 << 20 })).rejects.toThrow('larger than 1048576 bytes');
     await expect(fetchMap(`${base}/slow`, { timeoutMs: 200 })).rejects.toThrow(FetchMapError);
   });
+
+  it('says in words why a host could not be reached, not as an error code', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/derpmap/default`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    await expect(fetchMap(url)).rejects.toThrow(
+      `cannot fetch ${url}: connection refused (nothing listens on that port)`,
+    );
+    // .invalid never resolves (RFC 2606), with or without a network.
+    await expect(fetchMap('http://derp.invalid/derpmap/default')).rejects.toThrow(
+      /: the name does not resolve|DNS lookup failed/,
+    );
+  });
 });

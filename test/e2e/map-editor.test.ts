@@ -15,10 +15,17 @@ let gui: GuiSession;
 let dir: string;
 let page: Page;
 let url: string;
+/** The dialogs the page opened, by type, and how the next ones are answered. */
+const dialogs: string[] = [];
+let dialogAnswer: 'accept' | 'dismiss' = 'accept';
 
 beforeAll(async () => {
   gui = await openGui({ prefix: 'map', viewport: { width: 1500, height: 1100 } });
   ({ page, url, dir } = gui);
+  page.on('dialog', (d) => {
+    dialogs.push(d.type());
+    void (dialogAnswer === 'accept' ? d.accept() : d.dismiss());
+  });
 }, 30_000);
 afterAll(() => gui?.close());
 
@@ -28,6 +35,12 @@ describe('DERP map editor in Chromium', () => {
     copyFileSync(FIXTURE, file);
     await page.goto(url);
     await page.getByRole('link', { name: 'DERP map' }).click();
+    const missing = path.join(dir, 'no-such-derp.yaml');
+    await page.getByLabel('File on the relay host').fill(missing);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('map-message').textContent())
+      .toBe(`cannot read ${missing}: no such file or directory`);
     await page.getByLabel('File on the relay host').fill(file);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect
@@ -123,6 +136,25 @@ describe('DERP map editor in Chromium', () => {
     await gui.shot('map-editor');
   });
 
+  it('saves the export as a file named after the opened map, in the format on show', async () => {
+    const download = async (name: string) => {
+      const [d] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: `Download as ${name}` }).click(),
+      ]);
+      expect(d.suggestedFilename()).toBe(name);
+      return readFileSync(await d.path(), 'utf8');
+    };
+    expect(await download('derp.yaml')).toBe(await page.getByTestId('map-export').textContent());
+    await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
+    await expect.poll(() => page.getByTestId('map-export').textContent()).toContain('"Regions"');
+    const json = JSON.parse(await download('derp.json')) as { Regions: Record<string, { RegionCode: string }> };
+    expect(json.Regions['900'].RegionCode).toBe('fra');
+    await page.getByRole('tab', { name: 'headscale config' }).click();
+    expect(await download('headscale-config-derp.yaml')).toContain('derp:\n  paths:\n');
+    await page.getByRole('tab', { name: 'headscale derp.yaml' }).click();
+  });
+
   it('shows the map a headscale server serves, merged from its config.yaml', async () => {
     const cfg = path.join(dir, 'config.yaml');
     copyFileSync(FIXTURE, path.join(dir, 'derp-hs.yaml'));
@@ -175,6 +207,12 @@ describe('DERP map editor in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('map-message').textContent())
       .toBe('Replaced region 900 (Frankfurt self-hosted) with this relay; Undo brings it back');
+    // The replaced region's comments ("# Frankfurt", "# primary") described it, not the relay.
+    await page.getByRole('button', { name: 'Save…' }).click();
+    await expect.poll(() => page.getByTestId('map-diff').textContent()).toMatch(/\+ +hostname: localhost/);
+    const replaced = (await page.getByTestId('map-diff').textContent())!.split('\n');
+    expect(replaced.filter((l) => /^[+ ]/.test(l) && /Frankfurt|# primary/.test(l))).toEqual([]);
+    await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => page.getByRole('button', { name: /^902 derpdesk/ }).count()).toBe(1);
     await page.getByRole('button', { name: 'Save…' }).click();
@@ -200,7 +238,13 @@ describe('DERP map editor in Chromium', () => {
       .poll(() => page.locator('#region-RegionID-issue').textContent())
       .toBe('region 901 (sfo) already exists; pick a free id such as 902');
     expect(await page.getByText('already exists; pick a free id').count()).toBe(1);
-    await id.fill('905');
+    // Typed key by key, as a user does: through 9 and 90 to 905, one undo step that keeps the region in the editor.
+    await id.fill('');
+    await id.pressSequentially('905');
+    await expect.poll(() => page.getByRole('heading', { name: 'Region 905' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Region 900' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Redo' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Region 905' }).count()).toBe(1);
     await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 3 warnings');
     await page.getByRole('button', { name: 'Dismiss the single-node warning of region 901' }).click();
@@ -214,21 +258,51 @@ describe('DERP map editor in Chromium', () => {
     expect(text).not.toMatch(/^ {2}900:/m);
   });
 
-  it('saves a new map with Save as, and asks before leaving only while there are unsaved edits', async () => {
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.type());
-      void d.dismiss();
-    });
+  it('keeps apart two regions that claim one RegionID, each with its own errors, until renumbering fixes it', async () => {
+    const file = path.join(dir, 'derp-clash.yaml');
+    writeFileSync(
+      file,
+      readFileSync(FIXTURE, 'utf8').replace(
+        '    regionid: 900\n    regioncode: fra',
+        '    regionid: 901\n    regioncode: fra',
+      ),
+    );
+    await page.getByLabel('File on the relay host').fill(file);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const regions = page.getByRole('region', { name: 'Regions' });
+    await expect.poll(() => regions.getByRole('button', { name: /^900 fra 2 nodes 3 errors/ }).count()).toBe(1);
+    expect(await regions.getByRole('button', { name: /^901 sfo 1 node$/ }).count()).toBe(1);
+    await regions.getByRole('button', { name: /^901 sfo/ }).click();
+    await expect.poll(() => page.locator('#region-RegionCode').inputValue()).toBe('sfo');
+    expect(await page.locator('#region-RegionID-issue').textContent()).toBe('renumbers the region; its nodes follow');
+    await regions.getByRole('button', { name: /^900 fra/ }).click();
+    await expect
+      .poll(() => page.locator('#region-RegionID-issue').textContent())
+      .toBe('RegionID 901 differs from its key 900 in Regions');
+    await page.locator('#region-RegionID').fill('900');
+    // Region 901's single-node warning stays dismissed from the test before.
+    await expect.poll(() => page.getByTestId('map-issue-count').textContent()).toBe('0 errors, 2 warnings');
+  });
+
+  it('saves a new map with Save as, and asks before dropping unsaved edits (another map, a reload)', async () => {
+    // The test before left an unsaved renumbering: New map asks, and goes ahead when the user agrees.
+    dialogs.length = 0;
     await page.getByRole('button', { name: 'New map' }).click();
+    await expect.poll(() => page.getByTestId('map-source').textContent()).toContain('0 regions');
+    expect(dialogs).toEqual(['confirm']);
     await page.getByRole('button', { name: 'Add region' }).click();
+    dialogAnswer = 'dismiss';
+    await page.getByRole('button', { name: 'New map' }).click();
+    await expect.poll(() => dialogs).toEqual(['confirm', 'confirm']);
+    expect(await page.getByTestId('map-source').textContent()).toContain('1 region');
     await page.reload({ timeout: 3000 }).catch(() => undefined);
-    expect(dialogs).toEqual(['beforeunload']);
+    expect(dialogs).toEqual(['confirm', 'confirm', 'beforeunload']);
     await expect.poll(() => page.getByTestId('map-source').textContent()).toContain('unsaved map');
 
     const file = path.join(dir, 'new-map.json');
     await page.getByRole('button', { name: 'Save as…' }).click();
     await page.getByLabel('Save as', { exact: true }).fill(file);
+    expect(await page.getByRole('form', { name: 'Save the map as a new file' }).count()).toBe(1);
     expect(await page.locator('#map-save-format').inputValue()).toBe('json');
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await expect.poll(() => page.getByTestId('map-diff').textContent()).toContain('+  "Regions": {');
@@ -236,9 +310,10 @@ describe('DERP map editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('map-message').textContent()).toBe(`Saved ${file}`);
     expect(JSON.parse(readFileSync(file, 'utf8')).Regions['900'].RegionCode).toBe('region900');
     await expect.poll(() => page.getByTestId('map-source').textContent()).toContain(`${file} · JSON`);
+    expect(await page.getByRole('form', { name: 'Save the map as a new file' }).count()).toBe(0);
 
     await page.reload();
-    expect(dialogs).toEqual(['beforeunload']);
+    expect(dialogs).toEqual(['confirm', 'confirm', 'beforeunload']);
   });
 });
 

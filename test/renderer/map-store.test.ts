@@ -1,6 +1,12 @@
 /** The map editor's actions against the fake API: edits, undo, export, "Add this relay", and errors kept in state. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hasUnsavedEdits, headscaleSnippet, useMapStore, visibleIssues } from '../../renderer/src/map/store.js';
+import {
+  hasUnsavedEdits,
+  headscaleSnippet,
+  relayOfferNow,
+  useMapStore,
+  visibleIssues,
+} from '../../renderer/src/map/store.js';
 import type { DerpMap } from '../../shared/derpmap/model.js';
 import { FakeApi } from './fake-api.js';
 
@@ -171,6 +177,33 @@ describe('map store', () => {
     expect(s().map!.Regions['900']).toEqual(MAP.Regions['900']);
   });
 
+  it('withdraws the offer to replace once the map it was made for is undone or another map is opened', async () => {
+    setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    await s().addThisRelay();
+    expect(relayOfferNow(s())).toMatchObject({ addedId: '901', replaceId: '900' });
+    s().undo();
+    expect(relayOfferNow(s())).toBeNull();
+    s().redo();
+    await s().addThisRelay();
+    // Another map, with a region 901 of its own: the old offer must not delete it.
+    const other = structuredClone(MAP);
+    other.Regions['901'] = { RegionID: 901, RegionCode: 'sfo', RegionName: 'SF', Nodes: [] };
+    const api = setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
+    api.answers['map.open'] = () => ({
+      map: structuredClone(other),
+      format: 'yaml',
+      text: '',
+      path: '/b.yaml',
+      issues: [],
+    });
+    await s().open({ kind: 'file', path: '/b.yaml' });
+    expect(relayOfferNow(s())).toBeNull();
+    s().replaceWithRelay();
+    expect(s().map).toEqual(other);
+    expect(s().past).toEqual([]);
+  });
+
   it('does not add this relay twice', async () => {
     setup({ 'relay.mapEntry': () => relayEntry(900, 'fra', 'relay.example.net') });
     await s().open({ kind: 'file', path: '/etc/derp.yaml' });
@@ -205,9 +238,45 @@ describe('map store', () => {
     s().setRegionId('905', '907');
     expect(s().idDraft).toBeNull();
     expect(Object.keys(s().map!.Regions)).toEqual(['901', '907']);
-    s().undo();
+    // 905, refused ids, then 907: one edit of the field, undone at once.
     s().undo();
     expect(Object.keys(s().map!.Regions)).toEqual(['900', '901']);
+    expect(s().selectedRegion).toBe('900');
+  });
+
+  it('renumbers as the id is typed in one undo step, and undo and redo keep the region selected', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    for (const typed of ['9', '90', '905']) s().setRegionId(s().selectedRegion!, typed);
+    expect(Object.keys(s().map!.Regions)).toEqual(['905']);
+    expect(s().past.length).toBe(1);
+    s().select('905', 1);
+    s().undo();
+    expect(Object.keys(s().map!.Regions)).toEqual(['900']);
+    expect([s().selectedRegion, s().selectedNode]).toEqual(['900', 1]);
+    s().redo();
+    expect([s().selectedRegion, s().selectedNode]).toEqual(['905', 1]);
+  });
+
+  it('makes typing into one field one undo step, and starts a new step for another field or a new map', async () => {
+    setup();
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    for (const typed of ['x', 'x.', 'x.net']) s().setNodeField('900', 0, 'HostName', typed);
+    s().setNodeField('900', 0, 'IPv4', '203.0.113.9');
+    s().setNodeField('900', 1, 'IPv4', '203.0.113.7');
+    expect(s().past.length).toBe(3);
+    s().undo();
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0]).toEqual({ Name: '900a', RegionID: 900, HostName: 'x.net' });
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0].HostName).toBe('a.example.com');
+    // After undo, typing on in the same field is a step of its own, as it is after opening a map.
+    s().setNodeField('900', 0, 'HostName', 'y');
+    expect(s().past.length).toBe(1);
+    await s().open({ kind: 'file', path: '/etc/derp.yaml' });
+    s().setNodeField('900', 0, 'HostName', 'yz');
+    s().undo();
+    expect(s().map!.Regions['900'].Nodes[0].HostName).toBe('a.example.com');
   });
 
   it('dismisses the single-node warning of one region, for as long as the app runs', async () => {
@@ -216,7 +285,7 @@ describe('map store', () => {
     s().addRegion();
     const single = () => visibleIssues(s()).filter((i) => i.kind === 'single-node');
     expect(single().map((i) => i.regionId)).toEqual([901]);
-    s().dismissSingleNode(901);
+    s().dismissSingleNode('901');
     expect(single()).toEqual([]);
     expect(s().issues.some((i) => i.kind === 'single-node')).toBe(true);
     await s().open({ kind: 'file', path: '/etc/derp.yaml' });
@@ -307,5 +376,8 @@ describe('map store', () => {
     expect(s().hsDerp?.version).toBe('v2');
     expect(s().message?.text).toMatch(/^Saved the derp section of \/etc\/headscale\/config\.yaml/);
     expect(hasUnsavedEdits(s())).toBe(false);
+    // A new map has no headscale sources: "Merged from" and the derp section go with the merged map.
+    s().newMap();
+    expect([s().origins, s().hsDerp]).toEqual([null, null]);
   });
 });

@@ -80,6 +80,19 @@ describe('WorldMap', () => {
     expect(onSelect.mock.calls).toEqual([['2'], ['3'], ['4']]);
   });
 
+  it('selects by the key in Regions, so two regions claiming one RegionID stay two markers', () => {
+    const onSelect = vi.fn();
+    const clash: DerpMap = {
+      Regions: { '900': region(901, 'fra', 50.1, 8.7), '901': region(901, 'sfo', 37.8, -122.4) },
+    };
+    render(<WorldMap map={clash} selected="900" onSelect={onSelect} />);
+    const fra = screen.getByRole('button', { name: /^fra: fra city \(region 900\)$/ });
+    expect(fra.getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByRole('button', { name: /^sfo: / }).getAttribute('aria-pressed')).toBe('false');
+    fireEvent.click(fra);
+    expect(onSelect.mock.calls).toEqual([['900']]);
+  });
+
   it('shows each region’s health as a class, a shape and words, with a legend', () => {
     render(
       <WorldMap map={MAP} selected={null} onSelect={() => {}} health={{ '1': 'ok', '2': 'warning', '3': 'failed' }} />,

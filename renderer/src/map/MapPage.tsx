@@ -6,7 +6,7 @@ import { ExportPanel } from './ExportPanel.js';
 import { HeadscaleDerpEditor } from './HeadscaleDerpEditor.js';
 import { IssuesPanel, OriginsPanel, RegionList } from './Panels.js';
 import { RegionEditor } from './RegionEditor.js';
-import { hasUnsavedEdits, useMapStore } from './store.js';
+import { hasUnsavedEdits, relayOfferNow, useMapStore } from './store.js';
 import { SaveDiff, Toolbar } from './Toolbar.js';
 import { WorldMap } from './WorldMap.js';
 
@@ -47,7 +47,7 @@ export function MapPage() {
       sel: s.selectedRegion,
       message: s.message,
       select: s.select,
-      relayOffer: s.relayOffer,
+      relayOffer: relayOfferNow(s),
       replaceWithRelay: s.replaceWithRelay,
     })),
   );

@@ -109,10 +109,9 @@ function NodeRow({
 
 /** The selected node's fields. */
 function NodeForm({ id, index }: { id: string; index: number }) {
-  const { node, regionId, issues, setNodeField } = useMapStore(
+  const { node, issues, setNodeField } = useMapStore(
     useShallow((s) => ({
       node: s.map?.Regions[id]?.Nodes[index],
-      regionId: s.map?.Regions[id]?.RegionID,
       issues: s.issues,
       setNodeField: s.setNodeField,
     })),
@@ -130,7 +129,7 @@ function NodeForm({ id, index }: { id: string; index: number }) {
             kind={kind}
             value={(node as unknown as Record<string, unknown>)[f]}
             hint={NODE_HINTS[f as keyof typeof NODE_FIELDS]}
-            issue={issueFor(issues, regionId, index, f)}
+            issue={issueFor(issues, id, index, f)}
             onChange={(v) => setNodeField(id, index, f, v)}
           />
         ))}

@@ -2,14 +2,30 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { DerpdeskApi, FilePurpose } from '../../../shared/api.js';
 import { BrowseButton } from '../components/BrowseButton.js';
-import { useMapStore } from './store.js';
+import { hasUnsavedEdits, useMapStore } from './store.js';
 
-/** Where a map comes from: a file on the relay host, a URL, a headscale config, pasted text, or a new one. */
+/**
+ * Where a map comes from: a file on the relay host, a URL, a headscale config, pasted text, or a new one. Opening
+ * another map over unsaved edits asks first, as leaving the page does.
+ */
 export function OpenBar() {
-  const { api, busy, open, openHeadscale, newMap } = useMapStore(
-    useShallow((s) => ({ api: s.api, busy: s.busy, open: s.open, openHeadscale: s.openHeadscale, newMap: s.newMap })),
+  const { api, busy, dirty, open, openHeadscale, newMap } = useMapStore(
+    useShallow((s) => ({
+      api: s.api,
+      busy: s.busy,
+      dirty: hasUnsavedEdits(s),
+      open: s.open,
+      openHeadscale: s.openHeadscale,
+      newMap: s.newMap,
+    })),
   );
   const [paste, setPaste] = useState('');
+  /** `f`, run only when there are no unsaved edits or the user agrees to drop them. */
+  const unlessDirty =
+    <A extends unknown[]>(f: (...args: A) => unknown) =>
+    (...args: A) => {
+      if (!dirty || window.confirm('The map has unsaved edits. Discard them and open another map?')) void f(...args);
+    };
   return (
     <section className="card open-bar" aria-label="Open a DERP map">
       <OpenLine
@@ -18,7 +34,7 @@ export function OpenBar() {
         placeholder="/etc/headscale/derp.yaml"
         action="Open"
         busy={busy}
-        onOpen={(path) => void open({ kind: 'file', path })}
+        onOpen={unlessDirty((path: string) => open({ kind: 'file', path }))}
         browse={{ api, purpose: 'map' }}
       />
       <OpenLine
@@ -27,7 +43,7 @@ export function OpenBar() {
         placeholder="https://controlplane.tailscale.com/derpmap/default"
         action="Fetch"
         busy={busy}
-        onOpen={(url) => void open({ kind: 'url', url })}
+        onOpen={unlessDirty((url: string) => open({ kind: 'url', url }))}
       />
       <OpenLine
         id="map-headscale"
@@ -35,17 +51,17 @@ export function OpenBar() {
         placeholder="/etc/headscale/config.yaml"
         action="Show merged map"
         busy={busy}
-        onOpen={(p) => void openHeadscale(p)}
+        onOpen={unlessDirty(openHeadscale)}
         browse={{ api, purpose: 'headscale-config' }}
       />
       <details>
         <summary>Paste YAML or JSON</summary>
         <textarea aria-label="Pasted DERP map" rows={5} value={paste} onChange={(e) => setPaste(e.target.value)} />
-        <button type="button" disabled={!paste.trim()} onClick={() => void open({ kind: 'text', text: paste })}>
+        <button type="button" disabled={!paste.trim()} onClick={unlessDirty(() => open({ kind: 'text', text: paste }))}>
           Open pasted map
         </button>
       </details>
-      <button type="button" onClick={newMap}>
+      <button type="button" onClick={unlessDirty(() => newMap())}>
         New map
       </button>
     </section>

@@ -1,9 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
-import { regionsInOrder } from '../../../shared/derpmap/model.js';
-import { useMapStore, visibleIssues } from './store.js';
+import { regionKeys, useMapStore, visibleIssues } from './store.js';
 import { count } from './words.js';
 
-/** The regions, each with its error count; select one to edit it. */
+/** The regions by key, each with its error count; select one to edit it. */
 export function RegionList() {
   const { map, selected, issues, select, addRegion } = useMapStore(
     useShallow((s) => ({
@@ -19,9 +18,9 @@ export function RegionList() {
     <section className="card region-list" aria-label="Regions">
       <h2>Regions</h2>
       <ul>
-        {regionsInOrder(map).map((r) => {
-          const id = String(r.RegionID);
-          const mine = issues.filter((i) => i.regionId === r.RegionID);
+        {regionKeys(map).map((id) => {
+          const r = map.Regions[id];
+          const mine = issues.filter((i) => i.regionKey === id);
           const errors = mine.filter((i) => i.severity === 'error').length;
           return (
             <li key={id}>
@@ -63,16 +62,16 @@ export function IssuesPanel() {
               <button
                 type="button"
                 className="link"
-                onClick={() => i.regionId !== undefined && select(String(i.regionId), i.nodeIndex ?? null)}
+                onClick={() => i.regionKey !== undefined && select(i.regionKey, i.nodeIndex ?? null)}
               >
                 {i.message}
               </button>
-              {i.kind === 'single-node' && i.regionId !== undefined && (
+              {i.kind === 'single-node' && i.regionKey !== undefined && (
                 <button
                   type="button"
                   className="dismiss"
-                  aria-label={`Dismiss the single-node warning of region ${i.regionId}`}
-                  onClick={() => dismiss(i.regionId!)}
+                  aria-label={`Dismiss the single-node warning of region ${i.regionKey}`}
+                  onClick={() => dismiss(i.regionKey!)}
                 >
                   Dismiss
                 </button>

@@ -40,9 +40,7 @@ export function RegionEditor({ id }: { id: string }) {
           kind="string"
           value={idDraft ? idDraft.text : region.RegionID}
           issue={
-            idDraft
-              ? { severity: 'error', message: idDraft.problem }
-              : issueFor(issues, region.RegionID, undefined, 'RegionID')
+            idDraft ? { severity: 'error', message: idDraft.problem } : issueFor(issues, id, undefined, 'RegionID')
           }
           hint="renumbers the region; its nodes follow"
           onChange={(v) => setRegionId(id, v === undefined ? '' : String(v))}
@@ -56,7 +54,7 @@ export function RegionEditor({ id }: { id: string }) {
               label={f}
               kind={kind}
               value={(region as unknown as Record<string, unknown>)[f]}
-              issue={issueFor(issues, region.RegionID, undefined, f)}
+              issue={issueFor(issues, id, undefined, f)}
               onChange={(v) => setRegionField(id, f, v)}
             />
           ))}

@@ -25,7 +25,10 @@ export function Toolbar() {
   const { undo, redo, addThisRelay, previewSave } = useMapStore(
     useShallow((s) => ({ undo: s.undo, redo: s.redo, addThisRelay: s.addThisRelay, previewSave: s.previewSave })),
   );
-  const [savingAs, setSavingAs] = useState(false);
+  // The Save as form belongs to the map's file as it was when opened: a save under a new name (or another map
+  // opened) closes it.
+  const [savingAsFrom, setSavingAsFrom] = useState<string | null>(null);
+  const savingAs = savingAsFrom !== null && savingAsFrom === (t.path ?? '');
   return (
     <section className="card" aria-label="Map actions">
       <div className="toolbar">
@@ -49,7 +52,11 @@ export function Toolbar() {
             Save…
           </button>
         )}
-        <button type="button" aria-expanded={savingAs} onClick={() => setSavingAs(!savingAs)}>
+        <button
+          type="button"
+          aria-expanded={savingAs}
+          onClick={() => setSavingAsFrom(savingAs ? null : (t.path ?? ''))}
+        >
           Save as…
         </button>
       </div>

@@ -1,5 +1,5 @@
 import type { KeyboardEvent } from 'react';
-import { regionsInOrder, type DerpMap, type DerpRegion } from '../../../shared/derpmap/model.js';
+import type { DerpMap, DerpRegion } from '../../../shared/derpmap/model.js';
 import { HealthLegend, HealthShape, type Health } from '../components/HealthMarker.js';
 import { worldGeometry } from '../components/world-geo.js';
 
@@ -10,8 +10,9 @@ const LABEL_ROOM = 56;
 
 /**
  * Regions placed by latitude and longitude on Natural Earth land (bundled: the app loads nothing remote). A marker
- * is a button: click it, or focus it and press Enter or Space, to select the region. `health`, when given, colours
- * and shapes each marker by its region's last check and adds a legend.
+ * is a button: click it, or focus it and press Enter or Space, to select the region by its key in Regions (which
+ * names it even when its RegionID is wrong). `health`, when given, colours and shapes each marker by its region's
+ * last check and adds a legend.
  */
 export function WorldMap({
   map,
@@ -25,7 +26,9 @@ export function WorldMap({
   health?: Record<string, Health>;
 }) {
   const geo = worldGeometry();
-  const placed = regionsInOrder(map).filter((r) => onEarth(r.Latitude, r.Longitude));
+  const placed = Object.keys(map.Regions)
+    .sort((a, b) => Number(a) - Number(b))
+    .filter((k) => onEarth(map.Regions[k].Latitude, map.Regions[k].Longitude));
   return (
     <figure className="world-map" data-testid="world-map">
       <svg viewBox={`0 0 ${geo.width} ${geo.height}`} role="group" aria-label="Regions on a world map">
@@ -34,14 +37,15 @@ export function WorldMap({
           <path className="graticule" d={geo.graticule} />
           <path className="land" d={geo.land} data-testid="world-land" />
         </g>
-        {placed.map((r) => (
+        {placed.map((k) => (
           <Marker
-            key={r.RegionID}
-            region={r}
-            at={geo.project(r.Longitude!, r.Latitude!)}
+            key={k}
+            id={k}
+            region={map.Regions[k]}
+            at={geo.project(map.Regions[k].Longitude!, map.Regions[k].Latitude!)}
             mapWidth={geo.width}
-            selected={selected === String(r.RegionID)}
-            health={health?.[String(r.RegionID)]}
+            selected={selected === k}
+            health={health?.[k]}
             onSelect={onSelect}
           />
         ))}
@@ -60,6 +64,7 @@ function onEarth(lat: number | undefined, lon: number | undefined): boolean {
 }
 
 function Marker({
+  id,
   region,
   at,
   mapWidth,
@@ -67,6 +72,7 @@ function Marker({
   health,
   onSelect,
 }: {
+  id: string;
   region: DerpRegion;
   at: [number, number];
   mapWidth: number;
@@ -74,7 +80,6 @@ function Marker({
   health: Health | undefined;
   onSelect: (id: string) => void;
 }) {
-  const id = String(region.RegionID);
   const size = selected ? 10 : 7;
   const labelLeft = at[0] > mapWidth - LABEL_ROOM;
   const onKey = (e: KeyboardEvent) => {

@@ -60,6 +60,16 @@ export function renumberRegion(map: DerpMap, id: string, to: number): void {
   }
 }
 
+/**
+ * The region to keep selected when the map changes from `before` to `after` (undo, redo): the same key if it is
+ * still there, else the one key `after` gained when it lost the selected one (a renumbering undone), else none.
+ */
+export function followSelection(before: DerpMap, after: DerpMap, selected: string | null): string | null {
+  if (selected === null || after.Regions[selected]) return selected;
+  const gained = Object.keys(after.Regions).filter((k) => !before.Regions[k]);
+  return gained.length === 1 ? gained[0] : null;
+}
+
 export type RelayPlacement =
   | { kind: 'present'; id: string }
   | { kind: 'added'; id: string; displaced?: { id: string; name: string }; code?: string };

@@ -59,13 +59,16 @@ export function FieldInput({
   );
 }
 
-/** The issue for one field of a region (nodeIndex undefined) or node, errors first. */
+/**
+ * The issue for one field of a region (nodeIndex undefined) or node, errors first. Regions are matched by their key
+ * in Regions, not their RegionID: two regions may claim one id, and each field shows only its own region's issue.
+ */
 export function issueFor(
   issues: MapIssue[],
-  regionId: number | undefined,
+  regionKey: string,
   nodeIndex: number | undefined,
   field: string,
 ): MapIssue | undefined {
-  const mine = (i: MapIssue) => i.regionId === regionId && i.nodeIndex === nodeIndex && i.field === field;
+  const mine = (i: MapIssue) => i.regionKey === regionKey && i.nodeIndex === nodeIndex && i.field === field;
   return issues.find((i) => mine(i) && i.severity === 'error') ?? issues.find(mine);
 }

@@ -14,6 +14,7 @@ import {
   type HeadscaleDerpSection,
 } from '../../../shared/derpmap/headscale.js';
 import {
+  followSelection,
   moveItem,
   newNode,
   newRegion,
@@ -36,6 +37,11 @@ export interface MapEditorState {
   selectedNode: number | null;
   past: DerpMap[];
   future: DerpMap[];
+  /**
+   * What the last edit changed (`node:900:0:HostName`), so that typing into one field is one undo step, not one per
+   * key; null after anything else.
+   */
+  lastEdit: string | null;
   message: { kind: 'ok' | 'error'; text: string } | null;
   diff: string | null;
   /** Where the previewed save writes: the opened file (Save…) or a new one (Save as…). */
@@ -43,8 +49,8 @@ export interface MapEditorState {
   busy: boolean;
   /** A RegionID typed into the region editor that was refused (taken or not a number), with why. */
   idDraft: { region: string; text: string; problem: string } | null;
-  /** Regions whose "single node" warning the user dismissed; kept while the app runs, across maps. */
-  dismissedSingleNode: number[];
+  /** Regions (by key) whose "single node" warning the user dismissed; kept while the app runs, across maps. */
+  dismissedSingleNode: string[];
   /** The derp section of the opened headscale config.yaml, as edited, and as last opened or saved. */
   hsDerp: { path: string; derp: HeadscaleDerpSection; saved: HeadscaleDerpSection; version: string } | null;
   hsProblems: HeadscaleDerpProblems;
@@ -64,7 +70,8 @@ export interface MapEditorState {
   origins: Record<string, string> | null;
   newMap(): void;
   select(region: string | null, node?: number | null): void;
-  edit(mutate: (m: DerpMap) => void): void;
+  /** Applies an edit as one undo step; consecutive edits with the same `field` key make one step together. */
+  edit(mutate: (m: DerpMap) => void, field?: string): void;
   undo(): void;
   redo(): void;
   previewSave(): Promise<void>;
@@ -74,7 +81,7 @@ export interface MapEditorState {
   cancelSave(): void;
   /** Renumbers region `id` to the typed id; a taken or invalid id is refused and kept as `idDraft`. */
   setRegionId(id: string, text: string): void;
-  dismissSingleNode(regionId: number): void;
+  dismissSingleNode(regionKey: string): void;
   addRegion(): void;
   duplicateRegion(id: string): void;
   deleteRegion(id: string): void;
@@ -89,8 +96,12 @@ export interface MapEditorState {
   setNodeField(regionId: string, index: number, field: string, value: unknown): void;
   /** Adds the region and node this app's relay would have (from its settings), never over an existing region. */
   addThisRelay(): Promise<void>;
-  /** After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's. */
-  relayOffer: { addedId: string; replaceId: string; region: DerpRegion } | null;
+  /**
+   * After "Add this relay" found its id taken: the explicit alternative, replacing that region with the relay's.
+   * `map` is the map the relay was added to: the offer holds only while it is still the one edited (see
+   * `relayOfferNow`), not after another edit, an undo, or another map opened.
+   */
+  relayOffer: { addedId: string; replaceId: string; region: DerpRegion; map: DerpMap } | null;
   replaceWithRelay(): void;
   exportFormat: ExportFormat;
   exportText: string;
@@ -107,9 +118,21 @@ export interface SaveTarget {
   replace: boolean;
 }
 
+/** The "Replace region N instead" offer, while the map is still the one this relay was just added to. */
+export function relayOfferNow(s: Pick<MapEditorState, 'relayOffer' | 'map'>): MapEditorState['relayOffer'] {
+  return s.relayOffer && s.relayOffer.map === s.map ? s.relayOffer : null;
+}
+
 /** The issues without the single-node warnings the user dismissed. */
-function withoutDismissed(issues: MapIssue[], dismissed: number[]): MapIssue[] {
-  return issues.filter((i) => !(i.kind === 'single-node' && dismissed.includes(i.regionId ?? NaN)));
+function withoutDismissed(issues: MapIssue[], dismissed: string[]): MapIssue[] {
+  return issues.filter(
+    (i) => !(i.kind === 'single-node' && i.regionKey !== undefined && dismissed.includes(i.regionKey)),
+  );
+}
+
+/** The keys of Regions in numeric order: what the editor selects by, even when a RegionID disagrees with its key. */
+export function regionKeys(map: DerpMap): string[] {
+  return Object.keys(map.Regions).sort((a, b) => Number(a) - Number(b));
 }
 
 /** The issues the page shows: all of them, less the single-node warnings the user dismissed. */
@@ -181,6 +204,36 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     set({ map, issues, shownIssues: withoutDismissed(issues, get().dismissedSingleNode), ...extra });
     void get().refreshExport();
   };
+  /**
+   * The state of a map just opened (a file, a URL, pasted text, headscale's merge, or a new one): its first region
+   * selected, and nothing left over from the map before (history, a pending save, a refused id, its origins).
+   */
+  const fresh = (doc: MapEditorState['doc'] & object): Partial<MapEditorState> => ({
+    doc,
+    origins: null,
+    past: [],
+    future: [],
+    lastEdit: null,
+    selectedRegion: regionKeys(doc.map)[0] ?? null,
+    selectedNode: null,
+    diff: null,
+    saveTarget: null,
+    idDraft: null,
+  });
+  /** Undo and redo: the selection follows a region whose id changed back, and typing after them starts a new step. */
+  const restore = (from: DerpMap, to: DerpMap, history: Pick<MapEditorState, 'past' | 'future'>) => {
+    const { selectedRegion, selectedNode, idDraft } = get();
+    const region = followSelection(from, to, selectedRegion);
+    const node =
+      region !== null && selectedNode !== null && to.Regions[region].Nodes[selectedNode] ? selectedNode : null;
+    commit(to, {
+      ...history,
+      lastEdit: null,
+      selectedRegion: region,
+      selectedNode: node,
+      idDraft: idDraft?.region === region ? idDraft : null,
+    });
+  };
   return {
     api: null,
     doc: null,
@@ -191,6 +244,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     selectedNode: null,
     past: [],
     future: [],
+    lastEdit: null,
     message: null,
     diff: null,
     saveTarget: null,
@@ -216,17 +270,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       void loadHsDerp(api, configPath);
       try {
         const m = await api.call('map.headscale', { configPath });
-        const first = Object.keys(m.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
         commit(m.map, {
-          doc: { map: m.map, format: 'yaml', text: '' },
+          ...fresh({ map: m.map, format: 'yaml', text: '' }),
           origins: m.origins,
-          past: [],
-          future: [],
-          selectedRegion: first,
-          selectedNode: null,
-          diff: null,
-          saveTarget: null,
-          idDraft: null,
           message: m.problems.length
             ? { kind: 'error', text: `Merged without: ${m.problems.join('; ')}` }
             : { kind: 'ok', text: `The map headscale serves, merged from ${configPath}` },
@@ -243,17 +289,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       set({ busy: true, message: null });
       try {
         const opened = await api.call('map.open', src);
-        const first = Object.keys(opened.map.Regions).sort((a, b) => Number(a) - Number(b))[0] ?? null;
         commit(opened.map, {
-          doc: { map: opened.map, format: opened.format, text: opened.text, path: opened.path },
-          origins: null,
-          past: [],
-          future: [],
-          selectedRegion: first,
-          selectedNode: null,
-          diff: null,
-          saveTarget: null,
-          idDraft: null,
+          ...fresh({ map: opened.map, format: opened.format, text: opened.text, path: opened.path }),
           hsDerp: null,
           hsDiff: null,
         });
@@ -265,28 +302,17 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     },
     newMap() {
       const map: DerpMap = { Regions: {} };
-      commit(map, {
-        doc: { map, format: 'yaml', text: '' },
-        past: [],
-        future: [],
-        selectedRegion: null,
-        selectedNode: null,
-        diff: null,
-        saveTarget: null,
-        idDraft: null,
-        hsDerp: null,
-        hsDiff: null,
-        message: null,
-      });
+      commit(map, { ...fresh({ map, format: 'yaml', text: '' }), hsDerp: null, hsDiff: null, message: null });
     },
     select: (region, node = null) => set({ selectedRegion: region, selectedNode: node }),
-    edit(mutate) {
-      const { map, past } = get();
+    edit(mutate, field) {
+      const { map, past, lastEdit } = get();
       if (!map) return;
       const next = structuredClone(map);
       mutate(next);
       commit(next, {
-        past: [...past, map].slice(-MAX_UNDO),
+        past: field !== undefined && field === lastEdit ? past : [...past, map].slice(-MAX_UNDO),
+        lastEdit: field ?? null,
         future: [],
         diff: null,
         saveTarget: null,
@@ -297,12 +323,12 @@ export const useMapStore = create<MapEditorState>((set, get) => {
     undo() {
       const { map, past, future } = get();
       if (!map || past.length === 0) return;
-      commit(past[past.length - 1], { past: past.slice(0, -1), future: [map, ...future] });
+      restore(map, past[past.length - 1], { past: past.slice(0, -1), future: [map, ...future] });
     },
     redo() {
       const { map, past, future } = get();
       if (!map || future.length === 0) return;
-      commit(future[0], { past: [...past, map], future: future.slice(1) });
+      restore(map, future[0], { past: [...past, map], future: future.slice(1) });
     },
     async previewSave() {
       const { doc } = get();
@@ -343,8 +369,9 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       set({ idDraft: null });
       const to = Number(text.trim());
       if (String(to) === id && map.Regions[id].RegionID === to) return;
-      get().edit((m) => renumberRegion(m, id, to));
-      set({ selectedRegion: String(to) });
+      // Typing 905 renumbers through 9 and 90: one undo step for the whole id, whichever key it had on the way.
+      get().edit((m) => renumberRegion(m, id, to), `renumber:${id}`);
+      set({ selectedRegion: String(to), lastEdit: `renumber:${to}` });
     },
     setHsField(field, value) {
       const hs = get().hsDerp;
@@ -387,10 +414,10 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       }
     },
     cancelHsSave: () => set({ hsDiff: null }),
-    dismissSingleNode(regionId) {
+    dismissSingleNode(regionKey) {
       const d = get().dismissedSingleNode;
-      if (d.includes(regionId)) return;
-      const dismissedSingleNode = [...d, regionId];
+      if (d.includes(regionKey)) return;
+      const dismissedSingleNode = [...d, regionKey];
       set({ dismissedSingleNode, shownIssues: withoutDismissed(get().issues, dismissedSingleNode) });
     },
 
@@ -423,7 +450,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         const reg = m.Regions[id] as unknown as Record<string, unknown>;
         if (value === undefined && field !== 'RegionID') delete reg[field];
         else reg[field] = value;
-      });
+      }, `region:${id}:${field}`);
     },
     addNode(regionId) {
       get().edit((m) => m.Regions[regionId].Nodes.push(newNode(m, m.Regions[regionId].RegionID)));
@@ -449,7 +476,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
         const nd = m.Regions[regionId].Nodes[index] as unknown as Record<string, unknown>;
         if (value === undefined && field !== 'Name' && field !== 'HostName' && field !== 'RegionID') delete nd[field];
         else nd[field] = value ?? '';
-      });
+      }, `node:${regionId}:${index}:${field}`);
     },
     async addThisRelay() {
       const api = get().api;
@@ -469,7 +496,7 @@ export const useMapStore = create<MapEditorState>((set, get) => {
           message: { kind: 'ok', text: placementMessage(placed) },
           relayOffer:
             placed.kind === 'added' && placed.displaced
-              ? { addedId: placed.id, replaceId: placed.displaced.id, region }
+              ? { addedId: placed.id, replaceId: placed.displaced.id, region, map: get().map! }
               : null,
         });
       } catch (err) {
@@ -477,8 +504,8 @@ export const useMapStore = create<MapEditorState>((set, get) => {
       }
     },
     replaceWithRelay() {
-      const offer = get().relayOffer;
-      if (!offer || !get().map?.Regions[offer.addedId]) return;
+      const offer = relayOfferNow(get());
+      if (!offer) return;
       const old = get().map!.Regions[offer.replaceId];
       get().edit((m) => {
         delete m.Regions[offer.addedId];
