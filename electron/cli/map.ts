@@ -21,16 +21,17 @@ async function load(file: string) {
   return parseMap(await readText(file), file);
 }
 
+/** A file system error's message already names the file (shared/errors.ts); anything else gets it added. */
+const namingFile = (file: string, message: string) =>
+  message.includes(file) ? message : `cannot read ${file}: ${message}`;
+
 async function readText(file: string): Promise<string> {
   try {
     return await readTextFileBounded(file, MAX_MAP_BYTES);
   } catch (err) {
-    throw new UsageError(
-      err instanceof FileReadError
-        ? err.message
-        : `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
-      { cause: err },
-    );
+    throw new UsageError(err instanceof FileReadError ? err.message : namingFile(file, errorMessage(err)), {
+      cause: err,
+    });
   }
 }
 

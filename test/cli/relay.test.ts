@@ -57,7 +57,9 @@ describe('derpdesk relay flags', () => {
       env,
     );
     expect(noCert.code).toBe(2);
-    expect(noCert.stderr).toContain(`cannot read TLS certificate ${path.join(tmp, 'nothere.crt')}: ENOENT`);
+    expect(noCert.stderr).toBe(
+      `derpdesk relay: cannot read the TLS certificate: No such file: ${path.join(tmp, 'nothere.crt')} (ENOENT)\n`,
+    );
   });
 
   it('names the busy port and exits 1', async () => {
