@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
+import { counted, formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
 import { useRelayStore, type PeerRow } from './store.js';
 import { CopyButton } from '../components/CopyButton.js';
 
@@ -155,11 +155,11 @@ function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
       <dl>
         <dt>In (sent by it)</dt>
         <dd>
-          {formatBytes(p.bytesIn)}, {formatCount(p.packetsIn)} packets
+          {formatBytes(p.bytesIn)}, {counted(p.packetsIn, 'packet')}
         </dd>
         <dt>Out (to it)</dt>
         <dd>
-          {formatBytes(p.bytesOut)}, {formatCount(p.packetsOut)} packets
+          {formatBytes(p.bytesOut)}, {counted(p.packetsOut, 'packet')}
         </dd>
         <dt>Dropped, sent by it</dt>
         <dd>{formatCount(d.unknownDest)} to an unknown destination</dd>
@@ -168,7 +168,7 @@ function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
           {formatCount(d.queueFull)} queue full, {formatCount(d.writeTimeout)} write timeout
         </dd>
         <dt>Rate limit</dt>
-        <dd>paused {formatCount(p.rateLimitWaits)} times (slows the sender; drops nothing)</dd>
+        <dd>paused {counted(p.rateLimitWaits, 'time')} (slows the sender; drops nothing)</dd>
       </dl>
     </div>
   );
