@@ -158,6 +158,27 @@ describe('relay dashboard in Chromium', () => {
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
   }, 120_000);
 
+  it('lays out each settings checkbox with its label beside the box and its hint under the label', async () => {
+    await page.goto(url);
+    const boxes = page.locator('.settings .field.checkbox');
+    await expect.poll(() => boxes.count(), { timeout: 5_000 }).toBeGreaterThan(1);
+    for (const field of await boxes.all()) {
+      const box = (await field.locator('input[type="checkbox"]').boundingBox())!;
+      const label = (await field.locator('label').boundingBox())!;
+      const name = await field.locator('label').textContent();
+      expect(label.x, `${name}: label right of its box`).toBeGreaterThan(box.x + box.width);
+      expect(
+        Math.abs(label.y + label.height / 2 - (box.y + box.height / 2)),
+        `${name}: on the box's line`,
+      ).toBeLessThan(label.height);
+      const hint = field.locator('.hint');
+      if ((await hint.count()) === 0) continue;
+      const h = (await hint.boundingBox())!;
+      expect(h.y, `${name}: hint under the label`).toBeGreaterThanOrEqual(label.y + label.height - 1);
+      expect(Math.abs(h.x - label.x), `${name}: hint aligned with the label`).toBeLessThan(2);
+    }
+  });
+
   it('shows the DERP map entry for this relay', async () => {
     await expect
       .poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 })
