@@ -188,6 +188,17 @@ describe('relay dashboard in Chromium', () => {
   it('makes the map entry usable for real clients in one click, and the entry then passes our own check', async () => {
     const problems = page.getByTestId('entry-problems');
     await expect.poll(() => problems.textContent(), { timeout: 5_000 }).toContain('TLS is off');
+    // Said plainly at the top, in the first screenful of a small window too, with a way down to the fix.
+    const notice = page.getByTestId('entry-notice');
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 650 });
+      await page.evaluate('window.scrollTo(0, 0)');
+      const box = (await notice.boundingBox())!;
+      expect(box.y + box.height, `at ${width} px`).toBeLessThan(650);
+    }
+    await notice.getByRole('button', { name: 'Show what to change' }).click();
+    expect(await problems.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.setViewportSize({ width: 1400, height: 1000 });
     const proposed = await page.getByTestId('entry-fix').textContent();
     expect(proposed).toContain('self-signed');
     await page.getByRole('button', { name: 'Apply these settings' }).click();
@@ -198,6 +209,7 @@ describe('relay dashboard in Chromium', () => {
     await page.getByRole('switch', { name: 'Relay' }).click();
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Running on https:/);
     await expect.poll(() => problems.count(), { timeout: 10_000 }).toBe(0);
+    expect(await notice.count()).toBe(0);
     await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
     const entry = page.getByTestId('map-entry');
     await expect.poll(() => entry.textContent(), { timeout: 5_000 }).toContain('sha256-raw:');

@@ -474,6 +474,14 @@ describe('map entry clients cannot use', () => {
     };
     await ready();
     const box = await screen.findByTestId('entry-problems');
+    // Said at the top of the dashboard too, with a way to the fix below.
+    const notice = screen.getByTestId('entry-notice');
+    expect(notice.textContent).toContain(
+      'Tailscale clients cannot use this relay as it is set up: its DERP map entry has 2 problems.',
+    );
+    expect(notice.closest('.relay-switch')).toBeTruthy();
+    fireEvent.click(within(notice).getByRole('button', { name: 'Show what to change' }));
+    expect(document.activeElement).toBe(box);
     expect(box.textContent).toContain(
       'TLS is off. Tailscale clients reach DERP nodes only over HTTPS. Use self-signed TLS.',
     );
@@ -494,6 +502,7 @@ describe('map entry clients cannot use', () => {
     );
     expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({ ...DEFAULT_SETTINGS, ...fix.changes });
     await waitFor(() => expect(screen.queryByTestId('entry-problems')).toBeNull());
+    expect(screen.queryByTestId('entry-notice')).toBeNull();
     expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Paste it into the DERP map/);
     expect((screen.getByLabelText('TLS') as HTMLSelectElement).value).toBe('self-signed');
   });
