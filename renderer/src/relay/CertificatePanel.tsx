@@ -11,12 +11,14 @@ const MODE_TEXT: Record<RelayCertificate['mode'], string> = {
 
 function headline(c: RelayCertificate): { text: string; tone: 'ok' | 'warning' | 'error' } {
   const until = c.notAfter ? new Date(c.notAfter).toISOString().slice(0, 10) : '';
+  // Set with notAfter; "–" if a host ever leaves it out.
+  const days = counted(c.daysLeft ?? Number.NaN, 'day');
   switch (c.status) {
     case 'valid':
-      return { text: `Valid until ${until} (${counted(c.daysLeft, 'day')})`, tone: 'ok' };
+      return { text: `Valid until ${until} (${days})`, tone: 'ok' };
     case 'expiring':
       return {
-        text: `Expires ${until}, in ${counted(c.daysLeft, 'day')}: ${c.mode === 'letsencrypt' ? 'renewal has not succeeded yet' : 'renew it and restart the relay'}`,
+        text: `Expires ${until}, in ${days}: ${c.mode === 'letsencrypt' ? 'renewal has not succeeded yet' : 'renew it and restart the relay'}`,
         tone: 'warning',
       };
     case 'expired':
