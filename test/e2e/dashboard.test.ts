@@ -145,6 +145,31 @@ describe('relay dashboard in Chromium', () => {
       .toContain('10 to an unknown destination');
     expect(await expander.getAttribute('aria-expanded')).toBe('true');
     await shot('relay-peer-detail');
+    // The detail row shows all of itself, without a scroll box of its own and without running into the row below,
+    // in a wide and a small window (its text wraps differently).
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 1000 });
+      await page.waitForTimeout(300);
+      const layout = await row0.evaluate((row) => {
+        const detail = row.querySelector('[data-testid="peer-detail"]')!;
+        const r = row.getBoundingClientRect();
+        const below = [...row.parentElement!.children]
+          .filter((el) => el !== row && el.getBoundingClientRect().top > r.top)
+          .map((el) => el.getBoundingClientRect().top);
+        return {
+          scrolls: detail.scrollHeight > detail.clientHeight,
+          detailBottom: detail.getBoundingClientRect().bottom,
+          rowBottom: r.bottom,
+          nextTop: Math.min(row.parentElement!.getBoundingClientRect().bottom, ...below),
+        };
+      });
+      expect(layout.scrolls, `at ${width} px`).toBe(false);
+      expect(layout.detailBottom, `at ${width} px`).toBeLessThanOrEqual(layout.rowBottom + 0.5);
+      expect(layout.nextTop, `at ${width} px`).toBeGreaterThanOrEqual(layout.rowBottom - 0.5);
+      await shot(`relay-peer-detail-${width}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await expander.focus();
     await page.keyboard.press('Space');
     await expect.poll(() => row0.getByTestId('peer-detail').count(), { timeout: 5_000 }).toBe(0);
 
