@@ -82,26 +82,42 @@ describe('relay dashboard in Chromium', () => {
     // Charts: "out" is dashed so it shows over "in"; tick labels are whole, on one line and inside the chart;
     // clients are counted in whole numbers; nothing in them takes a tab stop.
     const charts = page.getByTestId('chart-throughput');
-    const look = await charts.evaluate((card) => {
-      const panel = card.querySelector('[role="tabpanel"]')!;
-      const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
-      const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
-      return {
-        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as unknown as { tabIndex: number }).tabIndex >= 0)
-          .length,
-        dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
-          (el) => el.getAttribute('stroke-dasharray') ?? '',
-        ),
-        ticks: ticks.length,
-        wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
-        outside: ticks.filter((t) => t.getBoundingClientRect().left < svgBox(t).left - 0.5).map((t) => t.textContent),
-        clientTicks: [
-          ...panel.querySelectorAll(
-            '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+    const chartLook = () =>
+      charts.evaluate((card) => {
+        const panel = card.querySelector('[role="tabpanel"]')!;
+        const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
+        const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
+        return {
+          tabStops: [...panel.querySelectorAll('*')].filter(
+            (el) => (el as unknown as { tabIndex: number }).tabIndex >= 0,
+          ).length,
+          dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
+            (el) => el.getAttribute('stroke-dasharray') ?? '',
           ),
-        ].map((t) => t.textContent),
-      };
-    });
+          ticks: ticks.length,
+          wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
+          outside: ticks
+            .filter((t) => {
+              const [b, svg] = [t.getBoundingClientRect(), svgBox(t)];
+              return b.left < svg.left - 0.5 || b.right > svg.right + 0.5;
+            })
+            .map((t) => t.textContent),
+          clientTicks: [
+            ...panel.querySelectorAll(
+              '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+            ),
+          ].map((t) => t.textContent),
+        };
+      });
+    // The small window draws the charts narrower: the same rules hold there.
+    await page.setViewportSize({ width: 900, height: 1000 });
+    await page.waitForTimeout(300);
+    const small = await chartLook();
+    expect(small.ticks).toBeGreaterThan(10);
+    expect({ wrapped: small.wrapped, outside: small.outside }, 'at 900 px').toEqual({ wrapped: [], outside: [] });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.waitForTimeout(300);
+    const look = await chartLook();
     expect(look.ticks).toBeGreaterThan(10);
     expect(look.tabStops).toBe(0);
     expect(look.dashed.filter((d) => d !== '').length).toBe(3); // the two "out" lines and STUN
