@@ -121,6 +121,8 @@ async function inspect(id: PageId): Promise<void> {
       await settle();
       const where = `${viewport.width}x${viewport.height} ${colorScheme}`;
       for (const o of await overflow()) findings.push({ page: id, rule: 'horizontal-overflow', where, ...o });
+      for (const target of await wrappedButtons())
+        findings.push({ page: id, rule: 'wrapped-button', where, target, detail: 'its label breaks onto two lines' });
       await page.screenshot({
         path: path.join(SHOTS, `${id}-${viewport.width}x${viewport.height}-${colorScheme}.png`),
       });
@@ -159,6 +161,29 @@ function overflow(): Promise<Array<{ target: string; detail: string }>> {
       detail: `document ${root.scrollWidth}px wide in a ${root.clientWidth}px window; right edge at ${Math.round(el.getBoundingClientRect().right)}px`,
     }));
   });
+}
+
+/** Buttons whose short label the layout squeezed onto two lines (a row of controls too narrow for them). */
+function wrappedButtons(): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.body.querySelectorAll('button')]
+      .filter((b) => {
+        const text = b.textContent?.trim() ?? '';
+        // A sentence (a validation message one clicks to go to) may wrap; a label of a few words should not.
+        if (!text || text.length > 30 || b.getBoundingClientRect().width === 0) return false;
+        const cs = getComputedStyle(b) as unknown as { lineHeight: string; fontSize: string };
+        const line = Number.parseFloat(cs.lineHeight) || 1.2 * Number.parseFloat(cs.fontSize);
+        const range = (
+          document as unknown as {
+            createRange(): { selectNodeContents(n: unknown): void; getClientRects(): ArrayLike<{ top: number }> };
+          }
+        ).createRange();
+        range.selectNodeContents(b);
+        const tops = new Set([...Array.from(range.getClientRects())].map((r) => Math.round(r.top / line)));
+        return tops.size > 1;
+      })
+      .map((b) => `button "${b.textContent!.trim().slice(0, 40)}"`),
+  );
 }
 
 async function axe(): Promise<Array<{ rule: string; target: string; detail: string }>> {
