@@ -10,7 +10,7 @@ import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { errorMessage } from '../../shared/errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { mapWork } from './map-work.js';
-import { readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
+import { missingFile, readExistingMapFile, readGuardedText, refuseAllPaths, type PathGuard } from './path-guard.js';
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -26,7 +26,7 @@ export async function openHeadscaleDerp(
 /** The current text, if it is still the version the editor opened. */
 async function currentText(req: HeadscaleDerpRequest, guard: PathGuard): Promise<string> {
   const { text } = await readGuardedText(req.configPath, guard, 'request', MAX_MAP_BYTES);
-  if (text === null) throw new Error(`cannot read ${req.configPath}: no such file or directory`);
+  if (text === null) throw missingFile(req.configPath);
   if (versionOf(text) !== req.version)
     throw new Error(
       `${req.configPath} changed on disk since it was opened; open it again (your edit would overwrite someone else's)`,

@@ -3,6 +3,7 @@
  * of derpdesk's own state and secret files (which the data directory, an allowed folder, also holds), then a
  * bounded, UTF-8-checked read. Every handler that touches a named file goes through here.
  */
+import { errorMessage } from '../../shared/errors.js';
 import { MAX_MAP_BYTES } from '../../shared/limits.js';
 import { FileReadError, readTextFileBounded } from '../util/read-bounded.js';
 import { FileAccessError, refuseAppFiles, type FileAccess, type FileIntent, type PathOrigin } from './file-access.js';
@@ -41,13 +42,16 @@ export async function readGuardedText(
     if (err instanceof FileReadError) throw err;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return { real, text: null };
-    throw new Error(`cannot read ${file}: ${e.code ?? e.message}`, { cause: err });
+    throw new Error(`cannot read ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
 /** A map or headscale config the caller names: it must exist, be allowed, and fit the map size cap. */
 export async function readExistingMapFile(file: string, guard: PathGuard, origin: PathOrigin): Promise<string> {
   const { text } = await readGuardedText(file, guard, origin, MAX_MAP_BYTES);
-  if (text === null) throw new Error(`cannot read ${file}: no such file or directory`);
+  if (text === null) throw missingFile(file);
   return text;
 }
+
+/** The code stays at the end, in brackets, for searching; the words are for the person reading it. */
+export const missingFile = (file: string) => new Error(`cannot read ${file}: no such file or directory (ENOENT)`);

@@ -39,7 +39,13 @@ async function reloadAll(r: Reloadable, log: Logger): Promise<void> {
   const steps: Array<[string, () => Promise<string>]> = [];
   if (r.allowList) {
     const list = r.allowList;
-    steps.push(['allowlist', async () => `${(await list.load()).keys.size} keys from ${list.file}`]);
+    steps.push([
+      'allowlist',
+      async () => {
+        const n = (await list.load()).keys.size;
+        return `${n} key${n === 1 ? '' : 's'} from ${list.file}`;
+      },
+    ]);
   }
   if (r.rateConfigFile) {
     const file = r.rateConfigFile;

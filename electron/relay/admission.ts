@@ -56,8 +56,9 @@ export class AllowList {
     const next = parseAllowList(await readTextFileBounded(this.file, MAX_TEXT_INPUT_BYTES));
     this.mtimeMs = mtimeMs;
     this.snapshot = next;
+    const n = next.keys.size;
     this.logger.info(
-      `admission: allowlist ${this.file}: ${next.keys.size} keys${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`,
+      `admission: allowlist ${this.file}: ${n} key${n === 1 ? '' : 's'}${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`,
     );
   }
 

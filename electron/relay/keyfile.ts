@@ -53,7 +53,8 @@ export async function loadOrCreateServerKey(file: string): Promise<LoadedServerK
     text = await readTextFileBounded(file, MAX_SMALL_FILE_BYTES);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ENOENT') throw new KeyFileError(`cannot read key file ${file}: ${e.message}`, { cause: err });
+    if (e.code !== 'ENOENT')
+      throw new KeyFileError(`cannot read key file ${file}: ${errorMessage(err)}`, { cause: err });
     const pair = generateKeyPair();
     try {
       await writeFileAtomic(file, JSON.stringify({ PrivateKey: formatNodePrivate(pair.privateKey) }) + '\n', {

@@ -138,7 +138,8 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
       return await fs.readFile(file);
     } catch (err) {
       throw new RelayStartError(
-        `cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+        // A file system error's message names the file.
+        `cannot read the TLS ${what}: ${errorMessage(err)}`,
         'file',
         { cause: err },
       );

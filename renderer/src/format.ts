@@ -26,6 +26,11 @@ export function formatCount(n: number): string {
   return `${(n / 1e9).toFixed(2)}G`;
 }
 
+/** "1 node", "2 nodes", "1.2k packets": a count and its noun, singular for exactly one. */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** "42s ago", "3m 5s ago", "2h 10m ago", "4d ago"; times in the future count as now. */
 export function formatAgo(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));

@@ -1,4 +1,7 @@
 /** `derpdesk check` from a terminal: readable report, JSON, exit code 1 when a node fails, 2 for bad targets. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startRelay } from '../helpers/relay.js';
@@ -28,6 +31,35 @@ describe('derpdesk check', () => {
     );
     expect(down.stdout).toMatch(/-- {3}derp +not reached because tcp failed/);
     expect(down.stdout).toContain('Problems:');
+  });
+
+  it('names each node of a map file by its region code and name, in the report and in the problems', async () => {
+    const relay = await startRelay();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-check-'));
+    const file = path.join(dir, 'derp.json');
+    const node = (name: string, port: number) => ({
+      Name: name,
+      RegionID: 901,
+      HostName: '127.0.0.1',
+      DERPPort: port,
+      STUNPort: -1,
+      InsecureForTests: true,
+    });
+    const region = { RegionID: 901, RegionCode: 'fra', RegionName: 'Frankfurt' };
+    writeFileSync(
+      file,
+      JSON.stringify({ Regions: { 901: { ...region, Nodes: [node('901a', relay.port), node('901b', 1)] } } }),
+    );
+    try {
+      const r = await runCli(['check', file, '-timeout', '2000'], {}, 20_000);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('region 901 fra (Frankfurt) node 901a 127.0.0.1\n');
+      expect(r.stdout).toContain('region 901 fra (Frankfurt) node 901b 127.0.0.1\n');
+      expect(r.stdout).toMatch(/\n {2}- fra\/901b tcp4: TCP to 127\.0\.0\.1:1: connection refused/);
+    } finally {
+      await relay.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with a message for a missing map file', async () => {

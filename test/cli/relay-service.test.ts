@@ -104,8 +104,10 @@ describe('derpdesk relay signals', () => {
 
       // A broken certificate keeps the one in force; the other files still reload.
       writeFileSync(first.certFile, 'not a certificate');
+      writeFileSync(allow, `${formatNodePublic(alice.publicKey)}\n`);
       r.child.kill('SIGHUP');
       await eventually(() => r.output().includes('SIGHUP: reloaded allowlist, rate config\n'), 5000);
+      expect(r.output()).toContain(`SIGHUP: reloaded allowlist: 1 key from ${allow}`);
       expect(r.output()).toMatch(/SIGHUP: keeping the previous TLS certificate: .*not a usable certificate and key/);
       expect(await servedFingerprint(port)).toBe(fingerprintOf(second.certFile));
       expect(r.child.exitCode).toBeNull();

@@ -52,12 +52,20 @@ describe('derpdesk relay flags', () => {
     const badKey = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', keyFile], env);
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain(`${keyFile}: node private key must start with "privkey:"`);
+    const underFile = path.join(keyFile, 'derper.key');
+    const notDir = await runCli(['relay', '-a', '127.0.0.1:0', '-stun=false', '-c', underFile], env);
+    expect(notDir.code).toBe(2);
+    expect(notDir.stderr).toContain(
+      `cannot read key file ${underFile}: ${underFile}: a part of this path is a file, not a folder (ENOTDIR)\n`,
+    );
     const noCert = await runCli(
       ['relay', '-a', '127.0.0.1:0', '-certmode', 'manual', '-certdir', tmp, '-hostname', 'nothere'],
       env,
     );
     expect(noCert.code).toBe(2);
-    expect(noCert.stderr).toContain(`cannot read TLS certificate ${path.join(tmp, 'nothere.crt')}: ENOENT`);
+    expect(noCert.stderr).toBe(
+      `derpdesk relay: cannot read the TLS certificate: No such file: ${path.join(tmp, 'nothere.crt')} (ENOENT)\n`,
+    );
   });
 
   it('names the busy port and exits 1', async () => {

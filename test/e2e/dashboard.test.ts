@@ -82,26 +82,42 @@ describe('relay dashboard in Chromium', () => {
     // Charts: "out" is dashed so it shows over "in"; tick labels are whole, on one line and inside the chart;
     // clients are counted in whole numbers; nothing in them takes a tab stop.
     const charts = page.getByTestId('chart-throughput');
-    const look = await charts.evaluate((card) => {
-      const panel = card.querySelector('[role="tabpanel"]')!;
-      const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
-      const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
-      return {
-        tabStops: [...panel.querySelectorAll('*')].filter((el) => (el as unknown as { tabIndex: number }).tabIndex >= 0)
-          .length,
-        dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
-          (el) => el.getAttribute('stroke-dasharray') ?? '',
-        ),
-        ticks: ticks.length,
-        wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
-        outside: ticks.filter((t) => t.getBoundingClientRect().left < svgBox(t).left - 0.5).map((t) => t.textContent),
-        clientTicks: [
-          ...panel.querySelectorAll(
-            '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+    const chartLook = () =>
+      charts.evaluate((card) => {
+        const panel = card.querySelector('[role="tabpanel"]')!;
+        const ticks = [...panel.querySelectorAll('text.recharts-cartesian-axis-tick-value')];
+        const svgBox = (el: (typeof ticks)[number]) => el.closest('svg')!.getBoundingClientRect();
+        return {
+          tabStops: [...panel.querySelectorAll('*')].filter(
+            (el) => (el as unknown as { tabIndex: number }).tabIndex >= 0,
+          ).length,
+          dashed: [...panel.querySelectorAll('.recharts-line path.recharts-line-curve')].map(
+            (el) => el.getAttribute('stroke-dasharray') ?? '',
           ),
-        ].map((t) => t.textContent),
-      };
-    });
+          ticks: ticks.length,
+          wrapped: ticks.filter((t) => t.querySelectorAll('tspan').length > 1).map((t) => t.textContent),
+          outside: ticks
+            .filter((t) => {
+              const [b, svg] = [t.getBoundingClientRect(), svgBox(t)];
+              return b.left < svg.left - 0.5 || b.right > svg.right + 0.5;
+            })
+            .map((t) => t.textContent),
+          clientTicks: [
+            ...panel.querySelectorAll(
+              '[data-testid="chart-Clients and STUN"] .recharts-yAxis-tick-labels text.recharts-cartesian-axis-tick-value',
+            ),
+          ].map((t) => t.textContent),
+        };
+      });
+    // The small window draws the charts narrower: the same rules hold there.
+    await page.setViewportSize({ width: 900, height: 1000 });
+    await page.waitForTimeout(300);
+    const small = await chartLook();
+    expect(small.ticks).toBeGreaterThan(10);
+    expect({ wrapped: small.wrapped, outside: small.outside }, 'at 900 px').toEqual({ wrapped: [], outside: [] });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.waitForTimeout(300);
+    const look = await chartLook();
     expect(look.ticks).toBeGreaterThan(10);
     expect(look.tabStops).toBe(0);
     expect(look.dashed.filter((d) => d !== '').length).toBe(3); // the two "out" lines and STUN
@@ -145,6 +161,31 @@ describe('relay dashboard in Chromium', () => {
       .toContain('10 to an unknown destination');
     expect(await expander.getAttribute('aria-expanded')).toBe('true');
     await shot('relay-peer-detail');
+    // The detail row shows all of itself, without a scroll box of its own and without running into the row below,
+    // in a wide and a small window (its text wraps differently).
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 1000 });
+      await page.waitForTimeout(300);
+      const layout = await row0.evaluate((row) => {
+        const detail = row.querySelector('[data-testid="peer-detail"]')!;
+        const r = row.getBoundingClientRect();
+        const below = [...row.parentElement!.children]
+          .filter((el) => el !== row && el.getBoundingClientRect().top > r.top)
+          .map((el) => el.getBoundingClientRect().top);
+        return {
+          scrolls: detail.scrollHeight > detail.clientHeight,
+          detailBottom: detail.getBoundingClientRect().bottom,
+          rowBottom: r.bottom,
+          nextTop: Math.min(row.parentElement!.getBoundingClientRect().bottom, ...below),
+        };
+      });
+      expect(layout.scrolls, `at ${width} px`).toBe(false);
+      expect(layout.detailBottom, `at ${width} px`).toBeLessThanOrEqual(layout.rowBottom + 0.5);
+      expect(layout.nextTop, `at ${width} px`).toBeGreaterThanOrEqual(layout.rowBottom - 0.5);
+      await shot(`relay-peer-detail-${width}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await expander.focus();
     await page.keyboard.press('Space');
     await expect.poll(() => row0.getByTestId('peer-detail').count(), { timeout: 5_000 }).toBe(0);
 
@@ -158,6 +199,27 @@ describe('relay dashboard in Chromium', () => {
     for (const c of clients) await expect.poll(() => c.isClosed, { timeout: 5_000 }).toBe(true);
   }, 120_000);
 
+  it('lays out each settings checkbox with its label beside the box and its hint under the label', async () => {
+    await page.goto(url);
+    const boxes = page.locator('.settings .field.checkbox');
+    await expect.poll(() => boxes.count(), { timeout: 5_000 }).toBeGreaterThan(1);
+    for (const field of await boxes.all()) {
+      const box = (await field.locator('input[type="checkbox"]').boundingBox())!;
+      const label = (await field.locator('label').boundingBox())!;
+      const name = await field.locator('label').textContent();
+      expect(label.x, `${name}: label right of its box`).toBeGreaterThan(box.x + box.width);
+      expect(
+        Math.abs(label.y + label.height / 2 - (box.y + box.height / 2)),
+        `${name}: on the box's line`,
+      ).toBeLessThan(label.height);
+      const hint = field.locator('.hint');
+      if ((await hint.count()) === 0) continue;
+      const h = (await hint.boundingBox())!;
+      expect(h.y, `${name}: hint under the label`).toBeGreaterThanOrEqual(label.y + label.height - 1);
+      expect(Math.abs(h.x - label.x), `${name}: hint aligned with the label`).toBeLessThan(2);
+    }
+  });
+
   it('shows the DERP map entry for this relay', async () => {
     await expect
       .poll(() => page.getByTestId('map-entry').textContent(), { timeout: 5_000 })
@@ -167,6 +229,17 @@ describe('relay dashboard in Chromium', () => {
   it('makes the map entry usable for real clients in one click, and the entry then passes our own check', async () => {
     const problems = page.getByTestId('entry-problems');
     await expect.poll(() => problems.textContent(), { timeout: 5_000 }).toContain('TLS is off');
+    // Said plainly at the top, in the first screenful of a small window too, with a way down to the fix.
+    const notice = page.getByTestId('entry-notice');
+    for (const width of [1400, 900]) {
+      await page.setViewportSize({ width, height: 650 });
+      await page.evaluate('window.scrollTo(0, 0)');
+      const box = (await notice.boundingBox())!;
+      expect(box.y + box.height, `at ${width} px`).toBeLessThan(650);
+    }
+    await notice.getByRole('button', { name: 'Show what to change' }).click();
+    expect(await problems.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.setViewportSize({ width: 1400, height: 1000 });
     const proposed = await page.getByTestId('entry-fix').textContent();
     expect(proposed).toContain('self-signed');
     await page.getByRole('button', { name: 'Apply these settings' }).click();
@@ -177,6 +250,7 @@ describe('relay dashboard in Chromium', () => {
     await page.getByRole('switch', { name: 'Relay' }).click();
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Running on https:/);
     await expect.poll(() => problems.count(), { timeout: 10_000 }).toBe(0);
+    expect(await notice.count()).toBe(0);
     await page.getByRole('tab', { name: 'Tailscale JSON' }).click();
     const entry = page.getByTestId('map-entry');
     await expect.poll(() => entry.textContent(), { timeout: 5_000 }).toContain('sha256-raw:');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import { loadOrCreateSelfSigned } from '../../electron/relay/selfsigned.js';
 import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 import { ARTIFACTS, openGui, type GuiSession } from '../helpers/gui.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
@@ -44,7 +45,7 @@ declare const window: {
 declare function requestAnimationFrame(callback: () => void): number;
 declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
 
-type PageId = 'relay' | 'map' | 'diagnostics';
+type PageId = 'relay' | 'map' | 'diagnostics' | 'monitor';
 type Scheme = 'light' | 'dark';
 
 const VIEWPORTS = [
@@ -120,6 +121,8 @@ async function inspect(id: PageId): Promise<void> {
       await settle();
       const where = `${viewport.width}x${viewport.height} ${colorScheme}`;
       for (const o of await overflow()) findings.push({ page: id, rule: 'horizontal-overflow', where, ...o });
+      for (const target of await wrappedButtons())
+        findings.push({ page: id, rule: 'wrapped-button', where, target, detail: 'its label breaks onto two lines' });
       await page.screenshot({
         path: path.join(SHOTS, `${id}-${viewport.width}x${viewport.height}-${colorScheme}.png`),
       });
@@ -160,6 +163,29 @@ function overflow(): Promise<Array<{ target: string; detail: string }>> {
   });
 }
 
+/** Buttons whose short label the layout squeezed onto two lines (a row of controls too narrow for them). */
+function wrappedButtons(): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.body.querySelectorAll('button')]
+      .filter((b) => {
+        const text = b.textContent?.trim() ?? '';
+        // A sentence (a validation message one clicks to go to) may wrap; a label of a few words should not.
+        if (!text || text.length > 30 || b.getBoundingClientRect().width === 0) return false;
+        const cs = getComputedStyle(b) as unknown as { lineHeight: string; fontSize: string };
+        const line = Number.parseFloat(cs.lineHeight) || 1.2 * Number.parseFloat(cs.fontSize);
+        const range = (
+          document as unknown as {
+            createRange(): { selectNodeContents(n: unknown): void; getClientRects(): ArrayLike<{ top: number }> };
+          }
+        ).createRange();
+        range.selectNodeContents(b);
+        const tops = new Set([...Array.from(range.getClientRects())].map((r) => Math.round(r.top / line)));
+        return tops.size > 1;
+      })
+      .map((b) => `button "${b.textContent!.trim().slice(0, 40)}"`),
+  );
+}
+
 async function axe(): Promise<Array<{ rule: string; target: string; detail: string }>> {
   // Evaluated rather than added as a <script>: the page's CSP rightly refuses inline scripts, and the test must not
   // switch the CSP off to run.
@@ -170,6 +196,75 @@ async function axe(): Promise<Array<{ rule: string; target: string; detail: stri
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .flatMap((v) => v.nodes.map((n) => ({ rule: v.id, target: n.target.join(' '), detail: v.help })));
   });
+}
+
+/**
+ * Whether Tab reaches every action on the page: each enabled control, and each element drawn as clickable (a
+ * pointer cursor) through itself or a control inside it. A tab list or radio group is one stop (arrow keys move
+ * within it), so one reached member stands for all of them.
+ */
+async function keyboardReach(id: PageId): Promise<void> {
+  await page.setViewportSize(VIEWPORTS[0]);
+  await page.evaluate(() => {
+    const w = window as unknown as { reached: Set<unknown> };
+    w.reached = new Set();
+    (
+      document as unknown as { addEventListener(t: string, f: (e: { target: unknown }) => void): void }
+    ).addEventListener('focusin', (e) => w.reached.add(e.target));
+    (document.activeElement as unknown as { blur(): void } | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  const stops = await page.evaluate(
+    () =>
+      [...document.body.querySelectorAll('button, a[href], input, select, textarea, [tabindex], [role="tab"]')].filter(
+        (el) => el.getBoundingClientRect().width > 0 && el.getAttribute('disabled') === null,
+      ).length,
+  );
+  for (let i = 0; i < stops + 10; i++) await page.keyboard.press('Tab');
+  const missed = await page.evaluate(() => {
+    const reached = (window as unknown as { reached: Set<PageElement> }).reached;
+    const pointer = (el: PageElement | null) =>
+      !!el && (getComputedStyle(el) as unknown as { cursor: string }).cursor === 'pointer';
+    // checkVisibility: the content of a closed <details> keeps its boxes in Chromium, but is not shown.
+    const visible = (el: PageElement) =>
+      el.getBoundingClientRect().width > 0 && (el as unknown as { checkVisibility(): boolean }).checkVisibility();
+    const controls = [
+      ...document.body.querySelectorAll(
+        'button, a[href], input:not([type="hidden"]), select, textarea, [role="tab"], [role="radio"], [role="switch"]',
+      ),
+    ].filter(
+      (el) => visible(el) && el.getAttribute('disabled') === null && el.getAttribute('aria-disabled') !== 'true',
+    );
+    const clickable = [...document.body.querySelectorAll('*')].filter(
+      (el) => visible(el) && pointer(el) && !pointer(el.parentElement) && el.tagName !== 'LABEL',
+    );
+    const group = (el: PageElement) => {
+      for (let up: PageElement | null = el; up; up = up.parentElement) {
+        const role = up.getAttribute('role');
+        if (role === 'tablist' || role === 'radiogroup') return up;
+      }
+      return null;
+    };
+    const ok = (el: PageElement) =>
+      reached.has(el) ||
+      [...reached].some((r) => {
+        const g = group(el);
+        if (g && g === group(r)) return true;
+        for (let up: PageElement | null = r; up; up = up.parentElement) if (up === el) return true;
+        return false;
+      });
+    const name = (el: PageElement) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}"`;
+    return [...new Set([...controls, ...clickable])].filter((el) => !ok(el)).map(name);
+  });
+  for (const target of missed)
+    findings.push({
+      page: id,
+      rule: 'keyboard-unreachable',
+      where: '1400x900',
+      target,
+      detail: 'Tab never reaches it',
+    });
 }
 
 /** This page's findings that are not on the allowlist, one line each, for a readable failure. */
@@ -227,6 +322,7 @@ describe('look and feel in Chromium', () => {
       await expect.poll(() => page.getByTestId('peer-row').count(), { timeout: 10_000 }).toBe(2);
       try {
         await inspect('relay');
+        await keyboardReach('relay');
       } finally {
         for (const c of clients) c.close();
       }
@@ -247,6 +343,7 @@ describe('look and feel in Chromium', () => {
       await expect.poll(() => world.getByRole('button').count(), { timeout: 10_000 }).toBe(6);
       await world.getByRole('button', { name: /\(region 903\)/ }).click();
       await inspect('map');
+      await keyboardReach('map');
       expect(unexpected('map')).toEqual([]);
     },
     INSPECT_TIMEOUT,
@@ -262,7 +359,51 @@ describe('look and feel in Chromium', () => {
         .poll(() => page.getByTestId('diag-summary').textContent(), { timeout: 20_000 })
         .toContain('Nearest DERP (home)');
       await inspect('diagnostics');
+      await keyboardReach('diagnostics');
       expect(unexpected('diagnostics')).toEqual([]);
+    },
+    INSPECT_TIMEOUT,
+  );
+
+  it(
+    'monitor page, one node up and one down: fits, clean console, no serious axe findings',
+    async () => {
+      // The monitor probes like a client: over TLS.
+      const cert = await loadOrCreateSelfSigned(path.join(gui.dir, 'test-certs'), '127.0.0.1');
+      const tlsRelay = await startRelay({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
+      const file = path.join(gui.dir, 'monitored.json');
+      const node = (id: number, port: number) => ({
+        RegionID: id,
+        RegionCode: `m${id}`,
+        RegionName: `monitored ${id}`,
+        Nodes: [
+          {
+            Name: `${id}a`,
+            RegionID: id,
+            HostName: '127.0.0.1',
+            DERPPort: port,
+            STUNPort: -1,
+            CertName: cert.certName,
+          },
+        ],
+      });
+      writeFileSync(file, JSON.stringify({ Regions: { 911: node(911, tlsRelay.port), 912: node(912, 1) } }));
+      await open('monitor', 'Monitor');
+      await page.getByLabel('Relay URL, map file or map URL').fill(file);
+      await page.getByLabel('Probe every').fill('2');
+      await page.getByRole('button', { name: 'Start monitoring' }).click();
+      await expect.poll(() => page.getByTestId('monitor-node').count(), { timeout: 20_000 }).toBe(2);
+      await expect
+        .poll(() => page.getByTestId('monitor-failing').textContent(), { timeout: 20_000 })
+        .toContain('Failing now (1)');
+      try {
+        await inspect('monitor');
+        await keyboardReach('monitor');
+      } finally {
+        await page.getByRole('button', { name: 'Stop monitoring' }).click();
+        await tlsRelay.stop();
+      }
+      expect(unexpected('monitor')).toEqual([]);
     },
     INSPECT_TIMEOUT,
   );

@@ -2,6 +2,7 @@
  * `derpdesk host`'s web bridge end to end: static files with security headers, the request guard (malformed
  * targets, Host, Origin), the token in the first WebSocket message, API calls and pushed events.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MAX_UNAUTHENTICATED } from '../../electron/headless/bridge.js';
@@ -205,6 +206,35 @@ describe('derpdesk host', () => {
     });
     await eventually(() => b.events.some((e) => e.event === 'stats.sample'), 3000, 'a stats sample');
     b.ws.close();
+  });
+
+  it('names a missing file in words, not a bare ENOENT: a map to open, the TLS certificate of a relay to start', async () => {
+    const b = await Bridge.open(host.port, host.token);
+    const map = path.join(t.dir, 'data', 'nope.yaml');
+    expect(await b.call('map.open', { kind: 'file', path: map })).toMatchObject({
+      ok: false,
+      error: `cannot read ${map}: no such file or directory (ENOENT)`,
+    });
+    const before = ((await b.call('settings.get')) as { result: { settings: object } }).result.settings;
+    const cert = path.join(t.dir, 'data', 'relay.crt');
+    const saved = await b.call('settings.save', {
+      ...before,
+      listenAddr: '127.0.0.1:0',
+      stunEnabled: false,
+      tlsMode: 'manual',
+      tlsCertFile: cert,
+      tlsKeyFile: path.join(t.dir, 'data', 'relay.key'),
+    });
+    expect(saved).toMatchObject({ ok: true, result: { ok: true } });
+    try {
+      expect(await b.call('relay.start')).toMatchObject({
+        ok: true,
+        result: { status: 'failed', error: `cannot read the TLS certificate: No such file: ${cert} (ENOENT)` },
+      });
+    } finally {
+      await b.call('settings.save', before);
+      b.ws.close();
+    }
   });
 
   it('starts the relay from the API, shows real peers, and stops it', async () => {

@@ -29,8 +29,10 @@ describe('allowlist', () => {
     const file = path.join(dir, 'allow.txt');
     writeFileSync(file, `${formatNodePublic(alice.publicKey)}\n`);
     let clock = Date.now();
-    const list = new AllowList(file, silentLogger, () => clock);
+    const said: string[] = [];
+    const list = new AllowList(file, { ...silentLogger, info: (m) => said.push(m) }, () => clock);
     await list.load();
+    expect(said).toEqual([`admission: allowlist ${file}: 1 key`]);
     const relay = await startRelay({ admissionCheck: createAdmissionCheck({ allowList: list, logger: silentLogger }) });
     try {
       expect(await admitted(relay.url, alice)).toBe(true);
@@ -47,6 +49,7 @@ describe('allowlist', () => {
       expect(await admitted(relay.url, bob)).toBe(false);
       clock += 1000;
       expect(await admitted(relay.url, bob)).toBe(true);
+      expect(said.at(-1)).toBe(`admission: allowlist ${file}: 2 keys`);
     } finally {
       await relay.stop();
     }

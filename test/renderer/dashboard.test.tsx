@@ -90,7 +90,7 @@ function makeApi(
         },
       ],
       forwardedIn: 3,
-      forwardedOut: 12,
+      forwardedOut: 1,
     }),
     'allowlist.get': () => ({ file: '/etc/derp/allow.txt', text: '# laptop\n' }),
     'allowlist.save': () => ({ ok: true }),
@@ -362,12 +362,12 @@ describe('peers table', () => {
           remoteAddress: '2001:db8::2',
           isMeshPeer: true,
           bytesIn: 2048,
-          packetsIn: 3,
+          packetsIn: 1,
           bytesOut: 4096,
           packetsOut: 5,
           drops: 9,
           dropsBy: { unknownDest: 4, queueFull: 3, writeTimeout: 2 },
-          rateLimitWaits: 6,
+          rateLimitWaits: 1,
         }),
       ]),
     );
@@ -385,11 +385,11 @@ describe('peers table', () => {
       'Remote address: [2001:db8::2]:40002 over tcp',
       'Home: yes: this relay is its home',
       'Origin: mesh peer: another DERP server of this region',
-      'In (sent by it): 2.05 KB, 3 packets',
+      'In (sent by it): 2.05 KB, 1 packet',
       'Out (to it): 4.10 KB, 5 packets',
       'Dropped, sent by it: 4 to an unknown destination',
       'Dropped, addressed to it: 3 queue full, 2 write timeout',
-      'Rate limit: paused 6 times (slows the sender; drops nothing)',
+      'Rate limit: paused 1 time (slows the sender; drops nothing)',
     ]);
     expect(pairs[0]).toMatch(/^Connected since: .+ \(.+ ago\)$/);
     // The expanded row is taller, and the rows after it move down by as much.
@@ -427,6 +427,8 @@ describe('charts and map entry', () => {
     expect(screen.getByTestId('current-rate').textContent).toBe(
       'in 100 B/s · out 0 B/s · 0 packets/s · 0 drops/s · 0 clients',
     );
+    act(() => api.emit('stats.sample', sample(Date.now() + 2000, { clients: 1 })));
+    expect(screen.getByTestId('current-rate').textContent).toMatch(/ · 1 client$/);
     expect(screen.getByTestId('chart-throughput')).toBeTruthy();
   });
 
@@ -472,6 +474,14 @@ describe('map entry clients cannot use', () => {
     };
     await ready();
     const box = await screen.findByTestId('entry-problems');
+    // Said at the top of the dashboard too, with a way to the fix below.
+    const notice = screen.getByTestId('entry-notice');
+    expect(notice.textContent).toContain(
+      'Tailscale clients cannot use this relay as it is set up: its DERP map entry has 2 problems.',
+    );
+    expect(notice.closest('.relay-switch')).toBeTruthy();
+    fireEvent.click(within(notice).getByRole('button', { name: 'Show what to change' }));
+    expect(document.activeElement).toBe(box);
     expect(box.textContent).toContain(
       'TLS is off. Tailscale clients reach DERP nodes only over HTTPS. Use self-signed TLS.',
     );
@@ -492,6 +502,7 @@ describe('map entry clients cannot use', () => {
     );
     expect(api.calls.find((c) => c.name === 'settings.save')!.args[0]).toEqual({ ...DEFAULT_SETTINGS, ...fix.changes });
     await waitFor(() => expect(screen.queryByTestId('entry-problems')).toBeNull());
+    expect(screen.queryByTestId('entry-notice')).toBeNull();
     expect(screen.getByTestId('map-entry-hint').textContent).toMatch(/^Paste it into the DERP map/);
     expect((screen.getByLabelText('TLS') as HTMLSelectElement).value).toBe('self-signed');
   });
@@ -571,6 +582,9 @@ describe('mesh and access panel', () => {
     const api = setup({ status: 'stopped' }, { ...DEFAULT_SETTINGS, allowKeysFile: '/etc/derp/allow.txt' });
     expect((await screen.findByTestId('mesh-links')).textContent).toContain('down: connect ECONNREFUSED');
     expect(screen.getByTestId('denied-clients').textContent).toContain('not in the allowlist /etc/derp/allow.txt');
+    expect(screen.getByText(/^Forwarded through the mesh/).textContent).toBe(
+      'Forwarded through the mesh: 1 packet out, 3 in.',
+    );
     const box = (await screen.findByLabelText('Allowlist')) as HTMLTextAreaElement;
     await waitFor(() => expect(box.value).toBe('# laptop\n'));
     fireEvent.change(box, { target: { value: '# laptop\nnodekey:1234\n' } });

@@ -1,5 +1,6 @@
 import type { RelayCertificate } from '../../../shared/relay.js';
 import { CopyButton } from '../components/CopyButton.js';
+import { counted } from '../format.js';
 import { useRelayStore } from './store.js';
 
 const MODE_TEXT: Record<RelayCertificate['mode'], string> = {
@@ -10,12 +11,14 @@ const MODE_TEXT: Record<RelayCertificate['mode'], string> = {
 
 function headline(c: RelayCertificate): { text: string; tone: 'ok' | 'warning' | 'error' } {
   const until = c.notAfter ? new Date(c.notAfter).toISOString().slice(0, 10) : '';
+  // Set with notAfter; "–" if a host ever leaves it out.
+  const days = counted(c.daysLeft ?? Number.NaN, 'day');
   switch (c.status) {
     case 'valid':
-      return { text: `Valid until ${until} (${c.daysLeft} days)`, tone: 'ok' };
+      return { text: `Valid until ${until} (${days})`, tone: 'ok' };
     case 'expiring':
       return {
-        text: `Expires ${until}, in ${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}: ${c.mode === 'letsencrypt' ? 'renewal has not succeeded yet' : 'renew it and restart the relay'}`,
+        text: `Expires ${until}, in ${days}: ${c.mode === 'letsencrypt' ? 'renewal has not succeeded yet' : 'renew it and restart the relay'}`,
         tone: 'warning',
       };
     case 'expired':

@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { STATS_WINDOWS, type StatsSample, type StatsWindow } from '../../../shared/api.js';
 import { Tabs } from '../components/Tabs.js';
-import { formatCount, formatRate } from '../format.js';
+import { counted, formatCount, formatRate } from '../format.js';
 import { chartSamples, useRelayStore } from './store.js';
 
 interface Series {
@@ -144,7 +144,7 @@ export function Charts() {
         />
         <span className="muted" data-testid="current-rate">
           {last
-            ? `in ${formatRate(last.bytesInPerSec)} · out ${formatRate(last.bytesOutPerSec)} · ${formatCount(last.packetsOutPerSec)} packets/s · ${formatCount(last.dropsPerSec)} drops/s · ${last.clients} clients`
+            ? `in ${formatRate(last.bytesInPerSec)} · out ${formatRate(last.bytesOutPerSec)} · ${formatCount(last.packetsOutPerSec)} packets/s · ${formatCount(last.dropsPerSec)} drops/s · ${counted(last.clients, 'client')}`
             : 'waiting for data'}
         </span>
       </div>

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { MapEntry } from '../../../shared/api.js';
 import type { RelaySettings } from '../../../shared/settings.js';
+import { ENTRY_PROBLEMS_ID } from './EntryNotice.js';
 import { FIELDS } from './settings-fields.js';
 import { useRelayStore } from './store.js';
 
@@ -27,6 +28,9 @@ export function EntryProblems({ entry }: { entry: MapEntry }) {
   >;
   return (
     <div
+      id={ENTRY_PROBLEMS_ID}
+      // Focused by the dashboard's notice (EntryNotice), not a tab stop of its own.
+      tabIndex={-1}
       className="warning entry-problems"
       role="group"
       aria-labelledby="entry-problems-heading"

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
+import { counted, formatAgo, formatBytes, formatCount, formatRate, shortNodeKey } from '../format.js';
 import { useRelayStore, type PeerRow } from './store.js';
 import { CopyButton } from '../components/CopyButton.js';
 
@@ -19,7 +19,10 @@ const COLUMNS: Array<{ key: SortKey; label: string; numeric?: boolean }> = [
 ];
 
 const ROW_HEIGHT = 34;
-/** The detail row's fixed height, so that the virtualiser knows every row's size without measuring. */
+/**
+ * The detail row's height before it is measured: its text wraps with the window's width, so an open row is measured
+ * once drawn, and this is what the virtualiser assumes until then (or where nothing can be measured).
+ */
 const DETAIL_HEIGHT = 132;
 /** The body grows with the rows up to this height (see .peer-body's max-height), then scrolls. */
 const BODY_MIN = 2 * ROW_HEIGHT;
@@ -61,6 +64,7 @@ const PeerRowView = memo(function PeerRowView({
   start,
   expanded,
   onToggle,
+  measure,
 }: {
   p: PeerRow;
   now: number;
@@ -68,6 +72,7 @@ const PeerRowView = memo(function PeerRowView({
   start: number;
   expanded: boolean;
   onToggle: (id: number) => void;
+  measure: (el: HTMLElement | null) => void;
 }) {
   const detailId = `peer-detail-${p.id}`;
   return (
@@ -77,7 +82,9 @@ const PeerRowView = memo(function PeerRowView({
       aria-rowindex={index + 2}
       data-testid="peer-row"
       data-peer-id={p.id}
-      style={{ transform: `translateY(${start}px)`, height: expanded ? ROW_HEIGHT + DETAIL_HEIGHT : ROW_HEIGHT }}
+      data-index={index}
+      ref={measure}
+      style={{ transform: `translateY(${start}px)`, height: expanded ? undefined : ROW_HEIGHT }}
       // A click anywhere on the row toggles it too; its buttons (toggle, copy) do their own thing.
       onClick={(e) => !(e.target as HTMLElement).closest('button') && onToggle(p.id)}
     >
@@ -137,7 +144,7 @@ function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
       ? 'prober: a monitoring client'
       : 'client connected here';
   return (
-    <div role="cell" id={id} className="peer-detail" data-testid="peer-detail" style={{ height: DETAIL_HEIGHT }}>
+    <div role="cell" id={id} className="peer-detail" data-testid="peer-detail">
       <dl>
         <dt>Connected since</dt>
         <dd>
@@ -155,11 +162,11 @@ function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
       <dl>
         <dt>In (sent by it)</dt>
         <dd>
-          {formatBytes(p.bytesIn)}, {formatCount(p.packetsIn)} packets
+          {formatBytes(p.bytesIn)}, {counted(p.packetsIn, 'packet')}
         </dd>
         <dt>Out (to it)</dt>
         <dd>
-          {formatBytes(p.bytesOut)}, {formatCount(p.packetsOut)} packets
+          {formatBytes(p.bytesOut)}, {counted(p.packetsOut, 'packet')}
         </dd>
         <dt>Dropped, sent by it</dt>
         <dd>{formatCount(d.unknownDest)} to an unknown destination</dd>
@@ -168,7 +175,7 @@ function PeerDetail({ p, now, id }: { p: PeerRow; now: number; id: string }) {
           {formatCount(d.queueFull)} queue full, {formatCount(d.writeTimeout)} write timeout
         </dd>
         <dt>Rate limit</dt>
-        <dd>paused {formatCount(p.rateLimitWaits)} times (slows the sender; drops nothing)</dd>
+        <dd>paused {counted(p.rateLimitWaits, 'time')} (slows the sender; drops nothing)</dd>
       </dl>
     </div>
   );
@@ -191,10 +198,13 @@ export function PeersTable() {
       }),
     [],
   );
+  const estimate = (i: number) => (expanded.has(rows[i].id) ? ROW_HEIGHT + DETAIL_HEIGHT : ROW_HEIGHT);
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (expanded.has(rows[i].id) ? ROW_HEIGHT + DETAIL_HEIGHT : ROW_HEIGHT),
+    estimateSize: estimate,
+    // Where there is no layout to measure (0), keep the estimate.
+    measureElement: (el, _entry, v) => el.getBoundingClientRect().height || estimate(v.indexFromElement(el)),
     overscan: 8,
     getItemKey: (i) => rows[i].id,
   });
@@ -265,6 +275,7 @@ export function PeersTable() {
                 start={v.start}
                 expanded={expanded.has(rows[v.index].id)}
                 onToggle={toggle}
+                measure={virtual.measureElement}
               />
             ))}
           </div>

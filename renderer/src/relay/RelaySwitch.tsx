@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { RelayState } from '../../../shared/api.js';
+import { EntryNotice } from './EntryNotice.js';
 import { useRelayStore } from './store.js';
 
 export function describeState(s: RelayState): string {
@@ -65,6 +66,7 @@ export function RelaySwitch() {
           )}
         </p>
       )}
+      <EntryNotice />
       {error && (
         <p className="error" role="alert" data-testid="relay-error">
           {error}

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { TrustSnapshot } from '../../../shared/api.js';
-import { formatAgo, formatCount, shortNodeKey } from '../format.js';
+import { counted, formatAgo, formatCount, shortNodeKey } from '../format.js';
 import { AllowListEditor } from './AllowListEditor.js';
 import { useRelayStore } from './store.js';
 
@@ -82,8 +82,7 @@ export function TrustPanel() {
       <MeshLinks trust={trust} />
       {trust && (
         <p className="muted">
-          Forwarded through the mesh: {formatCount(trust.forwardedOut)} packets out, {formatCount(trust.forwardedIn)}{' '}
-          in.
+          Forwarded through the mesh: {counted(trust.forwardedOut, 'packet')} out, {formatCount(trust.forwardedIn)} in.
         </p>
       )}
       <h3>Refused clients</h3>
