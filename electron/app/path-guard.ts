@@ -53,5 +53,5 @@ export async function readExistingMapFile(file: string, guard: PathGuard, origin
   return text;
 }
 
-/** The code stays at the end, in brackets, for searching; the words are for the person reading it. */
-export const missingFile = (file: string) => new Error(`cannot read ${file}: no such file or directory (ENOENT)`);
+/** Worded as `derpdesk check`, the map command and the diagnostics say it (electron/diagnostics/errors.ts). */
+export const missingFile = (file: string) => new Error(`cannot read ${file}: no such file or directory`);
