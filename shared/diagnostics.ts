@@ -1,4 +1,5 @@
 /** Connectivity diagnostics results, shared by the engine, the CLI and the GUI. */
+import { countOf } from './words.js';
 
 export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -111,11 +112,6 @@ export function latencyByRegion(s: CheckSummary): RegionLatency[] {
       .map(([id, ms]) => ({ regionId: Number(id), code: id, name: '', ms }))
       .sort((a, b) => a.ms - b.ms)
   );
-}
-
-/** "1 node", "3 failures": a count with its noun, singular for one. */
-export function countOf(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** A run in one line, as the history and the exports show it: "1 node · 0 failures · 1 warning". */

@@ -8,6 +8,7 @@ import { loadRateConfig } from '../relay/rate-config.js';
 import type { RelayService } from '../relay/service.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../../shared/errors.js';
+import { countOf } from '../../shared/words.js';
 
 export interface Reloadable {
   service: RelayService;
@@ -39,13 +40,7 @@ async function reloadAll(r: Reloadable, log: Logger): Promise<void> {
   const steps: Array<[string, () => Promise<string>]> = [];
   if (r.allowList) {
     const list = r.allowList;
-    steps.push([
-      'allowlist',
-      async () => {
-        const n = (await list.load()).keys.size;
-        return `${n} key${n === 1 ? '' : 's'} from ${list.file}`;
-      },
-    ]);
+    steps.push(['allowlist', async () => `${countOf((await list.load()).keys.size, 'key')} from ${list.file}`]);
   }
   if (r.rateConfigFile) {
     const file = r.rateConfigFile;

@@ -10,6 +10,7 @@ import type { AdmissionCheck, AdmissionRequest } from './server.js';
 import { readTextFileBounded } from '../util/read-bounded.js';
 import { MAX_TEXT_INPUT_BYTES } from '../../shared/limits.js';
 import { causeMessage, errorMessage, isTimeoutError } from '../../shared/errors.js';
+import { countOf } from '../../shared/words.js';
 
 export interface AllowListSnapshot {
   keys: Set<string>;
@@ -56,9 +57,8 @@ export class AllowList {
     const next = parseAllowList(await readTextFileBounded(this.file, MAX_TEXT_INPUT_BYTES));
     this.mtimeMs = mtimeMs;
     this.snapshot = next;
-    const n = next.keys.size;
     this.logger.info(
-      `admission: allowlist ${this.file}: ${n} key${n === 1 ? '' : 's'}${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`,
+      `admission: allowlist ${this.file}: ${countOf(next.keys.size, 'key')}${next.problems.length ? `; ignored ${next.problems.join('; ')}` : ''}`,
     );
   }
 

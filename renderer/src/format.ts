@@ -1,4 +1,5 @@
 /** Number and time formatting for the dashboard (decimal units, as network rates are usually given). */
+import { nounFor } from '../../shared/words.js';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
@@ -26,9 +27,9 @@ export function formatCount(n: number): string {
   return `${(n / 1e9).toFixed(2)}G`;
 }
 
-/** "1 node", "2 nodes", "1.2k packets": a count and its noun, singular for exactly one. */
-export function counted(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
+/** "1 packet", "1.2k packets": a count shortened as formatCount does, and its noun. */
+export function counted(n: number, one: string, many?: string): string {
+  return `${formatCount(n)} ${nounFor(n, one, many)}`;
 }
 
 /** "42s ago", "3m 5s ago", "2h 10m ago", "4d ago"; times in the future count as now. */

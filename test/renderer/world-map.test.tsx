@@ -65,6 +65,11 @@ describe('WorldMap', () => {
     expect(screen.getByText(/4 of 6 regions have coordinates on the map/)).toBeTruthy();
   });
 
+  it('counts a single region in the singular', () => {
+    render(<WorldMap map={{ Regions: { 1: region(1, 'one', 0, 0) } }} selected={null} onSelect={() => {}} />);
+    expect(screen.getByText('1 of 1 region has coordinates on the map.')).toBeTruthy();
+  });
+
   it('selects a region by click, Enter and Space, and marks the selected one pressed', () => {
     const onSelect = vi.fn();
     render(<WorldMap map={MAP} selected="4" onSelect={onSelect} />);

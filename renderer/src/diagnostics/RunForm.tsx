@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { CheckSource } from '../components/CheckSource.js';
-import { countOf } from '../../../shared/diagnostics.js';
+import { countOf } from '../../../shared/words.js';
 import { useDiagnosticsStore } from './store.js';
 
 /** What to check, how often, and the button that starts (or cancels) a run. */

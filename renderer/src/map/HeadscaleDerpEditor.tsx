@@ -2,7 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { HEADSCALE_DERP_FIELDS, derpField } from '../../../shared/derpmap/headscale.js';
 import { FieldInput } from './fields.js';
 import { useMapStore } from './store.js';
-import { count } from './words.js';
+import { countOf } from '../../../shared/words.js';
 
 const HINTS: Partial<Record<keyof typeof HEADSCALE_DERP_FIELDS, string>> = {
   'server.enabled': "runs headscale's embedded DERP relay",
@@ -24,7 +24,7 @@ export function HeadscaleDerpEditor() {
   if (!hs) return null;
   const bad = Object.keys(problems).length;
   const blocked =
-    bad > 0 ? `The derp section has ${count(bad, 'problem')}; fix ${bad === 1 ? 'it' : 'them'} first.` : null;
+    bad > 0 ? `The derp section has ${countOf(bad, 'problem')}; fix ${bad === 1 ? 'it' : 'them'} first.` : null;
   return (
     <section className="card" aria-label="headscale derp section">
       <h2>

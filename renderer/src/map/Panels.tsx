@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { regionKeys, useMapStore, visibleIssues } from './store.js';
-import { count } from './words.js';
+import { countOf } from '../../../shared/words.js';
 
 /** The regions by key, each with its error count; select one to edit it. */
 export function RegionList() {
@@ -25,8 +25,8 @@ export function RegionList() {
           return (
             <li key={id}>
               <button type="button" aria-current={selected === id ? 'true' : undefined} onClick={() => select(id)}>
-                <strong>{id}</strong> {r.RegionCode} <span className="muted">{count(r.Nodes.length, 'node')}</span>{' '}
-                {errors > 0 && <span className="badge badge-error">{count(errors, 'error')}</span>}
+                <strong>{id}</strong> {r.RegionCode} <span className="muted">{countOf(r.Nodes.length, 'node')}</span>{' '}
+                {errors > 0 && <span className="badge badge-error">{countOf(errors, 'error')}</span>}
               </button>
             </li>
           );
@@ -80,7 +80,9 @@ export function IssuesPanel() {
           ))}
         </ul>
       )}
-      {dismissed > 0 && <p className="muted">{count(dismissed, 'dismissed warning')} hidden until the app restarts.</p>}
+      {dismissed > 0 && (
+        <p className="muted">{countOf(dismissed, 'dismissed warning')} hidden until the app restarts.</p>
+      )}
     </section>
   );
 }

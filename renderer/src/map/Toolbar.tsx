@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { BrowseButton } from '../components/BrowseButton.js';
 import { formatForPath, useMapStore, visibleIssues, type MapFormat } from './store.js';
-import { count } from './words.js';
+import { countOf } from '../../../shared/words.js';
 
 /** The map's source and issue count, undo/redo, "Add this relay", "Save…" and "Save as…". */
 export function Toolbar() {
@@ -33,9 +33,9 @@ export function Toolbar() {
     <section className="card" aria-label="Map actions">
       <div className="toolbar">
         <span className="muted" data-testid="map-source">
-          {t.path ?? 'unsaved map'} · {t.format?.toUpperCase()} · {count(t.regions, 'region')} ·{' '}
+          {t.path ?? 'unsaved map'} · {t.format?.toUpperCase()} · {countOf(t.regions, 'region')} ·{' '}
           <span data-testid="map-issue-count">
-            {count(t.errors, 'error')}, {count(t.warnings, 'warning')}
+            {countOf(t.errors, 'error')}, {countOf(t.warnings, 'warning')}
           </span>
         </span>
         <button type="button" onClick={undo} disabled={t.past === 0}>
@@ -143,7 +143,7 @@ export function SaveDiff() {
         </button>
         {errors > 0 && (
           <p id="map-save-blocked" className="save-blocked" data-testid="map-save-blocked">
-            The map has {count(errors, 'error')}; fix {errors === 1 ? 'it' : 'them'} before writing (see Validation).
+            The map has {countOf(errors, 'error')}; fix {errors === 1 ? 'it' : 'them'} before writing (see Validation).
           </p>
         )}
       </div>

@@ -2,6 +2,7 @@ import type { KeyboardEvent } from 'react';
 import type { DerpMap, DerpRegion } from '../../../shared/derpmap/model.js';
 import { HealthLegend, HealthShape, type Health } from '../components/HealthMarker.js';
 import { worldGeometry } from '../components/world-geo.js';
+import { countOf, nounFor } from '../../../shared/words.js';
 
 export type { Health } from '../components/HealthMarker.js';
 
@@ -26,6 +27,7 @@ export function WorldMap({
   health?: Record<string, Health>;
 }) {
   const geo = worldGeometry();
+  const regions = Object.keys(map.Regions).length;
   const placed = Object.keys(map.Regions)
     .sort((a, b) => Number(a) - Number(b))
     .filter((k) => onEarth(map.Regions[k].Latitude, map.Regions[k].Longitude));
@@ -51,7 +53,7 @@ export function WorldMap({
         ))}
       </svg>
       <figcaption className="muted">
-        {placed.length} of {Object.keys(map.Regions).length} regions have coordinates on the map.
+        {placed.length} of {countOf(regions, 'region')} {nounFor(regions, 'has', 'have')} coordinates on the map.
         {health && <HealthLegend />}
       </figcaption>
     </figure>
