@@ -34,17 +34,13 @@ const WINDOW = 96;
  */
 const BENCH_RATE_LIMIT = 1_000_000_000;
 
-/**
- * `derpdesk relay` with only STUN, from this build or another build's cli.mjs; with `workers` above 1 every worker
- * reads the one socket.
- */
-export function derpdeskStun(name = 'derpdesk', cli?: string, workers = 1): StunContender {
+/** `derpdesk relay` with only STUN, from this build or another build's cli.mjs. */
+export function derpdeskStun(name = 'derpdesk', cli?: string): StunContender {
   return {
     name,
     start: async (dataDir) => {
       const relay = await startRelayProcess(dataDir, {
         cli,
-        workers,
         args: [
           '-stun-listen',
           '127.0.0.1:0',
@@ -56,7 +52,7 @@ export function derpdeskStun(name = 'derpdesk', cli?: string, workers = 1): Stun
       });
       return {
         port: Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]),
-        note: `${name}: ${workers === 1 ? 'one Node process,' : `${workers} worker processes reading`} one UDP socket; per-source limit on (${BENCH_RATE_LIMIT}/s for the benchmark${workers === 1 ? '' : ', split between the workers'}).`,
+        note: `${name}: one Node process, one UDP socket; per-source limit on (${BENCH_RATE_LIMIT}/s for the benchmark).`,
         cpuSeconds: () => relay.cpuSeconds(),
         stop: () => relay.stop(),
       };
@@ -261,10 +257,5 @@ function stunTable(
  * four rounds.
  */
 export function benchStun(dataDir: string, durationMs: number): Promise<BenchResult> {
-  return compareStun(
-    dataDir,
-    [derpdeskStun(), derpdeskStun('derpdesk -workers 2', undefined, 2), nodeEchoCeiling(), coturnStun()],
-    durationMs / 4,
-    4,
-  );
+  return compareStun(dataDir, [derpdeskStun(), nodeEchoCeiling(), coturnStun()], durationMs / 4, 4);
 }

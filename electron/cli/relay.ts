@@ -15,7 +15,7 @@ import { describeCert, loadOrCreateSelfSigned } from '../relay/selfsigned.js';
 import { installLastResort } from '../util/last-resort.js';
 import { createConsoleLogger, type Logger } from '../util/log.js';
 import { RelayService, RelayStartError, type RelayServiceConfig, type TlsFiles } from '../relay/service.js';
-import { runPrimary } from '../relay/workers/primary.js';
+import { runPrimary, type PrimaryStun } from '../relay/workers/primary.js';
 import { RelayWorker } from '../relay/workers/worker.js';
 import { StunServer, allAddresses, stunVarz, type StunListen } from '../stun/server.js';
 import { DEFAULT_STUN_RATE_LIMIT, type StunRateLimit } from '../stun/source-limit.js';
@@ -247,7 +247,7 @@ export const RELAY_FLAGS: FlagSpec[] = [
     type: 'int',
     default: 1,
     arg: 'n',
-    help: `relay processes sharing the listen address, to use more than one core (docs/performance.md); they relay to each other over loopback and all read the STUN sockets; not with -mesh-with or -certmode letsencrypt yet`,
+    help: `relay processes sharing the listen address, to use more than one core (docs/performance.md); they relay to each other over loopback, STUN runs once; not with -mesh-with or -certmode letsencrypt yet`,
   },
   {
     name: 'verbose',
@@ -604,15 +604,14 @@ async function startService(
   return { service, createdCert };
 }
 
-/**
- * Starts STUN on the plan's sockets, or throws why it cannot. Only `announce` says where it listens: the workers of
- * -workers N each read the same sockets, and one line for them all is enough.
- */
-async function startStun(stun: StunServer, plan: RelayPlan, log: Logger, announce: boolean): Promise<void> {
-  await stun.start(plan.stun).catch((err: unknown) => {
-    throw new Error(`${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)`, { cause: err });
-  });
-  if (!announce) return;
+/** Starts STUN on the plan's sockets; false (the reason printed) when it cannot. */
+async function startStun(stun: StunServer, plan: RelayPlan, log: Logger): Promise<boolean> {
+  try {
+    await stun.start(plan.stun);
+  } catch (err) {
+    process.stderr.write(`derpdesk relay: ${errorMessage(err)} (use -stun-port, -stun-listen, or -stun=false)\n`);
+    return false;
+  }
   for (const why of stun.skipped) log.info(`derpdesk relay: ${why}; STUN continues without it`);
   log.info(
     `derpdesk relay: STUN listening on ${stun
@@ -620,6 +619,7 @@ async function startStun(stun: StunServer, plan: RelayPlan, log: Logger, announc
       .map((a) => formatHostPort(a.host, a.port))
       .join(', ')}`,
   );
+  return true;
 }
 
 /** Makes the self-signed certificate unless it exists; whether it was made now. A failure throws a KeyFileError. */
@@ -630,23 +630,19 @@ async function ensureSelfSigned(where: NonNullable<RelayPlan['selfSigned']>): Pr
   return cert.created;
 }
 
-/** A worker's share of a per-second limit, so that N workers together allow what the flags say. */
-function share(limit: { perSecond: number; burst: number }, n: number) {
-  return { perSecond: limit.perSecond / n, burst: Math.max(1, Math.ceil(limit.burst / n)) };
+/** STUN in a -workers primary: once for the whole relay, since N sockets cannot share one UDP port usefully. */
+function primaryStun(plan: RelayPlan, log: Logger): PrimaryStun | null {
+  if (plan.stun.length === 0) return null;
+  const stun = new StunServer({ rateLimit: plan.stunRateLimit });
+  if (log.debugEnabled) summarizeStunDrops(stun, log);
+  return { start: () => startStun(stun, plan, log), varz: () => stunVarz(stun.stats), stop: () => stun.stop() };
 }
 
-/**
- * A worker's plan: its share of the accept-rate limit and of each STUN source's limit. Every worker reads the same
- * STUN sockets (cluster shares a UDP handle), so a source's requests spread over the workers, each limiting its
- * share; the sum stays at most what -stun-rate-limit says.
- */
+/** A worker's share of the accept-rate limit, so that N workers together accept what the flags say. */
 function workerPlan(plan: RelayPlan, worker: RelayWorker): RelayPlan {
   const n = worker.config.count;
-  return {
-    ...plan,
-    acceptLimit: share(plan.acceptLimit, n),
-    stunRateLimit: { ...plan.stunRateLimit, ...share(plan.stunRateLimit, n) },
-  };
+  const { perSecond, burst } = plan.acceptLimit;
+  return { ...plan, acceptLimit: { perSecond: perSecond / n, burst: Math.max(1, Math.ceil(burst / n)) } };
 }
 
 /** Prints the certificate in use and the DERP map node clients need (with CertName for a self-signed one). */
@@ -691,7 +687,8 @@ export async function runRelay(argv: string[]): Promise<number> {
         return 2;
       }
     }
-    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog });
+    const stun = primaryStun(plan, consoleLog);
+    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun });
   }
   // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
   let onHangup = () => consoleLog.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');
@@ -699,19 +696,16 @@ export async function runRelay(argv: string[]): Promise<number> {
   const worker = cluster.isWorker ? await RelayWorker.join(consoleLog) : null;
   const log = worker?.log ?? consoleLog;
   if (!worker) noteAcceptedFlags(plan, log);
-  const ownPlan = worker ? workerPlan(plan, worker) : plan;
   const parts: RelayParts = {
     log,
-    stun: plan.stun.length > 0 ? new StunServer({ rateLimit: ownPlan.stunRateLimit }) : null,
+    stun: plan.stun.length > 0 && !worker ? new StunServer({ rateLimit: plan.stunRateLimit }) : null,
     allowList: plan.allowKeysFile ? new AllowList(plan.allowKeysFile, log) : undefined,
     bootstrapDns: new BootstrapDns({ ...plan.bootstrapNames, logger: log }),
   };
   const { stun, allowList, bootstrapDns } = parts;
   let started: Awaited<ReturnType<typeof startService>>;
   try {
-    started = await startService(ownPlan, parts, worker?.serviceOptions());
-    // Before a worker reports serving: one that cannot read the STUN sockets fails the start, not a running relay.
-    if (stun) await startStun(stun, plan, log, !worker || worker.config.announce);
+    started = await startService(worker ? workerPlan(plan, worker) : plan, parts, worker?.serviceOptions());
     await worker?.attach(started.service);
   } catch (err) {
     const code = err instanceof KeyFileError || (err instanceof RelayStartError && err.kind === 'file') ? 2 : 1;
@@ -720,6 +714,10 @@ export async function runRelay(argv: string[]): Promise<number> {
     return code;
   }
   const { service, createdCert } = started;
+  if (stun && !(await startStun(stun, plan, log))) {
+    await service.stop(null);
+    return 1;
+  }
   if (!worker || worker.config.announce) await announceCertificate(plan, service, createdCert, log);
   bootstrapDns.start().catch((e: unknown) => log.warn(`derpdesk relay: bootstrap DNS: ${errorMessage(e)}`));
   if (plan.rateConfigFile) watchRateConfig(plan.rateConfigFile, service, log);

@@ -5,15 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
-import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatNodePublic, generateKeyPair, type NodeKeyPair } from '../../electron/derp/keys.js';
 import { planRelay } from '../../electron/cli/relay.js';
 import { stunProbe } from '../../electron/stun/client.js';
-import { encodeBindingRequest } from '../../electron/stun/message.js';
 import { sumVarz } from '../../electron/relay/workers/varz-aggregate.js';
 import { runCli } from '../helpers/cli.js';
 import { admitted, eventually } from '../helpers/relay.js';
@@ -38,23 +35,6 @@ async function clientOn(worker: number, keyPair = generateKeyPair()): Promise<De
   );
   open.push(client);
   return client;
-}
-
-/** Sends `rounds` bursts of `perBurst` Binding Requests at once; resolves with the answers received. */
-async function stunBursts(port: number, rounds: number, perBurst: number): Promise<number> {
-  const sock = dgram.createSocket('udp4');
-  let answers = 0;
-  sock.on('message', () => answers++);
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  try {
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < perBurst; i++) sock.send(encodeBindingRequest(randomBytes(12)), port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return answers;
-  } finally {
-    sock.close();
-  }
 }
 
 function inbox(c: DerpClient): string[] {
@@ -132,7 +112,10 @@ describe('derpdesk relay -workers 2', () => {
     await eventually(() => gone.includes(key.publicKey.toString('hex')), 5000, 'PeerGone once both left');
   });
 
-  it('sums every worker in /debug/varz', async () => {
+  it('sums every worker in /debug/varz and adds the primary STUN counters once', async () => {
+    expect(relay.output().match(/STUN listening on/g)).toHaveLength(1);
+    const stunPort = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]);
+    await stunProbe({ host: '127.0.0.1', port: stunPort });
     const stillOpen = open.filter((c) => !c.isClosed).length;
     await eventually(
       async () => (await relay.varz()).get('derp_current_connections') === stillOpen,
@@ -156,27 +139,14 @@ describe('derpdesk relay -workers 2', () => {
     expect(whole.get('derp_current_connections')).toBe(stillOpen);
     expect(whole.get('derp_clients_remote')).toBe(0);
     expect(whole.get('derpdesk_mesh_links')).toBe(0);
+    expect(whole.get('stun_requests{disposition="success"}')).toBe(1);
+    expect(parts[0].has('stun_requests{disposition="success"}')).toBe(false);
     // The /debug/ index counts the answering worker's clients, and says so.
     const index = await (await fetch(`http://127.0.0.1:${relay.port}/debug/`)).text();
     const pids = relay.workers().map((w) => w.pid);
     const m = /<b>Worker:<\/b> [12] of 2 \(pid (\d+)\) answered: Clients counts this worker&#39;s/.exec(index);
     expect(m, index).not.toBeNull();
     expect(pids).toContain(Number(m![1]));
-  });
-
-  it('answers STUN from every worker on the one shared socket, and /debug/varz sums their answers', async () => {
-    expect(relay.output().match(/STUN listening on/g)).toHaveLength(1);
-    const stunPort = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(relay.output())![1]);
-    await stunProbe({ host: '127.0.0.1', port: stunPort });
-    // Bursts queue datagrams faster than one reader takes them, so the kernel hands some to each worker.
-    const answered = await stunBursts(stunPort, 4, 60);
-    expect(answered).toBeGreaterThan(0);
-    const parts = [await relay.workerVarz(0), await relay.workerVarz(1)];
-    const success = parts.map((p) => p.get('stun_requests{disposition="success"}')!);
-    expect(success[0], `worker answers ${success}`).toBeGreaterThan(0);
-    expect(success[1], `worker answers ${success}`).toBeGreaterThan(0);
-    expect((await relay.varz()).get('stun_requests{disposition="success"}')).toBe(success[0] + success[1]);
-    expect(success[0] + success[1]).toBeGreaterThanOrEqual(answered + 1);
   });
 
   it('replaces a worker killed with SIGKILL; its clients are cut, new clients reach the survivors', async () => {
@@ -238,23 +208,6 @@ describe('-workers 2 with TLS and SIGHUP', () => {
       if (tls.child.exitCode === null) await tls.stop();
     }
   }, 60_000);
-});
-
-describe('-workers 2 and -stun-rate-burst', () => {
-  it("splits each STUN source's burst over the workers, so together they answer at most what the flags say", async () => {
-    const limited = await startWorkersRelay(2, ['-stun-rate-limit', '0.01', '-stun-rate-burst', '10']);
-    try {
-      const stunPort = Number(/STUN listening on 127\.0\.0\.1:(\d+)/.exec(limited.output())![1]);
-      const answered = await stunBursts(stunPort, 3, 60);
-      expect(answered).toBeGreaterThan(0);
-      expect(answered).toBeLessThanOrEqual(10);
-      const dropped = (await limited.varz()).get('derpdesk_stun_requests_dropped{reason="rate_limited"}')!;
-      expect(dropped + answered).toBeLessThanOrEqual(180);
-      expect(dropped).toBeGreaterThanOrEqual(180 - 10 - 40);
-    } finally {
-      await limited.stop();
-    }
-  }, 40_000);
 });
 
 describe('-workers 2 and -accept-connection-burst', () => {
@@ -322,21 +275,5 @@ describe('-workers flag', () => {
     const r = await runCli(['relay', '-a', `127.0.0.1:${relay.port}`, '-stun=false', '-workers', '2'], {}, 20_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/already in use/);
-  });
-
-  it('exits 1 naming the busy STUN address when the workers cannot bind it', async () => {
-    const busy = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));
-    try {
-      const stunAt = `127.0.0.1:${busy.address().port}`;
-      const r = await runCli(['relay', '-a', '127.0.0.1:0', '-stun-listen', stunAt, '-workers', '2'], {}, 20_000);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(
-        `STUN: address ${stunAt} is already in use (use -stun-port, -stun-listen, or -stun=false)`,
-      );
-      expect(r.stdout).not.toMatch(READY);
-    } finally {
-      busy.close();
-    }
   });
 });

@@ -29,7 +29,7 @@ export type ToWorker =
   | { t: 'peers'; peers: WorkerPeer[] }
   /** Send your own /debug/varz text for collection `id`. */
   | { t: 'varz-part?'; id: number }
-  /** Every worker's text for the collection this worker asked for. */
+  /** Every worker's text (and the primary's STUN counters) for the collection this worker asked for. */
   | { t: 'varz'; id: number; texts: string[] };
 
 export type ToPrimary =

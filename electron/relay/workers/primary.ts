@@ -1,8 +1,7 @@
 /**
- * The primary of `derpdesk relay -workers N`: it reads the server key once and forks N relay workers with Node's
- * cluster module. On Linux the primary accepts each TCP connection and hands it to a worker in turn (cluster's
- * SCHED_RR), so TLS and DERP work spread over the cores. STUN's UDP sockets are bound once here too (cluster shares
- * the handle) and every worker reads them: the kernel gives each datagram to one reader. The primary tells the workers where the
+ * The primary of `derpdesk relay -workers N`: it reads the server key once, runs STUN once, and forks N relay
+ * workers with Node's cluster module. On Linux the primary accepts each TCP connection and hands it to a worker in
+ * turn (cluster's SCHED_RR), so TLS and DERP work spread over the cores. The primary tells the workers where the
  * others listen, collects /debug/varz parts, forwards SIGHUP (reload) and SIGTERM/SIGINT (stop), and replaces a
  * worker that dies; that worker's clients reconnect, as after a derper restart.
  */
@@ -13,10 +12,19 @@ import type { Logger } from '../../util/log.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerPeer } from './messages.js';
 import { errorMessage } from '../../../shared/errors.js';
 
+/** STUN as the primary runs it: once, on behalf of every worker. */
+export interface PrimaryStun {
+  /** False when the sockets cannot be bound (the reason already printed). */
+  start(): Promise<boolean>;
+  varz(): string[];
+  stop(): Promise<void>;
+}
+
 export interface PrimaryOptions {
   workers: number;
   keyFile: string;
   log: Logger;
+  stun: PrimaryStun | null;
 }
 
 const MIN_RESTART_MS = 500;
@@ -63,8 +71,13 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const pool = new WorkerPool(opts, key.privateKey.toString('hex'));
   // From here on, or a `systemctl reload` while starting would end the primary.
   process.on('SIGHUP', () => pool.reload());
+  if (opts.stun && !(await opts.stun.start())) return 1;
   const failure = await pool.start();
-  return failure ?? pool.runUntilSignalled();
+  if (failure !== null) {
+    await opts.stun?.stop();
+    return failure;
+  }
+  return pool.runUntilSignalled();
 }
 
 class WorkerPool {
@@ -113,10 +126,12 @@ class WorkerPool {
     return new Promise((resolve) => {
       const stop = (signal: string) => {
         this.opts.log.info(`derpdesk relay: ${signal}, stopping the ${this.slots.length} workers`);
-        this.stopAll().then(
-          () => resolve(this.uncleanStop ? 1 : 0),
-          () => resolve(1),
-        );
+        this.stopAll()
+          .then(() => this.opts.stun?.stop())
+          .then(
+            () => resolve(this.uncleanStop ? 1 : 0),
+            () => resolve(1),
+          );
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
@@ -227,7 +242,7 @@ class WorkerPool {
     for (const slot of this.slots) if (slot.worker && slot.peer) sendTo(slot.worker, { t: 'peers', peers });
   }
 
-  /** Asks every serving worker for its varz text and sends them all to the one that asked. */
+  /** Asks every serving worker for its varz text and sends them all (with STUN's counters) to the one that asked. */
   private collectVarz(requester: Worker, id: number): void {
     const serving = this.slots.flatMap((s) => (s.worker && s.peer ? [s.worker] : []));
     const collection = this.nextCollection++;
@@ -235,7 +250,7 @@ class WorkerPool {
     const done = () => {
       if (!this.varzParts.delete(collection)) return;
       clearTimeout(timer);
-      sendTo(requester, { t: 'varz', id, texts });
+      sendTo(requester, { t: 'varz', id, texts: [...texts, ...(this.opts.stun?.varz() ?? [])] });
     };
     const timer = setTimeout(done, VARZ_PART_TIMEOUT_MS);
     this.varzParts.set(collection, (text) => {
