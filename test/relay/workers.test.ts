@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
+import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -275,5 +276,21 @@ describe('-workers flag', () => {
     const r = await runCli(['relay', '-a', `127.0.0.1:${relay.port}`, '-stun=false', '-workers', '2'], {}, 20_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/already in use/);
+  });
+
+  it('exits 1 naming the busy STUN address, before any worker starts', async () => {
+    const busy = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));
+    try {
+      const stunAt = `127.0.0.1:${busy.address().port}`;
+      const r = await runCli(['relay', '-a', '127.0.0.1:0', '-stun-listen', stunAt, '-workers', '2'], {}, 20_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `STUN: address ${stunAt} is already in use (use -stun-port, -stun-listen, or -stun=false)`,
+      );
+      expect(r.stdout).not.toMatch(/worker \d \(pid/);
+    } finally {
+      busy.close();
+    }
   });
 });
