@@ -1,5 +1,5 @@
 /** The monitor's results (derpprobe's job), shared by the engine, `derpdesk probe`, the API and the Monitor page. */
-import type { CheckSource } from './api.js';
+import type { CheckSource } from './sources.js';
 
 /** derpprobe's probe classes: the `class` label of every metric. */
 export type ProbeClass = 'derp_map' | 'tls' | 'derp_udp' | 'derp_mesh' | 'derp_bw';

@@ -189,3 +189,6 @@ export function argumentsProblem(
   }
   return null;
 }
+
+/** True when A and B are the same type: for compile-time checks that a validator matches the type it stands for. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

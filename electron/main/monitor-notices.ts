@@ -6,9 +6,15 @@
  */
 import type { MonitorTransition } from '../../shared/monitor.js';
 import type { ApiEventEmitter } from '../app/events.js';
-import type { ShownNotice } from './desktop.js';
 
-export function monitorNotice(t: MonitorTransition): ShownNotice {
+/** What the desktop shows for a transition; it opens the Monitor page. */
+export interface MonitorNotice {
+  title: string;
+  body: string;
+  page: 'monitor';
+}
+
+export function monitorNotice(t: MonitorTransition): MonitorNotice {
   if (t.to === 'ok')
     return {
       title: `derpdesk: DERP node ${t.regionCode}/${t.node} is ok again`,
@@ -23,7 +29,7 @@ export function monitorNotice(t: MonitorTransition): ShownNotice {
 }
 
 /** Notifies each node that starts failing, and again when it recovers; returns the unsubscribe. */
-export function noticeNodeChanges(events: ApiEventEmitter, notify: (n: ShownNotice) => void): () => void {
+export function noticeNodeChanges(events: ApiEventEmitter, notify: (n: MonitorNotice) => void): () => void {
   const onTransition = (t: MonitorTransition) => notify(monitorNotice(t));
   events.on('monitor.transition', onTransition);
   return () => events.off('monitor.transition', onTransition);

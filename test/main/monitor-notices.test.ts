@@ -1,14 +1,13 @@
 /** The desktop's native notices for the monitor: one for a node that starts failing, one when it is ok again. */
 import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
-import { noticeNodeChanges } from '../../electron/main/monitor-notices.js';
+import { noticeNodeChanges, type MonitorNotice } from '../../electron/main/monitor-notices.js';
 import type { ApiEventEmitter } from '../../electron/app/events.js';
-import type { ShownNotice } from '../../electron/main/desktop.js';
 
 describe('monitor notices', () => {
   it('tells of a node that fails and of its recovery, each opening the Monitor page, until unsubscribed', () => {
     const events: ApiEventEmitter = new EventEmitter();
-    const shown: ShownNotice[] = [];
+    const shown: MonitorNotice[] = [];
     const off = noticeNodeChanges(events, (n) => shown.push(n));
     const base = { regionId: 901, regionCode: 'fra', node: '901a', at: 1 };
     events.emit('monitor.transition', { ...base, to: 'failing', error: 'tls: certificate has expired' });
