@@ -424,26 +424,21 @@ export function planRelay(argv: string[]): RelayPlan | 'help' {
     verbose: Boolean(v.verbose),
     ...planSite(v),
     unit: v['print-systemd-unit'] ? relayUnit(f) : null,
-    workers: planWorkers(v, acme),
+    workers: planWorkers(v),
   };
 }
 
 /** The most -workers takes: far past any core count a relay box has, so a typo cannot fork thousands of processes. */
 const MAX_WORKERS = 256;
 
-function planWorkers(v: FlagValues, acme: AcmeConfig | null): number {
+function planWorkers(v: FlagValues): number {
   const n = Number(v.workers);
   if (n < 1 || n > MAX_WORKERS) throw new UsageError(`-workers ${n} is out of range (1 to ${MAX_WORKERS})`);
   if (n === 1) return n;
-  // A region peer's watch connection would land on one worker and see only that worker's clients, and ACME
-  // would run one order per worker against one certificate cache.
+  // A region peer's watch connection would land on one worker and see only that worker's clients.
   if (v['mesh-with'] || v['mesh-psk-file'])
     throw new UsageError(
       '-workers above 1 cannot be combined with -mesh-with or -mesh-psk-file yet; run one process per mesh node',
-    );
-  if (acme)
-    throw new UsageError(
-      '-workers above 1 cannot be combined with -certmode letsencrypt yet; use -certmode manual with the certificate files',
     );
   return n;
 }
@@ -688,7 +683,8 @@ export async function runRelay(argv: string[]): Promise<number> {
       }
     }
     const stun = primaryStun(plan, consoleLog);
-    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun });
+    const acme = plan.acme && { config: plan.acme, httpChallenge: plan.httpPort >= 0 };
+    return runPrimary({ workers: plan.workers, keyFile: plan.keyFile, log: consoleLog, stun, acme });
   }
   // Without a listener SIGHUP would end the process: a `systemctl reload` during start-up must not stop it.
   let onHangup = () => consoleLog.info('derpdesk relay: SIGHUP while starting; the files are being read anyway');

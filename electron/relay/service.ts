@@ -21,7 +21,13 @@ import { DerpServer, type AdmissionCheck, type DerpServerOptions, type RestartNo
 import { renderDerpVarz } from './varz.js';
 import type { BootstrapDns } from './bootstrap-dns.js';
 import type { HomePage } from './site-pages.js';
-import { AcmeCertManager, AcmeConfigError, type AcmeConfig, type CertificateState } from './acme/manager.js';
+import {
+  AcmeCertManager,
+  AcmeConfigError,
+  type AcmeConfig,
+  type CertificateSource,
+  type CertificateState,
+} from './acme/manager.js';
 import { serveHttpChallenge } from './acme/http-challenge.js';
 import { acmeTlsRouter } from './acme/tls-router.js';
 import { errorDetail, errorMessage } from '../../shared/errors.js';
@@ -74,6 +80,11 @@ export interface RelayServiceConfig {
   tcpKeepAliveMs?: number;
   /** The name clients reach the relay by, for the /debug/ page. */
   hostname?: string;
+  /**
+   * With `acme`: the certificates as a -workers primary shares them, its ACME orders already running; this process
+   * then runs none of its own.
+   */
+  certificates?: CertificateSource;
   /** The server key, already loaded (a -workers primary passes it over IPC); `keyFile` is then not read. */
   serverKey?: LoadedServerKey;
   /** What the relay reports of itself in /debug/varz and /debug/: a worker leaves out its links to the others. */
@@ -115,8 +126,9 @@ type AnyServer = http.Server | https.Server | net.Server;
 type TlsPair = { cert: string | Buffer; key: string | Buffer };
 const MIN_TLS = 'TLSv1.2';
 
-async function openAcme(cfg: RelayServiceConfig, log: Logger): Promise<AcmeCertManager | null> {
+async function openAcme(cfg: RelayServiceConfig, log: Logger): Promise<CertificateSource | null> {
   if (!cfg.acme) return null;
+  if (cfg.certificates) return cfg.certificates;
   try {
     return await AcmeCertManager.open(cfg.acme, { httpChallenge: cfg.httpPort >= 0, logger: log });
   } catch (err) {
@@ -126,7 +138,7 @@ async function openAcme(cfg: RelayServiceConfig, log: Logger): Promise<AcmeCertM
 }
 
 /** The certificate to start with: the files given, the ACME cache, or none yet (handshakes fail until issued). */
-async function initialTls(cfg: RelayServiceConfig, acme: AcmeCertManager | null): Promise<TlsPair | null> {
+async function initialTls(cfg: RelayServiceConfig, acme: CertificateSource | null): Promise<TlsPair | null> {
   if (cfg.tls) return readTls(cfg.tls);
   const cached = acme?.current();
   return cached ? { cert: cached.chainPem, key: cached.keyPem } : null;
@@ -278,7 +290,7 @@ export class RelayService {
     private readonly servers: AnyServer[],
     readonly mesh: MeshLink[],
     /** Issues and renews the certificate with -certmode letsencrypt; null otherwise. */
-    readonly acme: AcmeCertManager | null,
+    readonly acme: CertificateSource | null,
     /** The certificate and key files the relay serves TLS from; null for plain HTTP and ACME. */
     readonly tlsFiles: TlsFiles | null,
     /** This relay's own /debug/varz text (STUN and the other extras included). */
@@ -465,7 +477,7 @@ export function serveUpgrades(
  */
 function createListener(
   main: http.Server | https.Server,
-  acme: AcmeCertManager | null,
+  acme: CertificateSource | null,
   derp: DerpServer,
   guard: HandshakeGuard,
   cfg: AcceptConfig,
@@ -482,7 +494,7 @@ function createListener(
 }
 
 /** Issues or renews in the background; new handshakes get each new certificate, connections already up keep theirs. */
-function startAcme(acme: AcmeCertManager, main: https.Server): void {
+function startAcme(acme: CertificateSource, main: https.Server): void {
   acme.on('certificate', (c) => main.setSecureContext({ cert: c.chainPem, key: c.keyPem, minVersion: MIN_TLS }));
   acme.start();
 }
@@ -517,7 +529,7 @@ function createPort80Server(
   httpsPort: number,
   port80Guard: HandshakeGuard,
   log: Logger,
-  acme: AcmeCertManager | null,
+  acme: CertificateSource | null,
 ): http.Server {
   const port80 = http.createServer(
     guardedRequests(

@@ -59,9 +59,10 @@ export async function startWorkersRelay(
   count: number,
   extra: string[] = [],
   dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-')),
+  addr = '127.0.0.1:0',
 ): Promise<WorkersRelay> {
   const { child, output } = await startCli(
-    ['relay', '-a', '127.0.0.1:0', '-stun-listen', '127.0.0.1:0', '-workers', String(count), ...extra],
+    ['relay', '-a', addr, '-stun-listen', '127.0.0.1:0', '-workers', String(count), ...extra],
     READY,
     { DERPDESK_DATA_DIR: dir },
     30_000,

@@ -256,9 +256,8 @@ describe('-workers flag', () => {
     expect(() => planRelay(['-a', ':3340', '-workers', '2', '-mesh-with', 'x', '-mesh-psk-file', 'k'])).toThrow(
       /cannot be combined with -mesh-with or -mesh-psk-file yet/,
     );
-    expect(() => planRelay(['-a', ':443', '-hostname', 'relay.example.com', '-workers', '2'])).toThrow(
-      /cannot be combined with -certmode letsencrypt yet/,
-    );
+    const acme = planRelay(['-a', ':443', '-hostname', 'relay.example.com', '-workers', '2']);
+    expect(acme !== 'help' && [acme.workers, acme.acme?.hostname]).toEqual([2, 'relay.example.com']);
   });
 
   it('exits 2 when the workers cannot read a file, with the reason', async () => {

@@ -8,7 +8,7 @@ import type AcmeClient from 'acme-client';
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Logger } from '../../util/log.js';
 import { readTextFileBounded } from '../../util/read-bounded.js';
 import { HOSTNAME } from '../../../shared/address.js';
@@ -16,6 +16,7 @@ import { errorMessage } from '../../../shared/errors.js';
 import { loadAcme, probeDirectory, type AcmeLib } from './acme-http.js';
 import { describeAcmeError, type AcmeStage } from './acme-errors.js';
 import { AcmeStore, cacheDir, type CachedCert } from './store.js';
+import { ChallengeAnswers, type ChallengeAnswer, type ChallengeShare } from './challenge-answers.js';
 
 export const LETSENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
@@ -66,11 +67,30 @@ export function checkAcmeHostname(hostname: string): string | null {
   return null;
 }
 
-interface ManagerEvents {
-  certificate: [{ chainPem: string; keyPem: string }];
+export interface CertificatePair {
+  chainPem: string;
+  keyPem: string;
 }
 
-export class AcmeCertManager extends EventEmitter<ManagerEvents> {
+export interface CertificateEvents {
+  certificate: [CertificatePair];
+}
+
+/**
+ * What the relay's listeners need from ACME: the certificate to serve (and each new one), the answers to pending
+ * challenges, and the state to show. The manager below runs the orders; a `-workers` worker holds a copy that the
+ * primary, which runs them, keeps current (workers/certificates.ts).
+ */
+export interface CertificateSource extends EventEmitter<CertificateEvents> {
+  current(): CertificatePair | null;
+  start(): void;
+  stop(): void;
+  httpChallenge(token: string): string | undefined;
+  readonly alpnContext: (servername: string) => tls.SecureContext | undefined;
+  state(): CertificateState;
+}
+
+export class AcmeCertManager extends EventEmitter<CertificateEvents> implements CertificateSource {
   private cert: CachedCert | null = null;
   private lastChallenge: ChallengeType | undefined;
   private lastError: string | undefined;
@@ -78,8 +98,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly httpTokens = new Map<string, string>();
-  private readonly alpnContexts = new Map<string, tls.SecureContext>();
+  private readonly answers = new ChallengeAnswers();
   private readonly retry: { firstMs: number; maxMs: number };
   private readonly hostname: string;
 
@@ -90,6 +109,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     /** Challenge types to offer, most preferred first; a failure moves the next one to the front. */
     private challenges: ChallengeType[],
     private readonly log: Logger,
+    private readonly share: ChallengeShare | undefined,
   ) {
     super();
     this.retry = cfg.retry ?? DEFAULT_RETRY;
@@ -97,7 +117,10 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
   }
 
   /** Checks the settings and reads the cache; throws AcmeConfigError with what to fix. */
-  static async open(cfg: AcmeConfig, opts: { httpChallenge: boolean; logger: Logger }): Promise<AcmeCertManager> {
+  static async open(
+    cfg: AcmeConfig,
+    opts: { httpChallenge: boolean; logger: Logger; share?: ChallengeShare },
+  ): Promise<AcmeCertManager> {
     const bad = checkAcmeHostname(cfg.hostname);
     if (bad) throw new AcmeConfigError(bad);
     try {
@@ -109,7 +132,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
     const lib = await loadAcme(cfg.directoryUrl, caPem);
     const store = new AcmeStore(cacheDir(cfg.certdir, cfg.directoryUrl));
     const challenges: ChallengeType[] = opts.httpChallenge ? ['http-01', 'tls-alpn-01'] : ['tls-alpn-01'];
-    const m = new AcmeCertManager(lib, cfg, store, challenges, opts.logger);
+    const m = new AcmeCertManager(lib, cfg, store, challenges, opts.logger, opts.share);
     m.cert = await store.loadCert(m.hostname).catch((err: unknown) => {
       throw new AcmeConfigError(`cannot read the certificate cache in ${store.dir}: ${errorMessage(err)}`);
     });
@@ -118,7 +141,7 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
   }
 
   /** The certificate to serve now (chain and key PEM), or null until the first one is issued. */
-  current(): { chainPem: string; keyPem: string } | null {
+  current(): CertificatePair | null {
     return this.cert && { chainPem: this.cert.chainPem, keyPem: this.cert.keyPem };
   }
 
@@ -139,11 +162,16 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
 
   /** The key authorization for an HTTP-01 token, while its challenge is pending. */
   httpChallenge(token: string): string | undefined {
-    return this.httpTokens.get(token);
+    return this.answers.httpChallenge(token);
   }
 
   /** The acmeIdentifier certificate for a TLS-ALPN-01 validator asking for `servername`. */
-  readonly alpnContext = (servername: string): tls.SecureContext | undefined => this.alpnContexts.get(servername);
+  readonly alpnContext = (servername: string): tls.SecureContext | undefined => this.answers.alpnContext(servername);
+
+  /** The challenges pending now, for a process that starts serving the relay's ports meanwhile. */
+  pendingAnswers(): ChallengeAnswer[] {
+    return this.answers.pending();
+  }
 
   state(): CertificateState {
     const leaf = this.cert?.leaf;
@@ -280,21 +308,25 @@ export class AcmeCertManager extends EventEmitter<ManagerEvents> {
         `the CA offers none of the challenges this relay answers (${this.challenges.join(', ')}) for ${authz.identifier.value}`,
       );
     const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-    const name = authz.identifier.value.toLowerCase();
     stage.at = 'challenge';
     this.lastChallenge = challenge.type as ChallengeType;
+    let answer: ChallengeAnswer;
     if (challenge.type === 'http-01') {
-      this.httpTokens.set(challenge.token, keyAuthorization);
+      answer = { type: 'http-01', token: challenge.token, keyAuthorization };
     } else {
       const [key, cert] = await this.acme.crypto.createAlpnCertificate(authz, keyAuthorization);
-      this.alpnContexts.set(name, tls.createSecureContext({ key, cert }));
+      const name = authz.identifier.value.toLowerCase();
+      answer = { type: 'tls-alpn-01', name, keyPem: key.toString(), certPem: cert.toString() };
     }
+    this.answers.add(answer);
     try {
+      // The CA may validate as soon as it is told: every process it can reach must hold the answer first.
+      await this.share?.add(answer);
       await client.completeChallenge(challenge);
       await client.waitForValidStatus(challenge);
     } finally {
-      this.httpTokens.delete(challenge.token);
-      this.alpnContexts.delete(name);
+      this.answers.remove(answer);
+      this.share?.remove(answer);
     }
   }
 

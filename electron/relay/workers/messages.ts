@@ -1,7 +1,16 @@
 /**
  * What the -workers primary and its relay workers say to each other over the cluster IPC channel. The server's
- * private key travels only here: never in argv or the environment, where other users and logs could see it.
+ * private key and the ACME certificate's key travel only here: never in argv or the environment, where other users
+ * and logs could see them.
  */
+import type { ChallengeAnswer } from '../acme/challenge-answers.js';
+import type { CertificatePair, CertificateState } from '../acme/manager.js';
+
+/** With -certmode letsencrypt the primary runs the ACME orders; each worker serves what it is sent. */
+export interface SharedCertificateState {
+  cert: CertificatePair | null;
+  state: CertificateState;
+}
 
 /** What the primary tells a worker once it asks (`hello`): who it is and the secrets every worker shares. */
 export interface WorkerConfig {
@@ -13,6 +22,8 @@ export interface WorkerConfig {
   serverPrivateKey: string;
   /** Fresh for each run: authenticates the workers' links to each other. */
   meshKey: string;
+  /** -certmode letsencrypt: the certificate so far and the challenges pending now; null in other modes. */
+  certificates: (SharedCertificateState & { answers: ChallengeAnswer[] }) | null;
 }
 
 /** A worker the others link to: its private loopback listener and the key its own links dial with. */
@@ -30,7 +41,12 @@ export type ToWorker =
   /** Send your own /debug/varz text for collection `id`. */
   | { t: 'varz-part?'; id: number }
   /** Every worker's text (and the primary's STUN counters) for the collection this worker asked for. */
-  | { t: 'varz'; id: number; texts: string[] };
+  | { t: 'varz'; id: number; texts: string[] }
+  /** A new certificate to serve from now on (issued or renewed by the primary). */
+  | ({ t: 'certificate' } & SharedCertificateState)
+  /** Hold this answer and say so (`challenge-held`): the primary asks the CA to validate once every worker has. */
+  | { t: 'challenge'; id: number; answer: ChallengeAnswer }
+  | { t: 'challenge-over'; answer: ChallengeAnswer };
 
 export type ToPrimary =
   | { t: 'hello' }
@@ -39,7 +55,8 @@ export type ToPrimary =
   | { t: 'linked'; links: number }
   | { t: 'failed'; message: string; exitCode: number }
   | { t: 'varz?'; id: number }
-  | { t: 'varz-part'; id: number; text: string };
+  | { t: 'varz-part'; id: number; text: string }
+  | { t: 'challenge-held'; id: number };
 
 /** Cluster's own messages come as 'internalMessage'; anything else without our shape is ignored, not trusted. */
 export function isMessage<T extends { t: string }>(m: unknown): m is T {

@@ -3,11 +3,14 @@
  * workers with Node's cluster module. On Linux the primary accepts each TCP connection and hands it to a worker in
  * turn (cluster's SCHED_RR), so TLS and DERP work spread over the cores. The primary tells the workers where the
  * others listen, collects /debug/varz parts, forwards SIGHUP (reload) and SIGTERM/SIGINT (stop), and replaces a
- * worker that dies; that worker's clients reconnect, as after a derper restart.
+ * worker that dies; that worker's clients reconnect, as after a derper restart. With -certmode letsencrypt it runs
+ * the ACME orders and sends every worker the certificate and the challenges' answers.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { loadOrCreateServerKey, type LoadedServerKey } from '../keyfile.js';
+import { AcmeCertManager, AcmeConfigError, type AcmeConfig } from '../acme/manager.js';
+import { PrimaryCertificates } from './primary-certificates.js';
 import type { Logger } from '../../util/log.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerPeer } from './messages.js';
 import { errorMessage } from '../../../shared/errors.js';
@@ -25,6 +28,8 @@ export interface PrimaryOptions {
   keyFile: string;
   log: Logger;
   stun: PrimaryStun | null;
+  /** -certmode letsencrypt: the primary runs the orders for every worker; `httpChallenge` when -http-port serves. */
+  acme: { config: AcmeConfig; httpChallenge: boolean } | null;
 }
 
 const MIN_RESTART_MS = 500;
@@ -43,6 +48,8 @@ interface Slot {
   peer: WorkerPeer | null;
   /** Its links to every other serving worker are up (since the last change of who serves). */
   linked: boolean;
+  /** It has its configuration, so certificates and challenges are sent to it from now on. */
+  configured: boolean;
   startedAt: number;
   starts: number;
   restartDelayMs: number;
@@ -69,6 +76,18 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
       `key file ${opts.keyFile} has mode ${key.looseMode.toString(8)}; run chmod 600 on it, a private key should be readable by its owner only`,
     );
   const pool = new WorkerPool(opts, key.privateKey.toString('hex'));
+  if (opts.acme) {
+    try {
+      const { config, httpChallenge } = opts.acme;
+      pool.certificates.use(
+        await AcmeCertManager.open(config, { httpChallenge, logger: log, share: pool.certificates }),
+      );
+    } catch (err) {
+      if (!(err instanceof AcmeConfigError)) throw err;
+      process.stderr.write(`derpdesk relay: ${err.message}\n`);
+      return 2;
+    }
+  }
   // From here on, or a `systemctl reload` while starting would end the primary.
   process.on('SIGHUP', () => pool.reload());
   if (opts.stun && !(await opts.stun.start())) return 1;
@@ -77,6 +96,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
     await opts.stun?.stop();
     return failure;
   }
+  pool.certificates.start();
   return pool.runUntilSignalled();
 }
 
@@ -92,6 +112,7 @@ class WorkerPool {
   private settleStart: ((failure: number | null) => void) | null = null;
   private startFailure: { message: string; exitCode: number } | null = null;
   private onAllExited: (() => void) | null = null;
+  readonly certificates: PrimaryCertificates;
 
   constructor(
     private readonly opts: PrimaryOptions,
@@ -102,10 +123,19 @@ class WorkerPool {
       worker: null,
       peer: null,
       linked: false,
+      configured: false,
       startedAt: 0,
       starts: 0,
       restartDelayMs: MIN_RESTART_MS,
     }));
+    this.certificates = new PrimaryCertificates(
+      {
+        configured: () =>
+          this.slots.flatMap((s) => (s.worker && s.configured ? [{ index: s.index, worker: s.worker }] : [])),
+        send: sendTo,
+      },
+      opts.log,
+    );
   }
 
   start(): Promise<number | null> {
@@ -142,6 +172,7 @@ class WorkerPool {
     const worker = cluster.fork();
     slot.worker = worker;
     slot.peer = null;
+    slot.configured = false;
     slot.startedAt = Date.now();
     slot.starts++;
     worker.on('message', (m: unknown) => {
@@ -163,8 +194,10 @@ class WorkerPool {
             announce: slot.index === 0 && slot.starts === 1,
             serverPrivateKey: this.serverPrivateKey,
             meshKey: this.meshKey,
+            certificates: this.certificates.forConfig(),
           },
         });
+        slot.configured = true;
         return;
       case 'up':
         slot.peer = { index: slot.index, pid: worker.process.pid ?? 0, url: m.url, linkKey: m.linkKey };
@@ -185,6 +218,9 @@ class WorkerPool {
         return;
       case 'varz-part':
         this.varzParts.get(m.id)?.(m.text);
+        return;
+      case 'challenge-held':
+        this.certificates.held(slot.index, m.id);
     }
   }
 
@@ -192,6 +228,8 @@ class WorkerPool {
     if (slot.worker !== worker) return;
     slot.worker = null;
     slot.peer = null;
+    slot.configured = false;
+    this.certificates.forget(slot.index);
     this.broadcastPeers();
     if (this.stopping) {
       if (code !== 0) this.uncleanStop = true;
@@ -264,6 +302,7 @@ class WorkerPool {
   /** SIGTERM to every worker (each tells its clients to reconnect and exits), SIGKILL to any that hangs. */
   private stopAll(): Promise<void> {
     this.stopping = true;
+    this.certificates.stop();
     const live = this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
     if (live.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { createDerpHttp } from '../http.js';
 import { MeshLink } from '../mesh.js';
 import { serveUpgrades, type RelayService, type RelayServiceConfig } from '../service.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerConfig, type WorkerPeer } from './messages.js';
+import { SharedCertificates } from './certificates.js';
 import { withoutWorkerLinks } from './stats-view.js';
 import { sumVarz } from './varz-aggregate.js';
 
@@ -39,12 +40,15 @@ export class RelayWorker {
   private readonly varzWaiting = new Map<number, (texts: string[]) => void>();
   private nextVarzId = 1;
   private linkPoll: NodeJS.Timeout | null = null;
+  /** -certmode letsencrypt: what the primary's ACME orders got, and the answers to its pending challenges. */
+  private readonly certificates: SharedCertificates | null;
 
   private constructor(
     readonly config: WorkerConfig,
     /** This worker's logger: the relay's, each line tagged with the worker's number. */
     readonly log: Logger,
   ) {
+    this.certificates = config.certificates && new SharedCertificates(config.certificates);
     process.on('message', this.onMessage);
   }
 
@@ -77,12 +81,19 @@ export class RelayWorker {
     });
   }
 
-  /** The shared server and mesh keys, and stats and /debug/varz for the whole relay rather than this worker. */
-  serviceOptions(): Pick<RelayServiceConfig, 'serverKey' | 'meshKey' | 'statsView' | 'varz' | 'debugFacts'> {
+  /**
+   * The shared server and mesh keys, the primary's certificates, and stats and /debug/varz for the whole relay
+   * rather than this worker.
+   */
+  serviceOptions(): Pick<
+    RelayServiceConfig,
+    'serverKey' | 'meshKey' | 'certificates' | 'statsView' | 'varz' | 'debugFacts'
+  > {
     const pair = keyPairFromPrivate(Buffer.from(this.config.serverPrivateKey, 'hex'));
     return {
       serverKey: { ...pair, created: false },
       meshKey: this.config.meshKey,
+      ...(this.certificates ? { certificates: this.certificates } : {}),
       statsView: (s) =>
         this.service ? withoutWorkerLinks(s, this.service.derp.peers(), this.linkKeys, this.linksUp()) : s,
       varz: () => this.collectVarz(),
@@ -141,9 +152,21 @@ export class RelayWorker {
 
   private readonly onMessage = (m: unknown): void => {
     if (!isMessage<ToWorker>(m)) return;
-    if (m.t === 'peers') this.setPeers(m.peers);
-    else if (m.t === 'varz-part?') post({ t: 'varz-part', id: m.id, text: this.service?.localVarz() ?? '' });
-    else if (m.t === 'varz') this.varzWaiting.get(m.id)?.(m.texts);
+    switch (m.t) {
+      case 'peers':
+        return this.setPeers(m.peers);
+      case 'varz-part?':
+        return post({ t: 'varz-part', id: m.id, text: this.service?.localVarz() ?? '' });
+      case 'varz':
+        return this.varzWaiting.get(m.id)?.(m.texts);
+      case 'certificate':
+        return this.certificates?.replace(m);
+      case 'challenge':
+        this.certificates?.hold(m.answer);
+        return post({ t: 'challenge-held', id: m.id });
+      case 'challenge-over':
+        return this.certificates?.release(m.answer);
+    }
   };
 
   /** Links to every other worker that is up; a link to a worker that is gone (or restarted elsewhere) is dropped. */
