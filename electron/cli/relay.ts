@@ -247,7 +247,7 @@ export const RELAY_FLAGS: FlagSpec[] = [
     type: 'int',
     default: 1,
     arg: 'n',
-    help: `relay processes sharing the listen address, to use more than one core (docs/performance.md); they relay to each other over loopback, STUN runs once; not with -mesh-with or -certmode letsencrypt yet`,
+    help: `relay processes sharing the listen address, to use more than one core (docs/performance.md); they relay to each other over loopback, STUN and Let's Encrypt run once in the primary, each worker meshes with the -mesh-with peers`,
   },
   {
     name: 'verbose',
@@ -434,12 +434,6 @@ const MAX_WORKERS = 256;
 function planWorkers(v: FlagValues): number {
   const n = Number(v.workers);
   if (n < 1 || n > MAX_WORKERS) throw new UsageError(`-workers ${n} is out of range (1 to ${MAX_WORKERS})`);
-  if (n === 1) return n;
-  // A region peer's watch connection would land on one worker and see only that worker's clients.
-  if (v['mesh-with'] || v['mesh-psk-file'])
-    throw new UsageError(
-      '-workers above 1 cannot be combined with -mesh-with or -mesh-psk-file yet; run one process per mesh node',
-    );
   return n;
 }
 

@@ -33,6 +33,9 @@ import { MIN_RATE_BURST } from './rate-config.js';
 import type { Transport } from './transport.js';
 import { errorMessage } from '../../shared/errors.js';
 
+/** Who presented a mesh key: a region peer (-mesh-psk-file) or another worker of this relay (-workers). */
+export type MeshRole = 'peer' | 'sibling';
+
 /**
  * What a connection asks of the server that accepted it. Everything shared between connections (the key
  * table, routing, PeerGone subscriptions, the flush list, the counters) lives behind this interface; a
@@ -51,7 +54,7 @@ export interface ConnectionHost {
   now(): number;
 
   // Handshake and lifetime.
-  isMeshKey(candidate: string | undefined): boolean;
+  meshRole(candidate: string | undefined): MeshRole | null;
   /** Resolves null to admit the client, or the reason it is refused. */
   admit(conn: ClientConnection): Promise<string | null>;
   noteDenied(conn: ClientConnection, reason: string): void;
@@ -127,6 +130,8 @@ export class ClientConnection {
   keyId = '';
   info: ClientInfo | null = null;
   canMesh = false;
+  /** Another worker of this relay (-workers) linked in, not a region peer. */
+  isSibling = false;
 
   // Owned by this connection's reader (the frame handlers and the read pacing).
   /** The box key shared with the client, kept only between ClientInfo and ServerInfo. */
@@ -301,7 +306,9 @@ export class ClientConnection {
     this.key = key;
     this.keyId = key.toString('latin1');
     this.info = info;
-    this.canMesh = this.host.isMeshKey(info.meshKey);
+    const role = this.host.meshRole(info.meshKey);
+    this.canMesh = role !== null;
+    this.isSibling = role === 'sibling';
     this.state = 'verifying';
     this.transport.pauseReading();
     this.host

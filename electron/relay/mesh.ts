@@ -84,8 +84,14 @@ export class MeshLink implements PacketForwarder {
       ca?: string | Buffer;
       insecure?: boolean;
       logger: Logger;
+      /** A link to another worker of this relay (-workers), not to a region peer. */
+      sibling?: boolean;
     },
   ) {}
+
+  get sibling(): boolean {
+    return this.opts.sibling === true;
+  }
 
   get name(): string {
     return this.url;
@@ -196,7 +202,7 @@ export class MeshLink implements PacketForwarder {
       // Our own watch connection is a client over there; a route to ourselves would be a loop.
       if (p.key.equals(self)) return;
       this.present.add(p.key.toString('latin1'));
-      this.server.addMeshRoute(p.key, this);
+      this.server.addMeshRoute(p.key, this, p);
       if (this.opts.logger.debugEnabled)
         this.opts.logger.debug(`mesh: ${formatNodePublic(p.key).slice(0, 16)}… is reachable via ${this.url}`);
     });

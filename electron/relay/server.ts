@@ -16,6 +16,7 @@ import {
   encodePeerPresent,
   encodeRestarting,
   encodeServerKey,
+  type PeerPresent,
 } from '../derp/frames.js';
 import type { ClientInfo } from '../derp/info.js';
 import { formatNodePublic, isHexKey, type NodeKeyPair } from '../derp/keys.js';
@@ -32,7 +33,7 @@ import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { normalizeRateConfig, type RateConfig } from './rate-config.js';
 import { consoleLogger, rateLimitedLogger, type Logger } from '../util/log.js';
-import { ClientConnection, type ConnectionHost } from './connection.js';
+import { ClientConnection, type ConnectionHost, type MeshRole } from './connection.js';
 import type { Transport } from './transport.js';
 
 export interface AdmissionRequest {
@@ -49,6 +50,8 @@ export interface DerpServerOptions {
   logger?: Logger;
   /** 64 hex characters shared by the servers of one region. */
   meshKey?: string;
+  /** 64 hex characters the workers of one -workers relay link to each other with (made fresh for each run). */
+  siblingMeshKey?: string;
   admissionCheck?: AdmissionCheck;
   sendQueueDepth?: number;
   writeTimeoutMs?: number;
@@ -68,6 +71,11 @@ export interface RestartNotice {
 export interface PacketForwarder {
   forward(srcKey: Buffer, dstKey: Buffer, buf: Buffer, pktStart: number, end: number): void;
   readonly name: string;
+  /**
+   * A link to another worker of this same relay (-workers), not to a region peer: the keys it reports are this
+   * relay's own clients, which region peers hear about and may forward packets for.
+   */
+  readonly sibling?: boolean;
 }
 
 const MAX_DENIALS_KEPT = 100;
@@ -137,6 +145,7 @@ export class DerpServer implements ConnectionHost {
   readonly handshakeTimeoutMs: number;
 
   private readonly meshKey: Buffer | null;
+  private readonly siblingMeshKey: Buffer | null;
   private readonly admissionCheck: AdmissionCheck | null;
   private readonly writeTimeoutMs: number;
   readonly meshWriteTimeoutMs: number;
@@ -150,6 +159,8 @@ export class DerpServer implements ConnectionHost {
   private readonly peerGoneWatchers = new Map<string, Set<ClientConnection>>();
   /** Keys present on mesh peers: key -> the links that reported them (first one is used). */
   private readonly meshRoutes = new Map<string, PacketForwarder[]>();
+  /** Keys on other workers of this relay -> their PeerPresent frame, as told to region peers that watch here. */
+  private readonly siblingPresent = new Map<string, Buffer>();
   private readonly denials: DeniedClient[] = [];
   private rateConfig: Required<RateConfig> = normalizeRateConfig({});
   /** Shared by all limited clients when a global limit is set. */
@@ -166,10 +177,10 @@ export class DerpServer implements ConnectionHost {
     this.boxKey = new BoxPrivateKey(opts.keyPair.privateKey);
     this.log = rateLimitedLogger(opts.logger ?? consoleLogger);
     this.now = opts.now ?? Date.now;
-    if (opts.meshKey !== undefined && opts.meshKey !== '' && !isHexKey(opts.meshKey)) {
-      throw new Error('mesh key must be 64 hex characters');
-    }
+    for (const k of [opts.meshKey, opts.siblingMeshKey])
+      if (k !== undefined && k !== '' && !isHexKey(k)) throw new Error('mesh key must be 64 hex characters');
     this.meshKey = opts.meshKey ? Buffer.from(opts.meshKey, 'hex') : null;
+    this.siblingMeshKey = opts.siblingMeshKey ? Buffer.from(opts.siblingMeshKey, 'hex') : null;
     this.admissionCheck = opts.admissionCheck ?? null;
     this.sendQueueDepth = opts.sendQueueDepth ?? 32;
     this.writeTimeoutMs = opts.writeTimeoutMs ?? 2_000;
@@ -196,9 +207,12 @@ export class DerpServer implements ConnectionHost {
     return conn;
   }
 
-  isMeshKey(candidate: string | undefined): boolean {
-    if (!this.meshKey || !candidate || !isHexKey(candidate)) return false;
-    return timingSafeEqual(this.meshKey, Buffer.from(candidate, 'hex'));
+  meshRole(candidate: string | undefined): MeshRole | null {
+    if (!candidate || !isHexKey(candidate)) return null;
+    const given = Buffer.from(candidate, 'hex');
+    if (this.meshKey && timingSafeEqual(this.meshKey, given)) return 'peer';
+    if (this.siblingMeshKey && timingSafeEqual(this.siblingMeshKey, given)) return 'sibling';
+    return null;
   }
 
   async admit(conn: ClientConnection): Promise<string | null> {
@@ -246,8 +260,11 @@ export class DerpServer implements ConnectionHost {
         this.clients.delete(conn.keyId);
         g.clientsLocal--;
         if (!this.meshRoutes.has(conn.keyId)) this.notePeerGone(conn.keyId, conn.key);
+        // Region peers still reach a key connected to another worker through this one.
+        const stillOurs = conn.isSibling || this.siblingPresent.has(conn.keyId);
         for (const watcher of this.watchers)
-          if (watcher !== conn) watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
+          if (watcher !== conn && (watcher.isSibling || !stillOurs))
+            watcher.enqueueControl(encodePeerGone(conn.key, PeerGoneReason.Disconnected));
       } else {
         g.dupClientConns--;
         if (set.conns.length === 1) {
@@ -374,6 +391,16 @@ export class DerpServer implements ConnectionHost {
       );
       return;
     }
+    // A region peer's packet for a client of another worker takes one more hop, over that worker's link; a packet
+    // that came over such a link is never forwarded again, so nothing loops.
+    if (!set && !from.isSibling) {
+      const via = this.meshRoutes.get(buf.toString('latin1', dstStart, pktStart))?.find((r) => r.sibling);
+      if (via) {
+        this.count.packetsForwardedOut++;
+        via.forward(srcKey, buf.subarray(dstStart, pktStart), buf, pktStart, end);
+        return;
+      }
+    }
     from.dropsUnknownDest++;
     if (set && set.conns.length > 1) {
       this.noteDrop('dup_client', disco, end - pktStart);
@@ -418,16 +445,24 @@ export class DerpServer implements ConnectionHost {
     return this.denials.slice();
   }
 
-  /** Keys reachable through mesh peers only. */
+  /** Keys reachable through region peers only (a key on another worker is this relay's own). */
   private remoteOnlyKeys(): number {
     let n = 0;
-    for (const id of this.meshRoutes.keys()) if (!this.clients.has(id)) n++;
+    for (const [id, routes] of this.meshRoutes) if (!this.clients.has(id) && !routes.some((r) => r.sibling)) n++;
     return n;
   }
 
-  /** A mesh peer reports `key` connected there. */
-  addMeshRoute(key: Buffer, via: PacketForwarder): void {
+  /**
+   * A mesh peer reports `key` connected there. When the peer is another worker, the region peers watching this one
+   * hear of it too (`present` is that worker's PeerPresent), as they would from a single process.
+   */
+  addMeshRoute(key: Buffer, via: PacketForwarder, present?: PeerPresent): void {
     const id = key.toString('latin1');
+    if (via.sibling && present) {
+      const fresh = !this.siblingPresent.has(id);
+      this.siblingPresent.set(id, encodePeerPresent(key, ipTo16(present.ip), present.port, present.flags));
+      if (fresh && !this.clients.has(id)) this.tellRegionPeers(this.siblingPresent.get(id)!);
+    }
     const routes = this.meshRoutes.get(id);
     if (routes) {
       if (!routes.includes(via)) routes.push(via);
@@ -442,10 +477,18 @@ export class DerpServer implements ConnectionHost {
     const routes = this.meshRoutes.get(id);
     if (!routes) return;
     const i = routes.indexOf(via);
-    if (i >= 0) routes.splice(i, 1);
+    if (i < 0) return;
+    routes.splice(i, 1);
+    if (via.sibling && !routes.some((r) => r.sibling) && this.siblingPresent.delete(id) && !this.clients.has(id))
+      this.tellRegionPeers(encodePeerGone(key, PeerGoneReason.Disconnected));
     if (routes.length > 0) return;
     this.meshRoutes.delete(id);
     if (!this.clients.has(id)) this.notePeerGone(id, key);
+  }
+
+  /** A frame for the region peers watching this relay, not for the other workers' links. */
+  private tellRegionPeers(frame: Buffer): void {
+    for (const watcher of this.watchers) if (!watcher.isSibling) watcher.enqueueControl(frame);
   }
 
   /** Every route through `via`, e.g. when its link drops. */
@@ -536,8 +579,11 @@ export class DerpServer implements ConnectionHost {
     if (this.watchers.has(conn)) return;
     for (const set of this.clients.values()) {
       const active = set.active;
-      if (active) conn.enqueueControl(presentFrame(active));
+      if (active && (conn.isSibling || !active.isSibling)) conn.enqueueControl(presentFrame(active));
     }
+    // A region peer watching one worker hears of the clients of all of them.
+    if (!conn.isSibling)
+      for (const [id, frame] of this.siblingPresent) if (!this.clients.has(id)) conn.enqueueControl(frame);
     this.watchers.add(conn);
     this.gauges.watchers++;
   }
@@ -545,7 +591,8 @@ export class DerpServer implements ConnectionHost {
   private broadcastPresent(conn: ClientConnection): void {
     if (this.watchers.size === 0) return;
     const frame = presentFrame(conn);
-    for (const watcher of this.watchers) watcher.enqueueControl(frame);
+    // The workers' links to each other are the relay's own plumbing, not clients a region peer should route to.
+    for (const watcher of this.watchers) if (watcher.isSibling || !conn.isSibling) watcher.enqueueControl(frame);
   }
 
   closePeer(by: ClientConnection, keyId: string): void {

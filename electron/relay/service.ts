@@ -49,6 +49,8 @@ export interface RelayServiceConfig {
   /** Server private key file (derper's -c). */
   keyFile: string;
   meshKey?: string;
+  /** The key a -workers relay's workers link to each other with (see DerpServerOptions). */
+  siblingMeshKey?: string;
   /** Peer servers of the region to dial (derper's -mesh-with entries, or full URLs). */
   meshWith?: string[];
   /** Trust anchors for mesh peers' TLS (tests and private CAs). */
@@ -315,6 +317,7 @@ export class RelayService {
       keyPair: key,
       logger: log,
       meshKey: cfg.meshKey,
+      siblingMeshKey: cfg.siblingMeshKey,
       admissionCheck: cfg.admissionCheck,
     });
     if (cfg.rateConfig) derp.setRateLimits(cfg.rateConfig);

@@ -245,7 +245,7 @@ describe('summing varz texts', () => {
 });
 
 describe('-workers flag', () => {
-  it('is listed in --help, kept by --print-systemd-unit, and refuses what it cannot do yet', async () => {
+  it('is listed in --help, kept by --print-systemd-unit, and takes the region mesh and ACME flags', async () => {
     const help = await runCli(['relay', '--help']);
     expect(help.stdout).toMatch(/-workers n\n.*relay processes sharing the listen address/);
     const unit = await runCli(['relay', '-a', ':8443', '-workers', '4', '--print-systemd-unit']);
@@ -253,9 +253,8 @@ describe('-workers flag', () => {
     const plan = planRelay(['-a', ':3340', '-workers', '3']);
     expect(plan !== 'help' && plan.workers).toBe(3);
     expect(() => planRelay(['-a', ':3340', '-workers', '0'])).toThrow(/-workers 0 is out of range \(1 to 256\)/);
-    expect(() => planRelay(['-a', ':3340', '-workers', '2', '-mesh-with', 'x', '-mesh-psk-file', 'k'])).toThrow(
-      /cannot be combined with -mesh-with or -mesh-psk-file yet/,
-    );
+    const mesh = planRelay(['-a', ':3340', '-workers', '2', '-mesh-with', 'x', '-mesh-psk-file', 'k']);
+    expect(mesh !== 'help' && [mesh.workers, mesh.meshWith]).toEqual([2, ['x']]);
     const acme = planRelay(['-a', ':443', '-hostname', 'relay.example.com', '-workers', '2']);
     expect(acme !== 'help' && [acme.workers, acme.acme?.hostname]).toEqual([2, 'relay.example.com']);
   });

@@ -1,6 +1,6 @@
 /**
  * A worker's stats as the relay's own: the other workers' links into this one are the relay talking to itself,
- * not clients, and keys on other workers are not "remote" the way a mesh peer's are.
+ * not clients (keys on other workers are not counted as remote by the server itself).
  */
 import type { PeerInfo, RelayStats } from '../../../shared/relay.js';
 
@@ -21,8 +21,6 @@ export function withoutWorkerLinks(
       clientsLocal: g.clientsLocal - new Set(links.map((p) => p.key)).size,
       // Every worker link watches the others' clients as soon as it is up.
       watchers: Math.max(0, g.watchers - links.length),
-      // Without -mesh-with (which -workers does not take yet), every mesh route leads to another worker.
-      clientsRemote: 0,
       meshLinks: g.meshLinks - linksUp,
     },
   };

@@ -87,12 +87,12 @@ export class RelayWorker {
    */
   serviceOptions(): Pick<
     RelayServiceConfig,
-    'serverKey' | 'meshKey' | 'certificates' | 'statsView' | 'varz' | 'debugFacts'
+    'serverKey' | 'siblingMeshKey' | 'certificates' | 'statsView' | 'varz' | 'debugFacts'
   > {
     const pair = keyPairFromPrivate(Buffer.from(this.config.serverPrivateKey, 'hex'));
     return {
       serverKey: { ...pair, created: false },
-      meshKey: this.config.meshKey,
+      siblingMeshKey: this.config.meshKey,
       ...(this.certificates ? { certificates: this.certificates } : {}),
       statsView: (s) =>
         this.service ? withoutWorkerLinks(s, this.service.derp.peers(), this.linkKeys, this.linksUp()) : s,
@@ -187,6 +187,7 @@ export class RelayWorker {
         keyPair: this.linkIdentity,
         meshKey: this.config.meshKey,
         logger: this.log,
+        sibling: true,
       });
       this.links.set(url, link);
       link.start();
