@@ -88,6 +88,12 @@ describe('-workers 2 with a region mesh peer', () => {
     // The peer knows our two clients and not the workers' links to each other.
     await eventually(() => peer.service.derp.stats().gauges.clientsRemote === 2, 5000, 'two remote clients');
     expect(peer.service.derp.stats().gauges.clientsRemote).toBe(2);
+    // The relay's own count: the peer's one client once, though both workers route to it; locally our two clients
+    // and the peer's link (a client of this relay, as in derper).
+    const varz = await relay.varz();
+    expect([varz.get('derp_clients_remote'), varz.get('derp_clients_local'), varz.get('derp_clients_total')]).toEqual([
+      1, 3, 4,
+    ]);
 
     const gone = new Set<string>();
     x.on('peerGone', (key) => gone.add(key.toString('hex')));

@@ -242,6 +242,12 @@ describe('summing varz texts', () => {
         '# TYPE stun_requests counter\nstun_requests{d="s"} 7\n',
     );
   });
+
+  it("counts a region peer's clients once, since every worker routes to all of them", () => {
+    const w = (local: number, remote: number) =>
+      `derp_clients_local ${local}\nderp_clients_remote ${remote}\nderp_clients_total ${local + remote}\n`;
+    expect(sumVarz([w(3, 5), w(4, 5)])).toBe('derp_clients_local 7\nderp_clients_remote 5\nderp_clients_total 12\n');
+  });
 });
 
 describe('-workers flag', () => {

@@ -3,8 +3,15 @@
  * sees the relay's totals (as from the single process), never one worker's share by accident.
  */
 
-/** Gauges that describe what all workers share (each worker has the same value), not what each one holds. */
-const SAME_IN_EVERY_WORKER = new Set(['counter_bootstrap_dns_queried_domains']);
+/**
+ * Gauges that describe what all workers share (each worker has the same value), not what each one holds: every
+ * worker dials every region peer, so each routes to all of the peers' clients.
+ */
+const SAME_IN_EVERY_WORKER = new Set(['counter_bootstrap_dns_queried_domains', 'derp_clients_remote']);
+/** Local clients add up and remote ones do not, so the relay's total is made from the two sums. */
+const TOTAL = 'derp_clients_total';
+const LOCAL = 'derp_clients_local';
+const REMOTE = 'derp_clients_remote';
 
 const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*(?:\{[^}]*\})?) (\S+)$/;
 
@@ -32,5 +39,6 @@ export function sumVarz(texts: string[]): string {
       );
     }
   }
+  if (sums.has(TOTAL)) sums.set(TOTAL, (sums.get(LOCAL) ?? 0) + (sums.get(REMOTE) ?? 0));
   return order.map((key) => (sums.has(key) ? `${key} ${sums.get(key)}` : key)).join('\n') + '\n';
 }
