@@ -10,6 +10,7 @@ import path from 'node:path';
 import { DerpClient } from '../../electron/derp/client.js';
 import type { NodeKeyPair } from '../../electron/derp/keys.js';
 import { startCli, waitExit } from '../helpers/cli.js';
+import { eventually } from '../helpers/relay.js';
 
 export interface WorkerInfo {
   pid: number;
@@ -117,4 +118,25 @@ export async function startWorkersRelay(
       return code;
     },
   };
+}
+
+/** What `c` receives from now on, as "<first 8 hex of the sender>:<text>". */
+export function inbox(c: DerpClient): string[] {
+  const got: string[] = [];
+  c.onPacket = (src, p) => void got.push(`${src.toString('hex').slice(0, 8)}:${p.toString()}`);
+  return got;
+}
+
+/** Sends until it arrives: a new client's PeerPresent reaches the other workers (and peers) a moment after it connects. */
+export async function deliver(from: DerpClient, to: DerpClient, box: string[], text: string, ms = 5000): Promise<void> {
+  const want = `${from.publicKey.toString('hex').slice(0, 8)}:${text}`;
+  await eventually(
+    () => {
+      if (box.includes(want)) return true;
+      from.send(to.publicKey, Buffer.from(text));
+      return false;
+    },
+    ms,
+    `"${text}" delivered`,
+  );
 }

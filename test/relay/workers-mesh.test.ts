@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DerpClient } from '../../electron/derp/client.js';
 import { eventually, startRelay, type TestRelay } from '../helpers/relay.js';
 import { freePort } from '../helpers/pebble.js';
-import { startWorkersRelay, type WorkersRelay } from './workers-fixture.js';
+import { deliver, inbox, startWorkersRelay, type WorkersRelay } from './workers-fixture.js';
 
 const MESH_KEY = 'ab'.repeat(32);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'derpdesk-workers-mesh-'));
@@ -46,26 +46,6 @@ async function clientOn(worker: number): Promise<DerpClient> {
   return c;
 }
 
-function inbox(c: DerpClient): string[] {
-  const got: string[] = [];
-  c.onPacket = (src, p) => void got.push(`${src.toString('hex').slice(0, 8)}:${p.toString()}`);
-  return got;
-}
-
-/** Sends until it arrives: routes across the region settle a moment after a client connects. */
-async function deliver(from: DerpClient, to: DerpClient, box: string[], text: string): Promise<void> {
-  const want = `${from.publicKey.toString('hex').slice(0, 8)}:${text}`;
-  await eventually(
-    () => {
-      if (box.includes(want)) return true;
-      from.send(to.publicKey, Buffer.from(text));
-      return false;
-    },
-    8000,
-    `"${text}" delivered`,
-  );
-}
-
 describe('-workers 2 with a region mesh peer', () => {
   it("relays both ways between the peer's client and each worker's, and the peer hears PeerGone", async () => {
     const x = await DerpClient.connect({ url: peer.url });
@@ -81,10 +61,10 @@ describe('-workers 2 with a region mesh peer', () => {
       "the peer's watch connection",
     );
     const [boxX, box0, box1] = [inbox(x), inbox(c0), inbox(c1)];
-    await deliver(x, c0, box0, 'peer to worker 1');
-    await deliver(x, c1, box1, 'peer to worker 2');
-    await deliver(c0, x, boxX, 'worker 1 to peer');
-    await deliver(c1, x, boxX, 'worker 2 to peer');
+    await deliver(x, c0, box0, 'peer to worker 1', 8000);
+    await deliver(x, c1, box1, 'peer to worker 2', 8000);
+    await deliver(c0, x, boxX, 'worker 1 to peer', 8000);
+    await deliver(c1, x, boxX, 'worker 2 to peer', 8000);
     // The peer knows our two clients and not the workers' links to each other.
     await eventually(() => peer.service.derp.stats().gauges.clientsRemote === 2, 5000, 'two remote clients');
     expect(peer.service.derp.stats().gauges.clientsRemote).toBe(2);

@@ -15,7 +15,7 @@ import { stunProbe } from '../../electron/stun/client.js';
 import { sumVarz } from '../../electron/relay/workers/varz-aggregate.js';
 import { runCli } from '../helpers/cli.js';
 import { admitted, eventually } from '../helpers/relay.js';
-import { READY, startWorkersRelay, type WorkersRelay } from './workers-fixture.js';
+import { READY, deliver, inbox, startWorkersRelay, type WorkersRelay } from './workers-fixture.js';
 
 let relay: WorkersRelay;
 const open: DerpClient[] = [];
@@ -36,26 +36,6 @@ async function clientOn(worker: number, keyPair = generateKeyPair()): Promise<De
   );
   open.push(client);
   return client;
-}
-
-function inbox(c: DerpClient): string[] {
-  const got: string[] = [];
-  c.onPacket = (src, p) => void got.push(`${src.toString('hex').slice(0, 8)}:${p.toString()}`);
-  return got;
-}
-
-/** Sends until it arrives: a new client's PeerPresent reaches the other worker a moment after it connects. */
-async function deliver(from: DerpClient, to: DerpClient, box: string[], text: string): Promise<void> {
-  const want = `${from.publicKey.toString('hex').slice(0, 8)}:${text}`;
-  await eventually(
-    () => {
-      if (box.includes(want)) return true;
-      from.send(to.publicKey, Buffer.from(text));
-      return false;
-    },
-    5000,
-    `"${text}" delivered`,
-  );
 }
 
 describe('derpdesk relay -workers 2', () => {
