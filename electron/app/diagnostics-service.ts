@@ -9,9 +9,9 @@ import type { CheckHistoryEntry, CheckRequest, ExportFormat } from '../../shared
 import { runTally, type CheckReport } from '../../shared/diagnostics.js';
 import { runChecks } from '../diagnostics/engine.js';
 import { formatReport } from '../diagnostics/report.js';
-import { relayTarget } from '../diagnostics/target.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { openMap } from './map-editor.js';
+import { loadSource, sourceLabel } from './check-source.js';
+import { refuseAllPaths } from './path-guard.js';
 import type { ApiEventEmitter } from './events.js';
 import { errorMessage } from '../../shared/errors.js';
 
@@ -48,24 +48,9 @@ export class DiagnosticsService {
 
   async run(req: CheckRequest): Promise<{ runId: string }> {
     const runId = randomBytes(6).toString('hex');
-    const src = req.source;
-    let label: string;
-    let target: Awaited<ReturnType<typeof relayTarget>>;
-    if (src.kind === 'relay') {
-      target = await relayTarget(src.url, src.stunPort ?? 3478);
-      label = src.url;
-    } else if (src.kind === 'map') {
-      target = { map: src.map, scheme: src.scheme ?? 'https', label: src.label };
-      label = src.label;
-    } else {
-      const opened = await openMap(src);
-      target = {
-        map: opened.map,
-        scheme: 'https',
-        label: src.kind === 'file' ? src.path : src.kind === 'url' ? src.url : 'pasted map',
-      };
-      label = target.label;
-    }
+    // A file comes already read through the path guard (handlers/diagnostics.ts), as a map: none is opened here.
+    const target = await loadSource(req.source, refuseAllPaths);
+    const label = sourceLabel(req.source);
     const previous = (await this.load()).find((h) => h.entry.label === label)?.report.summary.preferredRegion ?? null;
     const ctl = new AbortController();
     this.running.set(runId, ctl);
