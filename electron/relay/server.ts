@@ -459,9 +459,10 @@ export class DerpServer implements ConnectionHost {
   addMeshRoute(key: Buffer, via: PacketForwarder, present?: PeerPresent): void {
     const id = key.toString('latin1');
     if (via.sibling && present) {
+      const frame = encodePeerPresent(key, ipTo16(present.ip), present.port, present.flags);
       const fresh = !this.siblingPresent.has(id);
-      this.siblingPresent.set(id, encodePeerPresent(key, ipTo16(present.ip), present.port, present.flags));
-      if (fresh && !this.clients.has(id)) this.tellRegionPeers(this.siblingPresent.get(id)!);
+      this.siblingPresent.set(id, frame);
+      if (fresh && !this.clients.has(id)) this.tellRegionPeers(frame);
     }
     const routes = this.meshRoutes.get(id);
     if (routes) {
